@@ -1,0 +1,181 @@
+package listener
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Destination kinds: where a filter chain sends traffic.
+const (
+	// HTTP is an HTTP connection manager; Route names its RDS route config.
+	HTTP = "http"
+	// TCP is a tcp_proxy; Cluster names its upstream cluster.
+	TCP = "tcp"
+)
+
+// PassthroughCluster is the cluster Istio sends unmatched outbound traffic to
+// when the mesh allows any outbound traffic.
+const PassthroughCluster = "PassthroughCluster"
+
+// BlackHoleCluster is the cluster of unmatched traffic under REGISTRY_ONLY.
+const BlackHoleCluster = "BlackHoleCluster"
+
+// Listener is one outbound Envoy listener, reduced to what decides where a
+// connection goes.
+type Listener struct {
+	Name                string   `json:"name"`
+	Address             string   `json:"address"`
+	Port                uint32   `json:"port"`
+	AdditionalAddresses []string `json:"additionalAddresses,omitempty"`
+	BindToPort          bool     `json:"bindToPort"`
+	// Direction is Envoy's traffic direction: OUTBOUND, INBOUND or "".
+	Direction       string        `json:"direction,omitempty"`
+	ListenerFilters []string      `json:"listenerFilters,omitempty"`
+	FilterChains    []FilterChain `json:"filterChains"`
+	DefaultChain    *FilterChain  `json:"defaultChain,omitempty"`
+	// Reason says which rule produced the listener (predictions only).
+	Reason string `json:"reason,omitempty"`
+}
+
+// FilterChain is one filter chain: what it matches and where it sends.
+type FilterChain struct {
+	Match       Match       `json:"match"`
+	Destination Destination `json:"destination"`
+	// Reason says which rule produced the chain (predictions only).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Match is Envoy's filter chain match, limited to the fields Istio sets on
+// outbound listeners.
+type Match struct {
+	DestinationPort      uint32   `json:"destinationPort,omitempty"`
+	PrefixRanges         []string `json:"prefixRanges,omitempty"`
+	ServerNames          []string `json:"serverNames,omitempty"`
+	TransportProtocol    string   `json:"transportProtocol,omitempty"`
+	ApplicationProtocols []string `json:"applicationProtocols,omitempty"`
+}
+
+// Destination is the terminal network filter of a chain.
+type Destination struct {
+	Kind    string `json:"kind"`
+	Route   string `json:"route,omitempty"`
+	Cluster string `json:"cluster,omitempty"`
+}
+
+// Conflict is a listener conflict istiod records (pilot_conflict_* metrics):
+// a service port that was dropped from a listener because another one won.
+type Conflict struct {
+	Listener string `json:"listener"`
+	// Kind is the conflict type, e.g. "tcp over current tcp".
+	Kind string `json:"kind"`
+	// Accepted and Rejected name the services when known.
+	Accepted string `json:"accepted,omitempty"`
+	Rejected string `json:"rejected,omitempty"`
+}
+
+// String renders a destination compactly: "route 80", "cluster outbound|...",
+// "passthrough".
+func (d Destination) String() string {
+	switch {
+	case d.Kind == HTTP:
+		return "route " + d.Route
+	case d.Kind == TCP && d.Cluster == PassthroughCluster:
+		return "passthrough"
+	case d.Kind == TCP:
+		return "cluster " + d.Cluster
+	case d.Kind == "":
+		return "-"
+	}
+	return d.Kind
+}
+
+// String renders a match compactly; the empty match is "all".
+func (m Match) String() string {
+	var parts []string
+	if m.DestinationPort != 0 {
+		parts = append(parts, fmt.Sprintf("port=%d", m.DestinationPort))
+	}
+	if len(m.PrefixRanges) > 0 {
+		parts = append(parts, "ip="+strings.Join(m.PrefixRanges, ","))
+	}
+	if len(m.ServerNames) > 0 {
+		parts = append(parts, "sni="+strings.Join(m.ServerNames, ","))
+	}
+	if m.TransportProtocol != "" {
+		parts = append(parts, "transport="+m.TransportProtocol)
+	}
+	if len(m.ApplicationProtocols) > 0 {
+		parts = append(parts, "alpn="+strings.Join(m.ApplicationProtocols, ","))
+	}
+	if len(parts) == 0 {
+		return "all"
+	}
+	return strings.Join(parts, " ")
+}
+
+// IsMatchAll reports whether the match accepts every connection.
+func (m Match) IsMatchAll() bool {
+	return m.DestinationPort == 0 && len(m.PrefixRanges) == 0 && len(m.ServerNames) == 0 &&
+		m.TransportProtocol == "" && len(m.ApplicationProtocols) == 0
+}
+
+// key orders chains by match, then destination.
+func (c FilterChain) key() string {
+	return c.Match.String() + "\x00" + c.Destination.String()
+}
+
+// Normalize sorts every list inside the listener so that two listeners with
+// the same meaning compare equal: Envoy picks the most specific chain, so
+// chain order carries no meaning.
+func (l *Listener) Normalize() {
+	sort.Strings(l.AdditionalAddresses)
+	sort.Strings(l.ListenerFilters)
+	for i := range l.FilterChains {
+		l.FilterChains[i].Match.normalize()
+	}
+	if l.DefaultChain != nil {
+		l.DefaultChain.Match.normalize()
+	}
+	sort.SliceStable(l.FilterChains, func(i, j int) bool {
+		return l.FilterChains[i].key() < l.FilterChains[j].key()
+	})
+}
+
+func (m *Match) normalize() {
+	sort.Strings(m.PrefixRanges)
+	sort.Strings(m.ServerNames)
+	sort.Strings(m.ApplicationProtocols)
+}
+
+// Sort normalizes every listener and orders them by port, then address, then
+// name.
+func Sort(ls []Listener) {
+	for i := range ls {
+		ls[i].Normalize()
+	}
+	sort.SliceStable(ls, func(i, j int) bool {
+		a, b := ls[i], ls[j]
+		if a.Port != b.Port {
+			return a.Port < b.Port
+		}
+		if a.Address != b.Address {
+			return a.Address < b.Address
+		}
+		return a.Name < b.Name
+	})
+}
+
+// SortConflicts orders conflicts by listener, then rejected, then accepted.
+func SortConflicts(cs []Conflict) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.Listener != b.Listener {
+			return a.Listener < b.Listener
+		}
+		if a.Rejected != b.Rejected {
+			return a.Rejected < b.Rejected
+		}
+		return a.Accepted < b.Accepted
+	})
+}

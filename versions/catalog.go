@@ -1,0 +1,53 @@
+// Package versions is the catalog of Istio versions listenerlab checks
+// against: one line per version. A version also needs its pilot backend
+// module files, pilot/modules/LABEL.mod and LABEL.sum.
+package versions
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Version is one catalogued Istio version.
+type Version struct {
+	// Label is what users type: --istio 1.26.
+	Label string
+	// Module is the istio.io/istio module version (a pseudo-version: Istio
+	// has no semver tags).
+	Module string
+	// Image is the release image tag for kind installs ("" when the version
+	// has no release images, e.g. a development snapshot).
+	Image string
+	// Minor is the minor release, for version-range rules: 26 for 1.26.
+	Minor int
+	// Note is shown wherever results of this version are shown.
+	Note string
+}
+
+// Catalog lists every version, oldest first.
+var Catalog = []Version{
+	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31, Note: "master snapshot of 2026-08-27 (VERSION 1.31)"},
+}
+
+// Newest is the newest catalogued version: the one the predictor models by
+// default.
+func Newest() Version { return Catalog[len(Catalog)-1] }
+
+// Lookup finds a version by label; "1.26.0" finds "1.26" and vice versa.
+func Lookup(label string) (Version, error) {
+	for _, v := range Catalog {
+		if v.Label == label || strings.TrimSuffix(v.Label, ".0") == strings.TrimSuffix(label, ".0") {
+			return v, nil
+		}
+	}
+	return Version{}, fmt.Errorf("unknown Istio version %q (known: %s)", label, strings.Join(Labels(), ", "))
+}
+
+// Labels lists the labels of every catalogued version.
+func Labels() []string {
+	out := make([]string, len(Catalog))
+	for i, v := range Catalog {
+		out[i] = v.Label
+	}
+	return out
+}

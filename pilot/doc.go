@@ -1,0 +1,14 @@
+// Package pilot builds and runs the per-version pilot backends: small Go
+// programs that link the real pilot code of one pinned Istio version and run
+// its listener generation on a World in process, the way Istio's own unit
+// tests do.
+//
+// Each Istio version needs its own dependency graph, so each backend is its
+// own Go module: the program sources in _program (embedded here, outside the
+// main module) plus pilot/modules/LABEL.mod and LABEL.sum as go.mod and
+// go.sum. Build writes them into a cache folder and runs `go build` there
+// once; Run feeds a World to the binary and parses what it prints.
+//
+// This package does not import Istio: the main module stays free of Istio's
+// dependency graph.
+package pilot

@@ -51,3 +51,54 @@ func Labels() []string {
 	}
 	return out
 }
+
+// Range is a set of minor versions, written ">=1.25", "<1.25", "1.24-1.26",
+// "1.26" or "" (every version).
+type Range struct {
+	Min, Max int // inclusive minors; 0 means unbounded
+}
+
+// ParseRange parses a version range.
+func ParseRange(s string) (Range, error) {
+	s = strings.TrimSpace(s)
+	minor := func(v string) (int, error) {
+		v = strings.TrimSpace(v)
+		v = strings.TrimSuffix(v, "-dev")
+		var major, m int
+		if _, err := fmt.Sscanf(v, "%d.%d", &major, &m); err != nil || major != 1 {
+			return 0, fmt.Errorf("version range %q: %q is not a 1.N version", s, v)
+		}
+		return m, nil
+	}
+	switch {
+	case s == "" || s == "*":
+		return Range{}, nil
+	case strings.HasPrefix(s, ">="):
+		m, err := minor(s[2:])
+		return Range{Min: m}, err
+	case strings.HasPrefix(s, "<="):
+		m, err := minor(s[2:])
+		return Range{Max: m}, err
+	case strings.HasPrefix(s, "<"):
+		m, err := minor(s[1:])
+		return Range{Max: m - 1}, err
+	case strings.HasPrefix(s, ">"):
+		m, err := minor(s[1:])
+		return Range{Min: m + 1}, err
+	case strings.Contains(s, "-") && !strings.HasSuffix(s, "-dev"):
+		lo, hi, _ := strings.Cut(s, "-")
+		a, err := minor(lo)
+		if err != nil {
+			return Range{}, err
+		}
+		b, err := minor(hi)
+		return Range{Min: a, Max: b}, err
+	}
+	m, err := minor(s)
+	return Range{Min: m, Max: m}, err
+}
+
+// Contains reports whether the minor version lies in the range.
+func (r Range) Contains(minor int) bool {
+	return (r.Min == 0 || minor >= r.Min) && (r.Max == 0 || minor <= r.Max)
+}

@@ -1,0 +1,103 @@
+// Package app is the listenerlab command line: Main exits, Run returns, so
+// tests drive the CLI without a process.
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitMismatch = 1 // a check failed: prediction and real Istio disagree
+	exitBadInput = 2 // bad usage or a bad scenario file
+)
+
+// Main runs the command line and exits with its status.
+func Main() {
+	os.Exit(Run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"predict":  {"print the outbound listeners Istio builds for each scenario's client sidecar", runPredict},
+		"explain":  {"explain each listener, chain and finding in prose", runExplain},
+		"versions": {"list the catalogued Istio versions", runVersions},
+	}
+}
+
+// Run runs one listenerlab command and returns its exit status.
+func Run(args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr, cmds)
+		if len(args) == 0 {
+			return exitBadInput
+		}
+		return exitOK
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "listenerlab: unknown command %q\n", args[0])
+		usage(stderr, cmds)
+		return exitBadInput
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: listenerlab COMMAND [flags] FILE_OR_DIR...")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+}
+
+// parseFlags parses a command's flags, allowing flags after the paths.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int, bool) {
+	fs.SetOutput(stderr)
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitBadInput, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		paths = append(paths, args[0])
+		args = args[1:]
+	}
+	if len(paths) == 0 {
+		fmt.Fprintf(stderr, "listenerlab %s: give at least one scenario file or directory\n", fs.Name())
+		return nil, exitBadInput, false
+	}
+	return paths, exitOK, true
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+}

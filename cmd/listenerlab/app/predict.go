@@ -1,0 +1,156 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/report"
+	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// predicted is one scenario's prediction, as -o json prints it.
+type predicted struct {
+	Scenario   string                `json:"scenario"`
+	File       string                `json:"file"`
+	Prediction *predictor.Prediction `json:"prediction"`
+	World      *world.World          `json:"-"`
+}
+
+type predictFlags struct {
+	output string
+	istio  string
+}
+
+// predictAll loads and predicts every scenario under paths; bad scenarios
+// are reported on stderr and make the status exitBadInput.
+func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, int) {
+	v, err := versions.Lookup(label)
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
+		return nil, exitBadInput
+	}
+	scs, errs := scenario.LoadAll(paths)
+	status := exitOK
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		status = exitBadInput
+	}
+	var out []predicted
+	for _, sc := range scs {
+		w, err := resolve.Simulate(sc, v)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			status = exitBadInput
+			continue
+		}
+		p, err := predictor.Predict(w, v)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: %s: %v\n", sc.Path, err)
+			status = exitBadInput
+			continue
+		}
+		out = append(out, predicted{Scenario: sc.Header.Name, File: sc.Path, Prediction: p, World: w})
+	}
+	return out, status
+}
+
+func runPredict(args []string, stdout, stderr io.Writer) int {
+	var f predictFlags
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.StringVar(&f.output, "o", "table", "output: table, json or yaml")
+	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
+	paths, status, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return status
+	}
+	if err := oneOf(f.output, "table", "json", "yaml"); err != nil {
+		fmt.Fprintf(stderr, "listenerlab predict: -o: %v\n", err)
+		return exitBadInput
+	}
+	results, status := predictAll(paths, f.istio, stderr)
+	var buf bytes.Buffer
+	if err := writePredictions(&buf, f.output, results); err != nil {
+		fmt.Fprintf(stderr, "listenerlab predict: %v\n", err)
+		return exitBadInput
+	}
+	stdout.Write(buf.Bytes())
+	return status
+}
+
+func writePredictions(w io.Writer, output string, results []predicted) error {
+	switch output {
+	case "json", "yaml":
+		if results == nil {
+			results = []predicted{}
+		}
+		data, err := json.MarshalIndent(results, "", "  ")
+		if err != nil {
+			return err
+		}
+		if output == "yaml" {
+			if data, err = yaml.JSONToYAML(data); err != nil {
+				return err
+			}
+			_, err = w.Write(data)
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", data)
+		return err
+	}
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "# %s (%s), Istio %s rules\n", r.Scenario, r.File, r.Prediction.Version)
+		if err := report.Table(w, r.Prediction.Listeners); err != nil {
+			return err
+		}
+		if len(r.Prediction.Findings) > 0 {
+			fmt.Fprintln(w)
+			report.Findings(w, r.Prediction.Findings)
+		}
+	}
+	return nil
+}
+
+func runExplain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	istio := fs.String("istio", versions.Newest().Label, "Istio version whose rules to apply")
+	paths, status, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return status
+	}
+	results, status := predictAll(paths, *istio, stderr)
+	var buf bytes.Buffer
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(&buf)
+		}
+		report.Explain(&buf, r.Scenario+" ("+r.File+")", r.Prediction)
+	}
+	stdout.Write(buf.Bytes())
+	return status
+}
+
+func runVersions(args []string, stdout, stderr io.Writer) int {
+	for _, v := range versions.Catalog {
+		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image %s  %s\n", v.Label, v.Module, orDash(v.Image), v.Note)
+	}
+	return exitOK
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,493 @@
+package predictor
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
+)
+
+// Reserved proxy ports: the virtual outbound and inbound listeners (mesh
+// config proxyListenPort and proxyInboundListenPort) and the sidecar's
+// status and Prometheus ports.
+var reservedPorts = map[int]string{15001: "virtual outbound listener", 15006: "virtual inbound listener", 15021: "status port", 15090: "Prometheus port"}
+
+// plaintextHTTPALPNs are the application protocols an HTTP chain matches
+// behind the http_inspector (listener.go plaintextHTTPALPNs).
+var plaintextHTTPALPNs = []string{"http/1.1", "h2c"}
+
+// chain is a filter chain under construction (filterChainOpts).
+type chain struct {
+	sni       []string
+	cidrs     []string
+	alpn      []string
+	transport string
+	dest      listener.Destination
+	svc       *service
+	port      port
+	reason    string
+}
+
+func (c *chain) matchAll() bool {
+	return (len(c.sni) == 0 || contains(c.sni, "*")) && len(c.alpn) == 0 && c.transport == "" && len(c.cidrs) == 0
+}
+
+// conflictsWith models filterChainOpts.conflictsWith: same transport,
+// application protocols, SNI set and masked CIDR set.
+func (c *chain) conflictsWith(o *chain) bool {
+	if c.transport != o.transport || strings.Join(c.alpn, ",") != strings.Join(o.alpn, ",") {
+		return false
+	}
+	set := func(xs []string, norm func(string) (string, bool)) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range xs {
+			if n, ok := norm(x); ok {
+				m[n] = true
+			}
+		}
+		return m
+	}
+	sni := func(s string) (string, bool) { return s, s != "*" }
+	cidr := func(s string) (string, bool) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return "", false
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if p.Addr().String() == wildcardV4 {
+			return "", false
+		}
+		return p.Masked().String(), true
+	}
+	return equalSets(set(c.sni, sni), set(o.sni, sni)) && equalSets(set(c.cidrs, cidr), set(o.cidrs, cidr))
+}
+
+func equalSets(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// entry is one listener under construction (outboundListenerEntry).
+type entry struct {
+	binds      []string
+	bindToPort bool
+	port       port
+	protocol   protocol
+	locked     bool
+	chains     []*chain
+	reason     string
+}
+
+func (e *entry) name() string { return e.binds[0] + "_" + itoa(e.port.Number) }
+
+type opts struct {
+	svc        *service
+	port       port
+	binds      []string
+	bindToPort bool
+	cidrs      []string
+	eg         *egress
+}
+
+// builder models ListenerBuilder.buildSidecarOutboundListeners.
+type builder struct {
+	p         *proxy
+	entries   map[string]*entry
+	order     []string
+	conflicts []listener.Conflict
+	findings  []Finding
+}
+
+func (b *builder) finding(code, severity string, s *service, p port, listenerName, format string, args ...any) {
+	f := Finding{Code: code, Severity: severity, Listener: listenerName, Message: fmt.Sprintf(format, args...)}
+	if s != nil {
+		f.Service, f.Source, f.Port = s.Hostname, s.Source, p.Number
+	}
+	b.findings = append(b.findings, f)
+}
+
+// canBind models Proxy.CanBindToPort: unprivileged proxies cannot bind
+// ports below 1024, and nothing on the wildcard (or HTTP without a bind)
+// may take a reserved proxy port.
+func (b *builder) canBind(bindToPort bool, bind string, number int, proto protocol) (bool, string) {
+	if bindToPort && b.p.Unprivileged && number > 0 && number < 1024 {
+		return false, "the proxy is unprivileged and cannot bind ports below 1024"
+	}
+	if bind != "" && bind != b.p.wildcards()[0] || bind == "" && !proto.isHTTP() {
+		return true, ""
+	}
+	if what, ok := reservedPorts[number]; ok {
+		return false, "port " + itoa(number) + " is the sidecar's " + what
+	}
+	return true, ""
+}
+
+func (b *builder) run(egresses []egress) {
+	for i := range egresses {
+		eg := &egresses[i]
+		o := opts{eg: eg}
+		switch {
+		case b.p.CaptureNone:
+			o.bindToPort = true
+		case eg.Capture == "NONE":
+			o.bindToPort = true
+		case strings.HasPrefix(eg.Bind, "unix://"):
+			o.bindToPort = true
+		}
+		if eg.Bind != "" {
+			o.binds = []string{eg.Bind}
+		} else if o.bindToPort {
+			o.binds = b.p.localhosts()
+		}
+		if eg.Port != nil {
+			if ok, why := b.canBind(o.bindToPort, first(o.binds), eg.Port.Number, eg.Port.Protocol); !ok {
+				b.finding("PortSkipped", "warning", nil, *eg.Port, "", "%s port %d gets no listener: %s", eg.Source, eg.Port.Number, why)
+				continue
+			}
+			for _, s := range eg.Services {
+				so := o
+				so.svc, so.port = s, *eg.Port
+				b.add(so, eg.Source+" port "+itoa(eg.Port.Number))
+			}
+			continue
+		}
+		// A catch-all egress listener: lock what explicit ports built.
+		for _, e := range b.entries {
+			e.locked = true
+		}
+		for _, s := range eg.Services {
+			for _, sp := range s.Ports {
+				if ok, why := b.canBind(o.bindToPort, first(o.binds), sp.Number, sp.Protocol); !ok {
+					b.finding("PortSkipped", "warning", s, sp, "", "%s:%d gets no listener: %s", s.Hostname, sp.Number, why)
+					continue
+				}
+				so := o
+				so.svc, so.port = s, sp
+				addr := s.address(b.p)
+				if first(so.binds) == "" && s.Resolution == resPassthrough && addr == wildcardV4 && (sp.Protocol.isTCP() || sp.Protocol.class() == classAuto) {
+					b.perEndpoint(so)
+					continue
+				}
+				b.add(so, "")
+			}
+		}
+	}
+}
+
+// perEndpoint models the headless branch: a passthrough service with no
+// VIP gets one listener per endpoint for TCP and auto-detect ports.
+func (b *builder) perEndpoint(o opts) {
+	s, sp := o.svc, o.port
+	eps := s.Endpoints[sp.Number]
+	if s.Registry != registryKube && len(eps) == 0 && !s.HasSelector {
+		b.add(o, "resolution NONE with no endpoints and no selector: Istio falls back to the wildcard listener")
+		return
+	}
+	if len(eps) == 0 {
+		why := "a headless Service with no endpoints"
+		if s.Registry != registryKube {
+			why = "a resolution-NONE ServiceEntry with a workloadSelector but no endpoints"
+		}
+		b.finding("NoEndpoints", "info", s, sp, "", "%s:%d gets no listener: %s gets one listener per endpoint, and it has none", s.Hostname, sp.Number, why)
+		return
+	}
+	built := 0
+	for _, addrs := range eps {
+		valid := len(addrs) > 0
+		for _, a := range addrs {
+			if _, err := netip.ParseAddr(a); err != nil {
+				valid = false
+			}
+		}
+		if !valid {
+			b.finding("EndpointSkipped", "info", s, sp, "", "%s:%d: endpoint %s is not an IP address, so it gets no per-endpoint listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
+			continue
+		}
+		if len(b.p.IPs) > 0 && addrs[0] == b.p.IPs[0] {
+			continue
+		}
+		eo := o
+		eo.binds = addrs
+		b.add(eo, "passthrough service without a VIP: one listener per endpoint ("+addrs[0]+")")
+		built++
+	}
+	if built > 100 {
+		b.finding("ManyEndpointListeners", "warning", s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
+	}
+}
+
+func first(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}
+
+// add models buildSidecarOutboundListener (pilot/pkg/networking/core/listener.go).
+func (b *builder) add(o opts, why string) {
+	s, sp := o.svc, o.port
+	if s.Resolution == resAlias {
+		b.finding("AliasNoListener", "info", s, sp, "", "%s:%d gets no listener: an ExternalName Service is an alias, served through the target's listeners", s.Hostname, sp.Number)
+		return
+	}
+	wild := b.p.wildcards()
+	class := sp.Protocol.class()
+	proto := sp.Protocol
+	if class == classNone {
+		b.finding("UDPNoListener", "info", s, sp, "", "%s:%d gets no listener: UDP is not proxied by the sidecar", s.Hostname, sp.Number)
+		return
+	}
+	addrWhy := ""
+	switch class {
+	case classTCP, classAuto:
+		if first(o.binds) == "" {
+			addr := s.address(b.p)
+			extra := s.extraAddresses(b.p)
+			if s.Registry == registryExternal && addr == wildcardV4 && b.p.V6 && !b.p.V4 {
+				addr = wildcardV6
+			}
+			if s.Registry == registryExternal && addr == wildcardV4 && b.p.V4 && b.p.V6 {
+				extra = append(extra, wildcardV6)
+			}
+			switch {
+			case !strings.Contains(addr, "/"):
+				o.binds = append([]string{addr}, extra...)
+				addrWhy = b.addressReason(s, addr)
+			default:
+				o.binds = wild
+				o.cidrs = append([]string{addr}, extra...)
+				addrWhy = "CIDR " + addr + ": wildcard listener with a destination prefix match"
+			}
+		}
+	case classHTTP:
+		if first(o.binds) == "" {
+			o.binds = wild
+			addrWhy = "HTTP port: all HTTP services on this port share the wildcard listener, told apart by virtual host"
+		}
+	}
+	key := first(o.binds) + "_" + itoa(sp.Number)
+	cur := b.entries[key]
+	if cur != nil && cur.locked {
+		return
+	}
+	var chains []*chain
+	conflict := "none"
+	switch {
+	case proto == pHTTPProxy:
+		chains = b.httpChains(o, class)
+	case class == classHTTP:
+		if cur != nil {
+			if !cur.protocol.isTCP() {
+				return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
+			}
+			conflict = "http over tcp"
+		}
+		chains = b.httpChains(o, class)
+		if first(o.binds) == wild[0] {
+			for _, c := range chains {
+				c.alpn, c.transport = plaintextHTTPALPNs, "raw_buffer"
+			}
+			proto = pUnsupported
+		}
+	case class == classTCP:
+		chains = b.tcpChains(o)
+		if cur != nil {
+			switch {
+			case cur.protocol.isHTTP():
+				conflict = "tcp over http"
+			case cur.protocol.isTCP():
+				conflict = "tcp over tcp"
+			default:
+				conflict = "tcp over auto"
+			}
+		}
+	case class == classAuto:
+		if cur != nil {
+			switch {
+			case cur.protocol.isHTTP():
+				conflict = "auto over http"
+			case cur.protocol.isTCP():
+				conflict = "auto over tcp"
+			default:
+				b.finding("SniffedListenerTaken", "warning", s, sp, key,
+					"%s:%d adds no chain to %s: the listener already sniffs protocols for an earlier service; its HTTP is still routed by virtual host, its other TCP traffic is not", s.Hostname, sp.Number, key)
+				return
+			}
+		}
+		tcp := b.tcpChains(o)
+		http := b.httpChains(o, class)
+		for _, c := range http {
+			c.alpn, c.transport = plaintextHTTPALPNs, "raw_buffer"
+		}
+		chains = append(tcp, http...)
+	}
+	if cur != nil && conflict != "none" && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
+		b.finding("ServerFirstConflict", "error", s, sp, key,
+			"%s:%d dropped from %s: %s is a server-first protocol and cannot share a port with %s (the listener was built for %s)",
+			s.Hostname, sp.Number, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
+		return
+	}
+	reason := why
+	if reason == "" {
+		reason = addrWhy
+	}
+	switch conflict {
+	case "none", "auto over http":
+		e := &entry{binds: o.binds, bindToPort: o.bindToPort, port: sp, protocol: proto, chains: chains,
+			reason: fmt.Sprintf("%s port %d (%s, %s): %s", s.Hostname, sp.Number, sp.Protocol, sp.Why, reason)}
+		if conflict == "auto over http" {
+			e.reason += "; replaced the HTTP-only listener of an earlier service (auto over http)"
+		}
+		if cur == nil {
+			b.order = append(b.order, key)
+		}
+		b.entries[key] = e
+	case "http over tcp", "tcp over http", "auto over tcp":
+		b.merge(cur, chains, o, key)
+		cur.protocol = pUnsupported
+		cur.reason += fmt.Sprintf("; merged with %s port %d (%s) into a sniffed listener (%s)", s.Hostname, sp.Number, sp.Protocol, conflict)
+	case "tcp over tcp", "tcp over auto":
+		b.merge(cur, chains, o, key)
+	}
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+func (b *builder) addressReason(s *service, addr string) string {
+	switch {
+	case addr == wildcardV4 || addr == wildcardV6:
+		if s.Registry == registryExternal {
+			if s.AutoV4 != "" && !b.p.usesAutoIPs() {
+				b.finding("AutoAddressUnused", "warning", s, port{}, "", "%s has the auto-allocated address %s, but this proxy does not use it (needs DNS capture): its TCP ports land on the wildcard listener", s.Hostname, s.AutoV4)
+			}
+			return "TCP ServiceEntry without addresses: listens on the wildcard address"
+		}
+		return "no VIP: listens on the wildcard address"
+	case addr == s.AutoV4 || addr == s.AutoV6:
+		return "auto-allocated VIP " + addr + " (the proxy captures DNS)"
+	case s.Registry == registryKube:
+		return "TCP port: listens on the ClusterIP"
+	}
+	return "TCP port: listens on the ServiceEntry address"
+}
+
+// httpChains models buildSidecarOutboundHTTPListenerOpts: the route is
+// named after the port, or "host:port" for a sniffed service with its own
+// (non-wildcard) listener, or the socket path for a unix socket.
+func (b *builder) httpChains(o opts, class listenerClass) []*chain {
+	var rds string
+	switch {
+	case o.port.Number == 0:
+		rds = first(o.binds)
+	case class == classAuto && first(o.binds) != b.p.wildcards()[0]:
+		rds = o.svc.Hostname + ":" + itoa(o.port.Number)
+	default:
+		rds = itoa(o.port.Number)
+	}
+	return []*chain{{dest: listener.Destination{Kind: listener.HTTP, Route: rds}, svc: o.svc, port: o.port,
+		reason: "HTTP for " + o.svc.Hostname + " through route " + rds}}
+}
+
+// tcpChains models buildSidecarOutboundTCPListenerOpts without
+// VirtualServices: one chain to the service's cluster, matched by SNI for a
+// TLS port without a VIP of its own.
+func (b *builder) tcpChains(o opts) []*chain {
+	s := o.svc
+	clusterPort := o.port.Number
+	if len(s.Ports) == 1 {
+		clusterPort = s.Ports[0].Number
+	}
+	c := &chain{cidrs: o.cidrs, svc: s, port: o.port,
+		dest: listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(clusterPort) + "||" + s.Hostname}}
+	c.reason = "TCP to " + s.Hostname
+	if len(o.cidrs) > 0 {
+		c.reason += " for destinations in " + strings.Join(o.cidrs, ",")
+	}
+	if o.port.Protocol.isTLS() {
+		addr := s.address(b.p)
+		if strings.Contains(addr, "/") {
+			addr = ""
+		}
+		if s.Registry == registryExternal && b.p.V6 && !b.p.V4 && addr == wildcardV4 {
+			addr = wildcardV6
+		}
+		wild := b.p.wildcards()[0]
+		if len(o.cidrs) > 0 || addr == "" || addr == wild && first(o.binds) == wild || strings.HasPrefix(s.Hostname, "*") && s.Resolution == resDynamicDNS {
+			c.sni = []string{s.Hostname}
+			c.reason = "TLS to " + s.Hostname + ", matched by SNI (no VIP of its own)"
+		}
+	}
+	return []*chain{c}
+}
+
+// merge models mergeTCPFilterChains: an incoming chain whose match equals
+// an existing chain's is dropped, and istiod records a conflict.
+func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
+	for _, in := range incoming {
+		var winner *chain
+		for _, ex := range cur.chains {
+			if ex.conflictsWith(in) {
+				winner = ex
+				break
+			}
+		}
+		if winner == nil {
+			cur.chains = append(cur.chains, in)
+			continue
+		}
+		name := first(o.binds) + "_" + itoa(o.port.Number)
+		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
+		b.finding("Shadowed", "error", in.svc, o.port, name,
+			"%s:%d shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
+			in.svc.Hostname, o.port.Number, name, winner.svc.Hostname, in.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
+	}
+}
+
+// whyFirst explains why a was processed before b.
+func whyFirst(a, b *service) string {
+	switch {
+	case a == b:
+		return "it is the same service"
+	case !a.Created.Equal(b.Created):
+		return "it is older (" + a.Created.UTC().Format("15:04:05") + " vs " + b.Created.UTC().Format("15:04:05") + ")"
+	case a.Name != b.Name:
+		return "both were created in the same second and " + strconv.Quote(a.Name) + " sorts first"
+	case a.Namespace != b.Namespace:
+		return "same name and age; namespace " + a.Namespace + " sorts first"
+	}
+	return "it was imported first"
+}
+
+func chainMatch(c *chain) listener.Match {
+	m := listener.Match{TransportProtocol: c.transport, ApplicationProtocols: c.alpn}
+	if !contains(c.sni, "*") {
+		m.ServerNames = c.sni
+	}
+	for _, cidr := range c.cidrs {
+		if p, err := netip.ParsePrefix(cidr); err == nil {
+			if p.Addr().String() != wildcardV4 {
+				m.PrefixRanges = append(m.PrefixRanges, p.String())
+			}
+		} else if a, err := netip.ParseAddr(cidr); err == nil && a.String() != wildcardV4 {
+			m.PrefixRanges = append(m.PrefixRanges, netip.PrefixFrom(a, a.BitLen()).String())
+		}
+	}
+	return m
+}

@@ -1,0 +1,141 @@
+package predictor
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// Prediction is what the predictor says istiod sends the client sidecar.
+type Prediction struct {
+	// Version is the Istio version whose rules were applied.
+	Version string `json:"version"`
+	// Listeners are the outbound service listeners (not the virtual
+	// 15001/15006 ones), sorted, each chain and listener with its reason.
+	Listeners []listener.Listener `json:"listeners"`
+	// Conflicts are the conflicts istiod records (pilot_conflict_* metrics).
+	Conflicts []listener.Conflict `json:"conflicts,omitempty"`
+	// Findings are service ports that did not get what a user would expect.
+	Findings []Finding `json:"findings,omitempty"`
+}
+
+// Finding is a service port that does not get what its author likely
+// expects, or a listener that behaves surprisingly.
+type Finding struct {
+	// Code is stable: Shadowed, Hijack, ServerFirstConflict, ...
+	Code string `json:"code"`
+	// Severity is error, warning or info.
+	Severity string `json:"severity"`
+	Service  string `json:"service,omitempty"`
+	Port     int    `json:"port,omitempty"`
+	// Source names the manifest of the service.
+	Source   string `json:"source,omitempty"`
+	Listener string `json:"listener,omitempty"`
+	Message  string `json:"message"`
+}
+
+// Predict applies Istio's listener rules of version v to the World.
+func Predict(w *world.World, v versions.Version) (*Prediction, error) {
+	if w.Format != world.Format {
+		return nil, fmt.Errorf("world format %q, predictor reads %q", w.Format, world.Format)
+	}
+	if len(w.Client.IPs) == 0 {
+		return nil, fmt.Errorf("scenario %s: the client has no IP", w.Scenario)
+	}
+	alloc := v.Minor >= 25
+	if val, ok := w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
+		alloc = val == "true" || val == "1"
+	}
+	p := newProxy(w.Client, alloc)
+	all := append(kubeServices(w), serviceEntryServices(w, alloc)...)
+	if !alloc {
+		hashAllocate(all)
+	}
+	sortByCreation(all)
+	egresses, _ := egressListeners(w, p, all)
+	b := &builder{p: p, entries: map[string]*entry{}}
+	b.run(egresses)
+	pred := &Prediction{Version: v.Label, Conflicts: b.conflicts}
+	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
+	if registryOnly(w) {
+		catchAll.Cluster = listener.BlackHoleCluster
+	}
+	for _, key := range b.order {
+		pred.Listeners = append(pred.Listeners, b.finalize(b.entries[key], catchAll))
+	}
+	listener.Sort(pred.Listeners)
+	listener.SortConflicts(pred.Conflicts)
+	pred.Findings = b.findings
+	sort.SliceStable(pred.Findings, func(i, j int) bool {
+		a, c := pred.Findings[i], pred.Findings[j]
+		if a.Port != c.Port {
+			return a.Port < c.Port
+		}
+		if a.Listener != c.Listener {
+			return a.Listener < c.Listener
+		}
+		return a.Message < c.Message
+	})
+	return pred, nil
+}
+
+func registryOnly(w *world.World) bool {
+	otp, _ := w.MeshConfig["outboundTrafficPolicy"].(map[string]any)
+	return otp != nil && otp["mode"] == "REGISTRY_ONLY"
+}
+
+// finalize models buildListenerFromEntry: a match-all chain becomes the
+// default chain (or the only chain, when it is alone); without one, the
+// default chain is the catch-all (passthrough or blackhole).
+func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Listener {
+	l := listener.Listener{
+		Name: e.name(), Address: e.binds[0], Port: uint32(e.port.Number),
+		AdditionalAddresses: e.binds[1:], BindToPort: e.bindToPort, Direction: "OUTBOUND", Reason: e.reason,
+	}
+	if len(l.AdditionalAddresses) == 0 {
+		l.AdditionalAddresses = nil
+	}
+	var tlsInspector, httpInspector bool
+	var def *listener.FilterChain
+	var defSvc *chain
+	for _, c := range e.chains {
+		tlsInspector = tlsInspector || len(c.sni) > 0
+		httpInspector = httpInspector || len(c.alpn) > 0
+		fc := listener.FilterChain{Match: chainMatch(c), Destination: c.dest, Reason: c.reason}
+		if c.matchAll() {
+			fc.Match = listener.Match{}
+			def, defSvc = &fc, c
+			continue
+		}
+		l.FilterChains = append(l.FilterChains, fc)
+	}
+	alone := len(l.FilterChains) == 0
+	if tlsInspector {
+		l.ListenerFilters = append(l.ListenerFilters, "tls_inspector")
+	}
+	if httpInspector {
+		l.ListenerFilters = append(l.ListenerFilters, "http_inspector")
+	}
+	switch {
+	case def != nil && len(l.FilterChains) == 0:
+		l.FilterChains = []listener.FilterChain{*def}
+	case def != nil:
+		l.DefaultChain = def
+	default:
+		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: "no chain matches everything: unmatched connections go to " + catchAll.Cluster}
+	}
+	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) {
+		what := "connection"
+		if !alone {
+			what = "connection that no other chain matches"
+		}
+		b.finding("Hijack", "warning", defSvc.svc, defSvc.port, l.Name,
+			"%s has no passthrough chain: every %s on port %d goes to %s (%s)",
+			l.Name, what, e.port.Number, defSvc.svc.Hostname, strings.TrimPrefix(defSvc.dest.String(), "cluster "))
+	}
+	return l
+}

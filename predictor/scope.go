@@ -1,0 +1,315 @@
+package predictor
+
+import (
+	"net/netip"
+	"strings"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// proxy is the client sidecar as listener generation sees it.
+type proxy struct {
+	Namespace    string
+	Labels       map[string]string
+	IPs          []string
+	V4, V6       bool
+	CaptureNone  bool
+	DNSCapture   bool
+	DNSAuto      bool
+	Unprivileged bool
+	// AllocFeature is PILOT_ENABLE_IP_AUTOALLOCATE as istiod sees it.
+	AllocFeature bool
+}
+
+func newProxy(c world.Client, allocFeature bool) *proxy {
+	p := &proxy{
+		Namespace: c.Namespace, Labels: c.Labels, IPs: c.IPs,
+		CaptureNone: c.InterceptionMode == "NONE", DNSCapture: c.DNSCapture, DNSAuto: c.DNSAutoAllocate,
+		Unprivileged: c.Unprivileged, AllocFeature: allocFeature,
+	}
+	for _, ip := range c.IPs {
+		if a, err := netip.ParseAddr(ip); err == nil && a.Is4() {
+			p.V4 = true
+		} else if err == nil {
+			p.V6 = true
+		}
+	}
+	return p
+}
+
+// wildcards models getWildcardsAndLocalHost
+// (pilot/pkg/networking/core/listener_address.go).
+func (p *proxy) wildcards() []string {
+	switch {
+	case p.V4 && p.V6:
+		return []string{wildcardV4, wildcardV6}
+	case p.V6:
+		return []string{wildcardV6}
+	}
+	return []string{wildcardV4}
+}
+
+func (p *proxy) localhosts() []string {
+	switch {
+	case p.V4 && p.V6:
+		return []string{"127.0.0.1", "::1"}
+	case p.V6:
+		return []string{"::1"}
+	}
+	return []string{"127.0.0.1"}
+}
+
+// usesAutoIPs models nodeUsesAutoallocatedIPs (pilot/pkg/model/service.go):
+// allocation on (the proxy's DNS_AUTO_ALLOCATE or istiod's flag) and DNS
+// capture on.
+func (p *proxy) usesAutoIPs() bool { return (p.DNSAuto || p.AllocFeature) && p.DNSCapture }
+
+func (p *proxy) family(addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		ip, err := netip.ParseAddr(a)
+		if err != nil || ip.Is4() && p.V4 || ip.Is6() && p.V6 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// address models Service.GetAddressForProxy.
+func (s *service) address(p *proxy) string {
+	if ips := p.family(s.ClusterIPs); len(ips) > 0 {
+		return ips[0]
+	}
+	if p.usesAutoIPs() && s.DefaultAddress == wildcardV4 {
+		if p.V4 && s.AutoV4 != "" {
+			return s.AutoV4
+		}
+		if p.V6 && s.AutoV6 != "" {
+			return s.AutoV6
+		}
+	}
+	return s.DefaultAddress
+}
+
+// extraAddresses models Service.GetExtraAddressesForProxy: every address
+// of the proxy's families after the first.
+func (s *service) extraAddresses(p *proxy) []string {
+	addrs := s.ClusterIPs
+	if len(addrs) == 0 && p.usesAutoIPs() {
+		for _, a := range []string{s.AutoV4, s.AutoV6} {
+			if a != "" {
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	addrs = p.family(addrs)
+	if len(addrs) > 1 {
+		return addrs[1:]
+	}
+	return nil
+}
+
+// visibleTo models PushContext's export index: the services a namespace
+// sees, those exported to it privately or by name first, then the public
+// ones, each group in creation order (servicesExportedToNamespace).
+func visibleTo(all []*service, ns string) []*service {
+	var private, public []*service
+	for _, s := range all {
+		export := s.ExportTo
+		if len(export) == 0 {
+			export = []string{"*"}
+		}
+		switch {
+		case contains(export, "*"):
+			public = append(public, s)
+		case contains(export, "~"):
+		case contains(export, ns) || contains(export, ".") && s.Namespace == ns:
+			private = append(private, s)
+		}
+	}
+	return append(private, public...)
+}
+
+// egress is one egress listener of the proxy's sidecar scope.
+type egress struct {
+	Port     *port
+	Bind     string
+	Capture  string
+	Services []*service
+	// Source names the Sidecar and egress entry, for reasons.
+	Source string
+}
+
+// selectSidecar models PushContext.getSidecarScope: in the proxy's
+// namespace, a Sidecar whose workloadSelector matches (oldest first), else
+// the namespace's Sidecar without selector, else the root namespace's.
+func selectSidecar(w *world.World, p *proxy) *networkingv1.Sidecar {
+	var withSel, without, root *networkingv1.Sidecar
+	older := func(a, b *networkingv1.Sidecar) bool {
+		if b == nil {
+			return true
+		}
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		return a.Name < b.Name
+	}
+	for _, sc := range w.Sidecars {
+		switch {
+		case sc.Namespace == p.Namespace && sc.Spec.WorkloadSelector != nil:
+			if labels.SelectorFromSet(sc.Spec.WorkloadSelector.Labels).Matches(labels.Set(p.Labels)) && older(sc, withSel) {
+				withSel = sc
+			}
+		case sc.Namespace == p.Namespace:
+			if older(sc, without) {
+				without = sc
+			}
+		case sc.Namespace == "istio-system" && sc.Spec.WorkloadSelector == nil:
+			if older(sc, root) {
+				root = sc
+			}
+		}
+	}
+	switch {
+	case withSel != nil:
+		return withSel
+	case without != nil:
+		return without
+	}
+	return root
+}
+
+// egressListeners models initSidecarScopeInternalIndexes and
+// convertIstioListenerToWrapper (pilot/pkg/model/sidecar.go): no Sidecar
+// means one catch-all egress listener importing */*.
+func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *networkingv1.Sidecar) {
+	sc := selectSidecar(w, p)
+	visible := visibleTo(all, p.Namespace)
+	if sc == nil || len(sc.Spec.Egress) == 0 {
+		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Source: "default egress (*/*)"}}, sc
+	}
+	var out []egress
+	for i, e := range sc.Spec.Egress {
+		eg := egress{Bind: e.Bind, Capture: e.CaptureMode.String(), Source: "Sidecar " + sc.Namespace + "/" + sc.Name + " egress[" + itoa(i) + "]"}
+		if e.Port != nil {
+			proto := parseProtocol(e.Port.Protocol)
+			eg.Port = &port{Name: e.Port.Name, Number: int(e.Port.Number), Protocol: proto, Why: "Sidecar egress port protocol " + quote(e.Port.Protocol)}
+		}
+		eg.Services = selectServices(visible, p.Namespace, e.Hosts, eg.Port)
+		out = append(out, eg)
+	}
+	return out, sc
+}
+
+// selectServices models IstioEgressListenerWrapper.selectServices: import
+// by "namespace/host" (namespace "*", "." or a name; "~" excludes), trim
+// to the egress port, and keep one namespace per hostname (the proxy's own,
+// else a Kubernetes Service over a ServiceEntry, else the first seen).
+func selectServices(visible []*service, configNS string, hosts []string, egressPort *port) []*service {
+	type rule struct {
+		ns, host string
+		exclude  bool
+	}
+	var rules []rule
+	for _, h := range hosts {
+		ns, name, _ := strings.Cut(h, "/")
+		r := rule{ns: ns, host: name}
+		if strings.HasPrefix(ns, "~") {
+			r.exclude, r.ns = true, strings.TrimPrefix(ns, "~")
+			if r.ns == "" {
+				r.ns = "*"
+			}
+		}
+		if r.ns == "." {
+			r.ns = configNS
+		}
+		rules = append(rules, r)
+	}
+	matchesIn := func(ns string, s *service, exclude bool) bool {
+		for _, r := range rules {
+			if r.ns == ns && r.exclude == exclude && hostMatches(r.host, s.Hostname) {
+				return true
+			}
+		}
+		return false
+	}
+	var imported []*service
+	for _, s := range visible {
+		if matchesIn(s.Namespace, s, true) || matchesIn("*", s, true) {
+			continue
+		}
+		if !matchesIn(s.Namespace, s, false) && !matchesIn("*", s, false) {
+			continue
+		}
+		if egressPort != nil {
+			trimmed := trimToPort(s, egressPort.Number)
+			if trimmed == nil {
+				continue
+			}
+			s = trimmed
+		}
+		imported = append(imported, s)
+	}
+	type pick struct {
+		ns   string
+		kube bool
+	}
+	chosen := map[string]pick{}
+	for _, s := range imported {
+		np := pick{s.Namespace, s.Registry == registryKube}
+		ex, seen := chosen[s.Hostname]
+		switch {
+		case !seen, s.Namespace == configNS:
+			chosen[s.Hostname] = np
+		case !ex.kube && np.kube && (np.ns == configNS || ex.ns != configNS):
+			chosen[s.Hostname] = np
+		}
+	}
+	out := imported[:0]
+	for _, s := range imported {
+		if chosen[s.Hostname].ns == s.Namespace {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// trimToPort models serviceMatchingListenerPort: a service is imported on
+// an egress port only if it has that port, and then only with that port.
+func trimToPort(s *service, number int) *service {
+	for _, p := range s.Ports {
+		if p.Number == number {
+			if len(s.Ports) == 1 {
+				return s
+			}
+			c := *s
+			c.Ports = []port{p}
+			return &c
+		}
+	}
+	return nil
+}
+
+// hostMatches is Istio's host.Name matching for Sidecar imports: "*"
+// matches all, "*.example.com" matches subdomains.
+func hostMatches(pattern, h string) bool {
+	if pattern == "*" || pattern == h {
+		return true
+	}
+	if strings.HasPrefix(pattern, "*") {
+		return strings.HasSuffix(h, pattern[1:])
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

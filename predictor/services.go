@@ -1,0 +1,251 @@
+package predictor
+
+import (
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	apiv1alpha3 "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/listenerlab/listenerlab/world"
+)
+
+const (
+	registryKube     = "Kubernetes"
+	registryExternal = "External"
+	wildcardV4       = "0.0.0.0"
+	wildcardV6       = "::"
+	domainSuffix     = "cluster.local"
+)
+
+// resolution is Istio's model.Resolution.
+type resolution int
+
+const (
+	resClientSideLB resolution = iota
+	resDNS
+	resDNSRoundRobin
+	resPassthrough
+	resAlias
+	resDynamicDNS
+)
+
+type port struct {
+	Name     string
+	Number   int
+	Protocol protocol
+	// Why explains the protocol choice.
+	Why string
+}
+
+// service is Istio's model.Service, reduced to what listeners depend on.
+type service struct {
+	Hostname  string
+	Namespace string
+	// Name orders services created in the same second: a Kubernetes
+	// Service's name, a ServiceEntry's host.
+	Name       string
+	Registry   string
+	Created    time.Time
+	ClusterIPs []string // Kubernetes ClusterIPs
+	// DefaultAddress is the one address of a ServiceEntry service (an IP, a
+	// CIDR or 0.0.0.0).
+	DefaultAddress string
+	AutoV4, AutoV6 string
+	Resolution     resolution
+	Ports          []port
+	ExportTo       []string
+	HasSelector    bool
+	// Endpoints holds each endpoint's addresses by service port number.
+	Endpoints map[int][][]string
+	// Source names the manifest: "Service ns/name", "ServiceEntry ns/name".
+	Source string
+}
+
+// kubeServices models kube.ConvertService
+// (pilot/pkg/serviceregistry/kube/conversion.go) and the endpoints the
+// registry builds from EndpointSlices.
+func kubeServices(w *world.World) []*service {
+	var out []*service
+	for i := range w.Services {
+		k := &w.Services[i]
+		s := &service{
+			Hostname:       k.Name + "." + k.Namespace + ".svc." + domainSuffix,
+			Namespace:      k.Namespace,
+			Name:           k.Name,
+			Registry:       registryKube,
+			Created:        k.CreationTimestamp.Time,
+			DefaultAddress: wildcardV4,
+			HasSelector:    len(k.Spec.Selector) > 0,
+			Source:         "Service " + k.Namespace + "/" + k.Name,
+			Endpoints:      map[int][][]string{},
+		}
+		if k.Spec.Type == corev1.ServiceTypeExternalName && k.Spec.ExternalName != "" {
+			s.Resolution = resAlias
+		}
+		switch {
+		case k.Spec.ClusterIP == corev1.ClusterIPNone:
+			s.Resolution = resPassthrough
+		case k.Spec.ClusterIP != "":
+			s.ClusterIPs = []string{k.Spec.ClusterIP}
+			if len(k.Spec.ClusterIPs) > 1 {
+				s.ClusterIPs = k.Spec.ClusterIPs
+			}
+			s.DefaultAddress = s.ClusterIPs[0]
+		}
+		if v := k.Annotations["networking.istio.io/exportTo"]; v != "" {
+			for _, ns := range strings.Split(v, ",") {
+				s.ExportTo = append(s.ExportTo, strings.TrimSpace(ns))
+			}
+		}
+		for _, p := range k.Spec.Ports {
+			proto, why := kubeProtocol(p.Port, p.Name, string(p.Protocol), p.AppProtocol)
+			s.Ports = append(s.Ports, port{Name: p.Name, Number: int(p.Port), Protocol: proto, Why: why})
+		}
+		for _, es := range w.EndpointSlices {
+			if es.Namespace != k.Namespace || es.Labels["kubernetes.io/service-name"] != k.Name {
+				continue
+			}
+			for _, sp := range k.Spec.Ports {
+				if !slicePortMatches(es.Ports, sp.Name) {
+					continue
+				}
+				for _, ep := range es.Endpoints {
+					s.Endpoints[int(sp.Port)] = append(s.Endpoints[int(sp.Port)], ep.Addresses)
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func slicePortMatches(ports []discoveryv1.EndpointPort, name string) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if p.Name != nil && *p.Name == name || p.Name == nil && name == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceEntryServices models convertServices
+// (pilot/pkg/serviceregistry/serviceentry/conversion.go): one service per
+// host and address; a /32 (or /128) CIDR becomes a plain IP; no address
+// gives 0.0.0.0, plus the controller's allocated addresses from status.
+func serviceEntryServices(w *world.World, controllerAllocates bool) []*service {
+	var out []*service
+	for _, se := range w.ServiceEntries {
+		spec := &se.Spec
+		res := resClientSideLB
+		switch spec.Resolution {
+		case apiv1alpha3.ServiceEntry_NONE:
+			res = resPassthrough
+		case apiv1alpha3.ServiceEntry_DNS:
+			res = resDNS
+		case apiv1alpha3.ServiceEntry_DNS_ROUND_ROBIN:
+			res = resDNSRoundRobin
+		case apiv1alpha3.ServiceEntry_DYNAMIC_DNS:
+			res = resDynamicDNS
+		}
+		var ports []port
+		for _, p := range spec.Ports {
+			proto := parseProtocol(p.Protocol)
+			why := "protocol " + quote(p.Protocol)
+			if proto == pUnsupported {
+				why += " names no protocol: auto-detect"
+			}
+			ports = append(ports, port{Name: p.Name, Number: int(p.Number), Protocol: proto, Why: why})
+		}
+		auto := map[string][]string{}
+		if controllerAllocates && len(spec.Addresses) == 0 && res != resPassthrough && se.Labels["networking.istio.io/enable-autoallocate-ip"] != "false" {
+			for _, a := range se.Status.GetAddresses() {
+				auto[a.Host] = append(auto[a.Host], a.Value)
+			}
+		}
+		endpoints := serviceEntryEndpoints(w, se)
+		for _, h := range spec.Hosts {
+			var addrs []string
+			for _, a := range spec.Addresses {
+				if p, err := netip.ParsePrefix(a); err == nil && p.Bits() == p.Addr().BitLen() {
+					a = p.Addr().String()
+				}
+				addrs = append(addrs, a)
+			}
+			if len(addrs) == 0 {
+				addrs = []string{wildcardV4}
+			}
+			for _, a := range addrs {
+				s := &service{
+					Hostname: h, Namespace: se.Namespace, Name: h, Registry: registryExternal,
+					Created: se.CreationTimestamp.Time, DefaultAddress: a, Resolution: res, Ports: ports,
+					ExportTo: spec.ExportTo, HasSelector: spec.WorkloadSelector != nil,
+					Source: "ServiceEntry " + se.Namespace + "/" + se.Name, Endpoints: map[int][][]string{},
+				}
+				if a == wildcardV4 {
+					for _, v := range auto[h] {
+						if ip, err := netip.ParseAddr(v); err == nil && ip.Is4() {
+							s.AutoV4 = v
+						} else if err == nil {
+							s.AutoV6 = v
+						}
+					}
+				}
+				for _, p := range ports {
+					s.Endpoints[p.Number] = endpoints
+				}
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// serviceEntryEndpoints lists the endpoints of a ServiceEntry: its inline
+// endpoints, or the WorkloadEntries and pods its selector picks in its
+// namespace.
+func serviceEntryEndpoints(w *world.World, se *networkingv1.ServiceEntry) [][]string {
+	var out [][]string
+	for _, ep := range se.Spec.Endpoints {
+		out = append(out, []string{ep.Address})
+	}
+	if se.Spec.WorkloadSelector == nil {
+		return out
+	}
+	sel := labels.SelectorFromSet(se.Spec.WorkloadSelector.Labels)
+	for _, we := range w.WorkloadEntries {
+		if we.Namespace == se.Namespace && sel.Matches(labels.Set(we.Spec.Labels)) {
+			out = append(out, []string{we.Spec.Address})
+		}
+	}
+	for _, p := range w.Pods {
+		if p.Namespace == se.Namespace && sel.Matches(labels.Set(p.Labels)) && p.Status.PodIP != "" {
+			out = append(out, []string{p.Status.PodIP})
+		}
+	}
+	return out
+}
+
+// sortByCreation models SortServicesByCreationTime
+// (pilot/pkg/model/push_context.go): creation time, then name, then
+// namespace.
+func sortByCreation(ss []*service) {
+	sort.SliceStable(ss, func(i, j int) bool {
+		a, b := ss[i], ss[j]
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Namespace < b.Namespace
+	})
+}

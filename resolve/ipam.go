@@ -1,0 +1,52 @@
+package resolve
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Kind's default address ranges, and Istio's auto-allocation ranges.
+var (
+	serviceCIDRv4 = netip.MustParsePrefix("10.96.0.0/16")
+	serviceCIDRv6 = netip.MustParsePrefix("fd00:10:96::/112")
+	podCIDRv4     = netip.MustParsePrefix("10.244.0.0/16")
+	podCIDRv6     = netip.MustParsePrefix("fd00:10:244::/56")
+	autoCIDRv4    = netip.MustParsePrefix("240.240.0.0/16")
+	autoCIDRv6    = netip.MustParsePrefix("2001:2::/48")
+)
+
+// pool hands out addresses of a prefix in order, starting at an offset and
+// skipping addresses already taken.
+type pool struct {
+	prefix netip.Prefix
+	next   netip.Addr
+	taken  map[netip.Addr]bool
+}
+
+func newPool(prefix netip.Prefix, offset int) *pool {
+	a := prefix.Addr()
+	for i := 0; i < offset; i++ {
+		a = a.Next()
+	}
+	return &pool{prefix: prefix, next: a, taken: map[netip.Addr]bool{}}
+}
+
+// take reserves an address the manifests chose themselves.
+func (p *pool) take(a netip.Addr) { p.taken[a] = true }
+
+// allocate returns the next free address.
+func (p *pool) allocate() (netip.Addr, error) {
+	for p.prefix.Contains(p.next) {
+		a := p.next
+		p.next = p.next.Next()
+		// Skip addresses ending in .0 or .255 (IPv4) so they read well.
+		if a.Is4() && (a.As4()[3] == 0 || a.As4()[3] == 255) {
+			continue
+		}
+		if !p.taken[a] {
+			p.taken[a] = true
+			return a, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("address range %s exhausted", p.prefix)
+}

@@ -120,3 +120,24 @@ func TestBackendName(t *testing.T) {
 		t.Errorf("backendName = %q", got)
 	}
 }
+
+func TestFixturesAreWorlds(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "*.world.json"))
+	if len(paths) == 0 {
+		t.Fatal("no testdata/*.world.json")
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w world.World
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&w); err != nil {
+			t.Errorf("%s: %v", p, err)
+		} else if w.Format != world.Format {
+			t.Errorf("%s: format %q", p, w.Format)
+		}
+	}
+}

@@ -210,7 +210,7 @@ func Expand(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() && d.Name() == "testdata" {
+			if d.IsDir() && d.Name() == "testdata" && path != p {
 				return filepath.SkipDir
 			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {

@@ -1,0 +1,130 @@
+package scenario
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadFileErrors(t *testing.T) {
+	tests := []struct {
+		file string
+		// want lists substrings the one error line must contain: the
+		// document, kind and name, and the field.
+		want []string
+	}{
+		{"invalid-not-yaml.yaml", []string{"document 1", "not YAML"}},
+		{"invalid-no-header.yaml", []string{"no Scenario header"}},
+		{"invalid-two-headers.yaml", []string{"document 2 (Scenario)", "a second Scenario header"}},
+		{"invalid-header-unknown-field.yaml", []string{"document 1 (Scenario t)", ": bogus:", "unknown field"}},
+		{"invalid-service-port-without-number.yaml", []string{"document 2 (Service db)", "spec.ports[0].port", "port number missing"}},
+		{"invalid-duplicate-port.yaml", []string{"document 2 (Service db)", "spec.ports[1].port", "duplicate port 3306/TCP"}},
+		{"invalid-cidr.yaml", []string{"document 2 (ServiceEntry ext)", "spec.addresses[0]", `"10.0.0.0/33"`}},
+		{"invalid-serviceentry-dns-without-hosts.yaml", []string{"document 2 (ServiceEntry ext)", "spec.hosts", "resolution DNS"}},
+		{"invalid-unknown-kind.yaml", []string{"document 2 (Gateway gw)", ": kind:", "not modelled"}},
+		{"invalid-unknown-field.yaml", []string{"document 2 (Service db)", "portz"}},
+		{"invalid-serviceentry-unknown-field.yaml", []string{"document 2 (ServiceEntry ext)", "spec", "resolutoin"}},
+		{"invalid-client-matches-two-workloads.yaml", []string{"document 3 (Pod two)", "metadata.labels", "match two workloads", "Pod one in document 2"}},
+		{"invalid-client-ip.yaml", []string{"client.ip", "10.0.0.300"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tt.file)
+			_, err := LoadFile(path)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T is not a *scenario.Error: %v", err, err)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, path+":") {
+				t.Errorf("error does not start with the file name: %s", msg)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error spans lines: %q", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadValidMinimal(t *testing.T) {
+	sc, err := LoadFile("testdata/valid-minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Header.Name != "t" || len(sc.Manifests) != 0 {
+		t.Errorf("got header %+v and %d manifests", sc.Header, len(sc.Manifests))
+	}
+	if sc.Header.ClientNamespace() != "default" || sc.Header.ClientLabels()["app"] != "client" {
+		t.Errorf("client defaults: namespace %q labels %v", sc.Header.ClientNamespace(), sc.Header.ClientLabels())
+	}
+}
+
+func TestLoadAllKeepsGoodScenarios(t *testing.T) {
+	good, bad := LoadAll([]string{"testdata"})
+	if len(good) != 1 || good[0].Header.Name != "t" {
+		t.Errorf("got %d good scenarios, want valid-minimal only", len(good))
+	}
+	entries, _ := os.ReadDir("testdata")
+	invalid := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "invalid-") {
+			invalid++
+		}
+	}
+	if len(bad) != invalid {
+		t.Errorf("got %d errors, want one per invalid file (%d)", len(bad), invalid)
+	}
+}
+
+func TestCreationOrderAndDefaults(t *testing.T) {
+	data := []byte(`kind: Scenario
+name: order
+creationOrder: [ServiceEntry/b]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: b}
+spec:
+  hosts: [b.example.com]
+  ports: [{number: 1, name: tcp, protocol: TCP}]
+`)
+	sc, err := Parse("inline.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := sc.Find("ServiceEntry/b")
+	if !ok || m.Namespace != "default" || m.Index != 2 {
+		t.Errorf("Find: %+v %v", m, ok)
+	}
+	_, err = Parse("inline.yaml", []byte("kind: Scenario\nname: x\ncreationOrder: [ServiceEntry/missing]\n"))
+	if err == nil || !strings.Contains(err.Error(), "creationOrder[0]") {
+		t.Errorf("missing creationOrder target: %v", err)
+	}
+}
+
+// FuzzParse feeds arbitrary bytes to the loader: it must return a scenario
+// or an error, never panic.
+func FuzzParse(f *testing.F) {
+	entries, _ := os.ReadDir("testdata")
+	for _, e := range entries {
+		if data, err := os.ReadFile(filepath.Join("testdata", e.Name())); err == nil && !e.IsDir() {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Parse("fuzz.yaml", data)
+		if err == nil && sc == nil {
+			t.Fatal("nil scenario without error")
+		}
+	})
+}

@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"predict":  {"print the outbound listeners Istio builds for each scenario's client sidecar", runPredict},
 		"explain":  {"explain each listener, chain and finding in prose", runExplain},
 		"versions": {"list the catalogued Istio versions", runVersions},
+		"verify":   {"check predictions against the real pilot code of pinned Istio versions", runVerify},
 	}
 }
 

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/listenerlab/listenerlab/report"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/verify"
+	"github.com/listenerlab/listenerlab/versions"
+)
+
+type verifyFlags struct {
+	istio   string
+	output  string
+	junit   string
+	matrix  string
+	keep    string
+	timeout time.Duration
+}
+
+func runVerify(args []string, stdout, stderr io.Writer) int {
+	var f verifyFlags
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.StringVar(&f.istio, "istio", versions.Newest().Label, `Istio version to check against, a comma-separated list, or "all"`)
+	fs.StringVar(&f.output, "o", "text", "output: text or junit (JUnit XML on stdout)")
+	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
+	fs.StringVar(&f.matrix, "matrix", "", "also write the scenario x version Markdown table to this file")
+	fs.StringVar(&f.keep, "keep", "", "write each run's real config dump into this folder")
+	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "deadline for one backend run")
+	paths, status, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return status
+	}
+	if err := oneOf(f.output, "text", "junit"); err != nil {
+		fmt.Fprintf(stderr, "listenerlab verify: -o: %v\n", err)
+		return exitBadInput
+	}
+	vs, err := selectVersions(f.istio)
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
+		return exitBadInput
+	}
+	scs, errs := scenario.LoadAll(paths)
+	status = exitOK
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		status = exitBadInput
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
+	var results []verify.Result
+	text := stdout
+	if f.output == "junit" {
+		text = stderr
+	}
+	for _, v := range vs {
+		bin, err := verify.Backend(ctx, v, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: Istio %s: %v\n", v.Label, err)
+			for _, sc := range scs {
+				results = append(results, verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label, Outcome: verify.Error, Err: err.Error()})
+			}
+			continue
+		}
+		if v.Note != "" {
+			fmt.Fprintf(text, "# Istio %s: %s\n", v.Label, v.Note)
+		}
+		for _, sc := range scs {
+			r := verify.Scenario(ctx, sc, v, bin, opts)
+			report.Verdict(text, r)
+			results = append(results, r)
+		}
+	}
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r.Outcome]++
+	}
+	fmt.Fprintf(text, "\n%d passed, %d failed, %d errors (%d scenarios x %d Istio versions)\n",
+		counts[verify.Pass], counts[verify.Fail], counts[verify.Error], len(scs), len(vs))
+	if len(vs) > 1 {
+		fmt.Fprintln(text)
+		report.Matrix(text, results)
+	}
+	if f.output == "junit" {
+		if err := report.JUnit(stdout, results); err != nil {
+			fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
+		}
+	}
+	if err := writeFile(f.junit, func(w io.Writer) error { return report.JUnit(w, results) }); err != nil {
+		fmt.Fprintf(stderr, "listenerlab verify: -junit: %v\n", err)
+		return exitBadInput
+	}
+	if err := writeFile(f.matrix, func(w io.Writer) error { report.Matrix(w, results); return nil }); err != nil {
+		fmt.Fprintf(stderr, "listenerlab verify: -matrix: %v\n", err)
+		return exitBadInput
+	}
+	if counts[verify.Fail] > 0 || counts[verify.Error] > 0 {
+		return exitMismatch
+	}
+	return status
+}
+
+func selectVersions(spec string) ([]versions.Version, error) {
+	if spec == "all" {
+		return versions.Catalog, nil
+	}
+	var out []versions.Version
+	for _, label := range strings.Split(spec, ",") {
+		v, err := versions.Lookup(strings.TrimSpace(label))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func writeFile(path string, render func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}

@@ -1,0 +1,247 @@
+package predictor_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/versions"
+)
+
+const se = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+`
+
+const svc = `apiVersion: v1
+kind: Service
+`
+
+// predict runs the predictor on a scenario written inline.
+func predict(t *testing.T, doc string) *predictor.Prediction {
+	t.Helper()
+	sc, err := scenario.Parse("inline.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := resolve.Simulate(sc, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := predictor.Predict(w, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRules checks each rule on a minimal case. Expected chains follow
+// Istio's source (pilot/pkg/networking/core/listener.go and friends); the
+// corpus checks the same rules against the real pilot backend.
+func TestRules(t *testing.T) {
+	tests := []struct {
+		rule    string
+		header  string
+		objects string
+		want    map[string][]string
+		absent  []string
+		finding string
+	}{{
+		rule: "HTTP service port shares the wildcard listener behind the http inspector",
+		objects: svc + `metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 8080}]}`,
+		want: map[string][]string{"0.0.0.0_8080": {"transport=raw_buffer alpn=h2c,http/1.1 -> route 8080", "default -> passthrough"}},
+	}, {
+		rule: "TCP service port listens on the ClusterIP",
+		objects: svc + `metadata: {name: db}
+spec: {clusterIP: 10.96.5.5, selector: {app: db}, ports: [{name: tcp-db, port: 5432}]}`,
+		want: map[string][]string{"10.96.5.5_5432": {"all -> cluster outbound|5432||db.default.svc.cluster.local"}},
+	}, {
+		rule: "auto-detect port on a VIP: TCP default chain and an HTTP chain with a per-service route",
+		objects: svc + `metadata: {name: api}
+spec: {clusterIP: 10.96.5.6, selector: {app: api}, ports: [{port: 9000}]}`,
+		want: map[string][]string{"10.96.5.6_9000": {"transport=raw_buffer alpn=h2c,http/1.1 -> route api.default.svc.cluster.local:9000", "default -> cluster outbound|9000||api.default.svc.cluster.local"}},
+	}, {
+		rule: "appProtocol wins over the port name",
+		objects: svc + `metadata: {name: api}
+spec: {clusterIP: 10.96.5.7, selector: {app: api}, ports: [{name: http-api, appProtocol: tcp, port: 9001}]}`,
+		want: map[string][]string{"10.96.5.7_9001": {"all -> cluster outbound|9001||api.default.svc.cluster.local"}},
+	}, {
+		rule: "an unknown name on well-known port 3306 is TCP",
+		objects: svc + `metadata: {name: db}
+spec: {clusterIP: 10.96.5.8, selector: {app: db}, ports: [{name: db, port: 3306}]}`,
+		want: map[string][]string{"10.96.5.8_3306": {"all -> cluster outbound|3306||db.default.svc.cluster.local"}},
+	}, {
+		rule: "CIDR address: wildcard listener with a prefix-range chain",
+		objects: se + `metadata: {name: net}
+spec: {hosts: [net.example.com], addresses: [192.0.2.0/24], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 192.0.2.1}]}`,
+		want: map[string][]string{"0.0.0.0_5432": {"ip=192.0.2.0/24 -> cluster outbound|5432||net.example.com", "default -> passthrough"}},
+	}, {
+		rule: "a /32 is a dedicated listener",
+		objects: se + `metadata: {name: one}
+spec: {hosts: [one.example.com], addresses: [192.0.2.9/32], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 192.0.2.9}]}`,
+		want: map[string][]string{"192.0.2.9_5432": {"all -> cluster outbound|5432||one.example.com"}},
+	}, {
+		rule:   "two address-less TCP ServiceEntries: the first by name wins, the listener has no passthrough",
+		header: "client: {dnsCapture: false}",
+		objects: se + `metadata: {name: b}
+spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}
+---
+` + se + `metadata: {name: a}
+spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
+		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||a.example.com"}},
+		finding: "b.example.com:3306 shadowed on 0.0.0.0_3306 by a.example.com",
+	}, {
+		rule:   "creationOrder makes the older ServiceEntry win",
+		header: "client: {dnsCapture: false}\ncreationOrder: [ServiceEntry/a]",
+		objects: se + `metadata: {name: b}
+spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}
+---
+` + se + `metadata: {name: a}
+spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
+		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||b.example.com"}},
+		finding: "b.example.com wins because it is older",
+	}, {
+		rule:   "DNS capture uses auto-allocated VIPs",
+		header: "client: {dnsCapture: true}",
+		objects: se + `metadata: {name: a}
+spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
+		want:   map[string][]string{"240.240.0.1_3306": {"all -> cluster outbound|3306||a.example.com"}},
+		absent: []string{"0.0.0.0_3306"},
+	}, {
+		rule: "TLS without addresses is matched by SNI",
+		objects: se + `metadata: {name: g}
+spec: {hosts: [g.example.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}`,
+		want: map[string][]string{"0.0.0.0_443": {"sni=g.example.com -> cluster outbound|443||g.example.com", "default -> passthrough"}},
+	}, {
+		rule: "headless TCP service: one listener per endpoint",
+		objects: svc + `metadata: {name: kafka}
+spec: {clusterIP: None, selector: {app: kafka}, ports: [{name: tcp, port: 9092}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka}
+spec:
+  replicas: 2
+  serviceName: kafka
+  selector: {matchLabels: {app: kafka}}
+  template:
+    metadata: {labels: {app: kafka}}
+    spec: {containers: [{name: k, image: kafka}]}`,
+		want: map[string][]string{"10.244.0.10_9092": {"all -> cluster outbound|9092||kafka.default.svc.cluster.local"}, "10.244.0.11_9092": nil},
+	}, {
+		rule: "headless service without endpoints gets no listener",
+		objects: svc + `metadata: {name: empty}
+spec: {clusterIP: None, selector: {app: none}, ports: [{name: tcp, port: 9093}]}`,
+		absent:  []string{"0.0.0.0_9093"},
+		finding: "gets one listener per endpoint, and it has none",
+	}, {
+		rule: "resolution NONE without endpoints or selector falls back to the wildcard",
+		objects: se + `metadata: {name: any}
+spec: {hosts: [any.example.com], ports: [{number: 7000, name: tcp, protocol: TCP}], resolution: NONE}`,
+		want: map[string][]string{"0.0.0.0_7000": {"all -> cluster outbound|7000||any.example.com"}},
+	}, {
+		rule: "ExternalName is an alias: no listener",
+		objects: svc + `metadata: {name: ext}
+spec: {type: ExternalName, externalName: example.com, ports: [{name: tcp, port: 7001}]}`,
+		absent:  []string{"0.0.0.0_7001"},
+		finding: "is an alias",
+	}, {
+		rule: "HTTP service and address-less TCP ServiceEntry merge into a sniffed listener",
+		objects: svc + `metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 9080}]}
+---
+` + se + `metadata: {name: raw}
+spec: {hosts: [raw.example.com], ports: [{number: 9080, name: tcp, protocol: TCP}], resolution: DNS}`,
+		header: "client: {dnsCapture: false}",
+		want:   map[string][]string{"0.0.0.0_9080": {"transport=raw_buffer alpn=h2c,http/1.1 -> route 9080", "default -> cluster outbound|9080||raw.example.com"}},
+	}, {
+		rule: "MySQL never shares a port with HTTP",
+		objects: se + `metadata: {name: mysql}
+spec: {hosts: [mysql.example.com], ports: [{number: 3306, name: mysql, protocol: MYSQL}], resolution: DNS}
+---
+` + svc + `metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 3306}]}`,
+		header:  "client: {dnsCapture: false}\ncreationOrder: [Service/web]",
+		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||mysql.example.com"}},
+		finding: "server-first protocol",
+	}, {
+		rule: "HTTP on a reserved proxy port gets no listener",
+		objects: svc + `metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 15021}]}`,
+		absent:  []string{"0.0.0.0_15021"},
+		finding: "status port",
+	}, {
+		rule:   "interception NONE binds to the port on the service address",
+		header: "client: {interceptionMode: NONE}",
+		objects: svc + `metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 8081}]}`,
+		want: map[string][]string{"127.0.0.1_8081": {"all -> route 8081"}},
+	}, {
+		rule: "Sidecar egress hosts limit what the proxy sees",
+		objects: `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec: {egress: [{hosts: [./*]}]}
+---
+` + svc + `metadata: {name: other, namespace: elsewhere}
+spec: {clusterIP: 10.96.6.1, selector: {app: x}, ports: [{name: tcp, port: 6000}]}`,
+		absent: []string{"10.96.6.1_6000", "10.96.0.11_15012"},
+		want:   map[string][]string{"10.96.0.1_443": nil},
+	}, {
+		rule: "exportTo . hides a ServiceEntry from other namespaces",
+		objects: se + `metadata: {name: hidden, namespace: team}
+spec: {hosts: [hidden.example.com], addresses: [192.0.2.50], exportTo: ["."], ports: [{number: 6001, name: tcp, protocol: TCP}], resolution: STATIC, endpoints: [{address: 192.0.2.50}]}`,
+		absent: []string{"192.0.2.50_6001"},
+	}, {
+		rule:   "REGISTRY_ONLY makes the default chain a blackhole",
+		header: "meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}",
+		objects: svc + `metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 8082}]}`,
+		want: map[string][]string{"0.0.0.0_8082": {"transport=raw_buffer alpn=h2c,http/1.1 -> route 8082", "default -> cluster BlackHoleCluster"}},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			doc := "kind: Scenario\nname: rule\n" + tt.header + "\n---\n" + tt.objects + "\n"
+			p := predict(t, doc)
+			exp := []scenario.Expectation{{Listeners: tt.want, Absent: tt.absent}}
+			for _, d := range compare.Expectations(exp, versions.Newest().Minor, p.Listeners, p.Conflicts) {
+				t.Errorf("(-want +predicted)\n%s", d)
+			}
+			for _, l := range p.Listeners {
+				if l.Reason == "" {
+					t.Errorf("listener %s has no reason", l.Name)
+				}
+				for _, c := range l.FilterChains {
+					if c.Reason == "" {
+						t.Errorf("a chain of %s has no reason", l.Name)
+					}
+				}
+			}
+			if tt.finding != "" {
+				var msgs []string
+				for _, f := range p.Findings {
+					msgs = append(msgs, f.Message)
+				}
+				if !strings.Contains(strings.Join(msgs, "\n"), tt.finding) {
+					t.Errorf("no finding says %q; findings:\n%s", tt.finding, strings.Join(msgs, "\n"))
+				}
+			}
+		})
+	}
+}
+
+func TestPredictIsDeterministic(t *testing.T) {
+	doc := "kind: Scenario\nname: det\n---\n" + se + `metadata: {name: b}
+spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}, {number: 80, name: http, protocol: HTTP}], resolution: DNS}
+`
+	first := predict(t, doc)
+	for i := 0; i < 5; i++ {
+		again := predict(t, doc)
+		if compare.Listeners(first.Listeners, again.Listeners) != nil {
+			t.Fatal("two runs on the same input differ")
+		}
+	}
+}

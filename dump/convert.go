@@ -164,8 +164,8 @@ func chain(fc *listenerv3.FilterChain, opaque map[string]bool) (listener.FilterC
 // sorted and joined with ","). Other filters are not terminal.
 func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 	tc := f.GetTypedConfig()
-	switch tc.GetTypeUrl() {
-	case hcmType:
+	switch messageName(tc.GetTypeUrl()) {
+	case messageName(hcmType):
 		var h hcmv3.HttpConnectionManager
 		if err := proto.Unmarshal(tc.GetValue(), &h); err != nil {
 			return listener.Destination{}, false, fmt.Errorf("http_connection_manager: %w", err)
@@ -180,7 +180,7 @@ func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 			d.Route = "scoped:" + h.GetScopedRoutes().GetName()
 		}
 		return d, true, nil
-	case tcpProxyType:
+	case messageName(tcpProxyType):
 		var t tcpv3.TcpProxy
 		if err := proto.Unmarshal(tc.GetValue(), &t); err != nil {
 			return listener.Destination{}, false, fmt.Errorf("tcp_proxy: %w", err)

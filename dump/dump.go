@@ -65,7 +65,10 @@ type Entry struct {
 
 // Failure is a listener that failed, named when the dump names it.
 type Failure struct {
-	Name    string `json:"name,omitempty"`
+	// Name is the listener's name, "" when the dump does not give it.
+	Name string `json:"name,omitempty"`
+	// Message is Envoy's error details for a rejected listener, or why this
+	// package could not read one, with where in the dump it is.
 	Message string `json:"message"`
 }
 

@@ -481,9 +481,11 @@ func chainMatch(c *chain) listener.Match {
 		m.ServerNames = c.sni
 	}
 	for _, cidr := range c.cidrs {
+		// Envoy matches the masked prefix; render it masked, as the dump
+		// parser does ("10.1.2.3/24" is "10.1.2.0/24").
 		if p, err := netip.ParsePrefix(cidr); err == nil {
 			if p.Addr().String() != wildcardV4 {
-				m.PrefixRanges = append(m.PrefixRanges, p.String())
+				m.PrefixRanges = append(m.PrefixRanges, p.Masked().String())
 			}
 		} else if a, err := netip.ParseAddr(cidr); err == nil && a.String() != wildcardV4 {
 			m.PrefixRanges = append(m.PrefixRanges, netip.PrefixFrom(a, a.BitLen()).String())

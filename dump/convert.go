@@ -27,7 +27,13 @@ func convert(l *listenerv3.Listener) (Entry, error) {
 		BindToPort: bindToPort(l),
 		Direction:  direction(l.GetTrafficDirection()),
 	}
+	// An additional address on the listener's own port (all Istio builds)
+	// is written as the bare address, like the predictor writes it.
 	for _, a := range l.GetAdditionalAddresses() {
+		if host, p := address(a.GetAddress()); p == port && a.GetAddress().GetSocketAddress() != nil {
+			out.AdditionalAddresses = append(out.AdditionalAddresses, host)
+			continue
+		}
 		out.AdditionalAddresses = append(out.AdditionalAddresses, hostPort(a.GetAddress()))
 	}
 	for _, f := range l.GetListenerFilters() {

@@ -215,7 +215,7 @@ func TestParseListener(t *testing.T) {
 				return l
 			},
 			check: func(t *testing.T, e Entry) {
-				wantEqual(t, "AdditionalAddresses", []string{"[::]:8080"}, e.Listener.AdditionalAddresses)
+				wantEqual(t, "AdditionalAddresses", []string{"::"}, e.Listener.AdditionalAddresses)
 			},
 		},
 		{

@@ -21,6 +21,9 @@ type Scenario struct {
 	Header Header
 	// Manifests are the file's other documents, in file order.
 	Manifests []Manifest
+	// Headerless marks plain manifests read by ParseManifests: the header
+	// was made up from the file name.
+	Headerless bool
 }
 
 // Manifest is one Kubernetes or Istio object from a scenario file.
@@ -86,6 +89,17 @@ func LoadFile(path string) (*Scenario, error) {
 
 // Parse reads a scenario from data; name is used in errors.
 func Parse(name string, data []byte) (*Scenario, error) {
+	return parse(name, data, false)
+}
+
+// ParseManifests reads plain manifests: a Scenario header is optional, and
+// without one the scenario is named after the file and its client is the
+// standard client in namespace "default".
+func ParseManifests(name string, data []byte) (*Scenario, error) {
+	return parse(name, data, true)
+}
+
+func parse(name string, data []byte, headerOptional bool) (*Scenario, error) {
 	s := &Scenario{Path: name}
 	headers := 0
 	for i, doc := range splitDocuments(data) {
@@ -138,7 +152,12 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		m.Object = obj
 		s.Manifests = append(s.Manifests, m)
 	}
-	if headers == 0 {
+	if headers == 0 && headerOptional {
+		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(name), ".yaml"), ".yml")
+		s.Header = Header{Kind: "Scenario", Name: strings.ToLower(base)}
+		s.Headerless = true
+	}
+	if headers == 0 && !headerOptional {
 		return nil, &Error{File: name, Err: errors.New("no Scenario header: add a document with kind: Scenario")}
 	}
 	if err := s.validate(); err != nil {
@@ -229,7 +248,12 @@ func Expand(paths []string) ([]string, error) {
 
 // LoadAll loads every scenario under paths. Bad files do not stop the
 // others: their errors are returned beside the good scenarios.
-func LoadAll(paths []string) ([]*Scenario, []error) {
+func LoadAll(paths []string) ([]*Scenario, []error) { return loadAll(paths, Parse) }
+
+// LoadAllManifests is LoadAll for plain manifests (header optional).
+func LoadAllManifests(paths []string) ([]*Scenario, []error) { return loadAll(paths, ParseManifests) }
+
+func loadAll(paths []string, parse func(string, []byte) (*Scenario, error)) ([]*Scenario, []error) {
 	files, err := Expand(paths)
 	if err != nil {
 		return nil, []error{err}
@@ -237,7 +261,12 @@ func LoadAll(paths []string) ([]*Scenario, []error) {
 	var good []*Scenario
 	var bad []error
 	for _, f := range files {
-		s, err := LoadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			bad = append(bad, &Error{File: f, Err: err})
+			continue
+		}
+		s, err := parse(f, data)
 		if err != nil {
 			bad = append(bad, err)
 			continue

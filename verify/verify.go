@@ -16,6 +16,7 @@ import (
 	"github.com/listenerlab/listenerlab/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/world"
 )
 
 // Outcome of one scenario on one version.
@@ -77,30 +78,13 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		return fail(err)
 	}
 	r.Prediction = pred
-	if o.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
-		defer cancel()
-	}
 	start := time.Now()
-	res, err := pilot.Run(ctx, bin, w, nil)
+	obs, err := Observe(ctx, w, sc.Header.Name, v, bin, o)
 	r.Duration = time.Since(start)
 	if err != nil {
 		return fail(err)
 	}
-	if o.Keep != "" {
-		if err := os.MkdirAll(o.Keep, 0o755); err != nil {
-			return fail(err)
-		}
-		name := filepath.Join(o.Keep, sc.Header.Name+"."+v.Label+".config_dump.json")
-		if err := os.WriteFile(name, res.ConfigDump, 0o644); err != nil {
-			return fail(err)
-		}
-	}
-	d, err := dump.Parse(res.ConfigDump)
-	if err != nil {
-		return fail(err)
-	}
+	d, res := obs.Dump, obs.Result
 	r.Real = d.Outbound()
 	r.Differences = append(compare.Listeners(pred.Listeners, r.Real), compare.Conflicts(pred.Conflicts, res.Conflicts)...)
 	r.Expectations = compare.Expectations(sc.Header.Expect, v.Minor, r.Real, res.Conflicts)
@@ -123,4 +107,38 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		}
 	}
 	return r
+}
+
+// Observation is what the real pilot of one version built for a World.
+type Observation struct {
+	Result *pilot.Result
+	Dump   *dump.Dump
+}
+
+// Observe runs the backend bin on w and parses the config dump it writes;
+// with o.Keep set the dump is also written to that folder.
+func Observe(ctx context.Context, w *world.World, name string, v versions.Version, bin string, o Options) (*Observation, error) {
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	res, err := pilot.Run(ctx, bin, w, nil)
+	if err != nil {
+		return nil, err
+	}
+	if o.Keep != "" {
+		if err := os.MkdirAll(o.Keep, 0o755); err != nil {
+			return nil, err
+		}
+		file := filepath.Join(o.Keep, name+"."+v.Label+".config_dump.json")
+		if err := os.WriteFile(file, res.ConfigDump, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	d, err := dump.Parse(res.ConfigDump)
+	if err != nil {
+		return nil, err
+	}
+	return &Observation{Result: res, Dump: d}, nil
 }

@@ -31,10 +31,11 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"predict":  {"print the outbound listeners Istio builds for each scenario's client sidecar", runPredict},
-		"explain":  {"explain each listener, chain and finding in prose", runExplain},
-		"versions": {"list the catalogued Istio versions", runVersions},
-		"verify":   {"check predictions against the real pilot code of pinned Istio versions", runVerify},
+		"predict":      {"print the outbound listeners Istio builds for each scenario's client sidecar", runPredict},
+		"explain":      {"explain each listener, chain and finding in prose", runExplain},
+		"versions":     {"list the catalogued Istio versions", runVersions},
+		"verify":       {"check predictions against the real pilot code of pinned Istio versions", runVerify},
+		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners", runUpgradeDiff},
 	}
 }
 

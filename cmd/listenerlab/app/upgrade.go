@@ -1,0 +1,183 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/verify"
+	"github.com/listenerlab/listenerlab/versions"
+)
+
+// runUpgradeDiff runs the real pilot of two versions on the same manifests
+// and prints every listener and chain that appears, disappears or changes.
+func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("upgrade-diff", flag.ContinueOnError)
+	from := fs.String("from", "", "the Istio version upgraded from")
+	to := fs.String("to", versions.Newest().Label, "the Istio version upgraded to")
+	paths, status, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return status
+	}
+	vFrom, err := versions.Lookup(*from)
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --from: %v\n", err)
+		return exitBadInput
+	}
+	vTo, err := versions.Lookup(*to)
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --to: %v\n", err)
+		return exitBadInput
+	}
+	scs, errs := scenario.LoadAllManifests(paths)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		status = exitBadInput
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts := verify.Options{Progress: stderr}
+	bins := map[string]string{}
+	for _, v := range []versions.Version{vFrom, vTo} {
+		bin, err := verify.Backend(ctx, v, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: Istio %s: %v\n", v.Label, err)
+			return exitMismatch
+		}
+		bins[v.Label] = bin
+	}
+	var buf bytes.Buffer
+	changed := 0
+	for _, sc := range perNamespace(scs) {
+		var sides [2][]listener.Listener
+		failed := false
+		for i, v := range []versions.Version{vFrom, vTo} {
+			w, err := resolve.Simulate(sc, v)
+			if err == nil {
+				var obs *verify.Observation
+				if obs, err = verify.Observe(ctx, w, sc.Header.Name, v, bins[v.Label], opts); err == nil {
+					sides[i] = obs.Dump.Outbound()
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "error: scenario %s: Istio %s: %v\n", sc.Header.Name, v.Label, err)
+				status, failed = exitMismatch, true
+			}
+		}
+		if failed {
+			continue
+		}
+		diffs := compare.Listeners(sides[0], sides[1])
+		fmt.Fprintf(&buf, "# %s (%s, client in %s): Istio %s -> %s: %d changes\n", sc.Header.Name, sc.Path, sc.Header.ClientNamespace(), vFrom.Label, vTo.Label, len(diffs))
+		for _, d := range diffs {
+			fmt.Fprintf(&buf, "%s\n", describeChange(d, sides))
+		}
+		if len(diffs) > 0 {
+			changed++
+		}
+	}
+	stdout.Write(buf.Bytes())
+	fmt.Fprintf(stdout, "\n%d of %d scenarios change from Istio %s to %s\n", changed, len(perNamespace(scs)), vFrom.Label, vTo.Label)
+	return status
+}
+
+// describeChange renders a difference between two versions' listeners:
+// appears, disappears or changes, with the services involved.
+func describeChange(d compare.Difference, sides [2][]listener.Listener) string {
+	verb := "changes"
+	switch {
+	case d.Level == compare.LevelListener && d.Want == "":
+		verb = "appears"
+	case d.Level == compare.LevelListener && d.Got == "":
+		verb = "disappears"
+	}
+	services := map[string]bool{}
+	for _, side := range sides {
+		for _, l := range side {
+			if l.Name != d.Listener {
+				continue
+			}
+			for _, c := range append(append([]listener.FilterChain(nil), l.FilterChains...), derefChain(l.DefaultChain)...) {
+				if host := serviceOf(c.Destination); host != "" {
+					services[host] = true
+				}
+			}
+		}
+	}
+	var names []string
+	for s := range services {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	out := fmt.Sprintf("%-11s %-30s [%s] services: %s", verb, d.Listener, d.Level, strings.Join(names, ", "))
+	if d.Want != "" {
+		out += "\n    -" + d.Want
+	}
+	if d.Got != "" {
+		out += "\n    +" + d.Got
+	}
+	return out
+}
+
+func derefChain(c *listener.FilterChain) []listener.FilterChain {
+	if c == nil {
+		return nil
+	}
+	return []listener.FilterChain{*c}
+}
+
+// serviceOf names the service a destination leads to: the host of an
+// outbound|PORT|SUBSET|HOST cluster, or of a "host:port" route.
+func serviceOf(d listener.Destination) string {
+	if d.Kind == listener.TCP && strings.HasPrefix(d.Cluster, "outbound|") {
+		parts := strings.Split(d.Cluster, "|")
+		return parts[len(parts)-1]
+	}
+	if d.Kind == listener.HTTP && strings.Contains(d.Route, ":") {
+		host, _, _ := strings.Cut(d.Route, ":")
+		return host
+	}
+	return ""
+}
+
+// perNamespace gives plain manifests (no Scenario header, so no client
+// named) one client sidecar in each namespace they use; scenarios with a
+// header are kept as they are.
+func perNamespace(scs []*scenario.Scenario) []*scenario.Scenario {
+	var out []*scenario.Scenario
+	for _, sc := range scs {
+		if !sc.Headerless {
+			out = append(out, sc)
+			continue
+		}
+		seen := map[string]bool{}
+		var nss []string
+		for _, m := range sc.Manifests {
+			if m.Namespace != "" && !seen[m.Namespace] {
+				seen[m.Namespace] = true
+				nss = append(nss, m.Namespace)
+			}
+		}
+		if len(nss) == 0 {
+			nss = []string{"default"}
+		}
+		sort.Strings(nss)
+		for _, ns := range nss {
+			c := *sc
+			c.Header.Name = sc.Header.Name + "." + ns
+			c.Header.Client.Namespace = ns
+			out = append(out, &c)
+		}
+	}
+	return out
+}

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -279,7 +280,33 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
 	}
 	fmt.Fprintf(progress, "pilot backend %s: built in %s: %s\n", v.Label, elapsed, bin)
+	pruneOld(cacheDir, v.Label, filepath.Base(dir))
 	return bin, nil
+}
+
+// pruneOld removes the cache folders of label's earlier builds (each holds a
+// binary of 100-200 MB) except keep, skipping any folder whose lock another
+// process holds.
+func pruneOld(cacheDir, label, keep string) {
+	entries, err := os.ReadDir(cacheDir)
+	if err != nil {
+		return
+	}
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(label) + `-[0-9a-f]{16}$`)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == keep || !re.MatchString(e.Name()) {
+			continue
+		}
+		old := filepath.Join(cacheDir, e.Name())
+		unlock, err := lockDir(cancelled, old, func() {})
+		if err != nil {
+			continue // being built or unreadable: leave it
+		}
+		_ = os.RemoveAll(old)
+		unlock()
+	}
 }
 
 func isFile(p string) bool {

@@ -206,3 +206,24 @@ func TestCacheRootOverride(t *testing.T) {
 		t.Fatalf("CacheRoot() = %q, %v", got, err)
 	}
 }
+
+func TestBuildPrunesEarlierBuildsOfTheSameVersion(t *testing.T) {
+	tmp := t.TempDir()
+	cache := filepath.Join(tmp, "cache")
+	old := filepath.Join(cache, "1.31-dev-00000000000000aa")
+	other := filepath.Join(cache, "1.26-00000000000000aa")
+	for _, d := range []string{old, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Build(context.Background(), testVersion(t), BuildOptions{CacheDir: cache, Go: writeScript(t, tmp, "go", fakeGo)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("earlier 1.31-dev build %s was kept", old)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another version's build was removed: %v", err)
+	}
+}

@@ -273,8 +273,7 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
 		}
 		fmt.Fprintf(progress, "pilot backend %s: build failed after %s\n", v.Label, elapsed)
-		return "", fmt.Errorf("building pilot backend for Istio %s (istio.io/istio %s) failed after %s: %w; last lines of go's output (all in %s):\n%s",
-			v.Label, v.Module, elapsed, runErr, logFile, tail(out.Bytes(), tailLines))
+		return "", &BuildError{Version: v.Label, Module: v.Module, Elapsed: elapsed, Log: logFile, Output: tail(out.Bytes(), tailLines), Err: runErr}
 	}
 	if err := os.Rename(tmp, bin); err != nil {
 		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)

@@ -2,6 +2,7 @@ package pilot
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -188,6 +189,10 @@ func TestBuildFailureNamesVersionAndTail(t *testing.T) {
 		BuildOptions{CacheDir: filepath.Join(tmp, "cache"), Go: writeScript(t, tmp, "go", fakeGo)})
 	if err == nil {
 		t.Fatal("want an error")
+	}
+	var be *BuildError
+	if !errors.As(err, &be) || be.Version != "1.31-dev" || !strings.HasSuffix(be.Output, "go output line 40") {
+		t.Errorf("want a *BuildError with go's output, got %#v", err)
 	}
 	msg := err.Error()
 	for _, want := range []string{"Istio 1.31-dev", "go output line 11\n", "go output line 40"} {

@@ -101,30 +101,32 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 	cmd.Stderr = stderr
 	start := time.Now()
 	runErr := cmd.Run()
+	fail := func(problem string, err error) error {
+		return &RunError{Backend: name, Scenario: w.Scenario, Problem: problem, Stderr: tail(stderr.Bytes(), stderrTailLines), Err: err}
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		what := "was cancelled"
+		problem := "was cancelled"
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			what = fmt.Sprintf("timed out after %s", time.Since(start).Round(time.Millisecond))
+			problem = fmt.Sprintf("timed out after %s", time.Since(start).Round(time.Millisecond))
 			if timeout > 0 {
-				what += fmt.Sprintf(" (limit %s)", timeout)
+				problem += fmt.Sprintf(" (limit %s)", timeout)
 			}
 		}
-		return nil, fmt.Errorf("pilot backend %s on World %q %s: %w%s", name, w.Scenario, what, ctxErr, stderrTail(stderr))
+		return nil, fail(problem, ctxErr)
 	}
 	if runErr != nil {
-		return nil, fmt.Errorf("pilot backend %s on World %q failed: %w%s", name, w.Scenario, runErr, stderrTail(stderr))
+		return nil, fail("failed", runErr)
 	}
 	var res wireResult
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		return nil, fmt.Errorf("pilot backend %s on World %q printed no JSON result (%v); stdout starts %q%s",
-			name, w.Scenario, err, head(stdout.Bytes(), 200), stderrTail(stderr))
+		return nil, fail(fmt.Sprintf("printed no JSON result (stdout starts %q)", head(stdout.Bytes(), 200)), err)
 	}
 	if res.Format != ResultFormat {
-		return nil, fmt.Errorf("pilot backend %s on World %q printed result format %q, want %q (rebuild the backend from this listenerlab version)%s",
-			name, w.Scenario, res.Format, ResultFormat, stderrTail(stderr))
+		return nil, fail(fmt.Sprintf("printed result format %q, want %q (rebuild the backend from this listenerlab version)",
+			res.Format, ResultFormat), ErrResultFormat)
 	}
 	if len(res.ConfigDump) == 0 || string(res.ConfigDump) == "null" {
-		return nil, fmt.Errorf("pilot backend %s on World %q printed a result without configDump%s", name, w.Scenario, stderrTail(stderr))
+		return nil, fail("printed a result without configDump", ErrResultFormat)
 	}
 	return &Result{
 		IstioVersion: res.IstioVersion,
@@ -144,14 +146,6 @@ func backendName(binaryPath string) string {
 		return fmt.Sprintf("for Istio %s (%s)", m[1], binaryPath)
 	}
 	return binaryPath
-}
-
-func stderrTail(b *tailBuffer) string {
-	t := tail(b.Bytes(), stderrTailLines)
-	if t == "" {
-		return "; stderr was empty"
-	}
-	return "; last lines of its stderr:\n" + t
 }
 
 func head(b []byte, n int) string {

@@ -3,6 +3,7 @@ package pilot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +64,9 @@ func TestRunRefusesOtherResultFormat(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
+	if !errors.Is(err, ErrResultFormat) {
+		t.Errorf("errors.Is(err, ErrResultFormat) is false for %v", err)
+	}
 	for _, want := range []string{`"listenerlab.pilot-result/v0"`, `"listenerlab.pilot-result/v1"`, "Istio 1.31-dev"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %s: %v", want, err)
@@ -106,6 +110,10 @@ func TestRunTimeout(t *testing.T) {
 	_, err := Run(ctx, bin, testWorld(), nil)
 	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "starting") {
 		t.Fatalf("want a timeout error with the stderr tail, got %v", err)
+	}
+	var re *RunError
+	if !errors.As(err, &re) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(re.Stderr, "starting") {
+		t.Errorf("want a *RunError wrapping context.DeadlineExceeded, got %#v", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Run returned after %s", d)

@@ -5,6 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	apiv1alpha3 "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/versions"
 	"github.com/listenerlab/listenerlab/world"
@@ -51,17 +54,19 @@ func Predict(w *world.World, v versions.Version) (*Prediction, error) {
 		alloc = val == "true" || val == "1"
 	}
 	p := newProxy(w.Client, alloc)
+	p.Minor = v.Minor
+	p.DualStackFeature = envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT")
 	all := append(kubeServices(w), serviceEntryServices(w, alloc)...)
 	if !alloc {
 		hashAllocate(all)
 	}
 	sortByCreation(all)
-	egresses, _ := egressListeners(w, p, all)
+	egresses, sidecar := egressListeners(w, p, all)
 	b := &builder{p: p, entries: map[string]*entry{}}
 	b.run(egresses)
 	pred := &Prediction{Version: v.Label, Conflicts: b.conflicts}
 	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
-	if registryOnly(w) {
+	if registryOnly(w, sidecar) {
 		catchAll.Cluster = listener.BlackHoleCluster
 	}
 	for _, key := range b.order {
@@ -83,7 +88,18 @@ func Predict(w *world.World, v versions.Version) (*Prediction, error) {
 	return pred, nil
 }
 
-func registryOnly(w *world.World) bool {
+func envTrue(w *world.World, name string) bool {
+	v := strings.ToLower(w.Env[name])
+	return v == "true" || v == "1"
+}
+
+// registryOnly models the sidecar scope's OutboundTrafficPolicy
+// (initSidecarScopeInternalIndexes): the Sidecar's own policy, else the
+// mesh config's.
+func registryOnly(w *world.World, sc *networkingv1.Sidecar) bool {
+	if sc != nil && sc.Spec.OutboundTrafficPolicy != nil {
+		return sc.Spec.OutboundTrafficPolicy.Mode == apiv1alpha3.OutboundTrafficPolicy_REGISTRY_ONLY
+	}
 	otp, _ := w.MeshConfig["outboundTrafficPolicy"].(map[string]any)
 	return otp != nil && otp["mode"] == "REGISTRY_ONLY"
 }

@@ -22,6 +22,11 @@ type proxy struct {
 	Unprivileged bool
 	// AllocFeature is PILOT_ENABLE_IP_AUTOALLOCATE as istiod sees it.
 	AllocFeature bool
+	// Minor is the Istio minor version whose rules apply.
+	Minor int
+	// DualStackFeature is ISTIO_DUAL_STACK (or PILOT_ENABLE_AMBIENT): only
+	// then does a dual-stack proxy get service addresses of both families.
+	DualStackFeature bool
 }
 
 func newProxy(c world.Client, allocFeature bool) *proxy {
@@ -67,13 +72,34 @@ func (p *proxy) localhosts() []string {
 // capture on.
 func (p *proxy) usesAutoIPs() bool { return (p.DNSAuto || p.AllocFeature) && p.DNSCapture }
 
+// family models FilterAddressesByIPFamily (pilot/pkg/util/network/ip.go)
+// as getAllAddressesForProxy applies it: keep the proxy's families, and a
+// dual-stack proxy without the dual-stack feature keeps only the family of
+// the first address.
 func (p *proxy) family(addrs []string) []string {
+	is4 := func(a string) (bool, bool) {
+		if pre, err := netip.ParsePrefix(a); err == nil {
+			return pre.Addr().Is4(), true
+		}
+		ip, err := netip.ParseAddr(a)
+		return err == nil && ip.Is4(), err == nil
+	}
 	var out []string
 	for _, a := range addrs {
-		ip, err := netip.ParseAddr(a)
-		if err != nil || ip.Is4() && p.V4 || ip.Is6() && p.V6 {
+		v4, ok := is4(a)
+		if ok && (v4 && p.V4 || !v4 && p.V6) {
 			out = append(out, a)
 		}
+	}
+	if p.V4 && p.V6 && !p.DualStackFeature && len(out) > 0 {
+		first, _ := is4(out[0])
+		kept := out[:0:0]
+		for _, a := range out {
+			if v4, _ := is4(a); v4 == first {
+				kept = append(kept, a)
+			}
+		}
+		out = kept
 	}
 	return out
 }
@@ -191,6 +217,10 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 	if sc == nil || len(sc.Spec.Egress) == 0 {
 		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Source: "default egress (*/*)"}}, sc
 	}
+	// Istio 1.30 and later look exact imports up by host and namespace
+	// (servicesForExactHosts): one service per pair, the oldest, in
+	// creation order, private services losing their precedence.
+	exactLookup := p.Minor >= 30
 	var out []egress
 	for i, e := range sc.Spec.Egress {
 		eg := egress{Bind: e.Bind, Capture: e.CaptureMode.String(), Source: "Sidecar " + sc.Namespace + "/" + sc.Name + " egress[" + itoa(i) + "]"}
@@ -198,10 +228,69 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 			proto := parseProtocol(e.Port.Protocol)
 			eg.Port = &port{Name: e.Port.Name, Number: int(e.Port.Number), Protocol: proto, Why: "Sidecar egress port protocol " + quote(e.Port.Protocol)}
 		}
-		eg.Services = selectServices(visible, p.Namespace, e.Hosts, eg.Port)
+		candidates := visible
+		if exactLookup && allExact(e.Hosts) {
+			candidates = exactHostServices(all, visible, p.Namespace, e.Hosts)
+		}
+		eg.Services = selectServices(candidates, p.Namespace, e.Hosts, eg.Port)
 		out = append(out, eg)
 	}
 	return out, sc
+}
+
+// allExact reports whether every import names one namespace and one exact
+// host (no "*" namespace, no wildcard host); exclusions do not count.
+func allExact(hosts []string) bool {
+	for _, h := range hosts {
+		ns, name, _ := strings.Cut(h, "/")
+		if strings.HasPrefix(ns, "~") {
+			continue
+		}
+		if ns == "*" || strings.HasPrefix(name, "*") {
+			return false
+		}
+	}
+	return true
+}
+
+// exactHostServices models servicesForExactHosts (pilot/pkg/model/sidecar.go)
+// over PushContext's HostnameAndNamespace index: for each imported
+// namespace/host the oldest service (a Kubernetes Service over a
+// ServiceEntry), if visible, then sorted by creation time.
+func exactHostServices(all, visible []*service, configNS string, hosts []string) []*service {
+	isVisible := map[*service]bool{}
+	for _, s := range visible {
+		isVisible[s] = true
+	}
+	var out []*service
+	seen := map[string]bool{}
+	for _, h := range hosts {
+		ns, name, _ := strings.Cut(h, "/")
+		if strings.HasPrefix(ns, "~") {
+			continue
+		}
+		if ns == "." {
+			ns = configNS
+		}
+		if seen[ns+"/"+name] {
+			continue
+		}
+		seen[ns+"/"+name] = true
+		var pick *service
+		for _, s := range all {
+			if s.Hostname != name || s.Namespace != ns {
+				continue
+			}
+			if pick == nil || pick.Registry != registryKube && s.Registry == registryKube {
+				pick = s
+			}
+		}
+		if pick != nil && isVisible[pick] {
+			out = append(out, pick)
+		}
+	}
+	sortByCreation(out)
+	return out
 }
 
 // selectServices models IstioEgressListenerWrapper.selectServices: import

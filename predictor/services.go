@@ -166,7 +166,7 @@ func serviceEntryServices(w *world.World, controllerAllocates bool) []*service {
 			ports = append(ports, port{Name: p.Name, Number: int(p.Number), Protocol: proto, Why: why})
 		}
 		auto := map[string][]string{}
-		if controllerAllocates && len(spec.Addresses) == 0 && res != resPassthrough && se.Labels["networking.istio.io/enable-autoallocate-ip"] != "false" {
+		if controllerAllocates && len(spec.Addresses) == 0 && res != resPassthrough && !strings.EqualFold(se.Labels["networking.istio.io/enable-autoallocate-ip"], "false") {
 			for _, a := range se.Status.GetAddresses() {
 				auto[a.Host] = append(auto[a.Host], a.Value)
 			}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
@@ -122,11 +123,14 @@ func (s *simulator) reserve() error {
 // builtins adds the Services every kind cluster with Istio has, so a
 // prediction is the sidecar's complete outbound listener set.
 func (s *simulator) builtins() {
-	old := metav1.NewTime(Epoch.Add(-time.Hour))
+	// In a real cluster the API server creates kubernetes first, kind's
+	// addons add kube-dns, and istiod comes with Istio: give them that age
+	// order, all before the scenario's objects.
+	age := map[string]time.Duration{"kubernetes": 3 * time.Hour, "kube-dns": 2 * time.Hour, "istiod": time.Hour}
 	mk := func(ns, name string, last byte, selector map[string]string, ports ...corev1.ServicePort) corev1.Service {
 		svc := corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: old},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(Epoch.Add(-age[name]))},
 			Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: selector, Ports: ports},
 		}
 		if s.v4 {
@@ -440,7 +444,9 @@ func (s *simulator) istio(v versions.Version) error {
 			se.Namespace, se.CreationTimestamp = m.Namespace, s.created(m)
 			if controller && len(se.Status.GetAddresses()) == 0 && wantsAutoAddress(se) {
 				for _, host := range se.Spec.Hosts {
-					if len(host) > 0 && host[0] == '*' {
+					// The controller keeps wildcard hosts only for
+					// DYNAMIC_DNS (ipallocate.go keepHost).
+					if strings.HasPrefix(host, "*") && se.Spec.Resolution != apiv1alpha3.ServiceEntry_DYNAMIC_DNS {
 						continue
 					}
 					a4, err := autoV4.allocate()
@@ -474,7 +480,7 @@ func (s *simulator) istio(v versions.Version) error {
 func wantsAutoAddress(se *networkingv1.ServiceEntry) bool {
 	return len(se.Spec.Addresses) == 0 &&
 		se.Spec.Resolution != apiv1alpha3.ServiceEntry_NONE &&
-		se.Labels[AutoAllocateLabel] != "false"
+		!strings.EqualFold(se.Labels[AutoAllocateLabel], "false")
 }
 
 // namespaces lists every namespace the World's objects live in, keeping the

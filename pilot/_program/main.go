@@ -191,6 +191,11 @@ func run(args []string, f *failer) ([]byte, error) {
 		Labels:           c.Labels,
 		InterceptionMode: model.TrafficInterceptionMode(mode),
 		ServiceAccount:   c.ServiceAccount,
+		// A real sidecar's agent reports its status and Prometheus ports
+		// (ENVOY_STATUS_PORT, ENVOY_PROMETHEUS_PORT); pilot keeps service
+		// listeners off them.
+		EnvoyStatusPort:     15021,
+		EnvoyPrometheusPort: 15090,
 	}
 	if c.DNSCapture {
 		meta.DNSCapture = true

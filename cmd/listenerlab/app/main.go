@@ -34,7 +34,9 @@ func commands() map[string]command {
 		"predict":      {"print the outbound listeners Istio builds for each scenario's client sidecar", runPredict},
 		"explain":      {"explain each listener, chain and finding in prose", runExplain},
 		"versions":     {"list the catalogued Istio versions", runVersions},
+		"world":        {"print the resolved World of each scenario: the JSON the pilot backends read", runWorld},
 		"verify":       {"check predictions against the real pilot code of pinned Istio versions", runVerify},
+		"matrix":       {"write the scenario x version results as Markdown and a self-contained HTML page", runMatrix},
 		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners", runUpgradeDiff},
 	}
 }
@@ -66,7 +68,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-13s %s\n", n, cmds[n].summary)
 	}
 }
 

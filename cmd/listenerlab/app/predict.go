@@ -154,3 +154,26 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// runWorld prints the resolved World of each scenario: the interchange
+// format the pilot backends read.
+func runWorld(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("world", flag.ContinueOnError)
+	istio := fs.String("istio", versions.Newest().Label, "Istio version to resolve for (it decides address allocation)")
+	paths, status, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return status
+	}
+	results, status := predictAll(paths, *istio, stderr)
+	var worlds []*world.World
+	for _, r := range results {
+		worlds = append(worlds, r.World)
+	}
+	data, err := json.MarshalIndent(worlds, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab world: %v\n", err)
+		return exitBadInput
+	}
+	fmt.Fprintf(stdout, "%s\n", data)
+	return status
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,30 +57,12 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
-	var results []verify.Result
 	text := stdout
 	if f.output == "junit" {
 		text = stderr
 	}
-	for _, v := range vs {
-		bin, err := verify.Backend(ctx, v, opts)
-		if err != nil {
-			fmt.Fprintf(stderr, "error: Istio %s: %v\n", v.Label, err)
-			for _, sc := range scs {
-				results = append(results, verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label, Outcome: verify.Error, Err: err.Error()})
-			}
-			continue
-		}
-		if v.Note != "" {
-			fmt.Fprintf(text, "# Istio %s: %s\n", v.Label, v.Note)
-		}
-		for _, sc := range scs {
-			r := verify.Scenario(ctx, sc, v, bin, opts)
-			report.Verdict(text, r)
-			results = append(results, r)
-		}
-	}
+	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
+	results := verifyAll(ctx, scs, vs, opts, text, stderr)
 	counts := map[string]int{}
 	for _, r := range results {
 		counts[r.Outcome]++
@@ -133,4 +116,92 @@ func writeFile(path string, render func(io.Writer) error) error {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// verifyAll checks every scenario on every version, printing a verdict per
+// scenario to text as it goes.
+func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, text, stderr io.Writer) []verify.Result {
+	var results []verify.Result
+	for _, v := range vs {
+		bin, err := verify.Backend(ctx, v, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: Istio %s: %v\n", v.Label, err)
+			for _, sc := range scs {
+				results = append(results, verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label, Outcome: verify.Error, Err: err.Error()})
+			}
+			continue
+		}
+		if v.Note != "" {
+			fmt.Fprintf(text, "# Istio %s: %s\n", v.Label, v.Note)
+		}
+		for _, sc := range scs {
+			r := verify.Scenario(ctx, sc, v, bin, opts)
+			report.Verdict(text, r)
+			results = append(results, r)
+		}
+	}
+	return results
+}
+
+// runMatrix checks every scenario on every version and writes the matrix
+// as Markdown and as a self-contained HTML page.
+func runMatrix(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
+	istio := fs.String("istio", "all", "versions: a label, a comma-separated list, or all")
+	out := fs.String("out", "artifacts", "folder for matrix.md and matrix.html")
+	paths, status, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return status
+	}
+	vs, err := selectVersions(*istio)
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
+		return exitBadInput
+	}
+	scs, errs := scenario.LoadAll(paths)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		status = exitBadInput
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	results := verifyAll(ctx, scs, vs, verify.Options{Progress: stderr}, stderr, stderr)
+	byName := map[string]*scenario.Scenario{}
+	for _, sc := range scs {
+		byName[sc.Header.Name] = sc
+	}
+	minor := map[string]int{}
+	for _, v := range vs {
+		minor[v.Label] = v.Minor
+	}
+	versioned := func(name, label string) bool {
+		for _, e := range byName[name].Header.Expect {
+			if r, err := versions.ParseRange(e.Versions); err == nil && e.Versions != "" && r.Contains(minor[label]) {
+				return true
+			}
+		}
+		return false
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
+		return exitBadInput
+	}
+	md := filepath.Join(*out, "matrix.md")
+	page := filepath.Join(*out, "matrix.html")
+	if err := writeFile(md, func(w io.Writer) error { report.Matrix(w, results); return nil }); err != nil {
+		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
+		return exitBadInput
+	}
+	if err := writeFile(page, func(w io.Writer) error { return report.HTML(w, results, versioned) }); err != nil {
+		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
+		return exitBadInput
+	}
+	report.Matrix(stdout, results)
+	fmt.Fprintf(stdout, "\nwrote %s and %s\n", md, page)
+	for _, r := range results {
+		if r.Outcome != verify.Pass {
+			return exitMismatch
+		}
+	}
+	return status
 }

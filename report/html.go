@@ -54,6 +54,7 @@ func HTML(w io.Writer, results []verify.Result, versioned func(scenario, version
 			data.Passed++
 		case verify.Fail:
 			data.Failed++
+		case verify.Skip:
 		default:
 			data.Errors++
 		}
@@ -76,6 +77,8 @@ func HTML(w io.Writer, results []verify.Result, versioned func(scenario, version
 				c = htmlCell{Class: "pass", Text: "pass"}
 			case r.Outcome == verify.Error:
 				c = htmlCell{Class: "error", Text: "error", Detail: r.Err}
+			case r.Outcome == verify.Skip:
+				c = htmlCell{Class: "error", Text: "n/a", Detail: r.Err}
 			default:
 				c = htmlCell{Class: "fail", Text: "fail", Detail: firstDifference(r)}
 			}

@@ -21,6 +21,9 @@ func Verdict(w io.Writer, r verify.Result) {
 	case verify.Error:
 		fmt.Fprintf(w, "ERROR %-55s Istio %s\n  %s\n", r.Scenario, r.Version, r.Err)
 		return
+	case verify.Skip:
+		fmt.Fprintf(w, "SKIP  %-55s Istio %s: %s\n", r.Scenario, r.Version, r.Err)
+		return
 	}
 	fmt.Fprintf(w, "FAIL  %-55s Istio %s (%s)\n", r.Scenario, r.Version, r.File)
 	if len(r.Differences) > 0 {
@@ -75,6 +78,8 @@ func Matrix(w io.Writer, results []verify.Result) {
 				row = append(row, "pass")
 			case r.Outcome == verify.Error:
 				row = append(row, "error")
+			case r.Outcome == verify.Skip:
+				row = append(row, "n/a")
 			default:
 				row = append(row, "FAIL: "+firstDifference(r))
 			}
@@ -127,6 +132,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
 	Error     *junitMessage `xml:"error,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
 }
 
 type junitMessage struct {
@@ -150,6 +156,8 @@ func JUnit(w io.Writer, results []verify.Result) error {
 		var body strings.Builder
 		Verdict(&body, r)
 		switch r.Outcome {
+		case verify.Skip:
+			c.Skipped = &junitMessage{Message: r.Err}
 		case verify.Fail:
 			c.Failure = &junitMessage{Message: "prediction differs from real pilot", Body: body.String()}
 			s.Failures++

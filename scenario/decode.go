@@ -274,12 +274,21 @@ func (h *Header) validate() error {
 			return fieldErr(fmt.Sprintf("creationOrder[%d]", i), "%q is not Kind/name or Kind/namespace/name", ref)
 		}
 	}
+	if _, err := versions.ParseRange(h.Versions); err != nil {
+		return fieldErr("versions", "%v", err)
+	}
 	for i, e := range h.Expect {
 		if _, err := versions.ParseRange(e.Versions); err != nil {
 			return fieldErr(fmt.Sprintf("expect[%d].versions", i), "%v", err)
 		}
 	}
 	return nil
+}
+
+// AppliesTo reports whether the scenario applies to the minor version.
+func (h *Header) AppliesTo(minor int) bool {
+	r, err := versions.ParseRange(h.Versions)
+	return err == nil && r.Contains(minor)
 }
 
 // ClientNamespace is the client's namespace, "default" when unset.

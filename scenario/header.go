@@ -9,6 +9,9 @@ type Header struct {
 	Description string `json:"description,omitempty"`
 	// Reference is where the behaviour was reported, e.g. an issue URL.
 	Reference string `json:"reference,omitempty"`
+	// Versions limits the Istio versions the scenario applies to, e.g.
+	// ">=1.31" for a field older versions do not have; empty means all.
+	Versions string `json:"versions,omitempty"`
 	// Client is the workload whose sidecar is checked.
 	Client Client `json:"client,omitempty"`
 	// Istiod holds istiod settings: feature flags as environment values.

@@ -24,6 +24,7 @@ const (
 	Pass  = "pass"
 	Fail  = "fail"
 	Error = "error" // the backend could not give an answer
+	Skip  = "skip"  // the scenario does not apply to this version
 )
 
 // Result is one scenario checked on one Istio version.
@@ -67,6 +68,10 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	r := Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label}
 	fail := func(err error) Result {
 		r.Outcome, r.Err = Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
+		return r
+	}
+	if !sc.Header.AppliesTo(v.Minor) {
+		r.Outcome, r.Err = Skip, "the scenario applies to Istio "+sc.Header.Versions
 		return r
 	}
 	w, err := resolve.Simulate(sc, v)

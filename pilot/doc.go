@@ -9,6 +9,11 @@
 // go.sum. Build writes them into a cache folder and runs `go build` there
 // once; Run feeds a World to the binary and parses what it prints.
 //
+// Adding a version: `pilot/mkmodule.sh LABEL PSEUDO-VERSION [replaces]`
+// writes modules/LABEL.mod and .sum from Istio's own go.mod and go.sum, then
+// one line in versions/catalog.go; `go test -tags pilot ./pilot/` with
+// LISTENERLAB_PILOT_VERSIONS=LABEL builds it and runs the fixtures.
+//
 // This package does not import Istio: the main module stays free of Istio's
 // dependency graph.
 package pilot

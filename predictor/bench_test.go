@@ -1,58 +1,14 @@
 package predictor_test
 
 import (
-	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
-
-	apiv1alpha3 "istio.io/api/networking/v1alpha3"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/versions"
-	"github.com/listenerlab/listenerlab/world"
+	"github.com/listenerlab/listenerlab/worldgen"
 )
-
-// generated builds a World with n Kubernetes Services of mixed protocols
-// (HTTP, TCP, auto-detect), a headless Service with endpoints endpoints,
-// and entries address-less ServiceEntries.
-func generated(n, endpoints, entries int) *world.World {
-	w := &world.World{Format: world.Format, Scenario: "bench",
-		Client: world.Client{Name: "client", Namespace: "default", IPs: []string{"10.244.0.2"}, InterceptionMode: "REDIRECT"}}
-	created := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	names := []string{"http-web", "tcp-db", "api"}
-	for i := 0; i < n; i++ {
-		ip := fmt.Sprintf("10.96.%d.%d", 1+i/250, 1+i%250)
-		w.Services = append(w.Services, corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("svc-%d", i), Namespace: fmt.Sprintf("ns-%d", i%50), CreationTimestamp: created},
-			Spec: corev1.ServiceSpec{ClusterIP: ip, ClusterIPs: []string{ip}, Ports: []corev1.ServicePort{
-				{Name: names[i%3], Port: int32(8000 + i%40)}, {Name: "tcp-metrics", Port: 9100}}},
-		})
-	}
-	w.Services = append(w.Services, corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "headless", Namespace: "default", CreationTimestamp: created},
-		Spec:       corev1.ServiceSpec{ClusterIP: "None", Ports: []corev1.ServicePort{{Name: "tcp", Port: 9092}}},
-	})
-	slice := discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: "headless-x", Namespace: "default",
-		Labels: map[string]string{"kubernetes.io/service-name": "headless"}}, AddressType: discoveryv1.AddressTypeIPv4}
-	for i := 0; i < endpoints; i++ {
-		slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{Addresses: []string{fmt.Sprintf("10.245.%d.%d", i/250, 1+i%250)}})
-	}
-	w.EndpointSlices = append(w.EndpointSlices, slice)
-	for i := 0; i < entries; i++ {
-		w.ServiceEntries = append(w.ServiceEntries, &networkingv1.ServiceEntry{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("se-%d", i), Namespace: "default", CreationTimestamp: created},
-			Spec: apiv1alpha3.ServiceEntry{Hosts: []string{fmt.Sprintf("h%d.example.com", i)}, Resolution: apiv1alpha3.ServiceEntry_DNS,
-				Ports: []*apiv1alpha3.ServicePort{{Number: uint32(5000 + i%20), Name: "tcp", Protocol: "TCP"}}},
-		})
-	}
-	return w
-}
 
 func BenchmarkPredict(b *testing.B) {
 	for _, c := range []struct {
@@ -64,7 +20,7 @@ func BenchmarkPredict(b *testing.B) {
 		{"headless-endpoints=5k", 10, 5000, 0},
 		{"serviceentries=2k", 10, 0, 2000},
 	} {
-		w := generated(c.services, c.endpoints, c.ents)
+		w := worldgen.Generate(c.services, c.endpoints, c.ents)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"testing"
+
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/scenario"
+)
+
+func TestPerNamespaceGivesPlainManifestsAClientPerNamespace(t *testing.T) {
+	plain, err := scenario.ParseManifests("gitops.yaml", []byte(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: web}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: db, namespace: apps}
+spec: {hosts: [db.example.com], ports: [{number: 5432, name: tcp, protocol: TCP}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withHeader, err := scenario.Parse("s.yaml", []byte("kind: Scenario\nname: s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := perNamespace([]*scenario.Scenario{plain, withHeader})
+	var names []string
+	for _, sc := range got {
+		names = append(names, sc.Header.Name+"@"+sc.Header.ClientNamespace())
+	}
+	want := []string{"gitops.apps@apps", "gitops.web@web", "s@default"}
+	if len(names) != len(want) {
+		t.Fatalf("got %v, want %v", names, want)
+	}
+	for i := range want {
+		if names[i] != want[i] {
+			t.Errorf("got %v, want %v", names, want)
+		}
+	}
+}
+
+func TestServiceOf(t *testing.T) {
+	for _, tt := range []struct {
+		d    listener.Destination
+		want string
+	}{
+		{listener.Destination{Kind: listener.TCP, Cluster: "outbound|3306||db.example.com"}, "db.example.com"},
+		{listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}, ""},
+		{listener.Destination{Kind: listener.HTTP, Route: "api.default.svc.cluster.local:9000"}, "api.default.svc.cluster.local"},
+		{listener.Destination{Kind: listener.HTTP, Route: "8080"}, ""},
+	} {
+		if got := serviceOf(tt.d); got != tt.want {
+			t.Errorf("serviceOf(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}

@@ -108,6 +108,7 @@ type builder struct {
 	order     []string
 	conflicts []listener.Conflict
 	findings  []Finding
+	opts      options
 }
 
 func (b *builder) finding(code, severity string, s *service, p port, listenerName, format string, args ...any) {
@@ -223,7 +224,7 @@ func (b *builder) perEndpoint(o opts) {
 		b.add(eo, "passthrough service without a VIP: one listener per endpoint ("+addrs[0]+")")
 		built++
 	}
-	if built > 100 {
+	if built > b.opts.maxEndpointListeners {
 		b.finding("ManyEndpointListeners", "warning", s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
 	}
 }

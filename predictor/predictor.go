@@ -41,8 +41,13 @@ type Finding struct {
 	Message  string `json:"message"`
 }
 
-// Predict applies Istio's listener rules of version v to the World.
-func Predict(w *world.World, v versions.Version) (*Prediction, error) {
+// Predict applies Istio's listener rules of version v to the World; options
+// tune the findings, never the listeners.
+func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
 	if w.Format != world.Format {
 		return nil, fmt.Errorf("world format %q, predictor reads %q", w.Format, world.Format)
 	}
@@ -62,7 +67,7 @@ func Predict(w *world.World, v versions.Version) (*Prediction, error) {
 	}
 	sortByCreation(all)
 	egresses, sidecar := egressListeners(w, p, all)
-	b := &builder{p: p, entries: map[string]*entry{}}
+	b := &builder{p: p, entries: map[string]*entry{}, opts: o}
 	b.run(egresses)
 	pred := &Prediction{Version: v.Label, Conflicts: b.conflicts}
 	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}

@@ -39,6 +39,9 @@ type Finding struct {
 	Source   string `json:"source,omitempty"`
 	Listener string `json:"listener,omitempty"`
 	Message  string `json:"message"`
+	// Related names the manifests of the other services involved, in
+	// Source's form (set by the overlap and sniffing findings).
+	Related []string `json:"related,omitempty"`
 }
 
 // Predict applies Istio's listener rules of version v to the World; options
@@ -77,6 +80,8 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 	for _, key := range b.order {
 		pred.Listeners = append(pred.Listeners, b.finalize(b.entries[key], catchAll))
 	}
+	b.overlapFindings(egresses)
+	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
 	pred.Findings = b.findings

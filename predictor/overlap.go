@@ -1,0 +1,173 @@
+package predictor
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// overlapFindings raises the findings about addresses two services share:
+// CIDROverlap and ClusterIPOverlap. They read what the builder built and
+// change nothing in it.
+func (b *builder) overlapFindings(egresses []egress) {
+	for _, key := range b.order {
+		b.cidrOverlaps(b.entries[key])
+	}
+	b.clusterIPOverlaps(egresses, b.listenersByPort())
+}
+
+// prefixes returns a chain's destination prefixes, masked, as Envoy
+// matches them (chainMatch).
+func prefixes(c *chain) []netip.Prefix {
+	var out []netip.Prefix
+	for _, r := range chainMatch(c).PrefixRanges {
+		if p, err := netip.ParsePrefix(r); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cidrOverlaps models what Envoy does with the prefix-range chains that
+// buildSidecarOutboundListener gives CIDR addresses on one listener: istiod
+// keeps both chains when their masked prefix sets differ
+// (filterChainOpts.conflictsWith), and Envoy picks the longest prefix
+// (FilterChainManagerImpl::findFilterChainForDestinationIP), so the broader
+// chain never sees the narrower chain's addresses.
+func (b *builder) cidrOverlaps(e *entry) {
+	type ranged struct {
+		c  *chain
+		ps []netip.Prefix
+	}
+	var chains []ranged
+	for _, c := range e.chains {
+		if ps := prefixes(c); len(ps) > 0 {
+			chains = append(chains, ranged{c, ps})
+		}
+	}
+	for _, broad := range chains {
+		for _, narrow := range chains {
+			if broad.c == narrow.c || broad.c.dest == narrow.c.dest {
+				continue
+			}
+			for _, bp := range broad.ps {
+				for _, np := range narrow.ps {
+					if bp.Bits() >= np.Bits() || !bp.Contains(np.Addr()) {
+						continue
+					}
+					b.finding("CIDROverlap", "warning", broad.c.svc, broad.c.port, e.name(),
+						"%s:%d range %s on %s contains %s of %s (%s): Envoy picks the longest prefix, so connections to %s never reach %s",
+						broad.c.svc.Hostname, broad.c.port.Number, bp, e.name(), np, narrow.c.svc.Hostname, narrow.c.svc.Source, np, broad.c.svc.Hostname)
+					b.related(narrow.c.svc)
+				}
+			}
+		}
+	}
+}
+
+// related adds the manifest of another service to the last finding.
+func (b *builder) related(s *service) {
+	f := &b.findings[len(b.findings)-1]
+	if s.Source != f.Source && !contains(f.Related, s.Source) {
+		f.Related = append(f.Related, s.Source)
+	}
+}
+
+// imported is a service port of the sidecar scope: the egress port's when
+// the egress listener names one (serviceMatchingListenerPort).
+type imported struct {
+	svc  *service
+	port port
+}
+
+func importedPorts(egresses []egress) map[int][]imported {
+	out := map[int][]imported{}
+	for _, eg := range egresses {
+		for _, s := range eg.Services {
+			ports := s.Ports
+			if eg.Port != nil {
+				ports = []port{*eg.Port}
+			}
+			for _, p := range ports {
+				out[p.Number] = append(out[p.Number], imported{s, p})
+			}
+		}
+	}
+	return out
+}
+
+// clusterIPOverlaps checks every ServiceEntry address (an IP or a CIDR,
+// as convertServices keeps it) that contains the ClusterIP of a Kubernetes
+// Service imported on the same port, and reports where a connection to
+// that ClusterIP goes (route): buildSidecarOutboundListener gives both
+// services listeners, and which one a connection reaches depends on the
+// listener name (a clash merges them, mergeTCPFilterChains) or on
+// Envoy's listener and prefix matching.
+func (b *builder) clusterIPOverlaps(egresses []egress, byPort map[int][]*entry) {
+	for number, ports := range importedPorts(egresses) {
+		var entries, vips []imported
+		for _, ip := range ports {
+			s := ip.svc
+			switch {
+			case s.Resolution == resAlias || ip.port.Protocol.class() == classNone:
+			case s.Registry == registryExternal && s.DefaultAddress != wildcardV4:
+				entries = append(entries, ip)
+			case s.Registry == registryKube && len(s.ClusterIPs) > 0:
+				vips = append(vips, ip)
+			}
+		}
+		for _, x := range entries {
+			xp, ok := addressPrefix(x.svc.DefaultAddress)
+			if !ok {
+				continue
+			}
+			for _, k := range vips {
+				vip, err := netip.ParseAddr(k.svc.address(b.p))
+				if err != nil || !xp.Contains(vip) {
+					continue
+				}
+				b.clusterIPOverlap(x, k, xp, vip, number, byPort)
+			}
+		}
+	}
+}
+
+func (b *builder) clusterIPOverlap(x, k imported, xp netip.Prefix, vip netip.Addr, number int, byPort map[int][]*entry) {
+	e, c := route(byPort, conn{addr: vip, port: number, http: k.port.Protocol.isHTTP()})
+	what := "address " + xp.Addr().String()
+	if xp.Bits() != xp.Addr().BitLen() {
+		what = "CIDR " + xp.String()
+	}
+	listenerName := ""
+	where := "no listener: it passes through"
+	if e != nil {
+		listenerName = e.name()
+		where = "the catch-all of " + listenerName
+		if c != nil {
+			where = c.svc.Hostname + " (" + strings.TrimPrefix(c.dest.String(), "cluster ") + " on " + listenerName + ")"
+		}
+	}
+	head := x.svc.Hostname + ":" + itoa(number) + " " + what + " contains the ClusterIP " + vip.String() + " of " + k.svc.Hostname
+	switch {
+	case c != nil && c.svc.Source == k.svc.Source && c.svc.Hostname == k.svc.Hostname && xp.Bits() == xp.Addr().BitLen():
+		b.finding("ClusterIPOverlap", "warning", x.svc, x.port, listenerName,
+			"%s: both claim %s:%d and connections go to %s, never to %s", head, vip, number, where, x.svc.Hostname)
+	case c != nil && c.svc.Source == k.svc.Source && c.svc.Hostname == k.svc.Hostname:
+		b.finding("ClusterIPOverlap", "info", x.svc, x.port, listenerName,
+			"%s: connections to %s:%d go to %s, not to %s", head, vip, number, where, x.svc.Hostname)
+	default:
+		b.finding("ClusterIPOverlap", "error", x.svc, x.port, listenerName,
+			"%s: connections to that ClusterIP on port %d go to %s instead of %s", head, number, where, k.svc.Hostname)
+	}
+	b.related(k.svc)
+}
+
+// addressPrefix reads a ServiceEntry address: an IP is a full-length prefix.
+func addressPrefix(a string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(a); err == nil {
+		return p.Masked(), true
+	}
+	if ip, err := netip.ParseAddr(a); err == nil {
+		return netip.PrefixFrom(ip, ip.BitLen()), true
+	}
+	return netip.Prefix{}, false
+}

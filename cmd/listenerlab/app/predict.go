@@ -125,9 +125,17 @@ func writePredictions(w io.Writer, output string, results []predicted) error {
 func runExplain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	istio := fs.String("istio", versions.Newest().Label, "Istio version whose rules to apply")
-	paths, status, ok := parseFlags(fs, args, stderr)
+	df := addExplainDumpFlags(fs)
+	paths, status, ok := parseFlagsOptional(fs, args, stderr)
 	if !ok {
 		return status
+	}
+	if df.set() {
+		return runExplainDump(df, *istio, paths, stdout, stderr)
+	}
+	if len(paths) == 0 {
+		fmt.Fprintf(stderr, "listenerlab explain: give at least one scenario file or directory\n")
+		return exitBadInput
 	}
 	results, status := predictAll(paths, *istio, stderr)
 	var buf bytes.Buffer

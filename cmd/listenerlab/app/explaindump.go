@@ -1,0 +1,359 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/dump"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// explainDumpFlags are the flags explain takes to explain a real sidecar's
+// config dump instead of a prediction.
+type explainDumpFlags struct {
+	dump, manifests, client string
+}
+
+func addExplainDumpFlags(fs *flag.FlagSet) *explainDumpFlags {
+	f := &explainDumpFlags{}
+	fs.StringVar(&f.dump, "dump", "", "explain this real sidecar's config dump (pilot-agent request GET config_dump, istioctl proxy-config all -o json)")
+	fs.StringVar(&f.manifests, "manifests", "", "with --dump: the cluster's manifests, a scenario file or plain manifests (file or directory)")
+	fs.StringVar(&f.client, "client", "", "with --dump: the sidecar's workload as NAMESPACE/LABELKEY=VALUE[,KEY=VALUE] (default: the scenario header's client, else default/app=client)")
+	return f
+}
+
+func (f *explainDumpFlags) set() bool { return f.dump != "" || f.manifests != "" || f.client != "" }
+
+// runExplainDump predicts the listeners of the dump's sidecar from the
+// manifests, attributes every outbound listener and chain of the dump to
+// the services that caused it, and lists what the prediction and the dump
+// do not share. Differences exit with exitMismatch.
+func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, stderr io.Writer) int {
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "listenerlab explain: "+format+"\n", args...)
+		return exitBadInput
+	}
+	if f.manifests != "" {
+		paths = append([]string{f.manifests}, paths...)
+	}
+	switch {
+	case f.dump == "":
+		return fail("--manifests and --client go with --dump config_dump.json")
+	case len(paths) == 0:
+		return fail("--dump needs the manifests: --manifests FILE_OR_DIR")
+	}
+	v, err := versions.Lookup(istio)
+	if err != nil {
+		return fail("%v", err)
+	}
+	data, err := os.ReadFile(f.dump)
+	if err != nil {
+		return fail("%v", err)
+	}
+	d, err := dump.Parse(data)
+	if err != nil {
+		return fail("%s: %v", f.dump, err)
+	}
+	real := d.Outbound()
+	if len(real) == 0 {
+		return fail("%s: no outbound listeners: not an Istio sidecar's config dump?", f.dump)
+	}
+	sc, err := loadManifests(paths)
+	if err != nil {
+		return fail("%v", err)
+	}
+	clientFrom := "scenario header"
+	switch {
+	case f.client != "":
+		if err := setClient(sc, f.client); err != nil {
+			return fail("--client: %v", err)
+		}
+		clientFrom = "--client"
+	case sc.Headerless:
+		clientFrom = "default for plain manifests; set it with --client"
+	}
+	w, err := resolve.Simulate(sc, v)
+	if err != nil {
+		return fail("%v", err)
+	}
+	p, err := predictor.Predict(w, v)
+	if err != nil {
+		return fail("%s: %v", sc.Path, err)
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# config dump %s, manifests %s\n", f.dump, sc.Path)
+	fmt.Fprintf(&buf, "client %s/%s (%s), predicted with Istio %s rules: %d outbound listeners in the dump, %d predicted\n",
+		sc.Header.ClientNamespace(), formatLabels(sc.Header.ClientLabels()), clientFrom, p.Version, len(real), len(p.Listeners))
+	for _, u := range d.Unreadable {
+		fmt.Fprintf(&buf, "warning: listener %q could not be read: %s\n", u.Name, u.Message)
+	}
+	for _, r := range d.Rejected {
+		fmt.Fprintf(&buf, "warning: Envoy rejected an update of listener %q: %s\n", r.Name, r.Message)
+	}
+	hosts := hostSources(w, sc)
+	predicted := map[string]listener.Listener{}
+	for _, l := range p.Listeners {
+		predicted[l.Name] = l
+	}
+	chains, unattributed := 0, 0
+	for _, l := range real {
+		pl, ok := predicted[l.Name]
+		fmt.Fprintf(&buf, "\n%s\n", l.Name)
+		if ok {
+			fmt.Fprintf(&buf, "  why (predicted): %s\n", pl.Reason)
+		} else {
+			fmt.Fprintf(&buf, "  not predicted\n")
+		}
+		var services []string
+		explain := func(match string, c listener.FilterChain, pc *listener.FilterChain) {
+			chains++
+			a := attribute(c, pc, hosts)
+			fmt.Fprintf(&buf, "  - %s -> %s\n      %s\n", match, c.Destination.String(), a.text)
+			if a.service != "" && !containsString(services, a.service) {
+				services = append(services, a.service)
+			}
+			if !a.ok {
+				unattributed++
+			}
+		}
+		for _, c := range l.FilterChains {
+			explain(c.Match.String(), c, predictedChain(pl, ok, c.Match))
+		}
+		if l.DefaultChain != nil {
+			var pc *listener.FilterChain
+			if ok {
+				pc = pl.DefaultChain
+			}
+			explain("default", *l.DefaultChain, pc)
+		}
+		if len(services) > 0 {
+			sort.Strings(services)
+			fmt.Fprintf(&buf, "  services: %s\n", strings.Join(services, ", "))
+		}
+	}
+	if len(p.Conflicts) > 0 {
+		fmt.Fprintf(&buf, "\nConflicts istiod records (predicted; a config dump does not show them):\n")
+		for _, c := range p.Conflicts {
+			fmt.Fprintf(&buf, "  %s: %s rejected, %s kept (%s)\n", c.Listener, c.Rejected, c.Accepted, c.Kind)
+		}
+	}
+	if unattributed == 0 {
+		fmt.Fprintf(&buf, "\nEvery listener and chain attributed: %d listeners, %d chains.\n", len(real), chains)
+	} else {
+		fmt.Fprintf(&buf, "\n%d of %d chains not attributed.\n", unattributed, chains)
+	}
+	diffs := compare.Listeners(p.Listeners, real)
+	status := exitOK
+	if len(diffs) == 0 {
+		fmt.Fprintf(&buf, "Prediction vs dump: no difference.\n")
+	} else {
+		status = exitMismatch
+		fmt.Fprintf(&buf, "Prediction vs dump (-predicted +dump), %d differences:\n", len(diffs))
+		for _, d := range diffs {
+			fmt.Fprintf(&buf, "  %s\n", strings.ReplaceAll(d.String(), "\n", "\n  "))
+		}
+	}
+	stdout.Write(buf.Bytes())
+	return status
+}
+
+// loadManifests reads a scenario file or plain manifests (files or
+// directories) as the one cluster the dump's sidecar lives in. A Scenario
+// header, if any, names the client; more than one is an error.
+func loadManifests(paths []string) (*scenario.Scenario, error) {
+	scs, errs := scenario.LoadAllManifests(paths)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(scs) == 0 {
+		return nil, fmt.Errorf("no manifests in %s", strings.Join(paths, ", "))
+	}
+	base := scs[0]
+	var files []string
+	for _, sc := range scs {
+		files = append(files, sc.Path)
+		if !sc.Headerless {
+			if !base.Headerless && base != sc {
+				return nil, fmt.Errorf("two Scenario headers (%s and %s): give one scenario, or plain manifests", base.Path, sc.Path)
+			}
+			base = sc
+		}
+	}
+	if len(scs) == 1 {
+		return base, nil
+	}
+	merged := *base
+	merged.Path = strings.Join(files, ", ")
+	merged.Manifests = nil
+	seen := map[string]string{}
+	for _, sc := range scs {
+		for _, m := range sc.Manifests {
+			if f, dup := seen[m.Ref()]; dup {
+				return nil, fmt.Errorf("%s is in %s and %s", m.Ref(), f, sc.Path)
+			}
+			seen[m.Ref()] = sc.Path
+			merged.Manifests = append(merged.Manifests, m)
+		}
+	}
+	return &merged, nil
+}
+
+// setClient sets the scenario's client from NAMESPACE/KEY=VALUE[,KEY=VALUE]
+// and checks that it names at most one workload of the manifests (none: the
+// standard client is added with these labels).
+func setClient(sc *scenario.Scenario, s string) error {
+	ns, sel, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || sel == "" {
+		return fmt.Errorf("%q: want NAMESPACE/LABELKEY=VALUE", s)
+	}
+	set := map[string]string{}
+	for _, kv := range strings.Split(sel, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("%q: %q is not LABELKEY=VALUE", s, kv)
+		}
+		set[k] = v
+	}
+	sc.Header.Client.Namespace, sc.Header.Client.Labels = ns, set
+	var matched []string
+	for _, m := range sc.Manifests {
+		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == ns && labels.SelectorFromSet(set).Matches(labels.Set(l)) {
+			matched = append(matched, m.Ref())
+		}
+	}
+	if len(matched) > 1 {
+		return fmt.Errorf("%q matches %d workloads (%s): the client must be one", s, len(matched), strings.Join(matched, ", "))
+	}
+	return nil
+}
+
+func formatLabels(m map[string]string) string {
+	var kv []string
+	for k, v := range m {
+		kv = append(kv, k+"="+v)
+	}
+	sort.Strings(kv)
+	return strings.Join(kv, ",")
+}
+
+// hostSources maps every service hostname of the World to the objects that
+// declare it: "ServiceEntry default/sql-a", "Service kube-system/kube-dns
+// (built in)" for the objects the resolver adds.
+func hostSources(w *world.World, sc *scenario.Scenario) map[string][]string {
+	out := map[string][]string{}
+	add := func(host, kind, ns, name string) {
+		src := kind + " " + ns + "/" + name
+		if _, ok := sc.Find(kind + "/" + ns + "/" + name); !ok {
+			src += " (built in)"
+		}
+		if !containsString(out[host], src) {
+			out[host] = append(out[host], src)
+		}
+	}
+	for _, s := range w.Services {
+		add(s.Name+"."+s.Namespace+".svc.cluster.local", "Service", s.Namespace, s.Name)
+	}
+	for _, se := range w.ServiceEntries {
+		for _, h := range se.Spec.Hosts {
+			add(h, "ServiceEntry", se.Namespace, se.Name)
+		}
+	}
+	return out
+}
+
+// attribution is the service a chain of the dump serves, and how that was
+// found out.
+type attribution struct {
+	service string
+	text    string
+	ok      bool
+}
+
+// attribute names the service behind a chain: from its cluster name
+// outbound|PORT|SUBSET|HOST, or its route name HOST:PORT; a port-wide route
+// ("80") or anything else is explained by the predicted chain with the same
+// match. The catch-all clusters belong to no service.
+func attribute(c listener.FilterChain, predicted *listener.FilterChain, hosts map[string][]string) attribution {
+	why := ""
+	if predicted != nil && predicted.Reason != "" {
+		why = "; predicted: " + predicted.Reason
+	}
+	service := func(host, port, subset, via string) attribution {
+		a := attribution{service: host, ok: true}
+		what := host + ":" + port
+		if subset != "" {
+			what += " subset " + subset
+		}
+		src := "declared by no manifest"
+		if s := hosts[host]; len(s) > 0 {
+			src = strings.Join(s, ", ")
+		}
+		a.text = fmt.Sprintf("%s: %s [by %s]%s", what, src, via, why)
+		return a
+	}
+	d := c.Destination
+	switch {
+	case d.Kind == listener.TCP && strings.HasPrefix(d.Cluster, "outbound|"):
+		if parts := strings.Split(d.Cluster, "|"); len(parts) == 4 && parts[3] != "" {
+			return service(parts[3], parts[1], parts[2], "cluster name")
+		}
+	case d.Kind == listener.TCP && (d.Cluster == listener.PassthroughCluster || d.Cluster == listener.BlackHoleCluster):
+		return attribution{ok: true, text: "no service: the catch-all for connections no other chain matches (outboundTrafficPolicy) [by cluster name]" + why}
+	case d.Kind == listener.HTTP:
+		if host, port, ok := strings.Cut(d.Route, ":"); ok && host != "" && isDigits(port) {
+			return service(host, port, "", "route name")
+		}
+	}
+	if why == "" {
+		return attribution{text: "not attributed: the destination names no service and the prediction has no such chain"}
+	}
+	if d.Kind == listener.HTTP && isDigits(d.Route) {
+		return attribution{ok: true, text: fmt.Sprintf("route %s is port-wide: every HTTP service on port %s has a virtual host in it (RDS, not modelled) [by predicted chain]%s", d.Route, d.Route, why)}
+	}
+	return attribution{ok: true, text: "[by predicted chain]" + why}
+}
+
+// predictedChain is the predicted listener's chain with the same match.
+func predictedChain(l listener.Listener, ok bool, m listener.Match) *listener.FilterChain {
+	if !ok {
+		return nil
+	}
+	for i := range l.FilterChains {
+		if l.FilterChains[i].Match.String() == m.String() {
+			return &l.FilterChains[i]
+		}
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

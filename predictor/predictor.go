@@ -64,7 +64,7 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 	p := newProxy(w.Client, alloc)
 	p.Minor = v.Minor
 	p.DualStackFeature = envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT")
-	all := append(kubeServices(w), serviceEntryServices(w, alloc)...)
+	all := append(kubeServices(w), serviceEntryServices(w, alloc, v.Minor)...)
 	if !alloc {
 		hashAllocate(all)
 	}
@@ -145,6 +145,11 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 	}
 	if httpInspector {
 		l.ListenerFilters = append(l.ListenerFilters, "http_inspector")
+	}
+	// Up to 1.24 a listener that sniffs HTTP also gets the tls_inspector
+	// (buildListenerFromEntry: needTLSInspector || needHTTPInspector).
+	if httpInspector && !tlsInspector && b.p.Minor <= 24 {
+		l.ListenerFilters = append(l.ListenerFilters, "tls_inspector")
 	}
 	switch {
 	case def != nil && len(l.FilterChains) == 0:

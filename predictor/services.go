@@ -139,9 +139,11 @@ func slicePortMatches(ports []discoveryv1.EndpointPort, name string) bool {
 
 // serviceEntryServices models convertServices
 // (pilot/pkg/serviceregistry/serviceentry/conversion.go): one service per
-// host and address; a /32 (or /128) CIDR becomes a plain IP; no address
-// gives 0.0.0.0, plus the controller's allocated addresses from status.
-func serviceEntryServices(w *world.World, controllerAllocates bool) []*service {
+// host and address (1.25 and later; up to 1.24 one service per host holding
+// every address as its VIPs); a /32 (or /128) CIDR becomes a plain IP; no
+// address gives 0.0.0.0, plus the controller's allocated addresses from
+// status.
+func serviceEntryServices(w *world.World, controllerAllocates bool, minor int) []*service {
 	var out []*service
 	for _, se := range w.ServiceEntries {
 		spec := &se.Spec
@@ -183,12 +185,17 @@ func serviceEntryServices(w *world.World, controllerAllocates bool) []*service {
 			if len(addrs) == 0 {
 				addrs = []string{wildcardV4}
 			}
+			var vips []string
+			if minor <= 24 && addrs[0] != wildcardV4 {
+				vips, addrs = addrs, addrs[:1]
+			}
 			for _, a := range addrs {
 				s := &service{
 					Hostname: h, Namespace: se.Namespace, Name: h, Registry: registryExternal,
 					Created: se.CreationTimestamp.Time, DefaultAddress: a, Resolution: res, Ports: ports,
 					ExportTo: spec.ExportTo, HasSelector: spec.WorkloadSelector != nil,
 					Source: "ServiceEntry " + se.Namespace + "/" + se.Name, Endpoints: map[int][][]string{},
+					ClusterIPs: vips,
 				}
 				if a == wildcardV4 {
 					for _, v := range auto[h] {

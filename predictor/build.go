@@ -456,8 +456,8 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		name := first(o.binds) + "_" + itoa(o.port.Number)
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
 		b.finding("Shadowed", "error", in.svc, o.port, name,
-			"%s:%d shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
-			in.svc.Hostname, o.port.Number, name, winner.svc.Hostname, in.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
+			"%s:%d (%s) shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
+			in.svc.Hostname, o.port.Number, in.svc.Source, name, winner.svc.Hostname, winner.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
 	}
 }
 

@@ -92,7 +92,7 @@ spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}]
 ` + se + `metadata: {name: a}
 spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
 		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||a.example.com"}},
-		finding: "b.example.com:3306 shadowed on 0.0.0.0_3306 by a.example.com",
+		finding: "b.example.com:3306 (ServiceEntry default/b) shadowed on 0.0.0.0_3306 by a.example.com",
 	}, {
 		rule:   "creationOrder makes the older ServiceEntry win",
 		header: "client: {dnsCapture: false}\ncreationOrder: [ServiceEntry/a]",

@@ -1,0 +1,373 @@
+package isolate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+
+	"github.com/listenerlab/listenerlab/fixtures"
+	"github.com/listenerlab/listenerlab/scenario"
+)
+
+// Labels and names the isolation adds. Every namespace it creates carries
+// LabelRun, so a later run can find and delete what an interrupted one left.
+const (
+	LabelRun      = "listenerlab.io/run"
+	LabelScenario = "listenerlab.io/scenario"
+	LabelRole     = "listenerlab.io/role"
+	// AnnotationScenario holds the full scenario name (label values are
+	// limited to 63 characters).
+	AnnotationScenario = "listenerlab.io/scenario"
+	// IsolationSidecar is the name of the namespace-wide Sidecar added to
+	// each scenario namespace that has none of its own.
+	IsolationSidecar = "listenerlab-isolation"
+	// SyncMarker is the EnvoyFilter whose spec the suite changes to make
+	// istiod push to the client (see SyncMarker in this package).
+	SyncMarker = "listenerlab-sync"
+)
+
+// BuiltinNamespaces are the namespaces every cluster has and the simulated
+// World models: they are shared by all scenarios and never renamed.
+var BuiltinNamespaces = []string{"default", "istio-system", "kube-system"}
+
+// Options tune the isolation.
+type Options struct {
+	// Run distinguishes runs that share a kept cluster; it is part of every
+	// namespace prefix. Lower-case letters and digits.
+	Run string
+	// Image replaces the image of every container of the scenario's
+	// workloads (see README: a workload's image never changes a listener);
+	// empty keeps the scenario's images.
+	Image string
+}
+
+// Isolated is a scenario rewritten for a shared cluster.
+type Isolated struct {
+	// Original is the scenario as written.
+	Original *scenario.Scenario
+	// Live is the rewritten scenario, parsed back by the scenario loader: its
+	// manifests are what the suite applies (support objects aside), so the
+	// simulated resolver and the predictor can run on exactly that.
+	Live *scenario.Scenario
+	// Prefix is prepended to every namespace of the scenario.
+	Prefix string
+	// Namespaces maps each original namespace to its live name.
+	Namespaces map[string]string
+	// Manifests are every object to apply, namespaces first, then the
+	// scenario's documents in file order, then what isolation adds.
+	Manifests []Manifest
+	// Exclusive, when not empty, says why the scenario cannot share the
+	// cluster with others: it runs alone.
+	Exclusive string
+	// Warnings are what a cluster cannot reproduce of the scenario.
+	Warnings []string
+}
+
+// Manifest is one object to apply.
+type Manifest struct {
+	Kind, Namespace, Name string
+	// Origin says where the object comes from: "document N" of the scenario
+	// file, or what isolation added and why.
+	Origin string
+	// Support marks objects that are not part of the scenario's World (the
+	// sync marker): the read-back ignores them.
+	Support bool
+	// YAML is the object as applied.
+	YAML []byte
+}
+
+// Ref is Kind/namespace/name, as creationOrder names objects.
+func (m Manifest) Ref() string { return m.Kind + "/" + m.Namespace + "/" + m.Name }
+
+// UnsupportedError is a scenario that cannot be isolated at all.
+type UnsupportedError struct {
+	Scenario string
+	Reason   string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("scenario %s cannot run in a shared cluster: %s", e.Scenario, e.Reason)
+}
+
+// Prefix is the namespace prefix of a scenario in a run: "ll" and a digest
+// of both, so that names stay short and a prefix never depends on the
+// order scenarios are loaded in. A common prefix keeps the namespaces'
+// sort order, which Istio uses to break ties.
+func Prefix(run, name string) string {
+	sum := sha256.Sum256([]byte(run + "/" + name))
+	return "ll" + hex.EncodeToString(sum[:])[:6] + "-"
+}
+
+// Isolate rewrites sc for a shared cluster. The rules, also in README.md:
+//   - every namespace the scenario uses, "default" included, gets the
+//     prefix; istio-system and kube-system cannot be used;
+//   - every reference to a renamed namespace follows: metadata.namespace,
+//     Namespace names, Sidecar egress hosts "ns/host", exportTo lists and
+//     the exportTo annotation, EndpointSlice targetRefs, and hostnames
+//     NAME.NS.svc.cluster.local;
+//   - the real "default" namespace keeps the built-in kubernetes Service, so
+//     an import of the scenario's default namespace ("./" in it, or
+//     "default/") also imports the real one;
+//   - each scenario namespace without a namespace-wide Sidecar of its own
+//     gets one importing "ns/*" for every scenario namespace and the
+//     built-in namespaces: the same services as no Sidecar ("*/*") in a
+//     cluster holding only this scenario;
+//   - a scenario whose own Sidecar imports "*/" would see other scenarios:
+//     it runs alone (Exclusive);
+//   - namespaces get sidecar injection; workloads get Options.Image with
+//     their container names and ports kept.
+func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
+	name := sc.Header.Name
+	iso := &Isolated{Original: sc, Prefix: Prefix(o.Run, name), Namespaces: map[string]string{}}
+	used := map[string]bool{sc.Header.ClientNamespace(): true}
+	for _, m := range sc.Manifests {
+		if m.Kind == "Namespace" {
+			used[m.Name] = true
+		} else {
+			used[m.Namespace] = true
+		}
+	}
+	for ns := range used {
+		if ns == "istio-system" || ns == "kube-system" {
+			return nil, &UnsupportedError{Scenario: name, Reason: "it places objects in " + ns + ", which every scenario shares"}
+		}
+		live := iso.Prefix + ns
+		if len(live) > 63 {
+			return nil, &UnsupportedError{Scenario: name, Reason: fmt.Sprintf("namespace %q is too long for the prefix %q (63 characters at most)", ns, iso.Prefix)}
+		}
+		iso.Namespaces[ns] = live
+	}
+	r := &rewriter{iso: iso, opts: o, clientNS: sc.Header.ClientNamespace(), clientSel: labels.SelectorFromSet(sc.Header.ClientLabels()), client: sc.Header.Client}
+	if sc.Header.Client.IP != "" {
+		iso.Warnings = append(iso.Warnings, fmt.Sprintf("client.ip %s cannot be pinned in a cluster: the client gets the IP the cluster assigns, and expectations naming %s are checked against it", sc.Header.Client.IP, sc.Header.Client.IP))
+	}
+
+	// Namespaces first: the scenario's own Namespace documents, then one
+	// for every other namespace it uses.
+	haveNS := map[string]bool{}
+	var nsManifests, docs []Manifest
+	for _, m := range sc.Manifests {
+		out, err := r.rewrite(m)
+		if err != nil {
+			return nil, &scenario.Error{File: sc.Path, Index: m.Index, Kind: m.Kind, Name: m.Name, Err: err}
+		}
+		if m.Kind == "Namespace" {
+			haveNS[m.Name] = true
+			nsManifests = append(nsManifests, out)
+			continue
+		}
+		docs = append(docs, out)
+	}
+	for _, ns := range sortedKeys(iso.Namespaces) {
+		if haveNS[ns] {
+			continue
+		}
+		y, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": iso.Namespaces[ns]}})
+		if err != nil {
+			return nil, err
+		}
+		out, err := r.rewrite(scenario.Manifest{Kind: "Namespace", Name: ns, YAML: y})
+		if err != nil {
+			return nil, err
+		}
+		out.Origin = "namespace " + ns + " of the scenario, renamed"
+		nsManifests = append(nsManifests, out)
+	}
+	sort.SliceStable(nsManifests, func(i, j int) bool { return nsManifests[i].Name < nsManifests[j].Name })
+	iso.Manifests = append(nsManifests, docs...)
+
+	if !r.haveClient {
+		c, err := r.standardClient()
+		if err != nil {
+			return nil, err
+		}
+		iso.Manifests = append(iso.Manifests, c)
+	}
+	sidecars, err := r.isolationSidecars()
+	if err != nil {
+		return nil, err
+	}
+	iso.Manifests = append(iso.Manifests, sidecars...)
+	if iso.Exclusive == "" && r.wildcardImport != "" {
+		iso.Exclusive = r.wildcardImport
+	}
+	marker, err := MarkerYAML(iso.Namespaces[r.clientNS], 0)
+	if err != nil {
+		return nil, err
+	}
+	iso.Manifests = append(iso.Manifests, Manifest{Kind: "EnvoyFilter", Namespace: iso.Namespaces[r.clientNS], Name: SyncMarker,
+		Origin: "sync marker: an EnvoyFilter that selects no workload; changing it makes istiod push to the client", Support: true, YAML: marker})
+
+	live, err := iso.parseLive()
+	if err != nil {
+		return nil, err
+	}
+	iso.Live = live
+	return iso, nil
+}
+
+// LiveNamespaces lists the live namespace names, sorted.
+func (iso *Isolated) LiveNamespaces() []string {
+	var out []string
+	for _, v := range iso.Namespaces {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ClientNamespace is the client's live namespace.
+func (iso *Isolated) ClientNamespace() string {
+	return iso.Namespaces[iso.Original.Header.ClientNamespace()]
+}
+
+// Original maps a live namespace back to the scenario's; other names are
+// returned unchanged.
+func (iso *Isolated) OriginalNamespace(live string) string {
+	for o, l := range iso.Namespaces {
+		if l == live {
+			return o
+		}
+	}
+	return live
+}
+
+// parseLive builds the live scenario: the header with the client's
+// namespace and creationOrder renamed, and the rewritten documents.
+func (iso *Isolated) parseLive() (*scenario.Scenario, error) {
+	h := iso.Original.Header
+	h.Client.Namespace = iso.ClientNamespace()
+	h.CreationOrder = nil
+	for _, ref := range iso.Original.Header.CreationOrder {
+		m, ok := iso.Original.Find(ref)
+		if !ok {
+			return nil, fmt.Errorf("creationOrder %s: no such manifest", ref)
+		}
+		h.CreationOrder = append(h.CreationOrder, m.Kind+"/"+iso.Namespaces[m.Namespace]+"/"+m.Name)
+	}
+	// Expectations name the original scenario's objects: the suite checks
+	// them after translating the live listeners back (livestate.Translator).
+	h.Expect = nil
+	header, err := yaml.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.Write(header)
+	for _, m := range iso.Manifests {
+		if m.Support {
+			continue
+		}
+		b.WriteString("---\n")
+		b.Write(m.YAML)
+	}
+	live, err := scenario.Parse(iso.Original.Path+" (isolated)", []byte(b.String()))
+	if err != nil {
+		return nil, fmt.Errorf("isolating %s: the rewritten manifests do not load: %w", iso.Original.Header.Name, err)
+	}
+	return live, nil
+}
+
+// MarkerYAML renders the sync marker of a namespace at a generation. The
+// EnvoyFilter selects no workload and patches nothing, so it changes no
+// proxy's configuration; istiod still pushes to every proxy of its
+// namespace when its spec changes (EnvoyFilter is a namespace-scoped
+// dependency of every SidecarScope). The generation is in the selector
+// because istiod ignores changes outside spec.
+func MarkerYAML(namespace string, generation int) ([]byte, error) {
+	return yaml.Marshal(map[string]any{
+		"apiVersion": "networking.istio.io/v1alpha3",
+		"kind":       "EnvoyFilter",
+		"metadata": map[string]any{
+			"name": SyncMarker, "namespace": namespace,
+			"labels": map[string]any{LabelRole: "sync"},
+		},
+		"spec": map[string]any{
+			"workloadSelector": map[string]any{"labels": map[string]any{"listenerlab.io/sync": fmt.Sprintf("generation-%d", generation)}},
+			"configPatches":    []any{},
+		},
+	})
+}
+
+// isolationSidecars adds the visibility Sidecar to each scenario namespace
+// that has no namespace-wide Sidecar of its own.
+func (r *rewriter) isolationSidecars() ([]Manifest, error) {
+	hosts := []string{}
+	for _, ns := range r.iso.LiveNamespaces() {
+		hosts = append(hosts, ns+"/*")
+	}
+	hosts = append(hosts, "default/*", "istio-system/*", "kube-system/*")
+	var out []Manifest
+	for _, orig := range sortedKeys(r.iso.Namespaces) {
+		live := r.iso.Namespaces[orig]
+		if r.namespaceWideSidecar[live] {
+			continue
+		}
+		y, err := yaml.Marshal(map[string]any{
+			"apiVersion": "networking.istio.io/v1",
+			"kind":       "Sidecar",
+			"metadata": map[string]any{
+				"name": IsolationSidecar, "namespace": live,
+				"labels": map[string]any{LabelRole: "isolation"},
+			},
+			"spec": map[string]any{"egress": []any{map[string]any{"hosts": hosts}}},
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Manifest{Kind: "Sidecar", Namespace: live, Name: IsolationSidecar,
+			Origin: "isolation: namespace " + orig + " sees only the scenario's namespaces and the built-in ones", YAML: y})
+	}
+	return out, nil
+}
+
+// standardClient is fixtures/client.yaml in the client's live namespace.
+func (r *rewriter) standardClient() (Manifest, error) {
+	d, err := fixtures.Client(r.clientNS, r.iso.Original.Header.ClientLabels())
+	if err != nil {
+		return Manifest{}, err
+	}
+	d.APIVersion, d.Kind = "apps/v1", "Deployment"
+	y, err := yaml.Marshal(d)
+	if err != nil {
+		return Manifest{}, err
+	}
+	m, err := r.rewrite(scenario.Manifest{APIVersion: "apps/v1", Kind: "Deployment", Namespace: r.clientNS, Name: d.Name, Object: d, YAML: y})
+	if err != nil {
+		return Manifest{}, err
+	}
+	m.Origin = "the standard client (fixtures/client.yaml): no manifest matches the client labels"
+	return m, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// errNotMap is returned for a document whose shape is not an object.
+var errNotMap = errors.New("not a YAML object")
+
+
+// Unrename replaces every live namespace in cluster-local hostnames within
+// s by the scenario's own: listener, route and cluster names read from a
+// live proxy become comparable with the scenario's expectations.
+func (iso *Isolated) Unrename(s string) string {
+	if !strings.Contains(s, iso.Prefix) {
+		return s
+	}
+	for orig, live := range iso.Namespaces {
+		s = strings.ReplaceAll(s, "."+live+".svc.cluster.local", "."+orig+".svc.cluster.local")
+	}
+	return s
+}

@@ -1,0 +1,145 @@
+package analyze
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// Client is a sidecar to check: the workload in Namespace whose pods carry
+// Labels.
+type Client struct {
+	Namespace string
+	Labels    map[string]string
+	// Name is how findings name the client: "Deployment default/web", or
+	// "default/app=client" for a client given by labels.
+	Name string
+	// workload is the manifest the client comes from, when one does.
+	workload *scenario.Manifest
+}
+
+var (
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	labelKey = regexp.MustCompile(`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+	labelVal = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
+)
+
+// ParseClient reads NAMESPACE/KEY=VALUE[,KEY=VALUE...], the form of
+// --client.
+func ParseClient(s string) (Client, error) {
+	ns, sel, ok := strings.Cut(s, "/")
+	if !ok || !dnsLabel.MatchString(ns) || sel == "" {
+		return Client{}, fmt.Errorf("%q is not NAMESPACE/KEY=VALUE[,KEY=VALUE]", s)
+	}
+	c := Client{Namespace: ns, Labels: map[string]string{}}
+	for _, kv := range strings.Split(sel, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		// A key may hold one "/" (a prefix), so split on "=" only.
+		if !ok || !labelKey.MatchString(k) || !labelVal.MatchString(v) || len(v) > 63 {
+			return Client{}, fmt.Errorf("%q: %q is not a label KEY=VALUE", s, kv)
+		}
+		if _, dup := c.Labels[k]; dup {
+			return Client{}, fmt.Errorf("%q: label %q given twice", s, k)
+		}
+		c.Labels[k] = v
+	}
+	c.Name = selectorName(ns, c.Labels)
+	return c, nil
+}
+
+// selectorName writes a client as NAMESPACE/KEY=VALUE,... with sorted keys.
+func selectorName(ns string, labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + labels[k]
+	}
+	return ns + "/" + strings.Join(parts, ",")
+}
+
+// standardClient is the standard client workload (fixtures/client.yaml)
+// in namespace ns.
+func standardClient(ns string) Client {
+	labels := map[string]string{"app": "client"}
+	return Client{Namespace: ns, Labels: labels, Name: selectorName(ns, labels) + " (standard client)"}
+}
+
+// discoverClients lists the sidecars of a folder: every Deployment,
+// StatefulSet and Pod, then the standard client in each namespace that has
+// services but no workload (the standard client in default when the folder
+// has neither).
+func discoverClients(ms []scenario.Manifest) []Client {
+	var out []Client
+	withWorkload := map[string]bool{}
+	for i := range ms {
+		m := &ms[i]
+		labels, ok := scenario.PodLabels(m.Object)
+		if !ok {
+			continue
+		}
+		withWorkload[m.Namespace] = true
+		out = append(out, Client{Namespace: m.Namespace, Labels: labels, Name: m.Kind + " " + m.Namespace + "/" + m.Name, workload: m})
+	}
+	serviceNS := map[string]bool{}
+	for _, m := range ms {
+		if (m.Kind == "Service" || m.Kind == "ServiceEntry") && !withWorkload[m.Namespace] {
+			serviceNS[m.Namespace] = true
+		}
+	}
+	for _, ns := range sortedKeys(serviceNS) {
+		out = append(out, standardClient(ns))
+	}
+	if len(out) == 0 {
+		out = append(out, standardClient("default"))
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pinClient makes the World's client the workload's own first pod: the
+// resolver picks the last workload the labels select, which may be another
+// one whose labels are a superset.
+func pinClient(w *world.World, c Client) {
+	if c.workload == nil {
+		return
+	}
+	m := c.workload
+	for _, p := range w.Pods {
+		if p.Namespace != m.Namespace || !maps.Equal(p.Labels, c.Labels) {
+			continue
+		}
+		if m.Kind == "Pod" && p.Name != m.Name || m.Kind != "Pod" && !strings.HasPrefix(p.Name, m.Name+"-") {
+			continue
+		}
+		if p.Name == w.Client.Name {
+			return
+		}
+		w.Client.Name, w.Client.Labels = p.Name, p.Labels
+		w.Client.ServiceAccount = p.Spec.ServiceAccountName
+		if w.Client.ServiceAccount == "" {
+			w.Client.ServiceAccount = "default"
+		}
+		w.Client.IPs = nil
+		for _, ip := range p.Status.PodIPs {
+			w.Client.IPs = append(w.Client.IPs, ip.IP)
+		}
+		return
+	}
+}

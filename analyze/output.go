@@ -1,0 +1,152 @@
+package analyze
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// WriteText writes one line per finding (severity, code, message, the
+// objects as FILE#DOCUMENT, the fix, the clients), then a summary line.
+func WriteText(w io.Writer, r *Report) error {
+	counts := map[string]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+		locs := make([]string, len(f.Objects))
+		for i, o := range f.Objects {
+			locs[i] = o.Location()
+		}
+		if _, err := fmt.Fprintf(w, "%-7s %s: %s [%s] fix: %s (clients: %s)\n", strings.ToUpper(f.Severity), f.Code, f.Message,
+			strings.Join(locs, ", "), f.Fix, strings.Join(f.Clients, ", ")); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d findings (%d error, %d warning, %d info) for %d sidecars, Istio %s rules\n",
+		len(r.Findings), counts["error"], counts["warning"], counts["info"], r.Sidecars, r.Version)
+	return err
+}
+
+// WriteJSON writes the report as indented JSON: same input, same bytes.
+func WriteJSON(w io.Writer, r *Report) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", data)
+	return err
+}
+
+// SARIF 2.1.0, the subset code scanning reads.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifRule struct {
+	ID               string    `json:"id"`
+	Name             string    `json:"name"`
+	ShortDescription sarifText `json:"shortDescription"`
+	Help             sarifText `json:"help"`
+}
+
+type sarifResult struct {
+	RuleID     string          `json:"ruleId"`
+	RuleIndex  int             `json:"ruleIndex"`
+	Level      string          `json:"level"`
+	Message    sarifText       `json:"message"`
+	Locations  []sarifLocation `json:"locations,omitempty"`
+	Properties sarifProperties `json:"properties"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	Message          *sarifText    `json:"message,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           sarifRegion   `json:"region"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifProperties struct {
+	Fix      string   `json:"fix"`
+	Clients  []string `json:"clients"`
+	Service  string   `json:"service,omitempty"`
+	Port     int      `json:"port,omitempty"`
+	Listener string   `json:"listener,omitempty"`
+}
+
+var sarifLevel = map[string]string{"error": "error", "warning": "warning", "info": "note"}
+
+// WriteSARIF writes the report as SARIF 2.1.0: one rule per known code
+// with its help text, one result per finding located at the line where
+// each involved manifest's document starts.
+func WriteSARIF(w io.Writer, r *Report) error {
+	known := Rules()
+	index := map[string]int{}
+	for i, rule := range known {
+		index[rule.Code] = i
+	}
+	for _, f := range r.Findings {
+		if _, ok := index[f.Code]; !ok {
+			index[f.Code] = len(known)
+			known = append(known, ruleFor(f.Code))
+		}
+	}
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "listenerlab", InformationURI: "https://github.com/listenerlab/listenerlab"}}, Results: []sarifResult{}}
+	for _, rule := range known {
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix},
+		})
+	}
+	for _, f := range r.Findings {
+		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity], Message: sarifText{f.Message},
+			Properties: sarifProperties{Fix: f.Fix, Clients: f.Clients, Service: f.Service, Port: f.Port, Listener: f.Listener}}
+		for _, o := range f.Objects {
+			if o.File == "" {
+				continue
+			}
+			res.Locations = append(res.Locations, sarifLocation{
+				PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(o.File)}, Region: sarifRegion{StartLine: o.Line}},
+				Message:          &sarifText{o.ref()},
+			})
+		}
+		run.Results = append(run.Results, res)
+	}
+	data, err := json.MarshalIndent(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", data)
+	return err
+}

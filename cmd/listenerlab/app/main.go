@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"verify":       {"check predictions against the real pilot code of pinned Istio versions", runVerify},
 		"matrix":       {"write the scenario x version results as Markdown and a self-contained HTML page", runMatrix},
 		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners", runUpgradeDiff},
+		"analyze":      {"check a folder of manifests for shadowed, hijacked and overlapping listeners, for every workload's sidecar", runAnalyze},
 		"trace":        {"follow one connection (--to ADDRESS:PORT) through the listeners: which listener, chain, route or cluster", runTrace},
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/listenerlab/listenerlab/report"
@@ -134,11 +136,25 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 		if v.Note != "" {
 			fmt.Fprintf(text, "# Istio %s: %s\n", v.Label, v.Note)
 		}
-		for _, sc := range scs {
-			r := verify.Scenario(ctx, sc, v, bin, opts)
-			report.Verdict(text, r)
-			results = append(results, r)
+		// Backend runs are independent processes: run as many at once as
+		// there are cores, and print the verdicts in scenario order.
+		batch := make([]verify.Result, len(scs))
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		var wg sync.WaitGroup
+		for i, sc := range scs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				batch[i] = verify.Scenario(ctx, sc, v, bin, opts)
+			}()
 		}
+		wg.Wait()
+		for _, r := range batch {
+			report.Verdict(text, r)
+		}
+		results = append(results, batch...)
 	}
 	return results
 }

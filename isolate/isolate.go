@@ -120,8 +120,10 @@ func Prefix(run, name string) string {
 //     cluster holding only this scenario;
 //   - a scenario whose own Sidecar imports "*/" would see other scenarios:
 //     it runs alone (Exclusive);
-//   - namespaces get sidecar injection; workloads get Options.Image with
-//     their container names and ports kept.
+//   - namespaces get sidecar injection, but only the client's pods get a
+//     proxy (the others are annotated sidecar.istio.io/inject=false);
+//     workloads get Options.Image with their container names and ports
+//     kept.
 func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 	name := sc.Header.Name
 	iso := &Isolated{Original: sc, Prefix: Prefix(o.Run, name), Namespaces: map[string]string{}}

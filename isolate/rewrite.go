@@ -27,6 +27,9 @@ type rewriter struct {
 	wildcardImport string
 }
 
+// InjectAnnotation turns sidecar injection off for one pod.
+const InjectAnnotation = "sidecar.istio.io/inject"
+
 // ExportToAnnotation is the Service annotation that limits its visibility.
 const ExportToAnnotation = "networking.istio.io/exportTo"
 
@@ -221,6 +224,11 @@ func (r *rewriter) pod(m scenario.Manifest, meta, spec map[string]any) {
 		for k, v := range ClientAnnotations(r.client) {
 			child(meta, "annotations")[k] = v
 		}
+	} else {
+		// Only the client gets a proxy: a backend's sidecar never changes
+		// the client's outbound listeners, and istiod's per-listener
+		// records (push_status) then name only the client.
+		child(meta, "annotations")[InjectAnnotation] = "false"
 	}
 	if r.opts.Image == "" {
 		return

@@ -1,0 +1,81 @@
+package istiod
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
+)
+
+// pushStatus is /debug/push_status: istiod's conflict and error records of
+// its last push context, by metric name, then by key (for outbound
+// listener conflicts the listener name).
+type pushStatus map[string]map[string]struct {
+	Proxy   string `json:"proxy"`
+	Message string `json:"message"`
+}
+
+var (
+	outboundMessage = regexp.MustCompile(`^Listener=(\S+) Accepted=(\S+) Rejected=(\S+) \((.*)\)$`)
+	inboundMessage  = regexp.MustCompile(`^Conflicting inbound listener:(\d+)\. existing: (\S*), incoming: (\S*)$`)
+)
+
+// conflictKinds names each pilot_conflict_* metric as listener.Conflict
+// kinds do (the pilot backend uses the same names).
+var conflictKinds = map[string]string{
+	"pilot_conflict_outbound_listener_tcp_over_current_tcp":  "tcp over current tcp",
+	"pilot_conflict_outbound_listener_tcp_over_current_http": "tcp over current http",
+	"pilot_conflict_outbound_listener_http_over_current_tcp": "http over current tcp",
+	"pilot_conflict_outbound_listener_http_over_https":       "http over transport socket",
+	"pilot_conflict_inbound_listener":                        "inbound listener",
+}
+
+// ConflictKind maps a pilot_conflict_* metric name to its kind.
+func ConflictKind(metric string) string {
+	if k, ok := conflictKinds[metric]; ok {
+		return k
+	}
+	k := strings.TrimPrefix(strings.TrimPrefix(metric, "pilot_conflict_"), "outbound_listener_")
+	return strings.ReplaceAll(k, "_", " ")
+}
+
+// Conflicts reads the listener conflicts of /debug/push_status that
+// istiod recorded for proxies accepted by keep (nil keeps all), sorted.
+// Inbound conflicts are skipped: the suite compares outbound listeners.
+func Conflicts(pushStatusJSON []byte, keep func(proxyID string) bool) ([]listener.Conflict, error) {
+	if len(strings.TrimSpace(string(pushStatusJSON))) == 0 {
+		return nil, nil // istiod has not pushed yet
+	}
+	var ps pushStatus
+	if err := json.Unmarshal(pushStatusJSON, &ps); err != nil {
+		return nil, fmt.Errorf("istiod /debug/push_status: %w", err)
+	}
+	var out []listener.Conflict
+	for metric, byKey := range ps {
+		if !strings.HasPrefix(metric, "pilot_conflict_") || metric == "pilot_conflict_inbound_listener" {
+			continue
+		}
+		for key, st := range byKey {
+			if keep != nil && !keep(st.Proxy) {
+				continue
+			}
+			c := listener.Conflict{Listener: key, Kind: ConflictKind(metric)}
+			if m := outboundMessage.FindStringSubmatch(st.Message); m != nil {
+				c.Listener, c.Rejected = m[1], m[4]
+			} else if m := inboundMessage.FindStringSubmatch(st.Message); m != nil {
+				continue
+			}
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Listener != out[j].Listener {
+			return out[i].Listener < out[j].Listener
+		}
+		return out[i].Kind+out[i].Rejected < out[j].Kind+out[j].Rejected
+	})
+	return out, nil
+}

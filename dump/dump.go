@@ -155,21 +155,10 @@ func (d *Dump) sort() {
 		d.Listeners[i].Listener.Normalize()
 	}
 	sort.SliceStable(d.Listeners, func(i, j int) bool {
-		return listenerLess(&d.Listeners[i].Listener, &d.Listeners[j].Listener)
+		return listener.Less(&d.Listeners[i].Listener, &d.Listeners[j].Listener)
 	})
 	sortFailures(d.Rejected)
 	sortFailures(d.Unreadable)
-}
-
-// listenerLess is listener.Sort's order.
-func listenerLess(a, b *listener.Listener) bool {
-	if a.Port != b.Port {
-		return a.Port < b.Port
-	}
-	if a.Address != b.Address {
-		return a.Address < b.Address
-	}
-	return a.Name < b.Name
 }
 
 func sortFailures(fs []Failure) {

@@ -148,22 +148,23 @@ func (m *Match) normalize() {
 	sort.Strings(m.ApplicationProtocols)
 }
 
-// Sort normalizes every listener and orders them by port, then address, then
-// name.
+// Sort normalizes every listener and orders them with Less.
 func Sort(ls []Listener) {
 	for i := range ls {
 		ls[i].Normalize()
 	}
-	sort.SliceStable(ls, func(i, j int) bool {
-		a, b := ls[i], ls[j]
-		if a.Port != b.Port {
-			return a.Port < b.Port
-		}
-		if a.Address != b.Address {
-			return a.Address < b.Address
-		}
-		return a.Name < b.Name
-	})
+	sort.SliceStable(ls, func(i, j int) bool { return Less(&ls[i], &ls[j]) })
+}
+
+// Less orders listeners by port, then address, then name.
+func Less(a, b *Listener) bool {
+	if a.Port != b.Port {
+		return a.Port < b.Port
+	}
+	if a.Address != b.Address {
+		return a.Address < b.Address
+	}
+	return a.Name < b.Name
 }
 
 // SortConflicts orders conflicts by listener, then rejected, then accepted.

@@ -74,29 +74,15 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 }
 
-// parseFlags parses a command's flags, allowing flags after the paths.
+// parseFlags parses a command's flags, allowing flags after the paths, and
+// requires at least one path.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int, bool) {
-	fs.SetOutput(stderr)
-	var paths []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, exitOK, false
-			}
-			return nil, exitBadInput, false
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		paths = append(paths, args[0])
-		args = args[1:]
-	}
-	if len(paths) == 0 {
+	paths, status, ok := parseFlagsOptional(fs, args, stderr)
+	if ok && len(paths) == 0 {
 		fmt.Fprintf(stderr, "listenerlab %s: give at least one scenario file or directory\n", fs.Name())
 		return nil, exitBadInput, false
 	}
-	return paths, exitOK, true
+	return paths, status, ok
 }
 
 func oneOf(v string, allowed ...string) error {

@@ -3,7 +3,6 @@
 package app
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"

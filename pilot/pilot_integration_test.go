@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	networkingv1alpha3 "istio.io/api/networking/v1alpha3"
+
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/versions"
 	"github.com/listenerlab/listenerlab/world"
@@ -180,6 +182,82 @@ func TestPilotRefusesBadInput(t *testing.T) {
 			_, err = Run(context.Background(), bin, w, nil)
 			if err == nil || !strings.Contains(err.Error(), "ServiceEntry client/sql-b") || !strings.Contains(err.Error(), "exit status 2") {
 				t.Errorf("want a validation error naming ServiceEntry client/sql-b, got %v", err)
+			}
+		})
+	}
+}
+
+// chainClusters lists the tcp_proxy clusters of a listener's filter chains.
+func chainClusters(l dumpListener) []string {
+	var out []string
+	for _, fc := range l.FilterChains {
+		if n := len(fc.Filters); n > 0 {
+			out = append(out, fc.Filters[n-1].TypedConfig.Cluster)
+		}
+	}
+	return out
+}
+
+// Creation timestamps reach pilot's service order: the older ServiceEntry
+// wins the shared 0.0.0.0_3306 even though its name sorts later.
+func TestPilotCreationTimeDecides(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			w := loadWorld(t, "tcp-conflict.world.json")
+			w.ServiceEntries[0].CreationTimestamp.Time = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+			w.ServiceEntries[1].CreationTimestamp.Time = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			res, err := Run(context.Background(), bin, w, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := chainClusters(dumpListeners(t, res.ConfigDump)["0.0.0.0_3306"]); !slices.Equal(got, []string{"outbound|3306||b.example.com"}) {
+				t.Errorf("0.0.0.0_3306 chains go to %v, want only the older b.example.com", got)
+			}
+			want := []listener.Conflict{{Listener: "0.0.0.0_3306", Kind: "tcp over current tcp", Rejected: "a.example.com"}}
+			if !slices.Equal(res.Conflicts, want) {
+				t.Errorf("conflicts = %+v, want %+v", res.Conflicts, want)
+			}
+		})
+	}
+}
+
+// ServiceEntry status.addresses reach pilot: a proxy with DNS capture and
+// auto-allocation gets a VIP listener per ServiceEntry and no conflict.
+// Before 1.25 pilot reads them only with PILOT_ENABLE_IP_AUTOALLOCATE, which
+// the World's env sets here, so this also checks that env reaches istiod's
+// features.
+func TestPilotStatusAddresses(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			w := loadWorld(t, "tcp-conflict.world.json")
+			w.Client.DNSCapture, w.Client.DNSAutoAllocate = true, true
+			if v.Minor < 25 {
+				w.Env = map[string]string{"PILOT_ENABLE_IP_AUTOALLOCATE": "true"}
+			}
+			for i, ip := range []string{"240.240.0.1", "240.240.0.2"} {
+				se := w.ServiceEntries[i]
+				se.Status.Addresses = append(se.Status.Addresses, &networkingv1alpha3.ServiceEntryAddress{Value: ip, Host: se.Spec.Hosts[0]})
+			}
+			res, err := Run(context.Background(), bin, w, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls := dumpListeners(t, res.ConfigDump)
+			for name, cluster := range map[string]string{
+				"240.240.0.1_3306": "outbound|3306||a.example.com",
+				"240.240.0.2_3306": "outbound|3306||b.example.com",
+			} {
+				if got := chainClusters(ls[name]); !slices.Equal(got, []string{cluster}) {
+					t.Errorf("%s chains go to %v, want %s", name, got, cluster)
+				}
+			}
+			if _, ok := ls["0.0.0.0_3306"]; ok {
+				t.Error("0.0.0.0_3306 exists although both ServiceEntries have addresses")
+			}
+			if len(res.Conflicts) != 0 {
+				t.Errorf("conflicts = %+v, want none", res.Conflicts)
 			}
 		})
 	}

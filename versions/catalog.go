@@ -28,6 +28,7 @@ type Version struct {
 var Catalog = []Version{
 	{Label: "1.24", Module: "v0.0.0-20241105211601-8825a6b7f8c9", Image: "1.24.0", Minor: 24},
 	{Label: "1.26", Module: "v0.0.0-20250506181944-c2e9871f340c", Image: "1.26.0", Minor: 26},
+	{Label: "1.27", Module: "v0.0.0-20250808040725-7359d8be2504", Image: "1.27.0", Minor: 27},
 	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31, Note: "master snapshot of 2026-08-27 (VERSION 1.31)"},
 }
 

@@ -85,7 +85,7 @@ func Build(sc *scenario.Scenario, o Options) (*Plan, error) {
 		cluster = "IPv4"
 	}
 	if family != cluster {
-		p.Skip = fmt.Sprintf("the scenario needs IP family %s and this cluster is %s (make e2e KIND_CONFIG=fixtures/kind-config-%s.yaml)", family, cluster, strings.ToLower(family))
+		p.Skip = fmt.Sprintf("the scenario needs IP family %s and this cluster is %s (make e2e KIND_CONFIG=fixtures/kind-config-%s.yaml E2E_IP_FAMILY=%s)", family, cluster, strings.ToLower(family), family)
 		return p, nil
 	}
 	iso, err := isolate.Isolate(sc, o.Isolate)

@@ -1,0 +1,592 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	istioclient "istio.io/client-go/pkg/clientset/versioned"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/yaml"
+
+	"github.com/listenerlab/listenerlab/cluster"
+	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/deploy"
+	"github.com/listenerlab/listenerlab/dump"
+	"github.com/listenerlab/listenerlab/isolate"
+	"github.com/listenerlab/listenerlab/istiod"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/livestate"
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/report"
+	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/verify"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// quiet keeps istiod's last push context to one scenario while its
+// conflict records are read: changes to the cluster hold it shared, the
+// read holds it alone (istiod keeps the records of its last push only).
+var quiet sync.RWMutex
+
+func clients(cfg *envconf.Config) (kubernetes.Interface, *rest.Config, error) {
+	rc := cfg.Client().RESTConfig()
+	cs, err := kubernetes.NewForConfig(rc)
+	return cs, rc, err
+}
+
+// runner runs one plan.
+type runner struct {
+	p     *deploy.Plan
+	cfg   *envconf.Config
+	cs    kubernetes.Interface
+	ic    istioclient.Interface
+	rc    *rest.Config
+	start time.Time
+	err   error
+	// what assess found, for the artifacts
+	live       *world.World
+	pred       *predictor.Prediction
+	configDump []byte
+	marker     int
+}
+
+func newRunner(ctx context.Context, cfg *envconf.Config, p *deploy.Plan) (*runner, error) {
+	cs, rc, err := clients(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ic, err := istioclient.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{p: p, cfg: cfg, cs: cs, ic: ic, rc: rc, start: time.Now()}, nil
+}
+
+func (r *runner) clientNS() string { return r.p.Iso.ClientNamespace() }
+
+// setup runs the plan's steps up to the waits: namespaces, then each
+// batch, pausing between creationOrder objects.
+func (r *runner) setup(ctx context.Context) error {
+	quiet.RLock()
+	defer quiet.RUnlock()
+	var previous time.Time
+	for _, s := range r.p.Steps {
+		switch s.Kind {
+		case deploy.CreateNamespaces:
+			if err := r.create(ctx, s.Manifests); err != nil {
+				return err
+			}
+		case deploy.Pause:
+			// Creation timestamps have one-second resolution: start the
+			// next batch in the second after the previous one's.
+			if err := cluster.Until(ctx, previous.Truncate(time.Second).Add(time.Second+50*time.Millisecond)); err != nil {
+				return err
+			}
+		case deploy.Apply:
+			if previous.IsZero() {
+				// The first batch starts at the beginning of a second so
+				// that its ordered objects share one creationTimestamp.
+				if err := cluster.Until(ctx, time.Now().Truncate(time.Second).Add(time.Second+20*time.Millisecond)); err != nil {
+					return err
+				}
+			}
+			stamps, err := r.createStamped(ctx, s.Manifests)
+			if err != nil {
+				return err
+			}
+			if err := checkStamps(s, stamps, previous); err != nil {
+				return err
+			}
+			if len(stamps) > 0 {
+				previous = stamps[len(stamps)-1]
+			} else if previous.IsZero() {
+				previous = time.Now()
+			}
+		}
+	}
+	return nil
+}
+
+// checkStamps makes sure the objects Istio orders got the creation times
+// the scenario means: one second for a batch, a later second than the
+// previous batch.
+func checkStamps(s deploy.Step, stamps []time.Time, previous time.Time) error {
+	for i, ts := range stamps {
+		if i > 0 && !ts.Equal(stamps[0]) {
+			return fmt.Errorf("the objects of step %q were created in different seconds (%s and %s): Istio would order them by time, not by name as the scenario means; run again", s.Text, stamps[0].Format(time.RFC3339), ts.Format(time.RFC3339))
+		}
+		if !previous.IsZero() && !ts.After(previous) {
+			return fmt.Errorf("step %q: creationTimestamp %s is not later than the previous object's %s (is this machine's clock ahead of the API server's?)", s.Text, ts.Format(time.RFC3339), previous.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func (r *runner) create(ctx context.Context, ms []isolate.Manifest) error {
+	_, err := r.createStamped(ctx, ms)
+	return err
+}
+
+// createStamped creates manifests in order and returns the creation
+// timestamps of those Istio orders (Services, ServiceEntries).
+func (r *runner) createStamped(ctx context.Context, ms []isolate.Manifest) ([]time.Time, error) {
+	var stamps []time.Time
+	for _, m := range ms {
+		obj := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(m.YAML, &obj.Object); err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Ref(), err)
+		}
+		if err := r.cfg.Client().Resources().Create(ctx, obj); err != nil {
+			return nil, fmt.Errorf("creating %s (%s): %w", m.Ref(), m.Origin, err)
+		}
+		if deploy.OrderMatters(m.Kind) {
+			stamps = append(stamps, obj.GetCreationTimestamp().Time)
+		}
+	}
+	return stamps, nil
+}
+
+// assess runs the waits, reads, and the comparison, and records the
+// verdict.
+func (r *runner) assess(ctx context.Context, t *testing.T) {
+	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: st.version.Label}
+	defer func() {
+		res.Duration = time.Since(r.start)
+		record(res)
+		var b bytes.Buffer
+		report.Verdict(&b, res)
+		if res.Outcome == verify.Pass {
+			t.Log(b.String())
+			return
+		}
+		dir := r.writeArtifacts(ctx, b.String())
+		t.Errorf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, cluster.RerunCommand(st.version.Label, r.p.File, *flagClusterName))
+	}()
+	fail := func(err error) {
+		res.Outcome, res.Err = verify.Error, err.Error()
+	}
+	sim, err := resolve.Simulate(r.p.Iso.Live, st.version)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for _, s := range r.p.Steps {
+		var err error
+		switch s.Kind {
+		case deploy.WaitPods:
+			err = r.waitPods(ctx, s, len(sim.Pods))
+		case deploy.WaitAddresses:
+			err = r.waitAddresses(ctx, s, sim)
+		case deploy.WaitSynced:
+			err = r.waitSynced(ctx, s.Timeout)
+		case deploy.ReadWorld:
+			r.live, err = livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
+		case deploy.Predict:
+			r.pred, err = predictor.Predict(r.live, st.version)
+			res.Prediction = r.pred
+		case deploy.FetchConfigDump:
+			err = cluster.Wait(ctx, "the config dump of "+r.live.Client.Name, s.Timeout, time.Second, func(ctx context.Context) (bool, string, error) {
+				out, err := cluster.Exec(ctx, r.rc, r.cs, r.clientNS(), r.live.Client.Name, istiod.ProxyContainer, s.Command)
+				if err != nil {
+					return false, "", cluster.Retryable{Err: err}
+				}
+				r.configDump = out
+				return true, "", nil
+			})
+		case deploy.ReadConflicts:
+			var conflicts []listener.Conflict
+			var gauges map[string]float64
+			conflicts, gauges, err = r.readConflicts(ctx, s)
+			if err == nil {
+				r.compare(&res, sim, conflicts, gauges)
+			}
+		}
+		if err != nil {
+			fail(fmt.Errorf("%s: %w", s.Kind, err))
+			return
+		}
+	}
+}
+
+// compare fills the verdict: prediction against the real dump at every
+// level, conflicts, error_state, and the scenario's own expectations.
+func (r *runner) compare(res *verify.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
+	d, err := dump.Parse(r.configDump)
+	if err != nil {
+		res.Outcome, res.Err = verify.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
+		return
+	}
+	real := d.Outbound()
+	res.Real = real
+	res.Differences = append(compare.Listeners(r.pred.Listeners, real), compare.Conflicts(r.pred.Conflicts, conflicts)...)
+	for _, f := range d.Rejected {
+		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
+	}
+	for _, f := range d.Unreadable {
+		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "unreadable: " + f.Message})
+	}
+	for _, c := range r.pred.Conflicts {
+		if gauges[c.Kind] == 0 {
+			// istiod sets the gauges from its previous push context: a
+			// zero is reported, not failed (see istiod.ParseConflictGauges).
+			res.Reasons = addReason(res.Reasons, "gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
+		}
+	}
+	tr := livestate.NewTranslator(r.p.Iso, sim, r.live)
+	if simPred, err := predictor.Predict(sim, st.version); err == nil {
+		tr.PairAutoAddresses(simPred.Listeners, real)
+	}
+	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, st.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
+	res.Outcome = verify.Pass
+	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
+		res.Outcome = verify.Fail
+		for _, diff := range res.Differences {
+			for _, l := range r.pred.Listeners {
+				if l.Name == diff.Listener {
+					res.Reasons = addReason(res.Reasons, l.Name, l.Reason)
+				}
+			}
+		}
+	}
+}
+
+func addReason(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[k] = v
+	return m
+}
+
+func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
+	return cluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, 2*time.Second, func(ctx context.Context) (bool, string, error) {
+		var seen []string
+		ready, total, proxy := 0, 0, false
+		for _, ns := range r.p.Iso.LiveNamespaces() {
+			pods, err := r.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return false, "", cluster.Retryable{Err: err}
+			}
+			for _, p := range pods.Items {
+				total++
+				if cluster.PodReady(p) {
+					ready++
+				} else {
+					seen = append(seen, cluster.PodState(p))
+				}
+				if ns == r.clientNS() && hasContainer(p, istiod.ProxyContainer) {
+					proxy = true
+				}
+			}
+		}
+		seenText := fmt.Sprintf("%d/%d ready", ready, total)
+		if len(seen) > 0 {
+			seenText += ": " + strings.Join(seen, "; ")
+		}
+		if !proxy && total > 0 {
+			seenText += "; no istio-proxy container in the client namespace (is sidecar injection on?)"
+		}
+		return ready >= want && ready == total && proxy, seenText, nil
+	})
+}
+
+func hasContainer(p corev1.Pod, name string) bool {
+	for _, c := range append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...) {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// waitAddresses waits for the addresses the allocation controller writes,
+// where the simulation says it writes some.
+func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.World) error {
+	want := map[string]int{}
+	for _, se := range sim.ServiceEntries {
+		if n := len(se.Status.GetAddresses()); n > 0 {
+			want[se.Namespace+"/"+se.Name] = n
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	return cluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, time.Second, func(ctx context.Context) (bool, string, error) {
+		var missing []string
+		for key, n := range want {
+			ns, name, _ := strings.Cut(key, "/")
+			se, err := r.ic.NetworkingV1().ServiceEntries(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, "", cluster.Retryable{Err: err}
+			}
+			if got := len(se.Status.GetAddresses()); got < n {
+				missing = append(missing, fmt.Sprintf("%s has %d of %d", key, got, n))
+			}
+		}
+		return len(missing) == 0, strings.Join(missing, "; "), nil
+	})
+}
+
+// istiodPod is the one istiod pod.
+func (r *runner) istiodPod(ctx context.Context) (string, error) {
+	pods, err := r.cs.CoreV1().Pods(istiod.Namespace).List(ctx, metav1.ListOptions{LabelSelector: istiod.Selector})
+	if err != nil {
+		return "", err
+	}
+	for _, p := range pods.Items {
+		if cluster.PodReady(p) {
+			return p.Name, nil
+		}
+	}
+	return "", errors.New("no ready istiod pod")
+}
+
+func (r *runner) istiod(ctx context.Context, path string) ([]byte, error) {
+	pod, err := r.istiodPod(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cluster.Exec(ctx, r.rc, r.cs, istiod.Namespace, pod, istiod.DiscoveryContainer, istiod.DebugCommand(path))
+}
+
+// bumpMarker changes the sync marker's spec: istiod pushes to the
+// client's namespace.
+func (r *runner) bumpMarker(ctx context.Context) error {
+	r.marker++
+	y, err := isolate.MarkerYAML(r.clientNS(), r.marker)
+	if err != nil {
+		return err
+	}
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(y, &obj.Object); err != nil {
+		return err
+	}
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(obj.GroupVersionKind())
+	if err := r.cfg.Client().Resources().Get(ctx, isolate.SyncMarker, r.clientNS(), cur); err != nil {
+		return err
+	}
+	obj.SetResourceVersion(cur.GetResourceVersion())
+	return r.cfg.Client().Resources().Update(ctx, obj)
+}
+
+// waitSynced waits until istiod knows every object of the scenario, then
+// makes istiod push to the client and waits for the client to acknowledge
+// that push: istiod's sync status, no sleeps.
+func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
+	client, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
+	if err != nil {
+		return err
+	}
+	hosts := map[string]bool{}
+	for _, s := range client.Services {
+		hosts[s.Name+"."+s.Namespace+".svc.cluster.local"] = true
+	}
+	for _, se := range client.ServiceEntries {
+		for _, h := range se.Spec.Hosts {
+			hosts[h] = true
+		}
+	}
+	configs := map[string]bool{r.clientNS() + "/" + isolate.SyncMarker: true}
+	for _, se := range client.ServiceEntries {
+		configs[se.Namespace+"/"+se.Name] = true
+	}
+	for _, sc := range client.Sidecars {
+		configs[sc.Namespace+"/"+sc.Name] = true
+	}
+	err = cluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, time.Second, func(ctx context.Context) (bool, string, error) {
+		reg, err := r.istiod(ctx, istiod.RegistryzPath)
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		have, err := istiod.Hostnames(reg)
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		cfgz, err := r.istiod(ctx, istiod.ConfigzPath)
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		haveCfg, err := istiod.Configs(cfgz)
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		var missing []string
+		for h := range hosts {
+			if !have[h] {
+				missing = append(missing, "host "+h)
+			}
+		}
+		for c := range configs {
+			if haveCfg[c] == "" {
+				missing = append(missing, "config "+c)
+			}
+		}
+		return len(missing) == 0, "missing " + strings.Join(missing, ", "), nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.pushAndWait(ctx, client.Client.Name, timeout)
+}
+
+// pushAndWait changes the marker and waits until the client acknowledged
+// CDS, LDS and RDS of a push built after the change.
+func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Duration) error {
+	id := istiod.ProxyID(pod, r.clientNS())
+	b, err := r.istiod(ctx, istiod.SynczPath)
+	if err != nil {
+		return fmt.Errorf("istiod sync status: %w", err)
+	}
+	all, err := istiod.ParseSyncz(b)
+	if err != nil {
+		return err
+	}
+	before := istiod.LatestPush(all)
+	if err := r.bumpMarker(ctx); err != nil {
+		return fmt.Errorf("changing the sync marker: %w", err)
+	}
+	return cluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, 500*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+		b, err := r.istiod(ctx, istiod.SynczPath)
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		all, err := istiod.ParseSyncz(b)
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		s, ok := istiod.Find(all, id)
+		if !ok {
+			return false, "the proxy is not connected to istiod", nil
+		}
+		done, why := s.SyncedAfter(before)
+		return done, s.String() + ": " + why, nil
+	})
+}
+
+// readConflicts pushes to the client alone and reads the conflict records
+// of that push, and the conflict gauges.
+func (r *runner) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conflict, map[string]float64, error) {
+	quiet.Lock()
+	defer quiet.Unlock()
+	if err := r.pushAndWait(ctx, r.live.Client.Name, s.Timeout); err != nil {
+		return nil, nil, err
+	}
+	b, err := r.istiod(ctx, istiod.PushStatusPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	ns := "." + r.clientNS()
+	cs, err := istiod.Conflicts(b, func(id string) bool { return strings.HasSuffix(id, ns) })
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := r.istiod(ctx, istiod.MetricsPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	gs, err := istiod.ParseConflictGauges(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cs, istiod.ByKind(gs), nil
+}
+
+// teardown deletes the scenario's namespaces and waits until they are
+// gone, with a context of its own so that it also runs after Ctrl-C.
+func (r *runner) teardown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deploy.DefaultTimeouts.Delete)
+	defer cancel()
+	quiet.RLock()
+	defer quiet.RUnlock()
+	for _, ns := range r.p.Iso.LiveNamespaces() {
+		if err := r.cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return cluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, time.Second, func(ctx context.Context) (bool, string, error) {
+		var left []string
+		for _, ns := range r.p.Iso.LiveNamespaces() {
+			if _, err := r.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil {
+				left = append(left, ns)
+			} else if !apierrors.IsNotFound(err) {
+				return false, "", cluster.Retryable{Err: err}
+			}
+		}
+		return len(left) == 0, "still there: " + strings.Join(left, ", "), nil
+	})
+}
+
+// fail records a setup failure and writes what there is.
+func (r *runner) fail(t *testing.T, err error) {
+	r.err = err
+	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: st.version.Label, Outcome: verify.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
+	record(res)
+	var b bytes.Buffer
+	report.Verdict(&b, res)
+	t.Errorf("%s\n  rerun just this scenario: %s", b.String(), cluster.RerunCommand(st.version.Label, r.p.File, *flagClusterName))
+}
+
+// writeArtifacts writes the evidence of a failed scenario and returns its
+// folder.
+func (r *runner) writeArtifacts(ctx context.Context, verdict string) string {
+	a := st.artifacts
+	write := func(file string, data []byte) {
+		if len(data) > 0 {
+			_, _ = a.WriteScenario(r.p.Scenario, file, data)
+		}
+	}
+	write(cluster.ConfigDumpFile, r.configDump)
+	if r.live != nil {
+		b, _ := json.MarshalIndent(r.live, "", "  ")
+		write(cluster.WorldFile, b)
+	}
+	if r.pred != nil {
+		b, _ := json.MarshalIndent(r.pred, "", "  ")
+		write(cluster.PredictionFile, b)
+	}
+	write(cluster.DiffFile, []byte(verdict+"\nrerun: "+cluster.RerunCommand(st.version.Label, r.p.File, *flagClusterName)+"\n"))
+	write(cluster.IstiodLogFile, r.istiodLog(ctx))
+	return a.Scenario(r.p.Scenario)
+}
+
+// istiodLog is istiod's log since the scenario started, the lines naming
+// the client's namespace.
+func (r *runner) istiodLog(ctx context.Context) []byte {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	pod, err := r.istiodPod(ctx)
+	if err != nil {
+		return []byte(err.Error() + "\n")
+	}
+	since := metav1.NewTime(r.start)
+	raw, err := r.cs.CoreV1().Pods(istiod.Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: istiod.DiscoveryContainer, SinceTime: &since}).DoRaw(ctx)
+	if err != nil {
+		return []byte(err.Error() + "\n")
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), r.clientNS()) {
+			out.WriteString(sc.Text() + "\n")
+		}
+	}
+	return out.Bytes()
+}

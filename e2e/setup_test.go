@@ -1,0 +1,221 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"github.com/listenerlab/listenerlab/cluster"
+	"github.com/listenerlab/listenerlab/isolate"
+	"github.com/listenerlab/listenerlab/istiod"
+	"github.com/listenerlab/listenerlab/pilot"
+	"github.com/listenerlab/listenerlab/report"
+	"github.com/listenerlab/listenerlab/verify"
+)
+
+// results collects every scenario's verdict for the reports.
+var (
+	resultsMu sync.Mutex
+	results   []verify.Result
+)
+
+func record(r verify.Result) {
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	results = append(results, r)
+}
+
+func failed() bool {
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	for _, r := range results {
+		if r.Outcome == verify.Fail || r.Outcome == verify.Error {
+			return true
+		}
+	}
+	return false
+}
+
+// writeReports writes JUnit, results.json (input of listenerlab matrix
+// --results) and the text report with one verdict per scenario.
+func writeReports(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	resultsMu.Lock()
+	rs := append([]verify.Result(nil), results...)
+	resultsMu.Unlock()
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Scenario < rs[j].Scenario })
+	if err := os.MkdirAll(st.artifacts.Dir(), 0o755); err != nil {
+		return ctx, err
+	}
+	var junit, text bytes.Buffer
+	if err := report.JUnit(&junit, rs); err != nil {
+		return ctx, err
+	}
+	counts := map[string]int{}
+	for _, r := range rs {
+		report.Verdict(&text, r)
+		counts[r.Outcome]++
+	}
+	fmt.Fprintf(&text, "\n%d passed, %d failed, %d skipped\n%d errors; %d scenarios on Istio %s in kind\n",
+		counts[verify.Pass], counts[verify.Fail], counts[verify.Skip], counts[verify.Error], len(rs), st.version.Label)
+	js, err := json.MarshalIndent(rs, "", "  ")
+	if err != nil {
+		return ctx, err
+	}
+	for file, data := range map[string][]byte{st.artifacts.JUnit(): junit.Bytes(), st.artifacts.Report(): text.Bytes(), st.artifacts.Results(): js} {
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			return ctx, err
+		}
+	}
+	os.Stdout.Write(text.Bytes())
+	step("reports in %s", st.artifacts.Dir())
+	return ctx, nil
+}
+
+func buildIstioctlBinary(ctx context.Context) (string, error) {
+	if p := os.Getenv("ISTIOCTL"); p != "" {
+		step("using ISTIOCTL=%s (it must be istioctl %s)", p, st.version.Image)
+		return p, nil
+	}
+	step("building istioctl %s from its Go module (cached after the first build)", st.version.Label)
+	return pilot.BuildIstioctl(ctx, st.version, pilot.BuildOptions{Progress: os.Stderr, Nice: 5})
+}
+
+// collectGarbage deletes the namespaces an interrupted earlier run left in
+// a kept cluster (they carry another run's label).
+func collectGarbage(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	cs, _, err := clients(cfg)
+	if err != nil {
+		return ctx, err
+	}
+	nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: isolate.LabelRun})
+	if err != nil {
+		return ctx, err
+	}
+	for _, n := range nss.Items {
+		if n.Labels[isolate.LabelRun] != st.run && n.DeletionTimestamp == nil {
+			step("deleting namespace %s left by run %s", n.Name, n.Labels[isolate.LabelRun])
+			_ = cs.CoreV1().Namespaces().Delete(ctx, n.Name, metav1.DeleteOptions{})
+		}
+	}
+	return ctx, nil
+}
+
+// ensureIstio installs Istio with the settings of a scenario group unless
+// the cluster already runs exactly them, then waits for istiod.
+func ensureIstio(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
+	cs, _, err := clients(cfg)
+	if err != nil {
+		return err
+	}
+	want := st.version.Image + "/" + c.Key()
+	if ns, err := cs.CoreV1().Namespaces().Get(ctx, istiod.Namespace, metav1.GetOptions{}); err == nil && ns.Annotations[cluster.ConfigAnnotation] == want {
+		step("Istio %s with istiod settings %s already installed", st.version.Image, c)
+	} else {
+		overlay, err := c.Overlay()
+		if err != nil {
+			return err
+		}
+		file := filepath.Join(st.artifacts.Dir(), "istio-overlay-"+c.Key()+".yaml")
+		if err := os.MkdirAll(st.artifacts.Dir(), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(file, overlay, 0o644); err != nil {
+			return err
+		}
+		args, err := cluster.InstallArgs(st.version, file)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--kubeconfig", st.kubecfg, "--context", st.context)
+		step("installing Istio %s, istiod settings %s: istioctl %s", st.version.Image, c, strings.Join(args, " "))
+		ictx, cancel := context.WithTimeout(ctx, 8*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ictx, st.istioctl, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, os.Stderr), io.MultiWriter(&out, os.Stderr)
+		cmd.WaitDelay = 10 * time.Second
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("istioctl install of Istio %s did not finish (%v): Istio is not ready; its last output:\n%s", st.version.Image, err, lastLines(out.String(), 20))
+		}
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, cluster.ConfigAnnotation, want)
+		if _, err := cs.CoreV1().Namespaces().Patch(ctx, istiod.Namespace, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			return err
+		}
+	}
+	return cluster.Wait(ctx, "istiod to run one ready pod of Istio "+st.version.Image, 5*time.Minute, 2*time.Second, func(ctx context.Context) (bool, string, error) {
+		pods, err := cs.CoreV1().Pods(istiod.Namespace).List(ctx, metav1.ListOptions{LabelSelector: istiod.Selector})
+		if err != nil {
+			return false, "", cluster.Retryable{Err: err}
+		}
+		var seen []string
+		ready := 0
+		for _, p := range pods.Items {
+			seen = append(seen, cluster.PodState(p))
+			if cluster.PodReady(p) && p.DeletionTimestamp == nil {
+				ready++
+			}
+		}
+		return ready == 1 && len(pods.Items) == 1, strings.Join(seen, "; "), nil
+	})
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod above %s", dir)
+		}
+	}
+}
+
+func abs(root, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(root, p)
+}
+
+// printSuitePlan is the suite-level part of the dry run.
+func printSuitePlan(w io.Writer) {
+	fmt.Fprintf(w, "e2e dry run: Istio %s (image tag %q, module istio.io/istio %s), run %s\n", st.version.Label, st.version.Image, st.version.Module, st.run)
+	if *flagContext == "" {
+		fmt.Fprintf(w, "suite step 1: check that %s is installed and its daemon answers (deadline 30s)\n", cluster.Engine())
+		fmt.Fprintf(w, "suite step 2: create kind cluster %s from %s with kind %s (go.mod), or reuse it; wait for the node and CoreDNS (deadline 3m)\n", *flagClusterName, *flagKindConfig, "sigs.k8s.io/kind")
+	} else {
+		fmt.Fprintf(w, "suite step 1-2: use kubeconfig context %s (allowed: %s)\n", *flagContext, *flagAllow)
+	}
+	fmt.Fprintf(w, "suite step 3: build istioctl %s from %s@%s (pilot/modules/%s.mod), ldflags %q\n", st.version.Label, pilot.IstioctlPackage, st.version.Module, st.version.Label, pilot.IstioctlLdflags(st.version))
+	fmt.Fprintf(w, "suite step 4: delete namespaces labelled %s by earlier runs\n", isolate.LabelRun)
+	fmt.Fprintf(w, "per istiod settings group: istioctl install (args below), wait for one ready istiod (deadline 5m), then the group's scenarios\n")
+	fmt.Fprintf(w, "at the end: write %s, %s and %s; export kind logs to %s if a scenario failed; delete the cluster unless KEEP_CLUSTER=1\n\n",
+		st.artifacts.JUnit(), st.artifacts.Results(), st.artifacts.Report(), st.artifacts.ClusterLogs())
+}

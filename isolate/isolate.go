@@ -360,7 +360,6 @@ func sortedKeys[V any](m map[string]V) []string {
 // errNotMap is returned for a document whose shape is not an object.
 var errNotMap = errors.New("not a YAML object")
 
-
 // Unrename replaces every live namespace in cluster-local hostnames within
 // s by the scenario's own: listener, route and cluster names read from a
 // live proxy become comparable with the scenario's expectations.

@@ -197,4 +197,3 @@ func sortWorld(w *world.World) {
 	sort.Slice(w.WorkloadEntries, func(i, j int) bool { return key(w.WorkloadEntries[i]) < key(w.WorkloadEntries[j]) })
 	sort.Slice(w.Sidecars, func(i, j int) bool { return key(w.Sidecars[i]) < key(w.Sidecars[j]) })
 }
-

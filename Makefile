@@ -3,7 +3,7 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test unit verify vet bench fuzz golden
+.PHONY: build test unit verify vet bench fuzz golden e2e e2e-dry-run
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
@@ -14,6 +14,7 @@ test: vet unit verify
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
 
 unit:
 	$(GO) test ./...
@@ -32,3 +33,18 @@ fuzz:
 # Rewrite the golden predictions after a deliberate change.
 golden:
 	$(GO) test ./scenarios -update
+
+# Every scenario against real istiod and Envoy in a kind cluster (needs
+# Docker). Variables: ISTIO_VERSION (a catalog label with release images),
+# SCENARIOS (files, folders or globs, comma-separated), KEEP_CLUSTER=1,
+# CLUSTER_NAME, KIND_CONFIG, ARTIFACTS, E2E_PARALLEL, and KUBECONTEXT with
+# E2E_ALLOW_CONTEXT=<the same name> for a cluster that is not a local kind
+# cluster. See README.md, "make e2e".
+ISTIO_VERSION ?= 1.26
+e2e:
+	GO=$(GO) ISTIO_VERSION=$(ISTIO_VERSION) SCENARIOS='$(SCENARIOS)' scripts/e2e.sh
+
+# What make e2e would do, step by step, with every manifest after
+# isolation; no cluster, no Docker.
+e2e-dry-run:
+	GO=$(GO) ISTIO_VERSION=$(ISTIO_VERSION) SCENARIOS='$(SCENARIOS)' scripts/e2e.sh --dry-run

@@ -165,6 +165,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
 	istio := fs.String("istio", "all", "versions: a label, a comma-separated list, or all")
 	out := fs.String("out", "artifacts", "folder for matrix.md and matrix.html")
+	from := fs.String("results", "", "build the matrix from these results.json files (globs, comma-separated; e.g. the kind suite's) instead of running the pilot backends")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
@@ -181,7 +182,16 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	results := verifyAll(ctx, scs, vs, verify.Options{Progress: stderr}, stderr, stderr)
+	var results []verify.Result
+	if *from != "" {
+		var err error
+		if results, vs, err = loadResults(*from); err != nil {
+			fmt.Fprintf(stderr, "listenerlab matrix: -results: %v\n", err)
+			return exitBadInput
+		}
+	} else {
+		results = verifyAll(ctx, scs, vs, verify.Options{Progress: stderr}, stderr, stderr)
+	}
 	byName := map[string]*scenario.Scenario{}
 	for _, sc := range scs {
 		byName[sc.Header.Name] = sc
@@ -191,6 +201,9 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 		minor[v.Label] = v.Minor
 	}
 	versioned := func(name, label string) bool {
+		if byName[name] == nil {
+			return false
+		}
 		for _, e := range byName[name].Header.Expect {
 			if r, err := versions.ParseRange(e.Versions); err == nil && e.Versions != "" && r.Contains(minor[label]) {
 				return true

@@ -69,12 +69,13 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	for _, r := range results {
 		counts[r.Outcome]++
 	}
-	fmt.Fprintf(text, "\n%d passed, %d failed, %d skipped\n%d errors; %d scenarios x %d Istio versions\n",
-		counts[verify.Pass], counts[verify.Fail], counts[verify.Skip], counts[verify.Error], len(scs), len(vs))
 	if len(vs) > 1 {
 		fmt.Fprintln(text)
 		report.Matrix(text, results)
 	}
+	// The counts come last, alone on their line, so CI reads them.
+	fmt.Fprintf(text, "\n%d scenarios x %d Istio versions, %d errors\n%d passed, %d failed, %d skipped\n",
+		len(scs), len(vs), counts[verify.Error], counts[verify.Pass], counts[verify.Fail], counts[verify.Skip])
 	if f.output == "junit" {
 		if err := report.JUnit(stdout, results); err != nil {
 			fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)

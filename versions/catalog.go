@@ -29,6 +29,10 @@ var Catalog = []Version{
 	{Label: "1.24", Module: "v0.0.0-20241105211601-8825a6b7f8c9", Image: "1.24.0", Minor: 24},
 	{Label: "1.26", Module: "v0.0.0-20250506181944-c2e9871f340c", Image: "1.26.0", Minor: 26},
 	{Label: "1.27", Module: "v0.0.0-20250808040725-7359d8be2504", Image: "1.27.0", Minor: 27},
+	{Label: "1.30", Module: "v0.0.0-20260826214018-9739e10eb9d7", Minor: 30,
+		Note: "release-1.30 branch of 2026-08-26, built with replacements for pins the module proxy refused: " +
+			"istio.io/api and client-go v1.30.8 (pinned v1.30.4 pre-releases), go-control-plane envoy and contrib " +
+			"at ca8ce173c36f of 2026-07-13 (pinned 2026-04-09), agentgateway api at 773586679f1c of 2026-05-01 (pinned 2026-05-06)"},
 	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31, Note: "master snapshot of 2026-08-27 (VERSION 1.31)"},
 }
 

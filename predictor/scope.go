@@ -217,10 +217,10 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 	if sc == nil || len(sc.Spec.Egress) == 0 {
 		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Source: "default egress (*/*)"}}, sc
 	}
-	// Istio 1.30 and later look exact imports up by host and namespace
+	// Istio 1.31 (master after 1.30 branched) looks exact imports up by host and namespace
 	// (servicesForExactHosts): one service per pair, the oldest, in
 	// creation order, private services losing their precedence.
-	exactLookup := p.Minor >= 30
+	exactLookup := p.Minor >= 31
 	var out []egress
 	for i, e := range sc.Spec.Egress {
 		eg := egress{Bind: e.Bind, Capture: e.CaptureMode.String(), Source: "Sidecar " + sc.Namespace + "/" + sc.Name + " egress[" + itoa(i) + "]"}

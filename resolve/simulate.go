@@ -208,11 +208,11 @@ func (s *simulator) workloads() error {
 			continue
 		}
 		if m.Namespace == clientNS && sel.Matches(labels.Set(pods[0].Labels)) {
-			for i := range pods {
-				if i == 0 && h.Client.IP != "" {
-					pods[0].Status.PodIP = h.Client.IP
-					pods[0].Status.PodIPs = []corev1.PodIP{{IP: h.Client.IP}}
-				}
+			// The client is the workload's first pod; the header may pin
+			// its IP.
+			if h.Client.IP != "" {
+				pods[0].Status.PodIP = h.Client.IP
+				pods[0].Status.PodIPs = []corev1.PodIP{{IP: h.Client.IP}}
 			}
 			p := pods[0]
 			s.w.Client = world.Client{

@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners", runUpgradeDiff},
 		"analyze":      {"check a folder of manifests for shadowed, hijacked and overlapping listeners, for every workload's sidecar", runAnalyze},
 		"trace":        {"follow one connection (--to ADDRESS:PORT) through the listeners: which listener, chain, route or cluster", runTrace},
+		"capture":      {"write a scenario reproducing a live sidecar's situation, read from a cluster (list and get only)", runCapture},
 	}
 }
 

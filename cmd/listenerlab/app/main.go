@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // Exit codes.
@@ -83,6 +85,19 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, in
 		return nil, exitBadInput, false
 	}
 	return paths, status, ok
+}
+
+// load loads every scenario under paths with loadAll, reporting each bad
+// file on stderr; the status is exitBadInput when any was bad.
+func load(paths []string, loadAll func([]string) ([]*scenario.Scenario, []error), stderr io.Writer) ([]*scenario.Scenario, int) {
+	scs, errs := loadAll(paths)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
+	if len(errs) > 0 {
+		return scs, exitBadInput
+	}
+	return scs, exitOK
 }
 
 func oneOf(v string, allowed ...string) error {

@@ -38,12 +38,7 @@ func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, in
 		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
 		return nil, exitBadInput
 	}
-	scs, errs := scenario.LoadAll(paths)
-	status := exitOK
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-		status = exitBadInput
-	}
+	scs, status := load(paths, scenario.LoadAll, stderr)
 	var out []predicted
 	for _, sc := range scs {
 		w, err := resolve.Simulate(sc, v)

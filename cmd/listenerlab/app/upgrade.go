@@ -39,11 +39,7 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --to: %v\n", err)
 		return exitBadInput
 	}
-	scs, errs := scenario.LoadAllManifests(paths)
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-		status = exitBadInput
-	}
+	scs, status := load(paths, scenario.LoadAllManifests, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts := verify.Options{Progress: stderr}

@@ -51,12 +51,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
 		return exitBadInput
 	}
-	scs, errs := scenario.LoadAll(paths)
-	status = exitOK
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-		status = exitBadInput
-	}
+	scs, status := load(paths, scenario.LoadAll, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	text := stdout
@@ -176,11 +171,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
 		return exitBadInput
 	}
-	scs, errs := scenario.LoadAll(paths)
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-		status = exitBadInput
-	}
+	scs, status := load(paths, scenario.LoadAll, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var results []verify.Result

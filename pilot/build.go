@@ -173,35 +173,16 @@ func goVersion(ctx context.Context, goCmd string) (string, error) {
 // Build reports progress to opts.Progress. A failed build returns an error
 // naming the version and the last lines of go's output.
 func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, error) {
-	progress := opts.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
 	interval := opts.ProgressInterval
 	if interval <= 0 {
 		interval = DefaultProgressInterval
 	}
-	goCmd := opts.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	files, err := moduleFiles(v)
+	st, err := newSetup(ctx, v, opts, "pilot", "pilot backend for Istio "+v.Label)
 	if err != nil {
 		return "", err
 	}
-	gover, err := goVersion(ctx, goCmd)
-	if err != nil {
-		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
-	}
+	progress, goCmd, files, gover, cacheDir := st.progress, st.goCmd, st.files, st.gover, st.cacheDir
 	tags := buildTags(v)
-	cacheDir := opts.CacheDir
-	if cacheDir == "" {
-		root, err := CacheRoot()
-		if err != nil {
-			return "", err
-		}
-		cacheDir = filepath.Join(root, "pilot")
-	}
 	dir := filepath.Join(cacheDir, v.Label+"-"+cacheKey(files, tags, gover))
 	bin := filepath.Join(dir, BinaryName)
 	if isFile(bin) {
@@ -354,4 +335,40 @@ func (b *syncBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// setup is what every build from a version's module files starts with.
+type setup struct {
+	progress io.Writer
+	goCmd    string
+	files    map[string][]byte
+	gover    string
+	cacheDir string
+}
+
+// newSetup reads the version's module files, asks the go command for its
+// version, and picks the cache folder (opts.CacheDir, else CacheRoot()/sub).
+func newSetup(ctx context.Context, v versions.Version, opts BuildOptions, sub, what string) (*setup, error) {
+	st := &setup{progress: opts.Progress, goCmd: opts.Go, cacheDir: opts.CacheDir}
+	if st.progress == nil {
+		st.progress = io.Discard
+	}
+	if st.goCmd == "" {
+		st.goCmd = "go"
+	}
+	var err error
+	if st.files, err = moduleFiles(v); err != nil {
+		return nil, err
+	}
+	if st.gover, err = goVersion(ctx, st.goCmd); err != nil {
+		return nil, fmt.Errorf("building %s: %w", what, err)
+	}
+	if st.cacheDir == "" {
+		root, err := CacheRoot()
+		if err != nil {
+			return nil, err
+		}
+		st.cacheDir = filepath.Join(root, sub)
+	}
+	return st, nil
 }

@@ -3,7 +3,6 @@ package pilot
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,30 +28,11 @@ func IstioctlLdflags(v versions.Version) string {
 // packages istioctl needs and the backend does not; they are verified
 // against the checksum database like any download.
 func BuildIstioctl(ctx context.Context, v versions.Version, opts BuildOptions) (string, error) {
-	progress := opts.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
-	goCmd := opts.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	files, err := moduleFiles(v)
+	st, err := newSetup(ctx, v, opts, "istioctl", "istioctl "+v.Label)
 	if err != nil {
 		return "", err
 	}
-	gover, err := goVersion(ctx, goCmd)
-	if err != nil {
-		return "", fmt.Errorf("building istioctl %s: %w", v.Label, err)
-	}
-	cacheDir := opts.CacheDir
-	if cacheDir == "" {
-		root, err := CacheRoot()
-		if err != nil {
-			return "", err
-		}
-		cacheDir = filepath.Join(root, "istioctl")
-	}
+	progress, goCmd, files, gover, cacheDir := st.progress, st.goCmd, st.files, st.gover, st.cacheDir
 	ldflags := IstioctlLdflags(v)
 	dir := filepath.Join(cacheDir, v.Label+"-"+cacheKey(files, ldflags, gover))
 	bin := filepath.Join(dir, "istioctl")

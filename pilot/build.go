@@ -181,7 +181,7 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 	if err != nil {
 		return "", err
 	}
-	progress, goCmd, files, gover, cacheDir := st.progress, st.goCmd, st.files, st.gover, st.cacheDir
+	progress, files, gover, cacheDir := st.progress, st.files, st.gover, st.cacheDir
 	tags := buildTags(v)
 	dir := filepath.Join(cacheDir, v.Label+"-"+cacheKey(files, tags, gover))
 	bin := filepath.Join(dir, BinaryName)
@@ -208,17 +208,7 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
 	}
 	tmp := bin + ".tmp"
-	args := []string{"build", "-tags", tags, "-ldflags", "-s -w", "-o", tmp, "."}
-	name := goCmd
-	if opts.Nice > 0 {
-		if nice, err := exec.LookPath("nice"); err == nil {
-			args = append([]string{"-n", fmt.Sprint(opts.Nice), goCmd}, args...)
-			name = nice
-		}
-	}
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = src
-	cmd.WaitDelay = 10 * time.Second
+	cmd := st.goCommand(ctx, opts.Nice, src, "build", "-tags", tags, "-ldflags", "-s -w", "-o", tmp, ".")
 	logFile := filepath.Join(dir, "build.log")
 	var out syncBuffer
 	cmd.Stdout = &out
@@ -371,4 +361,20 @@ func newSetup(ctx context.Context, v versions.Version, opts BuildOptions, sub, w
 		st.cacheDir = filepath.Join(root, sub)
 	}
 	return st, nil
+}
+
+// goCommand runs the go command in dir, under `nice -n N` when nice is
+// above zero and nice is on PATH, so a cold build leaves the machine usable.
+func (st *setup) goCommand(ctx context.Context, nice int, dir string, args ...string) *exec.Cmd {
+	name := st.goCmd
+	if nice > 0 {
+		if path, err := exec.LookPath("nice"); err == nil {
+			args = append([]string{"-n", fmt.Sprint(nice), st.goCmd}, args...)
+			name = path
+		}
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -32,7 +31,7 @@ func BuildIstioctl(ctx context.Context, v versions.Version, opts BuildOptions) (
 	if err != nil {
 		return "", err
 	}
-	progress, goCmd, files, gover, cacheDir := st.progress, st.goCmd, st.files, st.gover, st.cacheDir
+	progress, files, gover, cacheDir := st.progress, st.files, st.gover, st.cacheDir
 	ldflags := IstioctlLdflags(v)
 	dir := filepath.Join(cacheDir, v.Label+"-"+cacheKey(files, ldflags, gover))
 	bin := filepath.Join(dir, "istioctl")
@@ -57,18 +56,8 @@ func BuildIstioctl(ctx context.Context, v versions.Version, opts BuildOptions) (
 		return "", err
 	}
 	tmp := bin + ".tmp"
-	args := []string{"build", "-ldflags", ldflags, "-o", tmp, IstioctlPackage}
-	name := goCmd
-	if opts.Nice > 0 {
-		if nice, err := exec.LookPath("nice"); err == nil {
-			args = append([]string{"-n", fmt.Sprint(opts.Nice), goCmd}, args...)
-			name = nice
-		}
-	}
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = src
+	cmd := st.goCommand(ctx, opts.Nice, src, "build", "-ldflags", ldflags, "-o", tmp, IstioctlPackage)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	cmd.WaitDelay = 10 * time.Second
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	fmt.Fprintf(progress, "istioctl %s: building %s@%s with %s (about 90 s with a warm module cache, minutes cold)\n", v.Label, IstioctlPackage, v.Module, gover)

@@ -84,7 +84,7 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
-	pred.Findings = b.findings
+	pred.Findings = uniqueFindings(b.findings)
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]
 		if a.Port != c.Port {
@@ -169,4 +169,27 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 			l.Name, what, e.port.Number, defSvc.svc.Hostname, strings.TrimPrefix(defSvc.dest.String(), "cluster "))
 	}
 	return l
+}
+
+// uniqueFindings keeps one finding per code, service, port, listener and
+// message: rules run per service port (and per egress listener), so the
+// same finding can be raised more than once. Related manifests are merged.
+func uniqueFindings(fs []Finding) []Finding {
+	index := map[string]int{}
+	var out []Finding
+	for _, f := range fs {
+		key := strings.Join([]string{f.Code, f.Service, itoa(f.Port), f.Listener, f.Message}, "\x00")
+		i, seen := index[key]
+		if !seen {
+			index[key] = len(out)
+			out = append(out, f)
+			continue
+		}
+		for _, r := range f.Related {
+			if !contains(out[i].Related, r) {
+				out[i].Related = append(out[i].Related, r)
+			}
+		}
+	}
+	return out
 }

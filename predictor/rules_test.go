@@ -245,3 +245,18 @@ spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP},
 		}
 	}
 }
+
+func TestFindingsAreRaisedOnce(t *testing.T) {
+	p := predict(t, "kind: Scenario\nname: once\n---\n"+se+`metadata: {name: a}
+spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}, {number: 3307, name: tcp2, protocol: TCP}], resolution: DNS}
+`)
+	n := 0
+	for _, f := range p.Findings {
+		if f.Code == "AutoAddressUnused" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("AutoAddressUnused raised %d times for one ServiceEntry with two TCP ports, want once", n)
+	}
+}

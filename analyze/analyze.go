@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -250,7 +251,7 @@ func (f *folder) analyze(o options) ([]Finding, error) {
 		for _, pf := range p.Findings {
 			key := strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message}, "\x00")
 			if i, ok := byKey[key]; ok {
-				if !contains(out[i].Clients, c.Name) {
+				if !slices.Contains(out[i].Clients, c.Name) {
 					out[i].Clients = append(out[i].Clients, c.Name)
 				}
 				continue
@@ -360,15 +361,6 @@ func sortFindings(fs []Finding) {
 		}
 		return a.Message < b.Message
 	})
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

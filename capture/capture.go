@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -247,7 +248,7 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 		}
 		for _, b := range sortedKeys(builtins) {
 			ip := builtins[b]
-			if contains(s.Spec.ClusterIPs, ip) || s.Spec.ClusterIP == ip {
+			if slices.Contains(s.Spec.ClusterIPs, ip) || s.Spec.ClusterIP == ip {
 				cp.warn("Service/"+key, "spec.clusterIP", "%s is where the resolver puts the built-in %s: predictions will show the two sharing it", ip, b)
 			}
 		}

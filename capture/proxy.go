@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 	} else if pilot := discovery(dep.Spec.Template.Spec.Containers); pilot != nil {
 		cp.image = pilot.Image
 		for _, e := range pilot.Env {
-			if !contains(istiodFlags, e.Name) {
+			if !slices.Contains(istiodFlags, e.Name) {
 				continue
 			}
 			if e.ValueFrom != nil {
@@ -245,20 +246,11 @@ var controllerLabels = []string{"pod-template-hash", "controller-revision-hash",
 func clientLabels(pod *corev1.Pod) map[string]string {
 	out := map[string]string{}
 	for k, v := range pod.Labels {
-		if !contains(controllerLabels, k) {
+		if !slices.Contains(controllerLabels, k) {
 			out[k] = v
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // short is an API error without the request details client-go adds.

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"slices"
 	"strings"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -52,12 +53,12 @@ func exported(namespace string, exportTo []string, to string) bool {
 		return true
 	}
 	switch {
-	case contains(exportTo, "*"):
+	case slices.Contains(exportTo, "*"):
 		return true
-	case contains(exportTo, "~"):
+	case slices.Contains(exportTo, "~"):
 		return false
 	}
-	return contains(exportTo, to) || contains(exportTo, ".") && namespace == to
+	return slices.Contains(exportTo, to) || slices.Contains(exportTo, ".") && namespace == to
 }
 
 func (v visibility) imports(namespace string, hosts []string) bool {
@@ -96,7 +97,7 @@ func (v visibility) exactImport(namespace string, hosts []string) bool {
 			if ns == "." {
 				ns = v.namespace
 			}
-			if ns == namespace && !strings.Contains(name, "*") && contains(hosts, name) {
+			if ns == namespace && !strings.Contains(name, "*") && slices.Contains(hosts, name) {
 				return true
 			}
 		}

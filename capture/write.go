@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -54,7 +55,7 @@ var agedKinds = []string{"Service", "ServiceEntry", "Sidecar"}
 func creationOrder(objs []object) []string {
 	var aged []object
 	for _, o := range objs {
-		if contains(agedKinds, o.kind) {
+		if slices.Contains(agedKinds, o.kind) {
 			aged = append(aged, o)
 		}
 	}
@@ -108,7 +109,7 @@ func render(h scenario.Header, objs []object) ([]byte, error) {
 func writeOrdered(buf *bytes.Buffer, m map[string]any, first ...string) error {
 	keys := append([]string(nil), first...)
 	for _, k := range sortedKeys(m) {
-		if !contains(first, k) {
+		if !slices.Contains(first, k) {
 			keys = append(keys, k)
 		}
 	}

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -192,7 +193,7 @@ func Expectations(exps []scenario.Expectation, minor int, ls []listener.Listener
 		}
 		if e.Conflicts != nil || len(e.Listeners) > 0 {
 			for k := range rejected {
-				if !contains(wantC, k) && e.Conflicts != nil {
+				if !slices.Contains(wantC, k) && e.Conflicts != nil {
 					l, _, _ := strings.Cut(k, " ")
 					out = append(out, Difference{Level: LevelConflict, Listener: l, Got: k + " rejected"})
 				}
@@ -201,15 +202,6 @@ func Expectations(exps []scenario.Expectation, minor int, ls []listener.Listener
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Listener < out[j].Listener })
 	return out
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func byName(ls []listener.Listener) map[string]listener.Listener {

@@ -3,6 +3,7 @@ package predictor
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,7 @@ type chain struct {
 }
 
 func (c *chain) matchAll() bool {
-	return (len(c.sni) == 0 || contains(c.sni, "*")) && len(c.alpn) == 0 && c.transport == "" && len(c.cidrs) == 0
+	return (len(c.sni) == 0 || slices.Contains(c.sni, "*")) && len(c.alpn) == 0 && c.transport == "" && len(c.cidrs) == 0
 }
 
 // conflictsWith models filterChainOpts.conflictsWith: same transport,
@@ -478,7 +479,7 @@ func whyFirst(a, b *service) string {
 
 func chainMatch(c *chain) listener.Match {
 	m := listener.Match{TransportProtocol: c.transport, ApplicationProtocols: c.alpn}
-	if !contains(c.sni, "*") {
+	if !slices.Contains(c.sni, "*") {
 		m.ServerNames = c.sni
 	}
 	for _, cidr := range c.cidrs {

@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +68,7 @@ func (b *builder) cidrOverlaps(e *entry) {
 // related adds the manifest of another service to the last finding.
 func (b *builder) related(s *service) {
 	f := &b.findings[len(b.findings)-1]
-	if s.Source != f.Source && !contains(f.Related, s.Source) {
+	if s.Source != f.Source && !slices.Contains(f.Related, s.Source) {
 		f.Related = append(f.Related, s.Source)
 	}
 }

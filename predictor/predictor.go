@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -186,7 +187,7 @@ func uniqueFindings(fs []Finding) []Finding {
 			continue
 		}
 		for _, r := range f.Related {
-			if !contains(out[i].Related, r) {
+			if !slices.Contains(out[i].Related, r) {
 				out[i].Related = append(out[i].Related, r)
 			}
 		}

@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -149,10 +150,10 @@ func visibleTo(all []*service, ns string) []*service {
 			export = []string{"*"}
 		}
 		switch {
-		case contains(export, "*"):
+		case slices.Contains(export, "*"):
 			public = append(public, s)
-		case contains(export, "~"):
-		case contains(export, ns) || contains(export, ".") && s.Namespace == ns:
+		case slices.Contains(export, "~"):
+		case slices.Contains(export, ns) || slices.Contains(export, ".") && s.Namespace == ns:
 			private = append(private, s)
 		}
 	}
@@ -390,15 +391,6 @@ func hostMatches(pattern, h string) bool {
 	}
 	if strings.HasPrefix(pattern, "*") {
 		return strings.HasSuffix(h, pattern[1:])
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
 	}
 	return false
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 
 	"github.com/listenerlab/listenerlab/verify"
@@ -46,7 +47,7 @@ func HTML(w io.Writer, results []verify.Result, versioned func(scenario, version
 			cells[r.Scenario] = map[string]verify.Result{}
 		}
 		cells[r.Scenario][r.Version] = r
-		if !containsString(data.Versions, r.Version) {
+		if !slices.Contains(data.Versions, r.Version) {
 			data.Versions = append(data.Versions, r.Version)
 		}
 		switch r.Outcome {

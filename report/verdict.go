@@ -4,9 +4,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/listenerlab/listenerlab/compare"
 	"github.com/listenerlab/listenerlab/verify"
 )
 
@@ -60,7 +62,7 @@ func Matrix(w io.Writer, results []verify.Result) {
 			cells[r.Scenario] = map[string]verify.Result{}
 			scenarios = append(scenarios, r.Scenario)
 		}
-		if !containsString(versionsSeen, r.Version) {
+		if !slices.Contains(versionsSeen, r.Version) {
 			versionsSeen = append(versionsSeen, r.Version)
 		}
 		cells[r.Scenario][r.Version] = r
@@ -89,28 +91,11 @@ func Matrix(w io.Writer, results []verify.Result) {
 }
 
 func firstDifference(r verify.Result) string {
-	ds := append(append([]interface{ String() string }{}, toStringers(r.Differences)...), toStringers(r.Expectations)...)
+	ds := append(append([]compare.Difference(nil), r.Differences...), r.Expectations...)
 	if len(ds) == 0 {
 		return ""
 	}
 	return strings.ReplaceAll(strings.SplitN(ds[0].String(), "\n", 2)[0], "|", "\\|")
-}
-
-func toStringers[T interface{ String() string }](xs []T) []interface{ String() string } {
-	out := make([]interface{ String() string }, len(xs))
-	for i, x := range xs {
-		out[i] = x
-	}
-	return out
-}
-
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type junitSuites struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,7 +124,7 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 			chains++
 			a := attribute(c, pc, hosts)
 			fmt.Fprintf(&buf, "  - %s -> %s\n      %s\n", match, c.Destination.String(), a.text)
-			if a.service != "" && !containsString(services, a.service) {
+			if a.service != "" && !slices.Contains(services, a.service) {
 				services = append(services, a.service)
 			}
 			if !a.ok {
@@ -260,7 +261,7 @@ func hostSources(w *world.World, sc *scenario.Scenario) map[string][]string {
 		if _, ok := sc.Find(kind + "/" + ns + "/" + name); !ok {
 			src += " (built in)"
 		}
-		if !containsString(out[host], src) {
+		if !slices.Contains(out[host], src) {
 			out[host] = append(out[host], src)
 		}
 	}
@@ -347,13 +348,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -68,9 +68,7 @@ func Simulate(sc *scenario.Scenario, v versions.Version) (*world.World, error) {
 		m, _ := sc.Find(ref)
 		s.order[m.Ref()] = i + 1
 	}
-	if err := s.reserve(); err != nil {
-		return nil, err
-	}
+	s.reserve()
 	s.builtins()
 	if err := s.workloads(); err != nil {
 		return nil, err
@@ -95,7 +93,7 @@ func (s *simulator) errorf(m scenario.Manifest, field, format string, args ...an
 
 // reserve takes the addresses manifests chose themselves, so allocation
 // never hands them out twice.
-func (s *simulator) reserve() error {
+func (s *simulator) reserve() {
 	if ip := s.sc.Header.Client.IP; ip != "" {
 		a := netip.MustParseAddr(ip)
 		s.podV4.take(a)
@@ -117,7 +115,6 @@ func (s *simulator) reserve() error {
 			}
 		}
 	}
-	return nil
 }
 
 // builtins adds the Services every kind cluster with Istio has, so a

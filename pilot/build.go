@@ -1,25 +1,19 @@
 package pilot
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/listenerlab/listenerlab/gobuild"
 	"github.com/listenerlab/listenerlab/versions"
 )
 
@@ -35,10 +29,10 @@ const BinaryName = "pilotbackend"
 
 // DefaultProgressInterval is how often Build reports that it is still
 // building.
-const DefaultProgressInterval = 30 * time.Second
+const DefaultProgressInterval = gobuild.DefaultProgressInterval
 
 // tailLines is how many lines of go's output a build error shows.
-const tailLines = 30
+const tailLines = gobuild.TailLines
 
 // BuildOptions tunes Build. The zero value is ready to use.
 type BuildOptions struct {
@@ -136,245 +130,52 @@ func requiresIstio(mod []byte, version string) bool {
 	return false
 }
 
-// cacheKey hashes everything a build depends on: every file, the build
-// tags and the Go version.
-func cacheKey(files map[string][]byte, tags, goVersion string) string {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "file %q %d\n", n, len(files[n]))
-		h.Write(files[n])
-	}
-	fmt.Fprintf(h, "tags %q\ngo %q\n", tags, goVersion)
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// goVersion asks the go command for its version (`go env GOVERSION`).
-func goVersion(ctx context.Context, goCmd string) (string, error) {
-	out, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			err = fmt.Errorf("%w: %s", err, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", fmt.Errorf("running %s env GOVERSION (the pilot backends are built with Go): %w", goCmd, err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
 // Build returns the path of the pilot backend binary for v, building it
 // first when the cache has none for the current sources, module files and
 // Go version. The build runs at most once at a time per cache folder, across
 // processes; a cold build downloads and compiles Istio and takes minutes, so
-// Build reports progress to opts.Progress. A failed build returns an error
-// naming the version and the last lines of go's output.
+// Build reports progress to opts.Progress. A failed build returns a
+// *BuildError naming the version and the last lines of go's output.
 func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, error) {
-	interval := opts.ProgressInterval
-	if interval <= 0 {
-		interval = DefaultProgressInterval
-	}
-	st, err := newSetup(ctx, v, opts, "pilot", "pilot backend for Istio "+v.Label)
+	files, cacheDir, err := prepare(v, opts, "pilot")
 	if err != nil {
 		return "", err
 	}
-	progress, files, gover, cacheDir := st.progress, st.files, st.gover, st.cacheDir
 	tags := buildTags(v)
-	dir := filepath.Join(cacheDir, v.Label+"-"+cacheKey(files, tags, gover))
-	bin := filepath.Join(dir, BinaryName)
-	if isFile(bin) {
-		return bin, nil
+	bin, err := gobuild.Build(ctx, cacheDir, gobuild.Program{
+		What:    "pilot backend " + v.Label,
+		Label:   v.Label,
+		Files:   files,
+		Package: ".",
+		Binary:  BinaryName,
+		Flags:   []string{"-tags", tags, "-ldflags", "-s -w"},
+		Variant: tags,
+		Expect:  "a first build downloads and compiles istio.io/istio " + v.Module + ": 5-10 minutes",
+	}, opts.gobuild())
+	var ge *gobuild.Error
+	if errors.As(err, &ge) {
+		return "", &BuildError{Version: v.Label, Module: v.Module, Elapsed: ge.Elapsed, Log: ge.Log, Output: ge.Output, Err: ge.Err}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
-	}
+	return bin, err
+}
 
-	unlock, err := lockDir(ctx, dir, func() {
-		fmt.Fprintf(progress, "pilot backend %s: waiting for another process that is building it in %s\n", v.Label, dir)
-	})
+// prepare reads v's module files and picks the cache folder
+// (opts.CacheDir, else CacheRoot()/sub).
+func prepare(v versions.Version, opts BuildOptions, sub string) (map[string][]byte, string, error) {
+	files, err := moduleFiles(v)
 	if err != nil {
-		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
+		return nil, "", err
 	}
-	defer unlock()
-	if isFile(bin) { // built by the process we waited for
-		return bin, nil
+	if opts.CacheDir != "" {
+		return files, opts.CacheDir, nil
 	}
-
-	src := filepath.Join(dir, "src")
-	if err := writeFiles(src, files); err != nil {
-		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
-	}
-	tmp := bin + ".tmp"
-	cmd := st.goCommand(ctx, opts.Nice, src, "build", "-tags", tags, "-ldflags", "-s -w", "-o", tmp, ".")
-	logFile := filepath.Join(dir, "build.log")
-	var out syncBuffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-
-	fmt.Fprintf(progress, "pilot backend %s: building istio.io/istio %s with %s in %s (a first build downloads and compiles Istio: 5-10 minutes)\n",
-		v.Label, v.Module, gover, src)
-	start := time.Now()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				fmt.Fprintf(progress, "pilot backend %s: still building (%s)\n", v.Label, time.Since(start).Round(time.Second))
-			}
-		}
-	}()
-	runErr := cmd.Run()
-	close(done)
-	wg.Wait()
-	elapsed := time.Since(start).Round(time.Second)
-	_ = os.WriteFile(logFile, out.Bytes(), 0o644)
-	if runErr != nil {
-		_ = os.Remove(tmp)
-		if ctx.Err() != nil {
-			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
-		}
-		fmt.Fprintf(progress, "pilot backend %s: build failed after %s\n", v.Label, elapsed)
-		return "", &BuildError{Version: v.Label, Module: v.Module, Elapsed: elapsed, Log: logFile, Output: tail(out.Bytes(), tailLines), Err: runErr}
-	}
-	if err := os.Rename(tmp, bin); err != nil {
-		return "", fmt.Errorf("building pilot backend for Istio %s: %w", v.Label, err)
-	}
-	fmt.Fprintf(progress, "pilot backend %s: built in %s: %s\n", v.Label, elapsed, bin)
-	pruneOld(cacheDir, v.Label, filepath.Base(dir))
-	return bin, nil
-}
-
-// pruneOld removes the cache folders of label's earlier builds (each holds a
-// binary of 100-200 MB) except keep, skipping any folder whose lock another
-// process holds.
-func pruneOld(cacheDir, label, keep string) {
-	entries, err := os.ReadDir(cacheDir)
+	root, err := CacheRoot()
 	if err != nil {
-		return
+		return nil, "", err
 	}
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(label) + `-[0-9a-f]{16}$`)
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	for _, e := range entries {
-		if !e.IsDir() || e.Name() == keep || !re.MatchString(e.Name()) {
-			continue
-		}
-		old := filepath.Join(cacheDir, e.Name())
-		unlock, err := lockDir(cancelled, old, func() {})
-		if err != nil {
-			continue // being built or unreadable: leave it
-		}
-		_ = os.RemoveAll(old)
-		unlock()
-	}
+	return files, filepath.Join(root, sub), nil
 }
 
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-// writeFiles replaces dir's contents with files.
-func writeFiles(dir string, files map[string][]byte) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// tail returns the last n lines of b.
-func tail(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// syncBuffer is a bytes.Buffer safe for go's stdout and stderr writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
-}
-
-// setup is what every build from a version's module files starts with.
-type setup struct {
-	progress io.Writer
-	goCmd    string
-	files    map[string][]byte
-	gover    string
-	cacheDir string
-}
-
-// newSetup reads the version's module files, asks the go command for its
-// version, and picks the cache folder (opts.CacheDir, else CacheRoot()/sub).
-func newSetup(ctx context.Context, v versions.Version, opts BuildOptions, sub, what string) (*setup, error) {
-	st := &setup{progress: opts.Progress, goCmd: opts.Go, cacheDir: opts.CacheDir}
-	if st.progress == nil {
-		st.progress = io.Discard
-	}
-	if st.goCmd == "" {
-		st.goCmd = "go"
-	}
-	var err error
-	if st.files, err = moduleFiles(v); err != nil {
-		return nil, err
-	}
-	if st.gover, err = goVersion(ctx, st.goCmd); err != nil {
-		return nil, fmt.Errorf("building %s: %w", what, err)
-	}
-	if st.cacheDir == "" {
-		root, err := CacheRoot()
-		if err != nil {
-			return nil, err
-		}
-		st.cacheDir = filepath.Join(root, sub)
-	}
-	return st, nil
-}
-
-// goCommand runs the go command in dir, under `nice -n N` when nice is
-// above zero and nice is on PATH, so a cold build leaves the machine usable.
-func (st *setup) goCommand(ctx context.Context, nice int, dir string, args ...string) *exec.Cmd {
-	name := st.goCmd
-	if nice > 0 {
-		if path, err := exec.LookPath("nice"); err == nil {
-			args = append([]string{"-n", fmt.Sprint(nice), st.goCmd}, args...)
-			name = path
-		}
-	}
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.WaitDelay = 10 * time.Second
-	return cmd
+func (o BuildOptions) gobuild() gobuild.Options {
+	return gobuild.Options{Progress: o.Progress, ProgressInterval: o.ProgressInterval, Go: o.Go, Nice: o.Nice}
 }

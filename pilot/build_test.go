@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/listenerlab/listenerlab/gobuild"
 	"github.com/listenerlab/listenerlab/versions"
 )
 
@@ -88,21 +89,21 @@ func TestCacheKeyChangesWithEveryInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := cacheKey(files, "istio_1_31", "go1.26.8")
-	if again := cacheKey(maps.Clone(files), "istio_1_31", "go1.26.8"); again != base {
+	base := gobuild.Key(files, "istio_1_31", "go1.26.8")
+	if again := gobuild.Key(maps.Clone(files), "istio_1_31", "go1.26.8"); again != base {
 		t.Fatalf("cache key not stable: %s then %s", base, again)
 	}
 	for _, name := range []string{"go.mod", "go.sum", "main.go", "version_gen.go"} {
 		changed := maps.Clone(files)
 		changed[name] = append(append([]byte(nil), files[name]...), '\n')
-		if got := cacheKey(changed, "istio_1_31", "go1.26.8"); got == base {
+		if got := gobuild.Key(changed, "istio_1_31", "go1.26.8"); got == base {
 			t.Errorf("cache key did not change when %s changed", name)
 		}
 	}
-	if got := cacheKey(files, "istio_1_30", "go1.26.8"); got == base {
+	if got := gobuild.Key(files, "istio_1_30", "go1.26.8"); got == base {
 		t.Error("cache key did not change with the build tags")
 	}
-	if got := cacheKey(files, "istio_1_31", "go1.26.9"); got == base {
+	if got := gobuild.Key(files, "istio_1_31", "go1.26.9"); got == base {
 		t.Error("cache key did not change with the Go version")
 	}
 }

@@ -3,10 +3,8 @@ package pilot
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
+	"github.com/listenerlab/listenerlab/gobuild"
 	"github.com/listenerlab/listenerlab/versions"
 )
 
@@ -23,60 +21,41 @@ func IstioctlLdflags(v versions.Version) string {
 // BuildIstioctl returns the path of istioctl of exactly Istio v, built
 // from the same per-version module as the pilot backend (pilot/modules/
 // LABEL.mod and .sum, so go.sum pins its source) and cached beside the
-// backends. GOFLAGS=-mod=mod lets go add the checksums of the few
-// packages istioctl needs and the backend does not; they are verified
-// against the checksum database like any download.
+// backends.
 func BuildIstioctl(ctx context.Context, v versions.Version, opts BuildOptions) (string, error) {
-	st, err := newSetup(ctx, v, opts, "istioctl", "istioctl "+v.Label)
+	return buildCommand(ctx, v, opts, "istioctl", IstioctlPackage, "about 90 s with a warm module cache, minutes cold")
+}
+
+// IstiodPackage is istiod's main package (pilot-discovery) inside
+// istio.io/istio.
+const IstiodPackage = "istio.io/istio/pilot/cmd/pilot-discovery"
+
+// BuildIstiod returns the path of istiod (pilot-discovery) of exactly Istio
+// v, built like BuildIstioctl: the real control plane that the local e2e
+// provider runs as a process.
+func BuildIstiod(ctx context.Context, v versions.Version, opts BuildOptions) (string, error) {
+	return buildCommand(ctx, v, opts, "istiod", IstiodPackage, "about a minute once the pilot backend of this version is built, minutes cold")
+}
+
+// buildCommand builds one of Istio's commands from v's module, stamped
+// with the release. GOFLAGS=-mod=mod lets go add the checksums of the few
+// packages the command needs and the backend does not; they are verified
+// against the checksum database like any download.
+func buildCommand(ctx context.Context, v versions.Version, opts BuildOptions, name, pkg, expect string) (string, error) {
+	files, cacheDir, err := prepare(v, opts, name)
 	if err != nil {
 		return "", err
 	}
-	progress, files, gover, cacheDir := st.progress, st.files, st.gover, st.cacheDir
 	ldflags := IstioctlLdflags(v)
-	dir := filepath.Join(cacheDir, v.Label+"-"+cacheKey(files, ldflags, gover))
-	bin := filepath.Join(dir, "istioctl")
-	if isFile(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	unlock, err := lockDir(ctx, dir, func() {
-		fmt.Fprintf(progress, "istioctl %s: waiting for another process that is building it in %s\n", v.Label, dir)
-	})
-	if err != nil {
-		return "", fmt.Errorf("building istioctl %s: %w", v.Label, err)
-	}
-	defer unlock()
-	if isFile(bin) {
-		return bin, nil
-	}
-	src := filepath.Join(dir, "src")
-	if err := writeFiles(src, files); err != nil {
-		return "", err
-	}
-	tmp := bin + ".tmp"
-	cmd := st.goCommand(ctx, opts.Nice, src, "build", "-ldflags", ldflags, "-o", tmp, IstioctlPackage)
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	fmt.Fprintf(progress, "istioctl %s: building %s@%s with %s (about 90 s with a warm module cache, minutes cold)\n", v.Label, IstioctlPackage, v.Module, gover)
-	start := time.Now()
-	runErr := cmd.Run()
-	elapsed := time.Since(start).Round(time.Second)
-	logFile := filepath.Join(dir, "build.log")
-	_ = os.WriteFile(logFile, out.Bytes(), 0o644)
-	if runErr != nil {
-		_ = os.Remove(tmp)
-		if ctx.Err() != nil {
-			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
-		}
-		return "", fmt.Errorf("building istioctl for Istio %s (istio.io/istio %s) failed after %s: %w; last lines of go's output (all in %s):\n%s",
-			v.Label, v.Module, elapsed, runErr, logFile, tail(out.Bytes(), tailLines))
-	}
-	if err := os.Rename(tmp, bin); err != nil {
-		return "", err
-	}
-	fmt.Fprintf(progress, "istioctl %s: built in %s: %s\n", v.Label, elapsed, bin)
-	return bin, nil
+	return gobuild.Build(ctx, cacheDir, gobuild.Program{
+		What:    fmt.Sprintf("%s %s (%s@%s)", name, v.Label, pkg, v.Module),
+		Label:   v.Label,
+		Files:   files,
+		Package: pkg,
+		Binary:  name,
+		Flags:   []string{"-ldflags", ldflags},
+		Env:     []string{"GOFLAGS=-mod=mod"},
+		Variant: ldflags,
+		Expect:  expect,
+	}, opts.gobuild())
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/listenerlab/listenerlab/gobuild"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/world"
 )
@@ -102,7 +103,7 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 	start := time.Now()
 	runErr := cmd.Run()
 	fail := func(problem string, err error) error {
-		return &RunError{Backend: name, Scenario: w.Scenario, Problem: problem, Stderr: tail(stderr.Bytes(), stderrTailLines), Err: err}
+		return &RunError{Backend: name, Scenario: w.Scenario, Problem: problem, Stderr: gobuild.Tail(stderr.Bytes(), stderrTailLines), Err: err}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		problem := "was cancelled"

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package pilot
+package gobuild
 
 import (
 	"context"

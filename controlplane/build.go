@@ -1,0 +1,99 @@
+package controlplane
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/listenerlab/listenerlab/gobuild"
+	"github.com/listenerlab/listenerlab/pilot"
+)
+
+// The two programs built from source: their mains (folders starting with
+// "_", which the main module ignores) and their go.mod and go.sum, kept as
+// modules/NAME.mod and .sum because a go.mod would make a folder a module
+// of its own. Refresh them with scripts/controlplane-modules.sh.
+//
+//go:embed _kube/main.go _kwok/main.go modules
+var modules embed.FS
+
+// KubernetesVersion is the k8s.io/kubernetes release the API server and
+// controller manager are built from.
+const KubernetesVersion = "v1.34.2"
+
+// KwokVersion is the sigs.k8s.io/kwok release.
+const KwokVersion = "v0.8.0"
+
+// BuildOptions tunes the builds; the zero value is ready to use.
+type BuildOptions struct {
+	// Progress receives progress lines of cold builds.
+	Progress io.Writer
+	// CacheDir holds the built binaries; empty means
+	// pilot.CacheRoot()/controlplane.
+	CacheDir string
+	// Nice runs builds at this niceness (see gobuild.Options).
+	Nice int
+}
+
+// BuildKubernetes returns the path of one binary that runs kube-apiserver
+// or kube-controller-manager (its first argument says which), built from
+// k8s.io/kubernetes KubernetesVersion: about 15 minutes and 2 GB of memory
+// on 2 cores the first time, cached after.
+func BuildKubernetes(ctx context.Context, o BuildOptions) (string, error) {
+	return build(ctx, o, "kube", "kubernetes", "kube-apiserver and kube-controller-manager (k8s.io/kubernetes "+KubernetesVersion+")", "a first build takes about 15 minutes on 2 cores")
+}
+
+// BuildKwok returns the path of kwok (sigs.k8s.io/kwok KwokVersion) with
+// its stages: `kwok stages` prints them.
+func BuildKwok(ctx context.Context, o BuildOptions) (string, error) {
+	return build(ctx, o, "kwok", "kwok", "kwok (sigs.k8s.io/kwok "+KwokVersion+")", "a first build takes a few minutes")
+}
+
+func build(ctx context.Context, o BuildOptions, mod, name, what, expect string) (string, error) {
+	files := map[string][]byte{}
+	for file, embedded := range map[string]string{"main.go": "_" + mod + "/main.go", "go.mod": "modules/" + mod + ".mod", "go.sum": "modules/" + mod + ".sum"} {
+		b, err := fs.ReadFile(modules, embedded)
+		if err != nil {
+			return "", fmt.Errorf("reading the module of %s: %w", what, err)
+		}
+		files[file] = b
+	}
+	cache := o.CacheDir
+	if cache == "" {
+		root, err := pilot.CacheRoot()
+		if err != nil {
+			return "", err
+		}
+		cache = filepath.Join(root, "controlplane")
+	}
+	return gobuild.Build(ctx, cache, gobuild.Program{What: what, Label: name, Files: files, Package: ".", Binary: name,
+		Flags: []string{"-ldflags", "-s -w"}, Variant: "-s -w", Expect: expect},
+		gobuild.Options{Progress: o.Progress, Nice: o.Nice})
+}
+
+// ErrNoEtcd is returned by FindEtcd when no etcd is installed.
+var ErrNoEtcd = errors.New("etcd is not installed: install Debian's etcd-server (apt-get install etcd-server) or set ETCD to an etcd binary")
+
+// FindEtcd returns $ETCD, else etcd from PATH, else Debian's
+// /usr/bin/etcd.
+func FindEtcd() (string, error) {
+	if p := os.Getenv("ETCD"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("ETCD=%s: %w", p, err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath("etcd"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/bin/etcd"); err == nil {
+		return "/usr/bin/etcd", nil
+	}
+	return "", ErrNoEtcd
+}

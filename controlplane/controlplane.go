@@ -1,0 +1,362 @@
+package controlplane
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// Binaries are the programs Start runs.
+type Binaries struct {
+	// Etcd is Debian's etcd (FindEtcd).
+	Etcd string
+	// Kubernetes runs kube-apiserver or kube-controller-manager
+	// (BuildKubernetes).
+	Kubernetes string
+	// Kwok is kwok with its stages (BuildKwok).
+	Kwok string
+}
+
+// The cluster's address ranges: kind's, which the simulated resolver
+// (package resolve) also uses.
+const (
+	ServiceCIDR = "10.96.0.0/16"
+	PodCIDR     = "10.244.0.0/24"
+	// NodeName is the one node, run by kwok.
+	NodeName = "listenerlab-kwok"
+	// dirPrefix names Start's temporary folders.
+	dirPrefix = "listenerlab-local-"
+)
+
+// ControlPlane is a running local control plane.
+type ControlPlane struct {
+	// Dir holds every process's data and log; Stop removes it.
+	Dir string
+	// Kubeconfig is the path of a kubeconfig with cluster-admin rights.
+	Kubeconfig string
+	// REST is the client config of the same.
+	REST *rest.Config
+
+	log   io.Writer
+	procs []*process
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+}
+
+// Options tunes Start.
+type Options struct {
+	// Log receives one line per step; nil discards them.
+	Log io.Writer
+}
+
+// Start runs etcd, the API server, the controller manager and kwok, creates
+// the kwok node, and binds pending pods to it until Stop. On error nothing
+// is left running and the folder is removed.
+func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err error) {
+	sweepStale()
+	dir, err := os.MkdirTemp("", dirPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("local control plane: %w", err)
+	}
+	cp = &ControlPlane{Dir: dir, log: o.Log}
+	if cp.log == nil {
+		cp.log = io.Discard
+	}
+	defer func() {
+		if err != nil {
+			cp.Stop()
+			cp = nil
+		}
+	}()
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return cp, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return cp, err
+	}
+	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+
+	cp.step("starting etcd on %s", hostPort(etcdClient))
+	etcd, err := start(dir, "etcd", bins.Etcd, []string{
+		"--name", "listenerlab", "--data-dir", filepath.Join(dir, "etcd"),
+		"--listen-client-urls", "http://" + hostPort(etcdClient), "--advertise-client-urls", "http://" + hostPort(etcdClient),
+		"--listen-peer-urls", "http://" + hostPort(etcdPeer), "--initial-advertise-peer-urls", "http://" + hostPort(etcdPeer),
+		"--initial-cluster", "listenerlab=http://" + hostPort(etcdPeer),
+		"--unsafe-no-fsync", "--quota-backend-bytes", strconv.Itoa(2 << 30),
+	}, nil)
+	if err != nil {
+		return cp, err
+	}
+	cp.procs = append(cp.procs, etcd)
+	if err := etcd.waitReady(ctx, 30*time.Second, func(ctx context.Context) error { return dialable(ctx, hostPort(etcdClient)) }); err != nil {
+		return cp, err
+	}
+
+	token, err := cp.writeSecrets()
+	if err != nil {
+		return cp, err
+	}
+	cp.step("starting kube-apiserver on %s", hostPort(apiPort))
+	api, err := start(dir, "kube-apiserver", bins.Kubernetes, []string{"kube-apiserver",
+		"--etcd-servers", "http://" + hostPort(etcdClient),
+		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", strconv.Itoa(apiPort),
+		"--cert-dir", filepath.Join(dir, "pki"),
+		"--token-auth-file", filepath.Join(dir, "tokens.csv"),
+		"--authorization-mode", "RBAC",
+		"--service-cluster-ip-range", ServiceCIDR,
+		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file", filepath.Join(dir, "sa.key"),
+		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
+		// No token controller runs: pods need no ServiceAccount object.
+		"--disable-admission-plugins", "ServiceAccount",
+		"--allow-privileged",
+		"--endpoint-reconciler-type", "lease",
+	}, nil)
+	if err != nil {
+		return cp, err
+	}
+	cp.procs = append(cp.procs, api)
+	server := "https://" + hostPort(apiPort)
+	if err := cp.writeKubeconfig(server, token); err != nil {
+		return cp, err
+	}
+	cs, err := kubernetes.NewForConfig(cp.REST)
+	if err != nil {
+		return cp, err
+	}
+	if err := api.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+		b, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(b)))
+		}
+		_, err = cs.CoreV1().ServiceAccounts("default").List(ctx, metav1.ListOptions{})
+		return err
+	}); err != nil {
+		return cp, err
+	}
+
+	cp.step("starting kube-controller-manager (EndpointSlices, Deployments, StatefulSets, namespaces)")
+	kcm, err := start(dir, "kube-controller-manager", bins.Kubernetes, []string{"kube-controller-manager",
+		"--kubeconfig", cp.Kubeconfig, "--leader-elect=false", "--secure-port=0",
+		"--controllers", strings.Join([]string{"endpointslice-controller", "endpointslice-mirroring-controller", "endpoints-controller",
+			"deployment-controller", "replicaset-controller", "statefulset-controller", "namespace-controller",
+			"garbage-collector-controller", "serviceaccount-controller"}, ","),
+		"--concurrent-endpoint-syncs=10", "--concurrent-service-endpoint-syncs=10",
+	}, nil)
+	if err != nil {
+		return cp, err
+	}
+	cp.procs = append(cp.procs, kcm)
+	if err := kcm.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+		_, err := cs.CoreV1().ServiceAccounts("kube-system").Get(ctx, "default", metav1.GetOptions{})
+		return err
+	}); err != nil {
+		return cp, err
+	}
+
+	if err := cp.startKwok(ctx, cs, bins.Kwok); err != nil {
+		return cp, err
+	}
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	cp.stop = cancel
+	cp.wg.Add(1)
+	go func() {
+		defer cp.wg.Done()
+		bindPending(bctx, cs)
+	}()
+	cp.step("local control plane ready: %s (kubeconfig %s)", server, cp.Kubeconfig)
+	return cp, nil
+}
+
+func (cp *ControlPlane) step(format string, args ...any) {
+	fmt.Fprintf(cp.log, "local control plane: "+format+"\n", args...)
+}
+
+// writeSecrets writes the service account signing key and the token file
+// of the one admin user, and returns the token.
+func (cp *ControlPlane) writeSecrets() (string, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(cp.Dir, "sa.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return "", err
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b)
+	line := token + `,listenerlab-admin,listenerlab-admin,"system:masters"` + "\n"
+	return token, os.WriteFile(filepath.Join(cp.Dir, "tokens.csv"), []byte(line), 0o600)
+}
+
+// writeKubeconfig writes the kubeconfig (the API server's certificate is
+// self-signed, generated at its start: not verified) and sets REST.
+func (cp *ControlPlane) writeKubeconfig(server, token string) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: server, InsecureSkipTLSVerify: true}
+	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.Contexts["listenerlab-local"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "admin"}
+	cfg.CurrentContext = "listenerlab-local"
+	cp.Kubeconfig = filepath.Join(cp.Dir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, cp.Kubeconfig); err != nil {
+		return err
+	}
+	rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
+	if err != nil {
+		return err
+	}
+	rc.QPS, rc.Burst = 200, 400
+	cp.REST = rc
+	return nil
+}
+
+// startKwok creates the node and runs kwok for it.
+func (cp *ControlPlane) startKwok(ctx context.Context, cs kubernetes.Interface, bin string) error {
+	stages, err := runOutput(ctx, bin, "stages")
+	if err != nil {
+		return fmt.Errorf("kwok stages: %w", err)
+	}
+	stagesFile := filepath.Join(cp.Dir, "kwok-stages.yaml")
+	if err := os.WriteFile(stagesFile, stages, 0o644); err != nil {
+		return err
+	}
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: NodeName,
+			Labels:      map[string]string{"type": "kwok", "kubernetes.io/hostname": NodeName},
+			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"}},
+		Spec: corev1.NodeSpec{PodCIDR: PodCIDR, PodCIDRs: []string{PodCIDR}},
+	}
+	if _, err := cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating node %s: %w", NodeName, err)
+	}
+	cp.step("starting kwok for node %s (pods get IPs from %s)", NodeName, PodCIDR)
+	kwok, err := start(cp.Dir, "kwok", bin, []string{
+		"--kubeconfig", cp.Kubeconfig, "--config", stagesFile,
+		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+		"--cidr", PodCIDR, "--node-ip", "127.0.0.1", "--server-address", "127.0.0.1:0",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	cp.procs = append(cp.procs, kwok)
+	return kwok.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+		n, err := cs.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+				return nil
+			}
+		}
+		return fmt.Errorf("node %s is not Ready yet", NodeName)
+	})
+}
+
+// bindPending stands in for the scheduler: every pod without a node is
+// bound to the kwok node.
+func bindPending(ctx context.Context, cs kubernetes.Interface) {
+	sel := fields.OneTermEqualSelector("spec.nodeName", "").String()
+	for ctx.Err() == nil {
+		pods, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: sel})
+		if err == nil {
+			for _, p := range pods.Items {
+				if p.DeletionTimestamp != nil {
+					continue
+				}
+				b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID},
+					Target: corev1.ObjectReference{Kind: "Node", Name: NodeName}}
+				_ = cs.CoreV1().Pods(p.Namespace).Bind(ctx, b, metav1.CreateOptions{})
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop ends every process (newest first) and removes the folder.
+func (cp *ControlPlane) Stop() {
+	if cp.stop != nil {
+		cp.stop()
+		cp.wg.Wait()
+	}
+	for i := len(cp.procs) - 1; i >= 0; i-- {
+		cp.procs[i].stop(10 * time.Second)
+	}
+	cp.procs = nil
+	_ = os.RemoveAll(cp.Dir)
+}
+
+// Keep ends every process but leaves the folder with the logs and etcd's
+// data, and returns it.
+func (cp *ControlPlane) Keep() string {
+	if cp.stop != nil {
+		cp.stop()
+		cp.wg.Wait()
+	}
+	for i := len(cp.procs) - 1; i >= 0; i-- {
+		cp.procs[i].stop(10 * time.Second)
+	}
+	cp.procs = nil
+	_ = os.Remove(filepath.Join(cp.Dir, "owner.pid"))
+	return cp.Dir
+}
+
+// Logs are the log files of the processes, by process name.
+func (cp *ControlPlane) Logs() map[string]string {
+	out := map[string]string{}
+	for _, p := range cp.procs {
+		out[p.name] = p.log
+	}
+	return out
+}
+
+// sweepStale removes the folders of earlier Starts whose process is gone
+// (killed before it could Stop; its children died with it).
+func sweepStale() {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, d := range matches {
+		b, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue // kept on purpose, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(d)
+		}
+	}
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerates controlplane/modules/{kube,kwok}.{mod,sum}: the modules the
+# local control plane's Kubernetes binaries and kwok are built from.
+# usage: scripts/controlplane-modules.sh [K8S_VERSION [KWOK_VERSION]]
+# (defaults: the versions in controlplane/build.go). Needs the module proxy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+K8S=${1:-$(sed -n 's/^const KubernetesVersion = "\(.*\)"/\1/p' controlplane/build.go)}
+KWOK=${2:-$(sed -n 's/^const KwokVersion = "\(.*\)"/\1/p' controlplane/build.go)}
+GO=${GO:-go}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# k8s.io/kubernetes replaces its staging modules with folders of its own
+# repository; outside it, each must be replaced by the published module of
+# the same release (v1.X.Y -> v0.X.Y).
+dir=$("$GO" mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+staging=v0.${K8S#v1.}
+mkdir "$tmp/kube"
+cp controlplane/_kube/main.go "$tmp/kube/"
+{
+	printf 'module listenerlab.local/k8slocal\n\ngo %s\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$(sed -n 's/^go //p' "$dir/go.mod")" "$K8S"
+	grep -E '^\s+k8s.io/[a-z-]+ => ./staging/' "$dir/go.mod" | awk -v v="$staging" '{print "\t" $1 " => " $1 " " v}'
+	printf ')\n'
+} > "$tmp/kube/go.mod"
+(cd "$tmp/kube" && "$GO" mod tidy)
+cp "$tmp/kube/go.mod" controlplane/modules/kube.mod
+cp "$tmp/kube/go.sum" controlplane/modules/kube.sum
+
+mkdir "$tmp/kwok"
+cp controlplane/_kwok/main.go "$tmp/kwok/"
+printf 'module listenerlab.local/kwoklocal\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok %s\n' "$KWOK" > "$tmp/kwok/go.mod"
+(cd "$tmp/kwok" && "$GO" mod tidy)
+cp "$tmp/kwok/go.mod" controlplane/modules/kwok.mod
+cp "$tmp/kwok/go.sum" controlplane/modules/kwok.sum
+echo "controlplane/modules: kubernetes $K8S (staging $staging), kwok $KWOK"

@@ -3,7 +3,7 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test unit verify vet bench fuzz golden e2e e2e-dry-run
+.PHONY: build test unit verify vet bench fuzz golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
@@ -48,3 +48,18 @@ e2e:
 # isolation; no cluster, no Docker.
 e2e-dry-run:
 	GO=$(GO) ISTIO_VERSION=$(ISTIO_VERSION) SCENARIOS='$(SCENARIOS)' scripts/e2e.sh --dry-run
+
+# Every scenario against a real kube-apiserver, etcd, kube-controller-
+# manager and istiod run as local processes, kwok for the node and an xDS
+# client for Envoy: no Docker, no cluster, nothing to install (etcd is built
+# in; ETCD=path runs another). The first run builds Kubernetes (~15 min on
+# 2 cores), kwok and istiod; later runs take a few minutes. Variables:
+# ISTIO_VERSION (any catalog label, 1.31-dev included), SCENARIOS,
+# KEEP_CLUSTER=1 (keep the processes' logs and data), ARTIFACTS,
+# E2E_PARALLEL.
+ARTIFACTS ?= artifacts
+E2E_PARALLEL ?= 8
+e2e-local:
+	$(GO) test -tags e2e -count=1 -timeout 80m -v -run 'TestScenarios$$' ./e2e -args -provider=local \
+		-istio=$(ISTIO_VERSION) -scenarios='$(SCENARIOS)' -artifacts=$(ARTIFACTS) -max-parallel=$(E2E_PARALLEL) \
+		-suite-timeout=70m $(if $(filter 1,$(KEEP_CLUSTER)),-keep-cluster)

@@ -36,6 +36,7 @@ func (a Artifacts) ClusterLogs() string { return filepath.Join(a.Dir(), "cluster
 // Failure file names inside a scenario's folder.
 const (
 	ConfigDumpFile = "config_dump.json"
+	PushStatusFile = "push_status.json"
 	IstiodLogFile  = "istiod.log"
 	WorldFile      = "world.json"
 	PredictionFile = "prediction.json"

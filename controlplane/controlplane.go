@@ -30,11 +30,12 @@ import (
 
 // Binaries are the programs Start runs.
 type Binaries struct {
-	// Etcd is Debian's etcd (FindEtcd).
-	Etcd string
-	// Kubernetes runs kube-apiserver or kube-controller-manager
+	// Kubernetes runs etcd, kube-apiserver or kube-controller-manager
 	// (BuildKubernetes).
 	Kubernetes string
+	// Etcd, when set, is an etcd binary to run instead of the one built
+	// into Kubernetes (the ETCD variable; see EtcdFromEnv).
+	Etcd string
 	// Kwok is kwok with its stages (BuildKwok).
 	Kwok string
 }
@@ -100,13 +101,17 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
 
 	cp.step("starting etcd on %s", hostPort(etcdClient))
-	etcd, err := start(dir, "etcd", bins.Etcd, []string{
+	etcdBin, etcdArgs := bins.Kubernetes, []string{"etcd"}
+	if bins.Etcd != "" {
+		etcdBin, etcdArgs = bins.Etcd, nil
+	}
+	etcd, err := start(dir, "etcd", etcdBin, append(etcdArgs,
 		"--name", "listenerlab", "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client-urls", "http://" + hostPort(etcdClient), "--advertise-client-urls", "http://" + hostPort(etcdClient),
-		"--listen-peer-urls", "http://" + hostPort(etcdPeer), "--initial-advertise-peer-urls", "http://" + hostPort(etcdPeer),
-		"--initial-cluster", "listenerlab=http://" + hostPort(etcdPeer),
-		"--unsafe-no-fsync", "--quota-backend-bytes", strconv.Itoa(2 << 30),
-	}, nil)
+		"--listen-client-urls", "http://"+hostPort(etcdClient), "--advertise-client-urls", "http://"+hostPort(etcdClient),
+		"--listen-peer-urls", "http://"+hostPort(etcdPeer), "--initial-advertise-peer-urls", "http://"+hostPort(etcdPeer),
+		"--initial-cluster", "listenerlab=http://"+hostPort(etcdPeer),
+		"--unsafe-no-fsync", "--quota-backend-bytes", strconv.Itoa(2<<30),
+	), nil)
 	if err != nil {
 		return cp, err
 	}

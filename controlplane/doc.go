@@ -1,6 +1,7 @@
 // Package controlplane runs a local Kubernetes control plane for the e2e
-// suite, with no Docker and no kubelet: Debian's etcd, kube-apiserver and
-// kube-controller-manager built from k8s.io/kubernetes, kwok standing in
+// suite, with no Docker and no kubelet: etcd, kube-apiserver and
+// kube-controller-manager built from k8s.io/kubernetes (and the etcd server
+// release it pins), kwok standing in
 // for the node (it makes pods Running and Ready with IPs from the node's
 // podCIDR), and istiod of the chosen Istio version as a process. Every
 // process runs on loopback ports from one temporary folder, and dies with

@@ -38,8 +38,9 @@ type IstiodOptions struct {
 type Istiod struct {
 	// XDS is the plaintext xDS address (what sidecars reach on 15010).
 	XDS string
-	// Debug is the HTTP address of /ready and /debug/*.
-	Debug string
+	// Debug is the HTTP address of /ready and /debug/*; Monitoring the
+	// address of /metrics.
+	Debug, Monitoring string
 	// Log is istiod's log file.
 	Log  string
 	proc *process
@@ -74,12 +75,12 @@ func (cp *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Isti
 	for _, k := range keys {
 		env = append(env, k+"="+o.Env[k])
 	}
-	i := &Istiod{XDS: hostPort(ports[0]), Debug: hostPort(ports[1])}
+	i := &Istiod{XDS: hostPort(ports[0]), Debug: hostPort(ports[1]), Monitoring: hostPort(ports[4])}
 	cp.step("starting istiod (xDS %s, debug %s, env %v)", i.XDS, i.Debug, keys)
 	p, err := start(cp.Dir, "istiod", o.Binary, []string{"discovery",
 		"--kubeconfig", cp.Kubeconfig, "--meshConfig", meshFile, "--networksConfig", filepath.Join(cp.Dir, "mesh-networks.yaml"),
 		"--grpcAddr", i.XDS, "--httpAddr", i.Debug,
-		"--secureGRPCAddr", hostPort(ports[2]), "--httpsAddr", hostPort(ports[3]), "--monitoringAddr", hostPort(ports[4]),
+		"--secureGRPCAddr", hostPort(ports[2]), "--httpsAddr", hostPort(ports[3]), "--monitoringAddr", i.Monitoring,
 		"--domain", "cluster.local", "--keepaliveMaxServerConnectionAge", "30m",
 	}, env)
 	if err != nil {
@@ -102,9 +103,14 @@ func (i *Istiod) Stop() { i.proc.stop(15 * time.Second) }
 // Exited is non-nil once istiod ended, with its log's tail.
 func (i *Istiod) Exited() error { return i.proc.exited() }
 
-// Get fetches a path of istiod's debug server (/ready, /debug/syncz, ...).
+// Get fetches a path of istiod's debug server (/ready, /debug/syncz, ...)
+// or, for /metrics, of its monitoring server.
 func (i *Istiod) Get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+i.Debug+path, nil)
+	addr := i.Debug
+	if path == "/metrics" {
+		addr = i.Monitoring
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 	if err != nil {
 		return nil, err
 	}

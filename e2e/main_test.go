@@ -15,7 +15,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
-	"sigs.k8s.io/e2e-framework/pkg/envfuncs"
 
 	"github.com/listenerlab/listenerlab/cluster"
 	"github.com/listenerlab/listenerlab/versions"
@@ -36,6 +35,7 @@ var (
 	flagIPFamily    = flag.String("ip-family", "IPv4", "the cluster's IP family: IPv4, IPv6 or DualStack")
 	flagImage       = flag.String("image", "curlimages/curl:8.11.1", "image of every workload container (the standard client's)")
 	flagTimeout     = flag.Duration("suite-timeout", 50*time.Minute, "deadline of the whole suite; keep it below go test -timeout so that cleanup runs")
+	flagProvider    = flag.String("provider", "kind", "where the suite runs: kind (a kind cluster, real Envoy) or local (kube-apiserver, etcd, kwok and istiod as local processes, an xDS client for Envoy; no Docker)")
 )
 
 // suite is the state TestMain sets up for the tests.
@@ -49,6 +49,7 @@ type suite struct {
 	context   string
 	istioctl  string
 	dryRun    bool
+	provider  provider
 }
 
 var (
@@ -63,6 +64,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
 	}
+	// TestInParallel runs features one after another unless this is set;
+	// -max-parallel bounds how many run at once.
+	cfg.WithParallelTestEnabled()
 	if err := initSuite(cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(2)
@@ -79,13 +83,9 @@ func TestMain(m *testing.M) {
 		printSuitePlan(os.Stdout)
 		os.Exit(testenv.Run(m))
 	}
-	if *flagContext == "" {
-		testenv.Setup(preflight, envfuncs.CreateClusterWithConfig(st.kind, *flagClusterName, *flagKindConfig), useKind)
-	} else {
-		testenv.Setup(useContext)
-	}
-	testenv.Setup(buildIstioctl, collectGarbage)
-	testenv.Finish(writeReports, exportLogs, destroy)
+	testenv.Setup(st.provider.setup()...)
+	testenv.Setup(collectGarbage)
+	testenv.Finish(append([]env.Func{writeReports}, st.provider.finish()...)...)
 	os.Exit(testenv.Run(m))
 }
 
@@ -100,6 +100,15 @@ func initSuite(cfg *envconf.Config) error {
 	}
 	st = suite{version: v, root: root, run: runID(), dryRun: cfg.DryRunMode(),
 		artifacts: cluster.Artifacts{Root: abs(root, *flagArtifacts), Version: v.Label}}
+	switch *flagProvider {
+	case "kind":
+		st.provider = kindProvider{}
+	case "local":
+		st.provider = &localProvider{}
+		return nil
+	default:
+		return fmt.Errorf("-provider=%q: want kind or local", *flagProvider)
+	}
 	if !st.dryRun && v.Image == "" {
 		return fmt.Errorf("Istio %s has no release images (%s): check it with make verify ISTIO=%s", v.Label, v.Note, v.Label)
 	}

@@ -3,11 +3,9 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -40,8 +38,14 @@ import (
 )
 
 // quiet keeps istiod's last push context to one scenario while its
-// conflict records are read: changes to the cluster hold it shared, the
-// read holds it alone (istiod keeps the records of its last push only).
+// conflict records are read (istiod keeps the records of its last push
+// only): a scenario holds it shared from the start of its setup until
+// istiod has all of it and the client acknowledged a push (the cluster's
+// own reactions to the scenario, such as pods turning ready, EndpointSlices
+// and ServiceEntry addresses, start new pushes until then), and again
+// while its namespaces are deleted; the read holds it alone. Found by
+// e2e-local: without the settling part, parallel scenarios lost conflict
+// records.
 var quiet sync.RWMutex
 
 func clients(cfg *envconf.Config) (kubernetes.Interface, *rest.Config, error) {
@@ -60,9 +64,12 @@ type runner struct {
 	start time.Time
 	err   error
 	// what assess found, for the artifacts
+	settle     sync.Once // releases the shared hold setup takes
+	holding    bool
 	live       *world.World
 	pred       *predictor.Prediction
 	configDump []byte
+	pushStatus []byte
 	marker     int
 }
 
@@ -80,11 +87,23 @@ func newRunner(ctx context.Context, cfg *envconf.Config, p *deploy.Plan) (*runne
 
 func (r *runner) clientNS() string { return r.p.Iso.ClientNamespace() }
 
+// settling takes the shared hold on quiet until settled.
+func (r *runner) settling() {
+	quiet.RLock()
+	r.holding = true
+}
+
+// settled releases the hold settling took, once.
+func (r *runner) settled() {
+	if r.holding {
+		r.settle.Do(quiet.RUnlock)
+	}
+}
+
 // setup runs the plan's steps up to the waits: namespaces, then each
 // batch, pausing between creationOrder objects.
 func (r *runner) setup(ctx context.Context) error {
-	quiet.RLock()
-	defer quiet.RUnlock()
+	r.settling()
 	var previous time.Time
 	for _, s := range r.p.Steps {
 		switch s.Kind {
@@ -176,8 +195,9 @@ func (r *runner) assess(ctx context.Context, t *testing.T) {
 			return
 		}
 		dir := r.writeArtifacts(ctx, b.String())
-		t.Errorf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, cluster.RerunCommand(st.version.Label, r.p.File, *flagClusterName))
+		t.Errorf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, st.provider.rerun(r.p.File))
 	}()
+	defer r.settled()
 	fail := func(err error) {
 		res.Outcome, res.Err = verify.Error, err.Error()
 	}
@@ -195,20 +215,14 @@ func (r *runner) assess(ctx context.Context, t *testing.T) {
 			err = r.waitAddresses(ctx, s, sim)
 		case deploy.WaitSynced:
 			err = r.waitSynced(ctx, s.Timeout)
+			r.settled()
 		case deploy.ReadWorld:
 			r.live, err = livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 		case deploy.Predict:
 			r.pred, err = predictor.Predict(r.live, st.version)
 			res.Prediction = r.pred
 		case deploy.FetchConfigDump:
-			err = cluster.Wait(ctx, "the config dump of "+r.live.Client.Name, s.Timeout, time.Second, func(ctx context.Context) (bool, string, error) {
-				out, err := cluster.Exec(ctx, r.rc, r.cs, r.clientNS(), r.live.Client.Name, istiod.ProxyContainer, s.Command)
-				if err != nil {
-					return false, "", cluster.Retryable{Err: err}
-				}
-				r.configDump = out
-				return true, "", nil
-			})
+			r.configDump, err = st.provider.configDump(ctx, r, s)
 		case deploy.ReadConflicts:
 			var conflicts []listener.Conflict
 			var gauges map[string]float64
@@ -249,8 +263,13 @@ func (r *runner) compare(res *verify.Result, sim *world.World, conflicts []liste
 		}
 	}
 	tr := livestate.NewTranslator(r.p.Iso, sim, r.live)
-	if simPred, err := predictor.Predict(sim, st.version); err == nil {
-		tr.PairAutoAddresses(simPred.Listeners, real)
+	// Addresses pilot hashes from the namespace name are those of the
+	// original scenario (its expectations name them), not of the isolated
+	// one (found by e2e-local: pilot-hash-allocation-flag-off).
+	if orig, err := resolve.Simulate(r.p.Iso.Original, st.version); err == nil {
+		if origPred, err := predictor.Predict(orig, st.version); err == nil {
+			tr.PairAutoAddresses(origPred.Listeners, real)
+		}
 	}
 	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, st.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
 	res.Outcome = verify.Pass
@@ -302,6 +321,9 @@ func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
 		if !proxy && total > 0 {
 			seenText += "; no istio-proxy container in the client namespace (is sidecar injection on?)"
 		}
+		if !st.provider.injects() {
+			proxy = true // no injection: the xDS client stands in for the sidecar
+		}
 		return ready >= want && ready == total && proxy, seenText, nil
 	})
 }
@@ -343,26 +365,9 @@ func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.Wo
 	})
 }
 
-// istiodPod is the one istiod pod.
-func (r *runner) istiodPod(ctx context.Context) (string, error) {
-	pods, err := r.cs.CoreV1().Pods(istiod.Namespace).List(ctx, metav1.ListOptions{LabelSelector: istiod.Selector})
-	if err != nil {
-		return "", err
-	}
-	for _, p := range pods.Items {
-		if cluster.PodReady(p) {
-			return p.Name, nil
-		}
-	}
-	return "", errors.New("no ready istiod pod")
-}
-
+// istiod fetches a debug path of istiod, the provider's way.
 func (r *runner) istiod(ctx context.Context, path string) ([]byte, error) {
-	pod, err := r.istiodPod(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return cluster.Exec(ctx, r.rc, r.cs, istiod.Namespace, pod, istiod.DiscoveryContainer, istiod.DebugCommand(path))
+	return st.provider.debug(ctx, r, path)
 }
 
 // bumpMarker changes the sync marker's spec: istiod pushes to the
@@ -409,6 +414,9 @@ func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
 	}
 	for _, sc := range client.Sidecars {
 		configs[sc.Namespace+"/"+sc.Name] = true
+	}
+	if err := st.provider.attach(ctx, r, client.Client); err != nil {
+		return err
 	}
 	err = cluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, time.Second, func(ctx context.Context) (bool, string, error) {
 		reg, err := r.istiod(ctx, istiod.RegistryzPath)
@@ -481,17 +489,25 @@ func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Durat
 }
 
 // readConflicts pushes to the client alone and reads the conflict records
-// of that push, and the conflict gauges.
+// of that push, and the conflict gauges. /debug/push_status shows the push
+// context before the current one (istiod publishes a push context's
+// records when the next push starts, or at its 10 s metrics refresh:
+// DiscoveryServer.Push calls OnConfigChange on the old context), so it
+// pushes twice and reads the records of the first push. Found by
+// e2e-local: with one push, parallel scenarios read each other's records.
 func (r *runner) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conflict, map[string]float64, error) {
 	quiet.Lock()
 	defer quiet.Unlock()
-	if err := r.pushAndWait(ctx, r.live.Client.Name, s.Timeout); err != nil {
-		return nil, nil, err
+	for range 2 {
+		if err := r.pushAndWait(ctx, r.live.Client.Name, s.Timeout); err != nil {
+			return nil, nil, err
+		}
 	}
 	b, err := r.istiod(ctx, istiod.PushStatusPath)
 	if err != nil {
 		return nil, nil, err
 	}
+	r.pushStatus = b
 	ns := "." + r.clientNS()
 	cs, err := istiod.Conflicts(b, func(id string) bool { return strings.HasSuffix(id, ns) })
 	if err != nil {
@@ -511,6 +527,8 @@ func (r *runner) readConflicts(ctx context.Context, s deploy.Step) ([]listener.C
 // teardown deletes the scenario's namespaces and waits until they are
 // gone, with a context of its own so that it also runs after Ctrl-C.
 func (r *runner) teardown(ctx context.Context) error {
+	r.settled()
+	st.provider.detach(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deploy.DefaultTimeouts.Delete)
 	defer cancel()
 	quiet.RLock()
@@ -535,12 +553,13 @@ func (r *runner) teardown(ctx context.Context) error {
 
 // fail records a setup failure and writes what there is.
 func (r *runner) fail(t *testing.T, err error) {
+	r.settled()
 	r.err = err
 	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: st.version.Label, Outcome: verify.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
 	record(res)
 	var b bytes.Buffer
 	report.Verdict(&b, res)
-	t.Errorf("%s\n  rerun just this scenario: %s", b.String(), cluster.RerunCommand(st.version.Label, r.p.File, *flagClusterName))
+	t.Errorf("%s\n  rerun just this scenario: %s", b.String(), st.provider.rerun(r.p.File))
 }
 
 // writeArtifacts writes the evidence of a failed scenario and returns its
@@ -553,6 +572,7 @@ func (r *runner) writeArtifacts(ctx context.Context, verdict string) string {
 		}
 	}
 	write(cluster.ConfigDumpFile, r.configDump)
+	write(cluster.PushStatusFile, r.pushStatus)
 	if r.live != nil {
 		b, _ := json.MarshalIndent(r.live, "", "  ")
 		write(cluster.WorldFile, b)
@@ -561,32 +581,7 @@ func (r *runner) writeArtifacts(ctx context.Context, verdict string) string {
 		b, _ := json.MarshalIndent(r.pred, "", "  ")
 		write(cluster.PredictionFile, b)
 	}
-	write(cluster.DiffFile, []byte(verdict+"\nrerun: "+cluster.RerunCommand(st.version.Label, r.p.File, *flagClusterName)+"\n"))
-	write(cluster.IstiodLogFile, r.istiodLog(ctx))
+	write(cluster.DiffFile, []byte(verdict+"\nrerun: "+st.provider.rerun(r.p.File)+"\n"))
+	write(cluster.IstiodLogFile, st.provider.istiodLog(ctx, r))
 	return a.Scenario(r.p.Scenario)
-}
-
-// istiodLog is istiod's log since the scenario started, the lines naming
-// the client's namespace.
-func (r *runner) istiodLog(ctx context.Context) []byte {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-	defer cancel()
-	pod, err := r.istiodPod(ctx)
-	if err != nil {
-		return []byte(err.Error() + "\n")
-	}
-	since := metav1.NewTime(r.start)
-	raw, err := r.cs.CoreV1().Pods(istiod.Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: istiod.DiscoveryContainer, SinceTime: &since}).DoRaw(ctx)
-	if err != nil {
-		return []byte(err.Error() + "\n")
-	}
-	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), r.clientNS()) {
-			out.WriteString(sc.Text() + "\n")
-		}
-	}
-	return out.Bytes()
 }

@@ -36,9 +36,13 @@ func TestScenarios(t *testing.T) {
 	groups := groupPlans(plans)
 	if st.dryRun {
 		for _, g := range groups {
-			overlay, _ := g.config.Overlay()
-			args, err := cluster.InstallArgs(st.version, "OVERLAY")
-			fmt.Printf("### istiod settings %s: istioctl %s (%v)\n--- # OVERLAY\n%s\n", g.config, strings.Join(args, " "), err, overlay)
+			if _, local := st.provider.(*localProvider); local {
+				fmt.Printf("### istiod settings %s: istiod process with this env and mesh config\n", g.config)
+			} else {
+				overlay, _ := g.config.Overlay()
+				args, err := cluster.InstallArgs(st.version, "OVERLAY")
+				fmt.Printf("### istiod settings %s: istioctl %s (%v)\n--- # OVERLAY\n%s\n", g.config, strings.Join(args, " "), err, overlay)
+			}
 			for _, p := range append(append([]*deploy.Plan(nil), g.shared...), g.exclusive...) {
 				p.Write(os.Stdout)
 			}
@@ -47,7 +51,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, g := range groups {
 		t.Run("istiod="+g.config.Key(), func(t *testing.T) {
-			if err := ensureIstio(suiteCtx, testenv.EnvConf(), g.config); err != nil {
+			if err := st.provider.ensureIstio(suiteCtx, testenv.EnvConf(), g.config); err != nil {
 				t.Fatalf("Istio not ready: %v", err)
 			}
 			var fs []features.Feature

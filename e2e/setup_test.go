@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/listenerlab/listenerlab/cluster"
+	"github.com/listenerlab/listenerlab/controlplane"
 	"github.com/listenerlab/listenerlab/isolate"
 	"github.com/listenerlab/listenerlab/istiod"
 	"github.com/listenerlab/listenerlab/pilot"
@@ -70,8 +71,8 @@ func writeReports(ctx context.Context, cfg *envconf.Config) (context.Context, er
 		report.Verdict(&text, r)
 		counts[r.Outcome]++
 	}
-	fmt.Fprintf(&text, "\n%d passed, %d failed, %d skipped\n%d errors; %d scenarios on Istio %s in kind\n",
-		counts[verify.Pass], counts[verify.Fail], counts[verify.Skip], counts[verify.Error], len(rs), st.version.Label)
+	fmt.Fprintf(&text, "\n%d passed, %d failed, %d skipped\n%d errors; %d scenarios on Istio %s in %s\n",
+		counts[verify.Pass], counts[verify.Fail], counts[verify.Skip], counts[verify.Error], len(rs), st.version.Label, st.provider.where())
 	js, err := json.MarshalIndent(rs, "", "  ")
 	if err != nil {
 		return ctx, err
@@ -117,7 +118,7 @@ func collectGarbage(ctx context.Context, cfg *envconf.Config) (context.Context, 
 
 // ensureIstio installs Istio with the settings of a scenario group unless
 // the cluster already runs exactly them, then waits for istiod.
-func ensureIstio(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
+func ensureIstioKind(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
 	cs, _, err := clients(cfg)
 	if err != nil {
 		return err
@@ -207,6 +208,17 @@ func abs(root, p string) string {
 // printSuitePlan is the suite-level part of the dry run.
 func printSuitePlan(w io.Writer) {
 	fmt.Fprintf(w, "e2e dry run: Istio %s (image tag %q, module istio.io/istio %s), run %s\n", st.version.Label, st.version.Image, st.version.Module, st.run)
+	if _, ok := st.provider.(*localProvider); ok {
+		fmt.Fprintf(w, "suite step 1: build kube-apiserver and kube-controller-manager (k8s.io/kubernetes %s), kwok %s and istiod %s (%s@%s), one at a time, cached\n",
+			controlplane.KubernetesVersion, controlplane.KwokVersion, st.version.Label, pilot.IstiodPackage, st.version.Module)
+		fmt.Fprintf(w, "suite step 2: start etcd, kube-apiserver (service CIDR %s), kube-controller-manager and kwok (node %s, pod CIDR %s) on loopback; install Istio's CRDs, istio-system, the kube-dns and istiod Services\n",
+			controlplane.ServiceCIDR, controlplane.NodeName, controlplane.PodCIDR)
+		fmt.Fprintf(w, "per istiod settings group: (re)start istiod as a process with the group's env and mesh config, wait for /ready, then the group's scenarios\n")
+		fmt.Fprintf(w, "per scenario: the steps below; the client has no istio-proxy: an xDS client connects as it before the sync wait, and its config dump replaces Envoy's\n")
+		fmt.Fprintf(w, "at the end: write %s, %s and %s; stop every process and remove their folder (kept, with logs copied to %s, if a scenario failed or KEEP_CLUSTER=1)\n\n",
+			st.artifacts.JUnit(), st.artifacts.Results(), st.artifacts.Report(), st.artifacts.ClusterLogs())
+		return
+	}
 	if *flagContext == "" {
 		fmt.Fprintf(w, "suite step 1: check that %s is installed and its daemon answers (deadline 30s)\n", cluster.Engine())
 		fmt.Fprintf(w, "suite step 2: create kind cluster %s from %s with kind %s (go.mod), or reuse it; wait for the node and CoreDNS (deadline 3m)\n", *flagClusterName, *flagKindConfig, "sigs.k8s.io/kind")

@@ -214,3 +214,37 @@ spec:
 	}
 	_ = ue
 }
+
+// A Sidecar without egress imports "*/*" (Istio's default egress), so its
+// scenario must run alone too (found by e2e-local: the client of
+// sidecar-outbound-traffic-policy-registry-only saw other scenarios'
+// services when they ran beside it).
+func TestIsolateSidecarWithoutEgressRunsAlone(t *testing.T) {
+	iso := isolated(t, `kind: Scenario
+name: noegress
+client: {labels: {app: sleep}}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: sleep}
+spec:
+  workloadSelector: {labels: {app: sleep}}
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`)
+	if !strings.Contains(iso.Exclusive, "has no egress") {
+		t.Errorf("Exclusive = %q", iso.Exclusive)
+	}
+	other := isolated(t, `kind: Scenario
+name: othersel
+client: {labels: {app: sleep}}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web}
+spec:
+  workloadSelector: {labels: {app: web}}
+`)
+	if other.Exclusive != "" {
+		t.Errorf("a Sidecar of another workload made the scenario exclusive: %q", other.Exclusive)
+	}
+}

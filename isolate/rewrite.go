@@ -172,6 +172,11 @@ func (r *rewriter) sidecar(m scenario.Manifest, spec map[string]any) {
 		appliesToClient = labels.SelectorFromSet(want).Matches(labels.Set(r.iso.Original.Header.ClientLabels()))
 	}
 	egress, _ := spec["egress"].([]any)
+	if len(egress) == 0 && appliesToClient && r.wildcardImport == "" {
+		// Istio gives a Sidecar without egress the default egress "*/*"
+		// (model/sidecar.go convertToSidecarScope).
+		r.wildcardImport = fmt.Sprintf("Sidecar %s/%s has no egress, so it imports \"*/*\" for the client: it would see every scenario running beside it", m.Namespace, m.Name)
+	}
 	for i, e := range egress {
 		em, ok := e.(map[string]any)
 		if !ok {

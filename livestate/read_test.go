@@ -194,3 +194,56 @@ func keys(m map[string]listener.Listener) []string {
 	}
 	return out
 }
+
+// A StatefulSet's pods have the same names in the simulated and the live
+// World; each must still pair with its namesake (found by e2e-local: the
+// headless scenarios' per-pod listeners were not translated).
+func TestTranslatorPairsStatefulSetPodsByName(t *testing.T) {
+	sc, err := scenario.Parse("sts.yaml", []byte(`kind: Scenario
+name: sts
+---
+apiVersion: v1
+kind: Service
+metadata: {name: zk-hs}
+spec:
+  clusterIP: None
+  selector: {app: zk}
+  ports: [{name: tcp-server, port: 2888}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: zk}
+spec:
+  serviceName: zk-hs
+  replicas: 2
+  selector: {matchLabels: {app: zk}}
+  template:
+    metadata: {labels: {app: zk}}
+    spec: {containers: [{name: zk, image: zookeeper}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso, err := isolate.Isolate(sc, isolate.Options{Run: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := versions.Newest()
+	sim, err := resolve.Simulate(iso.Live, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := iso.ClientNamespace()
+	live := &world.World{Client: world.Client{Name: "client-1", Namespace: ns, IPs: []string{"10.244.0.2"}},
+		Pods: []corev1.Pod{*pod(ns, "zk-0", "10.244.0.3", map[string]string{"app": "zk"}), *pod(ns, "zk-1", "10.244.0.1", map[string]string{"app": "zk"}),
+			*pod(ns, "client-1", "10.244.0.2", map[string]string{"app": "client"})}}
+	simIP := map[string]string{}
+	for _, p := range sim.Pods {
+		simIP[p.Name] = p.Status.PodIPs[0].IP
+	}
+	tr := livestate.NewTranslator(iso, sim, live)
+	want := simIP["zk-0"] + "_2888 " + simIP["zk-1"] + "_2888"
+	if got := tr.String("10.244.0.3_2888 10.244.0.1_2888"); got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+}

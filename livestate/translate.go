@@ -58,14 +58,17 @@ func NewTranslator(iso *isolate.Isolated, simulated, live *world.World) *Transla
 		pair(seAddresses(se.Status.GetAddresses()), simSE[se.Namespace+"/"+se.Name])
 	}
 	pair(live.Client.IPs, simulated.Client.IPs)
-	taken := map[string]bool{simulated.Client.Namespace + "/" + simulated.Client.Name: true, live.Client.Namespace + "/" + live.Client.Name: true}
+	// Each World has its own pods taken: a StatefulSet's pods have the
+	// same names in both.
+	simTaken := map[string]bool{simulated.Client.Namespace + "/" + simulated.Client.Name: true}
+	liveTaken := map[string]bool{live.Client.Namespace + "/" + live.Client.Name: true}
 	for _, m := range iso.Live.Manifests {
 		sel := workloadSelector(m.Object)
 		if sel == nil {
 			continue
 		}
-		simPods := podsOf(simulated.Pods, m.Namespace, sel, taken)
-		livePods := podsOf(live.Pods, m.Namespace, sel, taken)
+		simPods := podsOf(simulated.Pods, m.Namespace, sel, simTaken)
+		livePods := podsOf(live.Pods, m.Namespace, sel, liveTaken)
 		for i := range livePods {
 			if i < len(simPods) {
 				pair(podIPs(livePods[i]), podIPs(simPods[i]))

@@ -151,6 +151,9 @@ func TestClientAcksListenersFollowsRoutesAndDumps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if again, err := c.ConfigDump(); err != nil || string(again) != string(b) {
+		t.Errorf("two dumps of the same listeners differ (%v)", err)
+	}
 	d, err := dump.Parse(b)
 	if err != nil {
 		t.Fatalf("package dump cannot read the client's config dump: %v\n%s", err, b)

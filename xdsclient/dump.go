@@ -1,6 +1,8 @@
 package xdsclient
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -58,11 +60,18 @@ func (c *Client) ConfigDump() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := protojson.MarshalOptions{UseProtoNames: true, Multiline: true, Indent: "  ", Resolver: resolver{}}.Marshal(&adminv3.ConfigDump{Configs: []*anypb.Any{a}})
+	raw, err := protojson.MarshalOptions{UseProtoNames: true, Resolver: resolver{}}.Marshal(&adminv3.ConfigDump{Configs: []*anypb.Any{a}})
 	if err != nil {
 		return nil, fmt.Errorf("config dump of %s: %w", c.node.ID(), err)
 	}
-	return out, nil
+	// protojson varies its whitespace on purpose; indent it again so that
+	// the same listeners give the same bytes.
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return nil, fmt.Errorf("config dump of %s: %w", c.node.ID(), err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }
 
 // opaque is an empty message that stands in for extension configs this

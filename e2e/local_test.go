@@ -1,0 +1,225 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/e2e-framework/pkg/env"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"github.com/listenerlab/listenerlab/cluster"
+	"github.com/listenerlab/listenerlab/controlplane"
+	"github.com/listenerlab/listenerlab/deploy"
+	"github.com/listenerlab/listenerlab/pilot"
+	"github.com/listenerlab/listenerlab/world"
+	"github.com/listenerlab/listenerlab/xdsclient"
+)
+
+// localProvider runs the suite against a local control plane: etcd,
+// kube-apiserver, kube-controller-manager, kwok and istiod as processes of
+// this machine (package controlplane), and one xDS client per scenario
+// standing in for the client's Envoy (package xdsclient).
+type localProvider struct {
+	bins      controlplane.Binaries
+	istiodBin string
+	cp        *controlplane.ControlPlane
+	istiod    *controlplane.Istiod
+	config    string // key of the settings istiod runs with
+
+	mu      sync.Mutex
+	clients map[*runner]*xdsclient.Client
+}
+
+func (*localProvider) where() string { return "a local control plane (no Envoy: xDS client)" }
+
+func (p *localProvider) setup() []env.Func {
+	return []env.Func{p.build, p.start}
+}
+
+func (p *localProvider) finish() []env.Func { return []env.Func{p.stop} }
+
+// build builds what the suite runs, one build at a time: the Kubernetes
+// binaries, kwok and istiod of the version (cached after the first run).
+func (p *localProvider) build(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	var err error
+	if p.bins.Etcd, err = controlplane.EtcdFromEnv(); err != nil {
+		return ctx, err
+	}
+	o := controlplane.BuildOptions{Progress: os.Stderr, Nice: 5}
+	step("building etcd, kube-apiserver and kube-controller-manager %s (cached after the first build)", controlplane.KubernetesVersion)
+	if p.bins.Kubernetes, err = controlplane.BuildKubernetes(ctx, o); err != nil {
+		return ctx, err
+	}
+	step("building kwok %s", controlplane.KwokVersion)
+	if p.bins.Kwok, err = controlplane.BuildKwok(ctx, o); err != nil {
+		return ctx, err
+	}
+	step("building istiod %s from its Go module", st.version.Label)
+	p.istiodBin, err = pilot.BuildIstiod(ctx, st.version, pilot.BuildOptions{Progress: os.Stderr, Nice: 5})
+	return ctx, err
+}
+
+func (p *localProvider) start(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	cp, err := controlplane.Start(ctx, p.bins, controlplane.Options{Log: stepWriter{}})
+	if err != nil {
+		return ctx, err
+	}
+	p.cp = cp
+	st.kubecfg = cp.Kubeconfig
+	cfg.WithKubeconfigFile(cp.Kubeconfig)
+	crds, err := controlplane.IstioCRDs(ctx, "", st.version.Module)
+	if err != nil {
+		return ctx, err
+	}
+	step("installing the CRDs of Istio %s", st.version.Label)
+	if err := cp.ApplyCRDs(ctx, crds); err != nil {
+		return ctx, err
+	}
+	return ctx, cp.InstallBuiltins(ctx)
+}
+
+func (p *localProvider) stop(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	if p.istiod != nil {
+		p.istiod.Stop()
+	}
+	if p.cp == nil {
+		return ctx, nil
+	}
+	if failed() || *flagKeep {
+		dir := p.cp.Keep()
+		step("kept the local control plane's logs and data in %s (stopped; remove it when done)", dir)
+		_ = copyLogs(dir, st.artifacts.ClusterLogs())
+		return ctx, nil
+	}
+	step("stopping the local control plane")
+	p.cp.Stop()
+	return ctx, nil
+}
+
+// copyLogs copies the processes' logs into the artifacts.
+func copyLogs(from, to string) error {
+	logs, _ := filepath.Glob(filepath.Join(from, "*.log"))
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			continue
+		}
+		_ = os.WriteFile(filepath.Join(to, filepath.Base(l)), b, 0o644)
+	}
+	return nil
+}
+
+// ensureIstio (re)starts istiod when a group needs other settings.
+func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
+	if p.istiod != nil && p.config == c.Key() && p.istiod.Exited() == nil {
+		step("istiod %s with settings %s already runs", st.version.Label, c)
+		return nil
+	}
+	if p.istiod != nil {
+		p.istiod.Stop()
+		p.istiod = nil
+	}
+	step("starting istiod %s, settings %s", st.version.Label, c)
+	i, err := p.cp.StartIstiod(ctx, controlplane.IstiodOptions{Binary: p.istiodBin, Env: c.Env, MeshConfig: c.MeshConfig})
+	if err != nil {
+		return err
+	}
+	p.istiod, p.config = i, c.Key()
+	return nil
+}
+
+func (*localProvider) injects() bool { return false }
+
+// attach connects the client's xDS stream and waits for its first
+// listeners.
+func (p *localProvider) attach(ctx context.Context, r *runner, c world.Client) error {
+	p.detach(r)
+	n := xdsclient.Node{Client: c, IstioVersion: pilot.ProxyVersion(st.version)}
+	x, err := xdsclient.Dial(ctx, p.istiod.XDS, n)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if p.clients == nil {
+		p.clients = map[*runner]*xdsclient.Client{}
+	}
+	p.clients[r] = x
+	p.mu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return x.WaitUpdates(wctx, 1)
+}
+
+func (p *localProvider) client(r *runner) (*xdsclient.Client, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	x, ok := p.clients[r]
+	if !ok {
+		return nil, fmt.Errorf("no xDS client for %s", r.p.Scenario)
+	}
+	return x, nil
+}
+
+func (p *localProvider) detach(r *runner) {
+	p.mu.Lock()
+	x, ok := p.clients[r]
+	delete(p.clients, r)
+	p.mu.Unlock()
+	if ok {
+		x.Close()
+	}
+}
+
+func (p *localProvider) debug(ctx context.Context, r *runner, path string) ([]byte, error) {
+	if err := p.istiod.Exited(); err != nil {
+		return nil, err
+	}
+	return p.istiod.Get(ctx, path)
+}
+
+func (p *localProvider) configDump(ctx context.Context, r *runner, s deploy.Step) ([]byte, error) {
+	x, err := p.client(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Err(); err != nil {
+		return nil, fmt.Errorf("the xDS stream of %s ended: %w", r.p.Scenario, err)
+	}
+	return x.ConfigDump()
+}
+
+func (p *localProvider) istiodLog(ctx context.Context, r *runner) []byte {
+	b, err := os.ReadFile(p.istiod.Log)
+	if err != nil {
+		return []byte(err.Error() + "\n")
+	}
+	return linesNaming(b, r.clientNS())
+}
+
+func (*localProvider) rerun(file string) string {
+	return fmt.Sprintf("make e2e-local ISTIO_VERSION=%s SCENARIOS=%s", st.version.Label, file)
+}
+
+// stepWriter prints the control plane's lines as suite steps.
+type stepWriter struct{}
+
+func (stepWriter) Write(b []byte) (int, error) {
+	step("%s", string(trimNewline(b)))
+	return len(b), nil
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	return b
+}

@@ -87,6 +87,16 @@ func newRunner(ctx context.Context, cfg *envconf.Config, p *deploy.Plan) (*runne
 
 func (r *runner) clientNS() string { return r.p.Iso.ClientNamespace() }
 
+// poll is how often a wait checks: a quarter of d where checks are cheap
+// API and HTTP calls on loopback (local provider), d where each is an exec
+// into a pod (kind).
+func poll(d time.Duration) time.Duration {
+	if st.provider.injects() {
+		return d
+	}
+	return d / 4
+}
+
 // settling takes the shared hold on quiet until settled.
 func (r *runner) settling() {
 	quiet.RLock()
@@ -294,7 +304,7 @@ func addReason(m map[string]string, k, v string) map[string]string {
 }
 
 func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
-	return cluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, 2*time.Second, func(ctx context.Context) (bool, string, error) {
+	return cluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, poll(2*time.Second), func(ctx context.Context) (bool, string, error) {
 		var seen []string
 		ready, total, proxy := 0, 0, false
 		for _, ns := range r.p.Iso.LiveNamespaces() {
@@ -349,7 +359,7 @@ func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.Wo
 	if len(want) == 0 {
 		return nil
 	}
-	return cluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, time.Second, func(ctx context.Context) (bool, string, error) {
+	return cluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		var missing []string
 		for key, n := range want {
 			ns, name, _ := strings.Cut(key, "/")
@@ -418,7 +428,7 @@ func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
 	if err := st.provider.attach(ctx, r, client.Client); err != nil {
 		return err
 	}
-	err = cluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, time.Second, func(ctx context.Context) (bool, string, error) {
+	err = cluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		reg, err := r.istiod(ctx, istiod.RegistryzPath)
 		if err != nil {
 			return false, "", cluster.Retryable{Err: err}
@@ -470,7 +480,7 @@ func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Durat
 	if err := r.bumpMarker(ctx); err != nil {
 		return fmt.Errorf("changing the sync marker: %w", err)
 	}
-	return cluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, 500*time.Millisecond, func(ctx context.Context) (bool, string, error) {
+	return cluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, poll(500*time.Millisecond), func(ctx context.Context) (bool, string, error) {
 		b, err := r.istiod(ctx, istiod.SynczPath)
 		if err != nil {
 			return false, "", cluster.Retryable{Err: err}
@@ -538,7 +548,7 @@ func (r *runner) teardown(ctx context.Context) error {
 			return err
 		}
 	}
-	return cluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, time.Second, func(ctx context.Context) (bool, string, error) {
+	return cluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		var left []string
 		for _, ns := range r.p.Iso.LiveNamespaces() {
 			if _, err := r.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil {

@@ -160,7 +160,7 @@ func TestIsolateAddsSidecarsClientAndMarker(t *testing.T) {
 			t.Errorf("workload keeps %q:\n%s", gone, web)
 		}
 	}
-	for _, kept := range []string{"sidecar.istio.io/inject: \"false\"", "containerPort: 80", "name: http", "curlimages/curl:8.11.1", "sleep"} {
+	for _, kept := range []string{"sidecar.istio.io/inject: \"false\"", "containerPort: 80", "name: http", "curlimages/curl:8.11.1", "sleep", "terminationGracePeriodSeconds: 0"} {
 		if !strings.Contains(web, kept) {
 			t.Errorf("workload lacks %q:\n%s", kept, web)
 		}

@@ -238,6 +238,9 @@ func (r *rewriter) pod(m scenario.Manifest, meta, spec map[string]any) {
 	if r.opts.Image == "" {
 		return
 	}
+	// `sleep infinity` ignores SIGTERM: without this every pod would hold
+	// its namespace's deletion for the default 30 s grace period.
+	spec["terminationGracePeriodSeconds"] = 0
 	delete(spec, "initContainers")
 	delete(spec, "volumes")
 	delete(spec, "nodeSelector")

@@ -312,20 +312,20 @@ func bindPending(ctx context.Context, cs kubernetes.Interface) {
 
 // Stop ends every process (newest first) and removes the folder.
 func (cp *ControlPlane) Stop() {
-	if cp.stop != nil {
-		cp.stop()
-		cp.wg.Wait()
-	}
-	for i := len(cp.procs) - 1; i >= 0; i-- {
-		cp.procs[i].stop(10 * time.Second)
-	}
-	cp.procs = nil
+	cp.halt()
 	_ = os.RemoveAll(cp.Dir)
 }
 
 // Keep ends every process but leaves the folder with the logs and etcd's
 // data, and returns it.
 func (cp *ControlPlane) Keep() string {
+	cp.halt()
+	_ = os.Remove(filepath.Join(cp.Dir, "owner.pid"))
+	return cp.Dir
+}
+
+// halt ends the binding loop and every process, newest first.
+func (cp *ControlPlane) halt() {
 	if cp.stop != nil {
 		cp.stop()
 		cp.wg.Wait()
@@ -334,8 +334,6 @@ func (cp *ControlPlane) Keep() string {
 		cp.procs[i].stop(10 * time.Second)
 	}
 	cp.procs = nil
-	_ = os.Remove(filepath.Join(cp.Dir, "owner.pid"))
-	return cp.Dir
 }
 
 // Logs are the log files of the processes, by process name.

@@ -44,11 +44,11 @@ var decoded = map[protoreflect.FullName]protoreflect.MessageType{
 	messageName(tcpProxyType): (&tcpv3.TcpProxy{}).ProtoReflect().Type(),
 }
 
-// opaqueType is an empty message that stands in for every other Any payload:
+// Opaque is an empty message that stands in for every other Any payload:
 // decoding the payload into it with DiscardUnknown drops its fields, so the Any
 // keeps only its type URL. It is deliberately not a well-known type, whose
 // JSON form protojson would expect as {"@type": ..., "value": ...}.
-var opaqueType = func() protoreflect.MessageType {
+var Opaque = func() protoreflect.MessageType {
 	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
 		Name:        proto.String("listenerlab/dump/opaque.proto"),
 		Package:     proto.String("listenerlab.dump"),
@@ -62,7 +62,7 @@ var opaqueType = func() protoreflect.MessageType {
 }()
 
 // resolver resolves the two terminal filter types to their real messages and
-// every other type URL, known to this binary or not, to opaqueType. Decoding
+// every other type URL, known to this binary or not, to Opaque. Decoding
 // only what is interpreted keeps the result independent of which Envoy
 // extensions the binary happens to link, and one odd extension config (an
 // Istio or contrib filter, a newer Envoy's) cannot fail its listener.
@@ -77,7 +77,7 @@ func (resolver) FindMessageByName(name protoreflect.FullName) (protoreflect.Mess
 	if t, ok := decoded[name]; ok {
 		return t, nil
 	}
-	return opaqueType, nil
+	return Opaque, nil
 }
 
 func (r resolver) FindMessageByURL(url string) (protoreflect.MessageType, error) {

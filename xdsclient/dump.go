@@ -8,13 +8,11 @@ import (
 
 	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/descriptorpb"
-	"google.golang.org/protobuf/types/dynamicpb"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/listenerlab/listenerlab/dump"
 )
 
 // ConfigDump renders the listeners the client holds as Envoy's admin
@@ -74,37 +72,22 @@ func (c *Client) ConfigDump() ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// opaque is an empty message that stands in for extension configs this
-// binary cannot decode: rendered as just their "@type".
-var opaque = func() protoreflect.MessageType {
-	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
-		Name:        proto.String("listenerlab/xdsclient/opaque.proto"),
-		Package:     proto.String("listenerlab.xdsclient"),
-		Syntax:      proto.String("proto3"),
-		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("Opaque")}},
-	}, nil)
-	if err != nil {
-		panic("xdsclient: building the opaque message: " + err.Error())
-	}
-	return dynamicpb.NewMessageType(fd.Messages().Get(0))
-}()
-
-// resolver finds linked types in the global registry and gives opaque
-// for every other type URL.
+// resolver finds linked types in the global registry and gives
+// dump.Opaque for every other type URL.
 type resolver struct{}
 
 func (resolver) FindMessageByName(name protoreflect.FullName) (protoreflect.MessageType, error) {
 	if t, err := protoregistry.GlobalTypes.FindMessageByName(name); err == nil {
 		return t, nil
 	}
-	return opaque, nil
+	return dump.Opaque, nil
 }
 
 func (resolver) FindMessageByURL(url string) (protoreflect.MessageType, error) {
 	if t, err := protoregistry.GlobalTypes.FindMessageByURL(url); err == nil {
 		return t, nil
 	}
-	return opaque, nil
+	return dump.Opaque, nil
 }
 
 func (resolver) FindExtensionByName(name protoreflect.FullName) (protoreflect.ExtensionType, error) {

@@ -2,7 +2,6 @@ package xdsclient
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -53,13 +52,8 @@ func (n Node) Metadata() (*structpb.Struct, error) {
 		cluster = "Kubernetes"
 	}
 	labels := map[string]any{}
-	keys := make([]string, 0, len(c.Labels))
-	for k := range c.Labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		labels[k] = c.Labels[k]
+	for k, v := range c.Labels {
+		labels[k] = v
 	}
 	m := map[string]any{
 		"ISTIO_VERSION":         n.IstioVersion,

@@ -11,8 +11,11 @@ import (
 )
 
 // pushStatus is /debug/push_status: istiod's conflict and error records of
-// its last push context, by metric name, then by key (for outbound
-// listener conflicts the listener name).
+// one push context, by metric name, then by key (for outbound listener
+// conflicts the listener name: one record per listener name across all
+// proxies). It is the context before the current one (DiscoveryServer.Push
+// publishes the old context when a new push starts) until istiod's 10 s
+// metrics refresh publishes the current one.
 type pushStatus map[string]map[string]struct {
 	Proxy   string `json:"proxy"`
 	Message string `json:"message"`

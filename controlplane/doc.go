@@ -1,11 +1,11 @@
 // Package controlplane runs a local Kubernetes control plane for the e2e
 // suite, with no Docker and no kubelet: etcd, kube-apiserver and
-// kube-controller-manager built from k8s.io/kubernetes (and the etcd server
-// release it pins), kwok standing in
-// for the node (it makes pods Running and Ready with IPs from the node's
-// podCIDR), and istiod of the chosen Istio version as a process. Every
-// process runs on loopback ports from one temporary folder, and dies with
-// the process that started it; Stop removes the folder.
+// kube-controller-manager built from k8s.io/kubernetes (with the etcd
+// server release it pins), kwok standing in for the node (it makes pods
+// Running and Ready with IPs from the node's podCIDR), and istiod of the
+// chosen Istio version as a process. Every process runs on loopback ports
+// from one temporary folder and dies with the process that started it;
+// Stop removes the folder.
 //
 // What is real: the API server's validation, defaulting and ClusterIP
 // allocation, the controllers' EndpointSlices, ReplicaSets and pods,

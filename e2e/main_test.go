@@ -140,7 +140,10 @@ func runID() string {
 
 func preflight(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	step("check that %s answers", cluster.Engine())
-	return ctx, cluster.CheckEngine(ctx, 30*time.Second)
+	if err := cluster.CheckEngine(ctx, 30*time.Second); err != nil {
+		return ctx, fmt.Errorf("%w; make e2e-local runs the same suite without Docker", err)
+	}
+	return ctx, nil
 }
 
 func useKind(ctx context.Context, cfg *envconf.Config) (context.Context, error) {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/listenerlab/listenerlab/gobuild"
-	"github.com/listenerlab/listenerlab/pilot"
 )
 
 // The two programs built from source: their mains (folders starting with
@@ -33,7 +32,7 @@ type BuildOptions struct {
 	// Progress receives progress lines of cold builds.
 	Progress io.Writer
 	// CacheDir holds the built binaries; empty means
-	// pilot.CacheRoot()/controlplane.
+	// gobuild.CacheRoot()/controlplane.
 	CacheDir string
 	// Nice runs builds at this niceness (see gobuild.Options).
 	Nice int
@@ -65,7 +64,7 @@ func build(ctx context.Context, o BuildOptions, mod, name, what, expect string) 
 	}
 	cache := o.CacheDir
 	if cache == "" {
-		root, err := pilot.CacheRoot()
+		root, err := gobuild.CacheRoot()
 		if err != nil {
 			return "", err
 		}

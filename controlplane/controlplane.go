@@ -192,7 +192,7 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		defer cp.wg.Done()
 		bindPending(bctx, cs)
 	}()
-	cp.step("local control plane ready: %s (kubeconfig %s)", server, cp.Kubeconfig)
+	cp.step("ready: %s (kubeconfig %s)", server, cp.Kubeconfig)
 	return cp, nil
 }
 
@@ -334,15 +334,6 @@ func (cp *ControlPlane) halt() {
 		cp.procs[i].stop(10 * time.Second)
 	}
 	cp.procs = nil
-}
-
-// Logs are the log files of the processes, by process name.
-func (cp *ControlPlane) Logs() map[string]string {
-	out := map[string]string{}
-	for _, p := range cp.procs {
-		out[p.name] = p.log
-	}
-	return out
 }
 
 // sweepStale removes the folders of earlier Starts whose process is gone

@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -135,5 +134,3 @@ func dialable(ctx context.Context, addr string) error {
 	}
 	return c.Close()
 }
-
-var errNotReady = errors.New("not ready")

@@ -88,6 +88,19 @@ func (e *Error) Error() string {
 // Unwrap returns the go command's error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// CacheRoot is where listenerlab keeps built programs: $LISTENERLAB_CACHE
+// when set, else the user cache folder's "listenerlab".
+func CacheRoot() (string, error) {
+	if d := os.Getenv("LISTENERLAB_CACHE"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the cache folder (set LISTENERLAB_CACHE): %w", err)
+	}
+	return filepath.Join(d, "listenerlab"), nil
+}
+
 // GoVersion asks the go command for its version (`go env GOVERSION`).
 func GoVersion(ctx context.Context, goCmd string) (string, error) {
 	if goCmd == "" {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -54,16 +53,7 @@ type BuildOptions struct {
 
 // CacheRoot is where listenerlab keeps built artifacts: $LISTENERLAB_CACHE
 // when set, else the user cache folder's "listenerlab".
-func CacheRoot() (string, error) {
-	if d := os.Getenv("LISTENERLAB_CACHE"); d != "" {
-		return d, nil
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the cache folder (set LISTENERLAB_CACHE): %w", err)
-	}
-	return filepath.Join(d, "listenerlab"), nil
-}
+func CacheRoot() (string, error) { return gobuild.CacheRoot() }
 
 // ProxyVersion is the ISTIO_VERSION the backend of v gives the client proxy:
 // the release tag when v has one, else 1.MINOR.0.

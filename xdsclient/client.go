@@ -19,7 +19,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Type URLs of the resources the client subscribes to.
@@ -145,8 +144,6 @@ func (c *Client) handle(resp *discoveryv3.DiscoveryResponse) error {
 			return c.stream.Send(&discoveryv3.DiscoveryRequest{TypeUrl: RouteType, ResourceNames: routes})
 		}
 		return nil
-	case ClusterType:
-		ack.ResourceNames = nil
 	case RouteType:
 		c.mu.Lock()
 		ack.ResourceNames = slices.Clone(c.routes)
@@ -243,13 +240,6 @@ func routeNames(ls map[string]*listenerv3.Listener) []string {
 	return out
 }
 
-// Updates is how many listener updates (LDS responses) the client handled.
-func (c *Client) Updates() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.updates
-}
-
 // WaitUpdates waits until the client handled at least n listener updates,
 // the stream ended, or ctx ended.
 func (c *Client) WaitUpdates(ctx context.Context, n int) error {
@@ -280,6 +270,3 @@ func (c *Client) Err() error {
 	}
 	return nil
 }
-
-// timestamp is a helper for error_state's last_update_attempt.
-func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }

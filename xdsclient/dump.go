@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/listenerlab/listenerlab/dump"
 )
@@ -50,7 +51,7 @@ func (c *Client) ConfigDump() ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("config dump: listener %s: %w", n, err)
 			}
-			d.ErrorState = &adminv3.UpdateFailureState{FailedConfiguration: a, LastUpdateAttempt: timestamp(f.at), Details: f.details, VersionInfo: c.version}
+			d.ErrorState = &adminv3.UpdateFailureState{FailedConfiguration: a, LastUpdateAttempt: timestamppb.New(f.at), Details: f.details, VersionInfo: c.version}
 		}
 		ld.DynamicListeners = append(ld.DynamicListeners, d)
 	}

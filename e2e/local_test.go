@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -213,13 +214,6 @@ func (*localProvider) rerun(file string) string {
 type stepWriter struct{}
 
 func (stepWriter) Write(b []byte) (int, error) {
-	step("%s", string(trimNewline(b)))
+	step("%s", strings.TrimRight(string(b), "\n"))
 	return len(b), nil
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && b[len(b)-1] == '\n' {
-		b = b[:len(b)-1]
-	}
-	return b
 }

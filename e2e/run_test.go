@@ -37,9 +37,10 @@ import (
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// quiet keeps istiod's last push context to one scenario while its
-// conflict records are read (istiod keeps the records of its last push
-// only): a scenario holds it shared from the start of its setup until
+// quiet keeps istiod's pushes to one scenario while its conflict records
+// are read (/debug/push_status holds one push context's records, one per
+// listener name across all proxies; see readConflicts): a scenario holds
+// it shared from the start of its setup until
 // istiod has all of it and the client acknowledged a push (the cluster's
 // own reactions to the scenario, such as pods turning ready, EndpointSlices
 // and ServiceEntry addresses, start new pushes until then), and again
@@ -63,9 +64,10 @@ type runner struct {
 	rc    *rest.Config
 	start time.Time
 	err   error
+	// settle releases the shared hold on quiet that setup takes (holding).
+	settle  sync.Once
+	holding bool
 	// what assess found, for the artifacts
-	settle     sync.Once // releases the shared hold setup takes
-	holding    bool
 	live       *world.World
 	pred       *predictor.Prediction
 	configDump []byte
@@ -306,7 +308,8 @@ func addReason(m map[string]string, k, v string) map[string]string {
 func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
 	return cluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, poll(2*time.Second), func(ctx context.Context) (bool, string, error) {
 		var seen []string
-		ready, total, proxy := 0, 0, false
+		// Without injection the xDS client stands in for the sidecar.
+		ready, total, proxy := 0, 0, !st.provider.injects()
 		for _, ns := range r.p.Iso.LiveNamespaces() {
 			pods, err := r.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
@@ -330,9 +333,6 @@ func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
 		}
 		if !proxy && total > 0 {
 			seenText += "; no istio-proxy container in the client namespace (is sidecar injection on?)"
-		}
-		if !st.provider.injects() {
-			proxy = true // no injection: the xDS client stands in for the sidecar
 		}
 		return ready >= want && ready == total && proxy, seenText, nil
 	})

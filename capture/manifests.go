@@ -12,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/listenerlab/listenerlab/istiod"
 )
 
 // Every manifest is rebuilt from an allowlist of the fields listeners
@@ -175,7 +177,7 @@ func (w workload) doc() (map[string]any, error) {
 func reduceContainers(cs []corev1.Container) []corev1.Container {
 	var out []corev1.Container
 	for _, c := range cs {
-		if c.Name == proxyContainer {
+		if c.Name == istiod.ProxyContainer {
 			continue
 		}
 		r := corev1.Container{Name: c.Name, Image: c.Image}

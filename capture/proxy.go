@@ -13,14 +13,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/listenerlab/listenerlab/istiod"
 	"github.com/listenerlab/listenerlab/livestate"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
 const (
-	istioNamespace = "istio-system"
-	proxyContainer = "istio-proxy"
-
 	annotationInterception = "sidecar.istio.io/interceptionMode"
 	annotationProxyConfig  = "proxy.istio.io/config"
 )
@@ -56,9 +54,9 @@ func revision(pod *corev1.Pod) (deployment, configMap string) {
 func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod, warn func(obj, field, format string, args ...any)) controlPlane {
 	var cp controlPlane
 	depName, cmName := revision(pod)
-	dep, err := c.Kube.AppsV1().Deployments(istioNamespace).Get(ctx, depName, metav1.GetOptions{})
+	dep, err := c.Kube.AppsV1().Deployments(istiod.Namespace).Get(ctx, depName, metav1.GetOptions{})
 	if err != nil {
-		warn("Deployment/"+istioNamespace+"/"+depName, "", "not read (%v): istiod feature flags left at the Istio version's defaults", short(err))
+		warn("Deployment/"+istiod.Namespace+"/"+depName, "", "not read (%v): istiod feature flags left at the Istio version's defaults", short(err))
 	} else if pilot := discovery(dep.Spec.Template.Spec.Containers); pilot != nil {
 		cp.image = pilot.Image
 		for _, e := range pilot.Env {
@@ -66,7 +64,7 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 				continue
 			}
 			if e.ValueFrom != nil {
-				warn("Deployment/"+istioNamespace+"/"+depName, "env "+e.Name, "set from a reference, not read: left at the default")
+				warn("Deployment/"+istiod.Namespace+"/"+depName, "env "+e.Name, "set from a reference, not read: left at the default")
 				continue
 			}
 			if cp.env == nil {
@@ -75,9 +73,9 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 			cp.env[e.Name] = e.Value
 		}
 	}
-	cm, err := c.Kube.CoreV1().ConfigMaps(istioNamespace).Get(ctx, cmName, metav1.GetOptions{})
+	cm, err := c.Kube.CoreV1().ConfigMaps(istiod.Namespace).Get(ctx, cmName, metav1.GetOptions{})
 	if err != nil {
-		warn("ConfigMap/"+istioNamespace+"/"+cmName, "", "not read (%v): mesh config left at its defaults", short(err))
+		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "", "not read (%v): mesh config left at its defaults", short(err))
 		return cp
 	}
 	var mesh struct {
@@ -90,18 +88,18 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 		DefaultServiceEntryExportTo []string `json:"defaultServiceEntryExportTo"`
 	}
 	if err := yaml.Unmarshal([]byte(cm.Data["mesh"]), &mesh); err != nil {
-		warn("ConfigMap/"+istioNamespace+"/"+cmName, "data.mesh", "not valid mesh config YAML (%v): left at its defaults", err)
+		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh", "not valid mesh config YAML (%v): left at its defaults", err)
 		return cp
 	}
 	if len(mesh.OutboundTrafficPolicy) > 0 {
 		cp.meshConfig = map[string]any{"outboundTrafficPolicy": mesh.OutboundTrafficPolicy}
 	}
 	cp.proxyMetadata = mesh.DefaultConfig.ProxyMetadata
-	if mesh.RootNamespace != "" && mesh.RootNamespace != istioNamespace {
-		warn("ConfigMap/"+istioNamespace+"/"+cmName, "data.mesh.rootNamespace", "%s is not modelled: the predictor takes istio-system as the root namespace", mesh.RootNamespace)
+	if mesh.RootNamespace != "" && mesh.RootNamespace != istiod.Namespace {
+		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh.rootNamespace", "%s is not modelled: the predictor takes istio-system as the root namespace", mesh.RootNamespace)
 	}
 	if len(mesh.DefaultServiceExportTo) > 0 || len(mesh.DefaultServiceEntryExportTo) > 0 {
-		warn("ConfigMap/"+istioNamespace+"/"+cmName, "data.mesh.defaultServiceExportTo", "mesh-wide export defaults are not modelled: objects without exportTo are taken as exported to *")
+		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh.defaultServiceExportTo", "mesh-wide export defaults are not modelled: objects without exportTo are taken as exported to *")
 	}
 	return cp
 }
@@ -141,9 +139,9 @@ func proxySettings(pod *corev1.Pod, meshMetadata map[string]string, warn func(ob
 			meta[k] = v
 		}
 	}
-	proxy := findContainer(pod, proxyContainer)
+	proxy := findContainer(pod, istiod.ProxyContainer)
 	if proxy == nil {
-		warn(ref, "spec.containers", "no %s container: the pod has no sidecar; the scenario predicts the listeners one would get", proxyContainer)
+		warn(ref, "spec.containers", "no %s container: the pod has no sidecar; the scenario predicts the listeners one would get", istiod.ProxyContainer)
 	}
 	if proxy != nil {
 		for _, e := range proxy.Env {
@@ -180,7 +178,7 @@ func interceptionMode(pod *corev1.Pod, meta map[string]string) string {
 	if m := pod.Annotations[annotationInterception]; m != "" {
 		return m
 	}
-	for _, name := range []string{"istio-init", "istio-validation", proxyContainer} {
+	for _, name := range []string{"istio-init", "istio-validation", istiod.ProxyContainer} {
 		c := findContainer(pod, name)
 		if c == nil {
 			continue

@@ -6,10 +6,12 @@ import (
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/listenerlab/listenerlab/istiod"
 )
 
 // rootNamespace is the mesh root namespace, as the predictor takes it.
-const rootNamespace = istioNamespace
+const rootNamespace = istiod.Namespace
 
 // domainSuffix is the cluster domain Service hostnames end in. Approximated:
 // a cluster with another domain has other hostnames.

@@ -18,10 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
-)
 
-// IstioNamespace is where istiod runs and looks for its own config.
-const IstioNamespace = "istio-system"
+	"github.com/listenerlab/listenerlab/istiod"
+)
 
 // IstiodOptions says how to run istiod.
 type IstiodOptions struct {
@@ -64,7 +63,7 @@ func (cp *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Isti
 	if err := os.WriteFile(meshFile, mesh, 0o644); err != nil {
 		return nil, err
 	}
-	env := []string{"POD_NAMESPACE=" + IstioNamespace, "POD_NAME=istiod-local", "REVISION=default",
+	env := []string{"POD_NAMESPACE=" + istiod.Namespace, "POD_NAME=istiod-local", "REVISION=default",
 		"KUBECONFIG=" + cp.Kubeconfig, "JWT_POLICY=first-party-jwt", "PILOT_CERT_PROVIDER=istiod",
 		"ENABLE_DEBUG_ON_HTTP=true"}
 	keys := make([]string, 0, len(o.Env))
@@ -107,7 +106,7 @@ func (i *Istiod) Exited() error { return i.proc.exited() }
 // or, for /metrics, of its monitoring server.
 func (i *Istiod) Get(ctx context.Context, path string) ([]byte, error) {
 	addr := i.Debug
-	if path == "/metrics" {
+	if path == istiod.MetricsPath {
 		addr = i.Monitoring
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
@@ -171,8 +170,8 @@ func (cp *ControlPlane) InstallBuiltins(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: IstioNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating namespace %s: %w", IstioNamespace, err)
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istiod.Namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", istiod.Namespace, err)
 	}
 	port := func(name string, proto corev1.Protocol, p, target int32) corev1.ServicePort {
 		return corev1.ServicePort{Name: name, Protocol: proto, Port: p, TargetPort: intstr.FromInt32(target)}
@@ -181,7 +180,7 @@ func (cp *ControlPlane) InstallBuiltins(ctx context.Context) error {
 		{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}},
 			Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", Selector: map[string]string{"k8s-app": "kube-dns"}, Ports: []corev1.ServicePort{
 				port("dns", corev1.ProtocolUDP, 53, 53), port("dns-tcp", corev1.ProtocolTCP, 53, 53), port("metrics", corev1.ProtocolTCP, 9153, 9153)}}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "istiod", Namespace: IstioNamespace, Labels: map[string]string{"app": "istiod", "istio": "pilot"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "istiod", Namespace: istiod.Namespace, Labels: map[string]string{"app": "istiod", "istio": "pilot"}},
 			Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "istiod", "istio": "pilot"}, Ports: []corev1.ServicePort{
 				port("grpc-xds", corev1.ProtocolTCP, 15010, 15010), port("https-dns", corev1.ProtocolTCP, 15012, 15012),
 				port("https-webhook", corev1.ProtocolTCP, 443, 15017), port("http-monitoring", corev1.ProtocolTCP, 15014, 15014)}}},

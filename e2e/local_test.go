@@ -14,12 +14,12 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/listenerlab/listenerlab/cluster"
-	"github.com/listenerlab/listenerlab/controlplane"
-	"github.com/listenerlab/listenerlab/deploy"
-	"github.com/listenerlab/listenerlab/pilot"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
+	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/world"
-	"github.com/listenerlab/listenerlab/xdsclient"
+	"github.com/listenerlab/listenerlab/internal/localcluster/xdsclient"
 )
 
 // localProvider runs the suite against a local control plane: etcd,
@@ -62,7 +62,7 @@ func (p *localProvider) build(ctx context.Context, cfg *envconf.Config) (context
 		return ctx, err
 	}
 	step("building istiod %s from its Go module", st.version.Label)
-	p.istiodBin, err = pilot.BuildIstiod(ctx, st.version, pilot.BuildOptions{Progress: os.Stderr, Nice: 5})
+	p.istiodBin, err = backend.BuildIstiod(ctx, st.version, backend.BuildOptions{Progress: os.Stderr, Nice: 5})
 	return ctx, err
 }
 
@@ -120,7 +120,7 @@ func copyLogs(from, to string) error {
 }
 
 // ensureIstio (re)starts istiod when a group needs other settings.
-func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
+func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error {
 	if p.istiod != nil && p.config == c.Key() && p.istiod.Exited() == nil {
 		step("istiod %s with settings %s already runs", st.version.Label, c)
 		return nil
@@ -144,7 +144,7 @@ func (*localProvider) injects() bool { return false }
 // listeners.
 func (p *localProvider) attach(ctx context.Context, r *runner, c world.Client) error {
 	p.detach(r)
-	n := xdsclient.Node{Client: c, IstioVersion: pilot.ProxyVersion(st.version)}
+	n := xdsclient.Node{Client: c, IstioVersion: backend.ProxyVersion(st.version)}
 	x, err := xdsclient.Dial(ctx, p.istiod.XDS, n)
 	if err != nil {
 		return err

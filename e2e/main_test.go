@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/listenerlab/listenerlab/cluster"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // Flags of the suite (make e2e sets them from its variables); the
@@ -26,7 +26,7 @@ var (
 	flagIstio       = flag.String("istio", "1.26", "Istio version label from the catalog (versions/catalog.go)")
 	flagScenarios   = flag.String("scenarios", "scenarios", "scenario files, directories or globs, comma-separated (relative to the module root)")
 	flagKeep        = flag.Bool("keep-cluster", false, "keep the cluster (and Istio) after the run")
-	flagClusterName = flag.String("cluster-name", cluster.DefaultClusterName, "kind cluster name")
+	flagClusterName = flag.String("cluster-name", kindcluster.DefaultClusterName, "kind cluster name")
 	flagKindConfig  = flag.String("kind-config", "fixtures/kind-config.yaml", "kind cluster config")
 	flagContext     = flag.String("kubecontext", "", "use this existing kubeconfig context instead of creating a kind cluster")
 	flagAllow       = flag.String("allow-context", "", "allow -kubecontext to name a context that is not a local kind cluster: repeat its exact name")
@@ -43,8 +43,8 @@ type suite struct {
 	version   versions.Version
 	root      string // module root: scenario paths and fixtures are relative to it
 	run       string // run ID: part of every namespace prefix
-	artifacts cluster.Artifacts
-	kind      *cluster.Kind // nil when an existing context is used
+	artifacts kindcluster.Artifacts
+	kind      *kindcluster.Kind // nil when an existing context is used
 	kubecfg   string
 	context   string
 	istioctl  string
@@ -99,7 +99,7 @@ func initSuite(cfg *envconf.Config) error {
 		return err
 	}
 	st = suite{version: v, root: root, run: runID(), dryRun: cfg.DryRunMode(),
-		artifacts: cluster.Artifacts{Root: abs(root, *flagArtifacts), Version: v.Label}}
+		artifacts: kindcluster.Artifacts{Root: abs(root, *flagArtifacts), Version: v.Label}}
 	switch *flagProvider {
 	case "kind":
 		st.provider = kindProvider{}
@@ -114,7 +114,7 @@ func initSuite(cfg *envconf.Config) error {
 	}
 	*flagKindConfig = abs(root, *flagKindConfig)
 	if *flagContext == "" {
-		st.kind = cluster.NewKind(*flagClusterName)
+		st.kind = kindcluster.NewKind(*flagClusterName)
 		st.context = st.kind.GetKubectlContext()
 		return nil
 	}
@@ -125,7 +125,7 @@ func initSuite(cfg *envconf.Config) error {
 	if err != nil {
 		return fmt.Errorf("reading kubeconfig: %w", err)
 	}
-	if err := cluster.CheckContext(kc, *flagContext, *flagAllow); err != nil {
+	if err := kindcluster.CheckContext(kc, *flagContext, *flagAllow); err != nil {
 		return err
 	}
 	st.context = *flagContext
@@ -139,8 +139,8 @@ func runID() string {
 }
 
 func preflight(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-	step("check that %s answers", cluster.Engine())
-	if err := cluster.CheckEngine(ctx, 30*time.Second); err != nil {
+	step("check that %s answers", kindcluster.Engine())
+	if err := kindcluster.CheckEngine(ctx, 30*time.Second); err != nil {
 		return ctx, fmt.Errorf("%w; make e2e-local runs the same suite without Docker", err)
 	}
 	return ctx, nil

@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/envfuncs"
 
-	"github.com/listenerlab/listenerlab/cluster"
-	"github.com/listenerlab/listenerlab/deploy"
-	"github.com/listenerlab/listenerlab/istiod"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -34,7 +34,7 @@ type provider interface {
 	setup() []env.Func
 	finish() []env.Func
 	// ensureIstio runs istiod with a scenario group's settings.
-	ensureIstio(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error
+	ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error
 	// injects says whether client pods get an istio-proxy container.
 	injects() bool
 	// attach is called once the scenario's pods run, before the sync
@@ -67,7 +67,7 @@ func (kindProvider) setup() []env.Func {
 
 func (kindProvider) finish() []env.Func { return []env.Func{exportLogs, destroy} }
 
-func (kindProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
+func (kindProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error {
 	return ensureIstioKind(ctx, cfg, c)
 }
 
@@ -78,7 +78,7 @@ func (kindProvider) attach(context.Context, *runner, world.Client) error { retur
 func (kindProvider) detach(*runner) {}
 
 func (kindProvider) rerun(file string) string {
-	return cluster.RerunCommand(st.version.Label, file, *flagClusterName)
+	return kindcluster.RerunCommand(st.version.Label, file, *flagClusterName)
 }
 
 // istiodPod is the one istiod pod.
@@ -88,7 +88,7 @@ func istiodPod(ctx context.Context, r *runner) (string, error) {
 		return "", err
 	}
 	for _, p := range pods.Items {
-		if cluster.PodReady(p) {
+		if kindcluster.PodReady(p) {
 			return p.Name, nil
 		}
 	}
@@ -100,15 +100,15 @@ func (kindProvider) debug(ctx context.Context, r *runner, path string) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	return cluster.Exec(ctx, r.rc, r.cs, istiod.Namespace, pod, istiod.DiscoveryContainer, istiod.DebugCommand(path))
+	return kindcluster.Exec(ctx, r.rc, r.cs, istiod.Namespace, pod, istiod.DiscoveryContainer, istiod.DebugCommand(path))
 }
 
 func (kindProvider) configDump(ctx context.Context, r *runner, s deploy.Step) ([]byte, error) {
 	var dump []byte
-	err := cluster.Wait(ctx, "the config dump of "+r.live.Client.Name, s.Timeout, time.Second, func(ctx context.Context) (bool, string, error) {
-		out, err := cluster.Exec(ctx, r.rc, r.cs, r.clientNS(), r.live.Client.Name, istiod.ProxyContainer, s.Command)
+	err := kindcluster.Wait(ctx, "the config dump of "+r.live.Client.Name, s.Timeout, time.Second, func(ctx context.Context) (bool, string, error) {
+		out, err := kindcluster.Exec(ctx, r.rc, r.cs, r.clientNS(), r.live.Client.Name, istiod.ProxyContainer, s.Command)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		dump = out
 		return true, "", nil

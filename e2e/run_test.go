@@ -22,18 +22,18 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/yaml"
 
-	"github.com/listenerlab/listenerlab/cluster"
-	"github.com/listenerlab/listenerlab/compare"
-	"github.com/listenerlab/listenerlab/deploy"
-	"github.com/listenerlab/listenerlab/dump"
-	"github.com/listenerlab/listenerlab/isolate"
-	"github.com/listenerlab/listenerlab/istiod"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
+	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/livestate"
+	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/report"
-	"github.com/listenerlab/listenerlab/resolve"
-	"github.com/listenerlab/listenerlab/verify"
+	"github.com/listenerlab/listenerlab/internal/offline/report"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -126,14 +126,14 @@ func (r *runner) setup(ctx context.Context) error {
 		case deploy.Pause:
 			// Creation timestamps have one-second resolution: start the
 			// next batch in the second after the previous one's.
-			if err := cluster.Until(ctx, previous.Truncate(time.Second).Add(time.Second+50*time.Millisecond)); err != nil {
+			if err := kindcluster.Until(ctx, previous.Truncate(time.Second).Add(time.Second+50*time.Millisecond)); err != nil {
 				return err
 			}
 		case deploy.Apply:
 			if previous.IsZero() {
 				// The first batch starts at the beginning of a second so
 				// that its ordered objects share one creationTimestamp.
-				if err := cluster.Until(ctx, time.Now().Truncate(time.Second).Add(time.Second+20*time.Millisecond)); err != nil {
+				if err := kindcluster.Until(ctx, time.Now().Truncate(time.Second).Add(time.Second+20*time.Millisecond)); err != nil {
 					return err
 				}
 			}
@@ -306,21 +306,21 @@ func addReason(m map[string]string, k, v string) map[string]string {
 }
 
 func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
-	return cluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, poll(2*time.Second), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, poll(2*time.Second), func(ctx context.Context) (bool, string, error) {
 		var seen []string
 		// Without injection the xDS client stands in for the sidecar.
 		ready, total, proxy := 0, 0, !st.provider.injects()
 		for _, ns := range r.p.Iso.LiveNamespaces() {
 			pods, err := r.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
-				return false, "", cluster.Retryable{Err: err}
+				return false, "", kindcluster.Retryable{Err: err}
 			}
 			for _, p := range pods.Items {
 				total++
-				if cluster.PodReady(p) {
+				if kindcluster.PodReady(p) {
 					ready++
 				} else {
-					seen = append(seen, cluster.PodState(p))
+					seen = append(seen, kindcluster.PodState(p))
 				}
 				if ns == r.clientNS() && hasContainer(p, istiod.ProxyContainer) {
 					proxy = true
@@ -359,13 +359,13 @@ func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.Wo
 	if len(want) == 0 {
 		return nil
 	}
-	return cluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		var missing []string
 		for key, n := range want {
 			ns, name, _ := strings.Cut(key, "/")
 			se, err := r.ic.NetworkingV1().ServiceEntries(ns).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
-				return false, "", cluster.Retryable{Err: err}
+				return false, "", kindcluster.Retryable{Err: err}
 			}
 			if got := len(se.Status.GetAddresses()); got < n {
 				missing = append(missing, fmt.Sprintf("%s has %d of %d", key, got, n))
@@ -428,22 +428,22 @@ func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
 	if err := st.provider.attach(ctx, r, client.Client); err != nil {
 		return err
 	}
-	err = cluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		reg, err := r.istiod(ctx, istiod.RegistryzPath)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		have, err := istiod.Hostnames(reg)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		cfgz, err := r.istiod(ctx, istiod.ConfigzPath)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		haveCfg, err := istiod.Configs(cfgz)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		var missing []string
 		for h := range hosts {
@@ -480,14 +480,14 @@ func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Durat
 	if err := r.bumpMarker(ctx); err != nil {
 		return fmt.Errorf("changing the sync marker: %w", err)
 	}
-	return cluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, poll(500*time.Millisecond), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, poll(500*time.Millisecond), func(ctx context.Context) (bool, string, error) {
 		b, err := r.istiod(ctx, istiod.SynczPath)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		all, err := istiod.ParseSyncz(b)
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		s, ok := istiod.Find(all, id)
 		if !ok {
@@ -548,13 +548,13 @@ func (r *runner) teardown(ctx context.Context) error {
 			return err
 		}
 	}
-	return cluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		var left []string
 		for _, ns := range r.p.Iso.LiveNamespaces() {
 			if _, err := r.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil {
 				left = append(left, ns)
 			} else if !apierrors.IsNotFound(err) {
-				return false, "", cluster.Retryable{Err: err}
+				return false, "", kindcluster.Retryable{Err: err}
 			}
 		}
 		return len(left) == 0, "still there: " + strings.Join(left, ", "), nil
@@ -581,17 +581,17 @@ func (r *runner) writeArtifacts(ctx context.Context, verdict string) string {
 			_, _ = a.WriteScenario(r.p.Scenario, file, data)
 		}
 	}
-	write(cluster.ConfigDumpFile, r.configDump)
-	write(cluster.PushStatusFile, r.pushStatus)
+	write(kindcluster.ConfigDumpFile, r.configDump)
+	write(kindcluster.PushStatusFile, r.pushStatus)
 	if r.live != nil {
 		b, _ := json.MarshalIndent(r.live, "", "  ")
-		write(cluster.WorldFile, b)
+		write(kindcluster.WorldFile, b)
 	}
 	if r.pred != nil {
 		b, _ := json.MarshalIndent(r.pred, "", "  ")
-		write(cluster.PredictionFile, b)
+		write(kindcluster.PredictionFile, b)
 	}
-	write(cluster.DiffFile, []byte(verdict+"\nrerun: "+st.provider.rerun(r.p.File)+"\n"))
-	write(cluster.IstiodLogFile, st.provider.istiodLog(ctx, r))
+	write(kindcluster.DiffFile, []byte(verdict+"\nrerun: "+st.provider.rerun(r.p.File)+"\n"))
+	write(kindcluster.IstiodLogFile, st.provider.istiodLog(ctx, r))
 	return a.Scenario(r.p.Scenario)
 }

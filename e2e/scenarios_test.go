@@ -15,16 +15,16 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/listenerlab/listenerlab/cluster"
-	"github.com/listenerlab/listenerlab/deploy"
-	"github.com/listenerlab/listenerlab/isolate"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/verify"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 )
 
 // group is the scenarios that share one istiod configuration.
 type group struct {
-	config    cluster.IstiodConfig
+	config    kindcluster.IstiodConfig
 	shared    []*deploy.Plan // run beside each other
 	exclusive []*deploy.Plan // each runs alone
 }
@@ -40,7 +40,7 @@ func TestScenarios(t *testing.T) {
 				fmt.Printf("### istiod settings %s: istiod process with this env and mesh config\n", g.config)
 			} else {
 				overlay, _ := g.config.Overlay()
-				args, err := cluster.InstallArgs(st.version, "OVERLAY")
+				args, err := kindcluster.InstallArgs(st.version, "OVERLAY")
 				fmt.Printf("### istiod settings %s: istioctl %s (%v)\n--- # OVERLAY\n%s\n", g.config, strings.Join(args, " "), err, overlay)
 			}
 			for _, p := range append(append([]*deploy.Plan(nil), g.shared...), g.exclusive...) {
@@ -111,7 +111,7 @@ func groupPlans(plans []*deploy.Plan) []*group {
 	var keys []string
 	for _, p := range plans {
 		h := p.Iso.Original.Header
-		c := cluster.IstiodConfig{Env: h.Istiod.Env, MeshConfig: h.MeshConfig}
+		c := kindcluster.IstiodConfig{Env: h.Istiod.Env, MeshConfig: h.MeshConfig}
 		g, ok := byKey[c.Key()]
 		if !ok {
 			g = &group{config: c}
@@ -124,7 +124,7 @@ func groupPlans(plans []*deploy.Plan) []*group {
 			g.shared = append(g.shared, p)
 		}
 	}
-	def := cluster.IstiodConfig{}.Key()
+	def := kindcluster.IstiodConfig{}.Key()
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i] == def && keys[j] != def })
 	out := make([]*group, 0, len(keys))
 	for _, k := range keys {

@@ -20,13 +20,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/listenerlab/listenerlab/cluster"
-	"github.com/listenerlab/listenerlab/controlplane"
-	"github.com/listenerlab/listenerlab/isolate"
-	"github.com/listenerlab/listenerlab/istiod"
-	"github.com/listenerlab/listenerlab/pilot"
-	"github.com/listenerlab/listenerlab/report"
-	"github.com/listenerlab/listenerlab/verify"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
+	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/internal/offline/report"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 )
 
 // results collects every scenario's verdict for the reports.
@@ -93,7 +93,7 @@ func buildIstioctlBinary(ctx context.Context) (string, error) {
 		return p, nil
 	}
 	step("building istioctl %s from its Go module (cached after the first build)", st.version.Label)
-	return pilot.BuildIstioctl(ctx, st.version, pilot.BuildOptions{Progress: os.Stderr, Nice: 5})
+	return backend.BuildIstioctl(ctx, st.version, backend.BuildOptions{Progress: os.Stderr, Nice: 5})
 }
 
 // collectGarbage deletes the namespaces an interrupted earlier run left in
@@ -118,13 +118,13 @@ func collectGarbage(ctx context.Context, cfg *envconf.Config) (context.Context, 
 
 // ensureIstio installs Istio with the settings of a scenario group unless
 // the cluster already runs exactly them, then waits for istiod.
-func ensureIstioKind(ctx context.Context, cfg *envconf.Config, c cluster.IstiodConfig) error {
+func ensureIstioKind(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error {
 	cs, _, err := clients(cfg)
 	if err != nil {
 		return err
 	}
 	want := st.version.Image + "/" + c.Key()
-	if ns, err := cs.CoreV1().Namespaces().Get(ctx, istiod.Namespace, metav1.GetOptions{}); err == nil && ns.Annotations[cluster.ConfigAnnotation] == want {
+	if ns, err := cs.CoreV1().Namespaces().Get(ctx, istiod.Namespace, metav1.GetOptions{}); err == nil && ns.Annotations[kindcluster.ConfigAnnotation] == want {
 		step("Istio %s with istiod settings %s already installed", st.version.Image, c)
 	} else {
 		overlay, err := c.Overlay()
@@ -138,7 +138,7 @@ func ensureIstioKind(ctx context.Context, cfg *envconf.Config, c cluster.IstiodC
 		if err := os.WriteFile(file, overlay, 0o644); err != nil {
 			return err
 		}
-		args, err := cluster.InstallArgs(st.version, file)
+		args, err := kindcluster.InstallArgs(st.version, file)
 		if err != nil {
 			return err
 		}
@@ -153,21 +153,21 @@ func ensureIstioKind(ctx context.Context, cfg *envconf.Config, c cluster.IstiodC
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("istioctl install of Istio %s did not finish (%v): Istio is not ready; its last output:\n%s", st.version.Image, err, lastLines(out.String(), 20))
 		}
-		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, cluster.ConfigAnnotation, want)
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, kindcluster.ConfigAnnotation, want)
 		if _, err := cs.CoreV1().Namespaces().Patch(ctx, istiod.Namespace, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 			return err
 		}
 	}
-	return cluster.Wait(ctx, "istiod to run one ready pod of Istio "+st.version.Image, 5*time.Minute, 2*time.Second, func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, "istiod to run one ready pod of Istio "+st.version.Image, 5*time.Minute, 2*time.Second, func(ctx context.Context) (bool, string, error) {
 		pods, err := cs.CoreV1().Pods(istiod.Namespace).List(ctx, metav1.ListOptions{LabelSelector: istiod.Selector})
 		if err != nil {
-			return false, "", cluster.Retryable{Err: err}
+			return false, "", kindcluster.Retryable{Err: err}
 		}
 		var seen []string
 		ready := 0
 		for _, p := range pods.Items {
-			seen = append(seen, cluster.PodState(p))
-			if cluster.PodReady(p) && p.DeletionTimestamp == nil {
+			seen = append(seen, kindcluster.PodState(p))
+			if kindcluster.PodReady(p) && p.DeletionTimestamp == nil {
 				ready++
 			}
 		}
@@ -210,7 +210,7 @@ func printSuitePlan(w io.Writer) {
 	fmt.Fprintf(w, "e2e dry run: Istio %s (image tag %q, module istio.io/istio %s), run %s\n", st.version.Label, st.version.Image, st.version.Module, st.run)
 	if _, ok := st.provider.(*localProvider); ok {
 		fmt.Fprintf(w, "suite step 1: build kube-apiserver and kube-controller-manager (k8s.io/kubernetes %s), kwok %s and istiod %s (%s@%s), one at a time, cached\n",
-			controlplane.KubernetesVersion, controlplane.KwokVersion, st.version.Label, pilot.IstiodPackage, st.version.Module)
+			controlplane.KubernetesVersion, controlplane.KwokVersion, st.version.Label, backend.IstiodPackage, st.version.Module)
 		fmt.Fprintf(w, "suite step 2: start etcd, kube-apiserver (service CIDR %s), kube-controller-manager and kwok (node %s, pod CIDR %s) on loopback; install Istio's CRDs, istio-system, the kube-dns and istiod Services\n",
 			controlplane.ServiceCIDR, controlplane.NodeName, controlplane.PodCIDR)
 		fmt.Fprintf(w, "per istiod settings group: (re)start istiod as a process with the group's env and mesh config, wait for /ready, then the group's scenarios\n")
@@ -220,12 +220,12 @@ func printSuitePlan(w io.Writer) {
 		return
 	}
 	if *flagContext == "" {
-		fmt.Fprintf(w, "suite step 1: check that %s is installed and its daemon answers (deadline 30s)\n", cluster.Engine())
+		fmt.Fprintf(w, "suite step 1: check that %s is installed and its daemon answers (deadline 30s)\n", kindcluster.Engine())
 		fmt.Fprintf(w, "suite step 2: create kind cluster %s from %s with kind %s (go.mod), or reuse it; wait for the node and CoreDNS (deadline 3m)\n", *flagClusterName, *flagKindConfig, "sigs.k8s.io/kind")
 	} else {
 		fmt.Fprintf(w, "suite step 1-2: use kubeconfig context %s (allowed: %s)\n", *flagContext, *flagAllow)
 	}
-	fmt.Fprintf(w, "suite step 3: build istioctl %s from %s@%s (pilot/modules/%s.mod), ldflags %q\n", st.version.Label, pilot.IstioctlPackage, st.version.Module, st.version.Label, pilot.IstioctlLdflags(st.version))
+	fmt.Fprintf(w, "suite step 3: build istioctl %s from %s@%s (internal/realpilot/backend/modules/%s.mod), ldflags %q\n", st.version.Label, backend.IstioctlPackage, st.version.Module, st.version.Label, backend.IstioctlLdflags(st.version))
 	fmt.Fprintf(w, "suite step 4: delete namespaces labelled %s by earlier runs\n", isolate.LabelRun)
 	fmt.Fprintf(w, "per istiod settings group: istioctl install (args below), wait for one ready istiod (deadline 5m), then the group's scenarios\n")
 	fmt.Fprintf(w, "at the end: write %s, %s and %s; export kind logs to %s if a scenario failed; delete the cluster unless KEEP_CLUSTER=1\n\n",

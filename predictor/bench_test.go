@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/versions"
-	"github.com/listenerlab/listenerlab/worldgen"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 )
 
 func BenchmarkPredict(b *testing.B) {

@@ -10,7 +10,7 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
 

@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 const se = `apiVersion: networking.istio.io/v1

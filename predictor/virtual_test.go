@@ -5,9 +5,9 @@ import (
 
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // TestVirtualOutbound checks virtualOutbound's destination: passthrough by

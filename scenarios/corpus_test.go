@@ -11,12 +11,12 @@ import (
 
 	"gotest.tools/v3/golden"
 
-	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/report"
-	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/internal/offline/report"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 func TestCorpus(t *testing.T) {

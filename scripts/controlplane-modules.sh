@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates controlplane/modules/{kube,kwok}.{mod,sum}: the modules the
+# Regenerates internal/localcluster/controlplane/modules/{kube,kwok}.{mod,sum}: the modules the
 # local control plane's Kubernetes binaries and kwok are built from.
 # usage: scripts/controlplane-modules.sh [K8S_VERSION [KWOK_VERSION]]
 # (defaults: the versions in controlplane/build.go). Needs the module proxy.
@@ -17,20 +17,20 @@ trap 'rm -rf "$tmp"' EXIT
 dir=$("$GO" mod download -json "k8s.io/kubernetes@$K8S" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
 staging=v0.${K8S#v1.}
 mkdir "$tmp/kube"
-cp controlplane/_kube/main.go "$tmp/kube/"
+cp internal/localcluster/controlplane/_kube/main.go "$tmp/kube/"
 {
 	printf 'module listenerlab.local/k8slocal\n\ngo %s\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$(sed -n 's/^go //p' "$dir/go.mod")" "$K8S"
 	grep -E '^\s+k8s.io/[a-z-]+ => ./staging/' "$dir/go.mod" | awk -v v="$staging" '{print "\t" $1 " => " $1 " " v}'
 	printf ')\n'
 } > "$tmp/kube/go.mod"
 (cd "$tmp/kube" && "$GO" mod tidy)
-cp "$tmp/kube/go.mod" controlplane/modules/kube.mod
-cp "$tmp/kube/go.sum" controlplane/modules/kube.sum
+cp "$tmp/kube/go.mod" internal/localcluster/controlplane/modules/kube.mod
+cp "$tmp/kube/go.sum" internal/localcluster/controlplane/modules/kube.sum
 
 mkdir "$tmp/kwok"
-cp controlplane/_kwok/main.go "$tmp/kwok/"
+cp internal/localcluster/controlplane/_kwok/main.go "$tmp/kwok/"
 printf 'module listenerlab.local/kwoklocal\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok %s\n' "$KWOK" > "$tmp/kwok/go.mod"
 (cd "$tmp/kwok" && "$GO" mod tidy)
-cp "$tmp/kwok/go.mod" controlplane/modules/kwok.mod
-cp "$tmp/kwok/go.sum" controlplane/modules/kwok.sum
-echo "controlplane/modules: kubernetes $K8S (staging $staging), kwok $KWOK"
+cp "$tmp/kwok/go.mod" internal/localcluster/controlplane/modules/kwok.mod
+cp "$tmp/kwok/go.sum" internal/localcluster/controlplane/modules/kwok.sum
+echo "internal/localcluster/controlplane/modules: kubernetes $K8S (staging $staging), kwok $KWOK"

@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/analyze"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/internal/offline/analyze"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 type analyzeFlags struct {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-const analyzeData = "../../../analyze/testdata/"
+const analyzeData = "../../../internal/offline/analyze/testdata/"
 
 func TestAnalyzeExitCodes(t *testing.T) {
 	for _, tt := range []struct {

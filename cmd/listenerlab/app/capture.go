@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/listenerlab/listenerlab/capture"
+	"github.com/listenerlab/listenerlab/internal/livecluster/capture"
 )
 
 type captureFlags struct {

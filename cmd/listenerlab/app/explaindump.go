@@ -13,13 +13,13 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/listenerlab/listenerlab/compare"
-	"github.com/listenerlab/listenerlab/dump"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
 

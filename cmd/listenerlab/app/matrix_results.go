@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/verify"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // loadResults reads verify.Result lists (results.json of the kind suite,

@@ -10,11 +10,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/dump"
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/trace"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/internal/offline/trace"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 type traceFlags struct {

@@ -7,8 +7,8 @@ import (
 )
 
 const (
-	tlsDump    = "../../../dump/testdata/pilot-1.31-dev-tls-sni.json"
-	shadowDump = "../../../dump/testdata/pilot-1.31-dev-tcp-shadow.json"
+	tlsDump    = "../../../internal/offline/dump/testdata/pilot-1.31-dev-tls-sni.json"
+	shadowDump = "../../../internal/offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json"
 	tlsSNI     = "../../../scenarios/serviceentry/tls-443-sni-chains-no-conflict.yaml"
 	blackhole  = "../../../scenarios/proxy/registry-only-blackhole-default-chain.yaml"
 )

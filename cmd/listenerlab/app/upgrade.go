@@ -11,12 +11,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/resolve"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/verify"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // runUpgradeDiff runs the real pilot of two versions on the same manifests

@@ -14,10 +14,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/listenerlab/listenerlab/report"
+	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/verify"
-	"github.com/listenerlab/listenerlab/versions"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 type verifyFlags struct {

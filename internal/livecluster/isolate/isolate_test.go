@@ -1,0 +1,250 @@
+package isolate_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
+	"github.com/listenerlab/listenerlab/scenario"
+)
+
+const sample = `kind: Scenario
+name: sample
+client:
+  dnsCapture: true
+  interceptionMode: NONE
+creationOrder: [ServiceEntry/other/late]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: other
+  labels: {team: a}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  annotations: {networking.istio.io/exportTo: ".,other"}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: late, namespace: other}
+spec:
+  hosts: [web.default.svc.cluster.local, db.example.com]
+  exportTo: [default, "."]
+  ports: [{number: 3306, name: tcp, protocol: TCP}]
+  resolution: STATIC
+  endpoints: [{address: 192.0.2.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["./*", "other/db.example.com", "~default/x.example.com", "istio-system/*"]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers: [{name: init, image: busybox}]
+      containers:
+      - name: web
+        image: nginx:1.27
+        args: ["--flag"]
+        readinessProbe: {httpGet: {port: 80}}
+        ports: [{containerPort: 80, name: http}]
+`
+
+func isolated(t *testing.T, text string) *isolate.Isolated {
+	t.Helper()
+	sc, err := scenario.Parse("sample.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso, err := isolate.Isolate(sc, isolate.Options{Run: "r1", Image: "curlimages/curl:8.11.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iso
+}
+
+func manifest(t *testing.T, iso *isolate.Isolated, kind, name string) string {
+	t.Helper()
+	for _, m := range iso.Manifests {
+		if m.Kind == kind && m.Name == name {
+			return string(m.YAML)
+		}
+	}
+	t.Fatalf("no %s %s among %d manifests", kind, name, len(iso.Manifests))
+	return ""
+}
+
+func TestIsolateRenamesEveryNamespaceReference(t *testing.T) {
+	iso := isolated(t, sample)
+	p := iso.Prefix
+	if !strings.HasPrefix(p, "ll") || iso.Namespaces["default"] != p+"default" || iso.Namespaces["other"] != p+"other" {
+		t.Fatalf("namespaces %v with prefix %q", iso.Namespaces, p)
+	}
+	if iso.Prefix != isolate.Prefix("r1", "sample") {
+		t.Errorf("prefix is not stable")
+	}
+	ns := manifest(t, iso, "Namespace", p+"other")
+	for _, want := range []string{"istio-injection: enabled", "team: a", "listenerlab.io/run: r1", "listenerlab.io/scenario: sample"} {
+		if !strings.Contains(ns, want) {
+			t.Errorf("Namespace lacks %q:\n%s", want, ns)
+		}
+	}
+	svc := manifest(t, iso, "Service", "web")
+	if !strings.Contains(svc, "networking.istio.io/exportTo: .,"+p+"other") || !strings.Contains(svc, "namespace: "+p+"default") {
+		t.Errorf("Service not renamed:\n%s", svc)
+	}
+	se := manifest(t, iso, "ServiceEntry", "late")
+	for _, want := range []string{"web." + p + "default.svc.cluster.local", "- db.example.com", "- " + p + "default\n", "- .\n"} {
+		if !strings.Contains(se, want) {
+			t.Errorf("ServiceEntry lacks %q:\n%s", want, se)
+		}
+	}
+	sc := manifest(t, iso, "Sidecar", "default")
+	for _, want := range []string{"- ./*", "- default/*", "- " + p + "other/db.example.com", "- ~" + p + "default/x.example.com", "- ~default/x.example.com", "- istio-system/*"} {
+		if !strings.Contains(sc, want+"\n") {
+			t.Errorf("Sidecar lacks %q:\n%s", want, sc)
+		}
+	}
+	if got := iso.Live.Header.CreationOrder; len(got) != 1 || got[0] != "ServiceEntry/"+p+"other/late" {
+		t.Errorf("creationOrder = %v", got)
+	}
+	if iso.Exclusive != "" {
+		t.Errorf("exclusive: %s", iso.Exclusive)
+	}
+	if got := iso.Unrename("outbound|80||web." + p + "default.svc.cluster.local"); got != "outbound|80||web.default.svc.cluster.local" {
+		t.Errorf("Unrename = %q", got)
+	}
+}
+
+func TestIsolateAddsSidecarsClientAndMarker(t *testing.T) {
+	iso := isolated(t, sample)
+	p := iso.Prefix
+	var kinds []string
+	for _, m := range iso.Manifests {
+		kinds = append(kinds, m.Kind+"/"+m.Namespace+"/"+m.Name)
+	}
+	got := strings.Join(kinds, " ")
+	want := "Namespace//" + p + "default Namespace//" + p + "other Service/" + p + "default/web ServiceEntry/" + p + "other/late Sidecar/" + p + "default/default Deployment/" + p + "default/web Deployment/" + p + "default/client Sidecar/" + p + "other/listenerlab-isolation EnvoyFilter/" + p + "default/listenerlab-sync"
+	if got != want {
+		t.Errorf("manifests:\n got %s\nwant %s", got, want)
+	}
+	iso1 := manifest(t, iso, "Sidecar", isolate.IsolationSidecar)
+	for _, h := range []string{p + "default/*", p + "other/*", "default/*", "istio-system/*", "kube-system/*"} {
+		if !strings.Contains(iso1, "- "+h+"\n") {
+			t.Errorf("isolation Sidecar lacks %s:\n%s", h, iso1)
+		}
+	}
+	client := manifest(t, iso, "Deployment", "client")
+	for _, want := range []string{"ISTIO_META_DNS_CAPTURE", "sidecar.istio.io/interceptionMode: NONE", "app: client"} {
+		if !strings.Contains(client, want) {
+			t.Errorf("client lacks %q:\n%s", want, client)
+		}
+	}
+	web := manifest(t, iso, "Deployment", "web")
+	for _, gone := range []string{"initContainers", "readinessProbe", "nginx", "--flag"} {
+		if strings.Contains(web, gone) {
+			t.Errorf("workload keeps %q:\n%s", gone, web)
+		}
+	}
+	for _, kept := range []string{"sidecar.istio.io/inject: \"false\"", "containerPort: 80", "name: http", "curlimages/curl:8.11.1", "sleep", "terminationGracePeriodSeconds: 0"} {
+		if !strings.Contains(web, kept) {
+			t.Errorf("workload lacks %q:\n%s", kept, web)
+		}
+	}
+	for _, m := range iso.Manifests {
+		if m.Support != (m.Kind == "EnvoyFilter") {
+			t.Errorf("%s: Support = %t", m.Ref(), m.Support)
+		}
+	}
+}
+
+func TestIsolateWildcardImportRunsAlone(t *testing.T) {
+	iso := isolated(t, `kind: Scenario
+name: wild
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["*/db.example.com"]
+`)
+	if !strings.Contains(iso.Exclusive, `"*/db.example.com"`) {
+		t.Errorf("Exclusive = %q", iso.Exclusive)
+	}
+	for _, m := range iso.Manifests {
+		if m.Name == isolate.IsolationSidecar {
+			t.Errorf("an isolation Sidecar beside the scenario's namespace-wide one: %s", m.Ref())
+		}
+	}
+}
+
+func TestIsolateRefusesSharedNamespaces(t *testing.T) {
+	sc, err := scenario.Parse("x.yaml", []byte(`kind: Scenario
+name: root
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  egress:
+  - hosts: ["./*"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = isolate.Isolate(sc, isolate.Options{Run: "r"})
+	var ue *isolate.UnsupportedError
+	if err == nil || !strings.Contains(err.Error(), "istio-system") {
+		t.Fatalf("err = %v", err)
+	}
+	_ = ue
+}
+
+// A Sidecar without egress imports "*/*" (Istio's default egress), so its
+// scenario must run alone too (found by e2e-local: the client of
+// sidecar-outbound-traffic-policy-registry-only saw other scenarios'
+// services when they ran beside it).
+func TestIsolateSidecarWithoutEgressRunsAlone(t *testing.T) {
+	iso := isolated(t, `kind: Scenario
+name: noegress
+client: {labels: {app: sleep}}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: sleep}
+spec:
+  workloadSelector: {labels: {app: sleep}}
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`)
+	if !strings.Contains(iso.Exclusive, "has no egress") {
+		t.Errorf("Exclusive = %q", iso.Exclusive)
+	}
+	other := isolated(t, `kind: Scenario
+name: othersel
+client: {labels: {app: sleep}}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web}
+spec:
+  workloadSelector: {labels: {app: web}}
+`)
+	if other.Exclusive != "" {
+		t.Errorf("a Sidecar of another workload made the scenario exclusive: %q", other.Exclusive)
+	}
+}

@@ -1,0 +1,199 @@
+package livestate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	istioclient "istio.io/client-go/pkg/clientset/versioned"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// Clients are the API clients the read-back uses; fakes in tests.
+type Clients struct {
+	Kube  kubernetes.Interface
+	Istio istioclient.Interface
+}
+
+// Selection says what of the cluster belongs to one scenario's World.
+type Selection struct {
+	// Scenario names the World.
+	Scenario string
+	// Header is the (live) scenario header: client labels, namespace,
+	// proxy settings, istiod settings.
+	Header scenario.Header
+	// Namespaces are the scenario's live namespaces; the built-in ones are
+	// always read.
+	Namespaces []string
+}
+
+// ForIsolated is the selection of an isolated scenario.
+func ForIsolated(iso *isolate.Isolated) Selection {
+	return Selection{Scenario: iso.Original.Header.Name, Header: iso.Live.Header, Namespaces: iso.LiveNamespaces()}
+}
+
+// ClientNotFoundError is a World without its client pod.
+type ClientNotFoundError struct {
+	Namespace string
+	Selector  string
+	Seen      []string
+}
+
+func (e *ClientNotFoundError) Error() string {
+	return fmt.Sprintf("no running client pod with labels %s in namespace %s (pods seen: %v)", e.Selector, e.Namespace, e.Seen)
+}
+
+// Read reads the World of sel from the cluster: Services with the
+// ClusterIPs the API server assigned, the scenario's pods with their IPs,
+// EndpointSlices, ServiceEntries with the addresses Istio's allocation
+// controller wrote into status, WorkloadEntries, Sidecars, namespaces, and
+// the client proxy. It is the live counterpart of resolve.Simulate and
+// returns the same type; objects are sorted by namespace and name.
+func Read(ctx context.Context, c Clients, sel Selection) (*world.World, error) {
+	h := sel.Header
+	w := &world.World{Format: world.Format, Scenario: sel.Scenario, Env: h.Istiod.Env, MeshConfig: h.MeshConfig}
+	scenarioNS := append([]string(nil), sel.Namespaces...)
+	sort.Strings(scenarioNS)
+	all := append(append([]string(nil), isolate.BuiltinNamespaces...), scenarioNS...)
+	sort.Strings(all)
+
+	for _, ns := range all {
+		n, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
+		}
+		n.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}
+		clean(&n.ObjectMeta)
+		w.Namespaces = append(w.Namespaces, *n)
+
+		svcs, err := c.Kube.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing Services in %s: %w", ns, err)
+		}
+		for _, s := range svcs.Items {
+			s.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}
+			clean(&s.ObjectMeta)
+			w.Services = append(w.Services, s)
+		}
+	}
+	for _, ns := range scenarioNS {
+		pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing pods in %s: %w", ns, err)
+		}
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil {
+				continue
+			}
+			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
+			clean(&p.ObjectMeta)
+			w.Pods = append(w.Pods, p)
+		}
+		slices, err := c.Kube.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing EndpointSlices in %s: %w", ns, err)
+		}
+		for _, es := range slices.Items {
+			es.TypeMeta = metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"}
+			clean(&es.ObjectMeta)
+			w.EndpointSlices = append(w.EndpointSlices, es)
+		}
+		ses, err := c.Istio.NetworkingV1().ServiceEntries(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing ServiceEntries in %s: %w", ns, err)
+		}
+		for _, se := range ses.Items {
+			se := se.DeepCopy()
+			se.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"}
+			clean(&se.ObjectMeta)
+			w.ServiceEntries = append(w.ServiceEntries, se)
+		}
+		wes, err := c.Istio.NetworkingV1().WorkloadEntries(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing WorkloadEntries in %s: %w", ns, err)
+		}
+		for _, we := range wes.Items {
+			we := we.DeepCopy()
+			we.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "WorkloadEntry"}
+			clean(&we.ObjectMeta)
+			w.WorkloadEntries = append(w.WorkloadEntries, we)
+		}
+		scs, err := c.Istio.NetworkingV1().Sidecars(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("listing Sidecars in %s: %w", ns, err)
+		}
+		for _, sc := range scs.Items {
+			sc := sc.DeepCopy()
+			sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
+			clean(&sc.ObjectMeta)
+			w.Sidecars = append(w.Sidecars, sc)
+		}
+	}
+	sortWorld(w)
+	client, err := findClient(w, h)
+	if err != nil {
+		return nil, err
+	}
+	w.Client = client
+	return w, nil
+}
+
+// findClient picks the client pod: the first running pod, by name, with
+// the client labels in the client namespace.
+func findClient(w *world.World, h scenario.Header) (world.Client, error) {
+	ns := h.ClientNamespace()
+	sel := labels.SelectorFromSet(h.ClientLabels())
+	var seen []string
+	for _, p := range w.Pods {
+		if p.Namespace != ns {
+			continue
+		}
+		seen = append(seen, p.Name+" ("+string(p.Status.Phase)+")")
+		if !sel.Matches(labels.Set(p.Labels)) || p.Status.Phase != corev1.PodRunning || len(p.Status.PodIPs) == 0 {
+			continue
+		}
+		c := world.Client{
+			Name: p.Name, Namespace: p.Namespace, Labels: p.Labels,
+			ServiceAccount:   p.Spec.ServiceAccountName,
+			InterceptionMode: h.Client.InterceptionMode,
+			DNSCapture:       h.Client.DNSCapture, DNSAutoAllocate: h.Client.DNSAutoAllocate,
+			Unprivileged: h.Client.Unprivileged,
+		}
+		if c.ServiceAccount == "" {
+			c.ServiceAccount = "default"
+		}
+		if c.InterceptionMode == "" {
+			c.InterceptionMode = "REDIRECT"
+		}
+		for _, ip := range p.Status.PodIPs {
+			c.IPs = append(c.IPs, ip.IP)
+		}
+		return c, nil
+	}
+	return world.Client{}, &ClientNotFoundError{Namespace: ns, Selector: sel.String(), Seen: seen}
+}
+
+// clean drops what the API server adds for its own bookkeeping: it is noise
+// in a World written to the artifacts folder.
+func clean(m *metav1.ObjectMeta) {
+	m.ManagedFields = nil
+	delete(m.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
+}
+
+func sortWorld(w *world.World) {
+	key := func(m metav1.Object) string { return m.GetNamespace() + "/" + m.GetName() }
+	sort.Slice(w.Namespaces, func(i, j int) bool { return w.Namespaces[i].Name < w.Namespaces[j].Name })
+	sort.Slice(w.Services, func(i, j int) bool { return key(&w.Services[i]) < key(&w.Services[j]) })
+	sort.Slice(w.Pods, func(i, j int) bool { return key(&w.Pods[i]) < key(&w.Pods[j]) })
+	sort.Slice(w.EndpointSlices, func(i, j int) bool { return key(&w.EndpointSlices[i]) < key(&w.EndpointSlices[j]) })
+	sort.Slice(w.ServiceEntries, func(i, j int) bool { return key(w.ServiceEntries[i]) < key(w.ServiceEntries[j]) })
+	sort.Slice(w.WorkloadEntries, func(i, j int) bool { return key(w.WorkloadEntries[i]) < key(w.WorkloadEntries[j]) })
+	sort.Slice(w.Sidecars, func(i, j int) bool { return key(w.Sidecars[i]) < key(w.Sidecars[j]) })
+}

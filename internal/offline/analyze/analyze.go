@@ -1,0 +1,366 @@
+package analyze
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+)
+
+// Report is what analyze found.
+type Report struct {
+	// Version is the Istio version whose rules were applied.
+	Version string `json:"version"`
+	// Sidecars is how many client sidecars were predicted.
+	Sidecars int `json:"sidecars"`
+	// Clients names the clients checked, sorted.
+	Clients []string `json:"clients"`
+	// Skipped lists scenario files whose header excludes this version.
+	Skipped []string `json:"skipped,omitempty"`
+	// Findings are deduplicated across clients and sorted: most severe
+	// first, then by code, file and document.
+	Findings []Finding `json:"findings"`
+}
+
+// Finding is one predictor finding, with the manifests it involves, the
+// clients it applies to and a fix.
+type Finding struct {
+	Code     string   `json:"code"`
+	Severity string   `json:"severity"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix"`
+	Service  string   `json:"service,omitempty"`
+	Port     int      `json:"port,omitempty"`
+	Listener string   `json:"listener,omitempty"`
+	Objects  []Object `json:"objects"`
+	Clients  []string `json:"clients"`
+}
+
+// InputError lists every problem with the input: files that do not load,
+// objects defined twice, a scenario that does not resolve.
+type InputError struct{ Errs []error }
+
+func (e *InputError) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+func (e *InputError) Unwrap() []error { return e.Errs }
+
+// folder is one resolvable set of manifests: all plain manifest files
+// together, or one scenario file (with its header) on its own.
+type folder struct {
+	sc *scenario.Scenario
+	// objects locates each manifest by the predictor's Source form.
+	objects map[string]Object
+	// hosts maps a service hostname to the manifests that define it.
+	hosts map[string][]string
+	// entries holds the ServiceEntries by the predictor's Source form.
+	entries map[string]*networkingv1.ServiceEntry
+	clients []Client
+}
+
+func newFolder(sc *scenario.Scenario) *folder {
+	return &folder{sc: sc, objects: map[string]Object{}, hosts: map[string][]string{}, entries: map[string]*networkingv1.ServiceEntry{}}
+}
+
+// Run analyzes the manifests under paths: files without a Scenario header
+// form one folder whose workloads are the clients; a scenario file is
+// analyzed on its own, for its header's client. Any input problem is an
+// *InputError, and then nothing is analyzed.
+func Run(paths []string, opts ...Option) (*Report, error) {
+	o := options{version: versions.Newest(), maxEndpointListeners: 100}
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	folders, skipped, err := load(paths, o)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{}}
+	clients := map[string]bool{}
+	for _, f := range folders {
+		found, err := f.analyze(o)
+		if err != nil {
+			return nil, &InputError{Errs: []error{err}}
+		}
+		r.Findings = append(r.Findings, found...)
+		r.Sidecars += len(f.clients)
+		for _, c := range f.clients {
+			clients[c.Name] = true
+		}
+	}
+	r.Clients = sortedKeys(clients)
+	sortFindings(r.Findings)
+	return r, nil
+}
+
+func load(paths []string, o options) ([]*folder, []string, error) {
+	scs, errs := scenario.LoadAllManifests(paths)
+	if len(errs) > 0 {
+		return nil, nil, &InputError{Errs: errs}
+	}
+	if len(scs) == 0 {
+		return nil, nil, &InputError{Errs: []error{fmt.Errorf("no .yaml or .yml files under %s", strings.Join(paths, ", "))}}
+	}
+	var folders []*folder
+	var skipped []string
+	plain := newFolder(&scenario.Scenario{Path: "manifests", Header: scenario.Header{Kind: "Scenario", Name: "manifests"}, Headerless: true})
+	for _, sc := range scs {
+		lines, err := fileLines(sc.Path)
+		if err != nil {
+			return nil, nil, &InputError{Errs: []error{err}}
+		}
+		f := plain
+		if !sc.Headerless {
+			if !sc.Header.AppliesTo(o.version.Minor) {
+				skipped = append(skipped, sc.Path)
+				continue
+			}
+			f = newFolder(sc)
+			folders = append(folders, f)
+		}
+		for _, m := range sc.Manifests {
+			obj := Object{Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, File: sc.Path, Document: m.Index}
+			if m.Index-1 < len(lines) {
+				obj.Line = lines[m.Index-1]
+			}
+			if prev, dup := f.objects[obj.ref()]; dup {
+				errs = append(errs, &scenario.Error{File: sc.Path, Index: m.Index, Kind: m.Kind, Name: m.Name, Field: "metadata.name",
+					Err: fmt.Errorf("%s %s/%s is also defined in %s", m.Kind, m.Namespace, m.Name, prev.Location())})
+				continue
+			}
+			f.objects[obj.ref()] = obj
+			f.index(m, obj)
+			if f == plain {
+				plain.sc.Manifests = append(plain.sc.Manifests, m)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, &InputError{Errs: errs}
+	}
+	if len(plain.sc.Manifests) > 0 || len(folders) == 0 && len(skipped) == 0 {
+		folders = append([]*folder{plain}, folders...)
+	}
+	for _, f := range folders {
+		switch {
+		case len(o.clients) > 0:
+			f.clients = o.clients
+		case !f.sc.Headerless:
+			h := f.sc.Header
+			f.clients = []Client{{Namespace: h.ClientNamespace(), Labels: h.ClientLabels(), Name: selectorName(h.ClientNamespace(), h.ClientLabels())}}
+		default:
+			f.clients = discoverClients(f.sc.Manifests)
+		}
+	}
+	return folders, skipped, nil
+}
+
+// fileLines returns the start line of each document of a file.
+func fileLines(path string) ([]int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &scenario.Error{File: path, Err: err}
+	}
+	return documentLines(data), nil
+}
+
+// index records the hostnames a manifest defines.
+func (f *folder) index(m scenario.Manifest, obj Object) {
+	switch o := m.Object.(type) {
+	case *corev1.Service:
+		h := m.Name + "." + m.Namespace + ".svc.cluster.local"
+		f.hosts[h] = append(f.hosts[h], obj.ref())
+	case *networkingv1.ServiceEntry:
+		f.entries[obj.ref()] = o
+		for _, h := range o.Spec.Hosts {
+			f.hosts[h] = append(f.hosts[h], obj.ref())
+		}
+	}
+}
+
+// winners finds the manifests of the service that won a Shadowed conflict
+// on a listener: those defining the host, narrowed, when several
+// ServiceEntries share it, to the ones with the port and, on an address's
+// own listener, that address; the shadowed manifest itself last resort.
+func (f *folder) winners(host string, port int, listenerName, loser string) []string {
+	all := f.hosts[host]
+	if len(all) < 2 {
+		return all
+	}
+	addr := listenerName
+	if i := strings.LastIndex(listenerName, "_"); i >= 0 {
+		addr = listenerName[:i]
+	}
+	var out []string
+	for _, ref := range all {
+		se := f.entries[ref]
+		if se == nil || ref == loser {
+			continue
+		}
+		hasPort := false
+		for _, p := range se.Spec.Ports {
+			hasPort = hasPort || int(p.Number) == port
+		}
+		hasAddr := addr == "0.0.0.0" || addr == "::"
+		for _, a := range se.Spec.Addresses {
+			hasAddr = hasAddr || a == addr || strings.TrimSuffix(strings.TrimSuffix(a, "/32"), "/128") == addr
+		}
+		if hasPort && hasAddr {
+			out = append(out, ref)
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
+}
+
+// analyze predicts every client's sidecar and merges the findings: one per
+// code, service, port, listener and message, listing its clients.
+func (f *folder) analyze(o options) ([]Finding, error) {
+	var out []Finding
+	byKey := map[string]int{}
+	for _, c := range f.clients {
+		sc := *f.sc
+		sc.Header.Client.Namespace, sc.Header.Client.Labels = c.Namespace, c.Labels
+		w, err := resolve.Simulate(&sc, o.version)
+		if err != nil {
+			return nil, err
+		}
+		pinClient(w, c)
+		p, err := predictor.Predict(w, o.version, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
+		if err != nil {
+			return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
+		}
+		for _, pf := range p.Findings {
+			key := strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message}, "\x00")
+			if i, ok := byKey[key]; ok {
+				if !slices.Contains(out[i].Clients, c.Name) {
+					out[i].Clients = append(out[i].Clients, c.Name)
+				}
+				continue
+			}
+			objs := f.objectsOf(pf, p)
+			if !fromFolder(objs) {
+				continue
+			}
+			byKey[key] = len(out)
+			out = append(out, Finding{
+				Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Fix: ruleFor(pf.Code).Fix,
+				Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Clients: []string{c.Name},
+			})
+		}
+	}
+	for i := range out {
+		sort.Strings(out[i].Clients)
+	}
+	return out, nil
+}
+
+// sidecarRef finds the Sidecar a PortSkipped finding about an egress port
+// names; the predictor gives such findings no Source.
+var sidecarRef = regexp.MustCompile(`^Sidecar ([^/ ]+)/([^ ]+) egress\[`)
+
+// objectsOf lists the manifests a finding involves: its service, the
+// related services the predictor names, the winner of a Shadowed conflict,
+// the Sidecar of a skipped egress port.
+func (f *folder) objectsOf(pf predictor.Finding, p *predictor.Prediction) []Object {
+	refs := []string{}
+	if pf.Source != "" {
+		refs = append(refs, pf.Source)
+	}
+	refs = append(refs, pf.Related...)
+	if pf.Code == "Shadowed" {
+		for _, c := range p.Conflicts {
+			if c.Listener == pf.Listener && c.Rejected == pf.Service {
+				refs = append(refs, f.winners(c.Accepted, pf.Port, pf.Listener, pf.Source)...)
+			}
+		}
+	}
+	if m := sidecarRef.FindStringSubmatch(pf.Message); m != nil && pf.Source == "" {
+		refs = append(refs, "Sidecar "+m[1]+"/"+m[2])
+	}
+	var out []Object
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if obj, ok := f.objects[ref]; ok {
+			out = append(out, obj)
+			continue
+		}
+		kind, nsName, _ := strings.Cut(ref, " ")
+		ns, name, _ := strings.Cut(nsName, "/")
+		out = append(out, Object{Kind: kind, Namespace: ns, Name: name, BuiltIn: true})
+	}
+	return out
+}
+
+// fromFolder reports whether a finding involves a manifest of the input;
+// findings only about built-in objects (kube-dns's UDP port) are the same in
+// every cluster and dropped.
+func fromFolder(objs []Object) bool {
+	if len(objs) == 0 {
+		return true
+	}
+	for _, o := range objs {
+		if !o.BuiltIn {
+			return true
+		}
+	}
+	return false
+}
+
+func sortFindings(fs []Finding) {
+	first := func(f Finding) Object {
+		for _, o := range f.Objects {
+			if !o.BuiltIn {
+				return o
+			}
+		}
+		return Object{}
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if severityRank[a.Severity] != severityRank[b.Severity] {
+			return severityRank[a.Severity] > severityRank[b.Severity]
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		oa, ob := first(a), first(b)
+		if oa.File != ob.File {
+			return oa.File < ob.File
+		}
+		if oa.Document != ob.Document {
+			return oa.Document < ob.Document
+		}
+		if a.Port != b.Port {
+			return a.Port < b.Port
+		}
+		if a.Listener != b.Listener {
+			return a.Listener < b.Listener
+		}
+		return a.Message < b.Message
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

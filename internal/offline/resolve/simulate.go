@@ -1,0 +1,548 @@
+package resolve
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	apiv1alpha3 "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/listenerlab/listenerlab/fixtures"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// Epoch is the creation time of every object applied together; objects in
+// the header's creationOrder follow one second apart. Built-in objects are
+// an hour older.
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// AutoAllocateLabel opts a ServiceEntry out of IP auto-allocation.
+const AutoAllocateLabel = "networking.istio.io/enable-autoallocate-ip"
+
+type simulator struct {
+	sc        *scenario.Scenario
+	v4, v6    bool
+	svcV4     *pool
+	svcV6     *pool
+	podV4     *pool
+	podV6     *pool
+	order     map[string]int
+	w         *world.World
+	podsByRef map[string][]corev1.Pod
+}
+
+// Simulate resolves a scenario into the World a kind cluster running Istio
+// version v would hold.
+func Simulate(sc *scenario.Scenario, v versions.Version) (*world.World, error) {
+	h := sc.Header
+	s := &simulator{
+		sc:        sc,
+		v4:        h.Client.IPFamily != "IPv6",
+		v6:        h.Client.IPFamily == "IPv6" || h.Client.IPFamily == "DualStack",
+		svcV4:     newPool(serviceCIDRv4, 256+1), // 10.96.1.1 onwards; 10.96.0.x is for built-ins
+		svcV6:     newPool(serviceCIDRv6, 256+1),
+		podV4:     newPool(podCIDRv4, 10),
+		podV6:     newPool(podCIDRv6, 10),
+		order:     map[string]int{},
+		podsByRef: map[string][]corev1.Pod{},
+		w: &world.World{
+			Format:     world.Format,
+			Scenario:   h.Name,
+			Env:        h.Istiod.Env,
+			MeshConfig: h.MeshConfig,
+		},
+	}
+	for i, ref := range h.CreationOrder {
+		m, _ := sc.Find(ref)
+		s.order[m.Ref()] = i + 1
+	}
+	s.reserve()
+	s.builtins()
+	if err := s.workloads(); err != nil {
+		return nil, err
+	}
+	if err := s.services(); err != nil {
+		return nil, err
+	}
+	if err := s.istio(v); err != nil {
+		return nil, err
+	}
+	s.namespaces()
+	return s.w, nil
+}
+
+func (s *simulator) created(m scenario.Manifest) metav1.Time {
+	return metav1.NewTime(Epoch.Add(time.Duration(s.order[m.Ref()]) * time.Second))
+}
+
+func (s *simulator) errorf(m scenario.Manifest, field, format string, args ...any) error {
+	return &scenario.Error{File: s.sc.Path, Index: m.Index, Kind: m.Kind, Name: m.Name, Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// reserve takes the addresses manifests chose themselves, so allocation
+// never hands them out twice.
+func (s *simulator) reserve() {
+	if ip := s.sc.Header.Client.IP; ip != "" {
+		a := netip.MustParseAddr(ip)
+		s.podV4.take(a)
+		s.podV6.take(a)
+	}
+	for _, m := range s.sc.Manifests {
+		switch o := m.Object.(type) {
+		case *corev1.Service:
+			for _, ip := range append([]string{o.Spec.ClusterIP}, o.Spec.ClusterIPs...) {
+				if a, err := netip.ParseAddr(ip); err == nil {
+					s.svcV4.take(a)
+					s.svcV6.take(a)
+				}
+			}
+		case *corev1.Pod:
+			if a, err := netip.ParseAddr(o.Status.PodIP); err == nil {
+				s.podV4.take(a)
+				s.podV6.take(a)
+			}
+		}
+	}
+}
+
+// builtins adds the Services every kind cluster with Istio has, so a
+// prediction is the sidecar's complete outbound listener set.
+func (s *simulator) builtins() {
+	// In a real cluster the API server creates kubernetes first, kind's
+	// addons add kube-dns, and istiod comes with Istio: give them that age
+	// order, all before the scenario's objects.
+	age := map[string]time.Duration{"kubernetes": 3 * time.Hour, "kube-dns": 2 * time.Hour, "istiod": time.Hour}
+	mk := func(ns, name string, last byte, selector map[string]string, ports ...corev1.ServicePort) corev1.Service {
+		svc := corev1.Service{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(Epoch.Add(-age[name]))},
+			Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: selector, Ports: ports},
+		}
+		if s.v4 {
+			svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, netip.AddrFrom4([4]byte{10, 96, 0, last}).String())
+			svc.Spec.IPFamilies = append(svc.Spec.IPFamilies, corev1.IPv4Protocol)
+		}
+		if s.v6 && !s.v4 {
+			a := serviceCIDRv6.Addr().As16()
+			a[15] = last
+			svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, netip.AddrFrom16(a).String())
+			svc.Spec.IPFamilies = append(svc.Spec.IPFamilies, corev1.IPv6Protocol)
+		}
+		svc.Spec.ClusterIP = svc.Spec.ClusterIPs[0]
+		return svc
+	}
+	port := func(name string, p int32, proto corev1.Protocol) corev1.ServicePort {
+		return corev1.ServicePort{Name: name, Port: p, Protocol: proto, TargetPort: intstr.FromInt32(p)}
+	}
+	s.w.Services = append(s.w.Services,
+		mk("default", "kubernetes", 1, nil, corev1.ServicePort{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(6443)}),
+		mk("kube-system", "kube-dns", 10, map[string]string{"k8s-app": "kube-dns"},
+			port("dns", 53, corev1.ProtocolUDP), port("dns-tcp", 53, corev1.ProtocolTCP), port("metrics", 9153, corev1.ProtocolTCP)),
+		mk("istio-system", "istiod", 11, map[string]string{"app": "istiod", "istio": "pilot"},
+			port("grpc-xds", 15010, corev1.ProtocolTCP), port("https-dns", 15012, corev1.ProtocolTCP),
+			corev1.ServicePort{Name: "https-webhook", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(15017)},
+			port("http-monitoring", 15014, corev1.ProtocolTCP)),
+	)
+}
+
+// workloads makes the pods of every Deployment, StatefulSet and Pod, and the
+// standard client when no manifest defines the client.
+func (s *simulator) workloads() error {
+	h := s.sc.Header
+	clientNS, clientLabels := h.ClientNamespace(), h.ClientLabels()
+	sel := labels.SelectorFromSet(clientLabels)
+	manifests := s.sc.Manifests
+	haveClient := false
+	for _, m := range manifests {
+		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) {
+			haveClient = true
+		}
+	}
+	if !haveClient {
+		d, err := fixtures.Client(clientNS, clientLabels)
+		if err != nil {
+			return err
+		}
+		manifests = append(append([]scenario.Manifest(nil), manifests...), scenario.Manifest{
+			APIVersion: "apps/v1", Kind: "Deployment", Namespace: clientNS, Name: d.Name, Object: d,
+		})
+	}
+	for _, m := range manifests {
+		var pods []corev1.Pod
+		switch o := m.Object.(type) {
+		case *appsv1.Deployment:
+			hash := shortHash(m.Namespace+"/"+m.Name, 10)
+			for i := 0; i < replicas(o.Spec.Replicas); i++ {
+				name := fmt.Sprintf("%s-%s-%s", m.Name, hash, shortHash(fmt.Sprintf("%s/%d", hash, i), 5))
+				pods = append(pods, s.pod(m, name, o.Spec.Template))
+			}
+		case *appsv1.StatefulSet:
+			for i := 0; i < replicas(o.Spec.Replicas); i++ {
+				p := s.pod(m, fmt.Sprintf("%s-%d", m.Name, i), o.Spec.Template)
+				p.Spec.Hostname, p.Spec.Subdomain = p.Name, o.Spec.ServiceName
+				pods = append(pods, p)
+			}
+		case *corev1.Pod:
+			p := *o.DeepCopy()
+			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
+			p.Namespace = m.Namespace
+			p.CreationTimestamp = s.created(m)
+			s.ready(&p, o.Status.PodIP)
+			pods = append(pods, p)
+		default:
+			continue
+		}
+		if m.Namespace == clientNS && sel.Matches(labels.Set(pods[0].Labels)) {
+			// The client is the workload's first pod; the header may pin
+			// its IP.
+			if h.Client.IP != "" {
+				pods[0].Status.PodIP = h.Client.IP
+				pods[0].Status.PodIPs = []corev1.PodIP{{IP: h.Client.IP}}
+			}
+			p := pods[0]
+			s.w.Client = world.Client{
+				Name: p.Name, Namespace: p.Namespace, Labels: p.Labels,
+				ServiceAccount:   serviceAccount(p.Spec.ServiceAccountName),
+				InterceptionMode: orDefault(h.Client.InterceptionMode, "REDIRECT"),
+				DNSCapture:       h.Client.DNSCapture, DNSAutoAllocate: h.Client.DNSAutoAllocate,
+				Unprivileged: h.Client.Unprivileged,
+			}
+			for _, ip := range p.Status.PodIPs {
+				s.w.Client.IPs = append(s.w.Client.IPs, ip.IP)
+			}
+		}
+		s.podsByRef[m.Ref()] = pods
+		s.w.Pods = append(s.w.Pods, pods...)
+	}
+	return nil
+}
+
+func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplateSpec) corev1.Pod {
+	p := corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: *tmpl.ObjectMeta.DeepCopy(),
+		Spec:       *tmpl.Spec.DeepCopy(),
+	}
+	p.Name, p.Namespace = name, m.Namespace
+	p.CreationTimestamp = s.created(m)
+	s.ready(&p, "")
+	return p
+}
+
+// ready gives a pod its IPs, a node and a Running, Ready status.
+func (s *simulator) ready(p *corev1.Pod, fixed string) {
+	p.Spec.NodeName = "listenerlab-control-plane"
+	p.Status.Phase = corev1.PodRunning
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	var ips []string
+	if fixed != "" {
+		ips = append(ips, fixed)
+	}
+	if fixed == "" && s.v4 {
+		a, _ := s.podV4.allocate()
+		ips = append(ips, a.String())
+	}
+	if fixed == "" && s.v6 {
+		a, _ := s.podV6.allocate()
+		ips = append(ips, a.String())
+	}
+	p.Status.PodIP = ips[0]
+	p.Status.PodIPs = nil
+	for _, ip := range ips {
+		p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: ip})
+	}
+}
+
+func (s *simulator) services() error {
+	for _, m := range s.sc.Manifests {
+		switch o := m.Object.(type) {
+		case *corev1.Service:
+			svc := *o.DeepCopy()
+			svc.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}
+			svc.Namespace = m.Namespace
+			svc.CreationTimestamp = s.created(m)
+			if err := s.assignClusterIPs(m, &svc); err != nil {
+				return err
+			}
+			s.w.Services = append(s.w.Services, svc)
+			s.w.EndpointSlices = append(s.w.EndpointSlices, s.endpointSlices(svc)...)
+		case *discoveryv1.EndpointSlice:
+			es := *o.DeepCopy()
+			es.TypeMeta = metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"}
+			es.Namespace = m.Namespace
+			es.CreationTimestamp = s.created(m)
+			s.w.EndpointSlices = append(s.w.EndpointSlices, es)
+		}
+	}
+	return nil
+}
+
+// assignClusterIPs does what the API server's allocator does: one address
+// per family the Service asks for and the cluster has.
+func (s *simulator) assignClusterIPs(m scenario.Manifest, svc *corev1.Service) error {
+	if svc.Spec.Type == "" {
+		svc.Spec.Type = corev1.ServiceTypeClusterIP
+	}
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	if svc.Spec.ClusterIP == corev1.ClusterIPNone {
+		svc.Spec.ClusterIPs = []string{corev1.ClusterIPNone}
+		return nil
+	}
+	families := svc.Spec.IPFamilies
+	if len(families) == 0 {
+		if s.v4 {
+			families = append(families, corev1.IPv4Protocol)
+		}
+		if s.v6 {
+			families = append(families, corev1.IPv6Protocol)
+		}
+	}
+	dual := svc.Spec.IPFamilyPolicy != nil && *svc.Spec.IPFamilyPolicy != corev1.IPFamilyPolicySingleStack
+	if !dual && len(families) > 1 {
+		families = families[:1]
+	}
+	var ips []string
+	var kept []corev1.IPFamily
+	for i, f := range families {
+		if f == corev1.IPv6Protocol && !s.v6 || f == corev1.IPv4Protocol && !s.v4 {
+			if svc.Spec.IPFamilyPolicy != nil && *svc.Spec.IPFamilyPolicy == corev1.IPFamilyPolicyRequireDualStack {
+				return s.errorf(m, "spec.ipFamilyPolicy", "RequireDualStack on a single-stack cluster (set client.ipFamily: DualStack in the header)")
+			}
+			continue
+		}
+		if i < len(svc.Spec.ClusterIPs) && svc.Spec.ClusterIPs[i] != "" {
+			ips = append(ips, svc.Spec.ClusterIPs[i])
+		} else if i == 0 && svc.Spec.ClusterIP != "" {
+			ips = append(ips, svc.Spec.ClusterIP)
+		} else {
+			p := s.svcV4
+			if f == corev1.IPv6Protocol {
+				p = s.svcV6
+			}
+			a, err := p.allocate()
+			if err != nil {
+				return s.errorf(m, "spec.clusterIP", "%v", err)
+			}
+			ips = append(ips, a.String())
+		}
+		kept = append(kept, f)
+	}
+	if len(ips) == 0 {
+		return s.errorf(m, "spec.ipFamilies", "no address family of %v exists in this cluster", families)
+	}
+	svc.Spec.ClusterIP, svc.Spec.ClusterIPs, svc.Spec.IPFamilies = ips[0], ips, kept
+	return nil
+}
+
+// endpointSlices does what the EndpointSlice controller does for a Service
+// with a selector: one slice per address family with the ready pods it
+// selects.
+func (s *simulator) endpointSlices(svc corev1.Service) []discoveryv1.EndpointSlice {
+	if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	sel := labels.SelectorFromSet(svc.Spec.Selector)
+	var out []discoveryv1.EndpointSlice
+	for _, family := range []discoveryv1.AddressType{discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6} {
+		es := discoveryv1.EndpointSlice{
+			TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: svc.Namespace, Name: svc.Name + "-" + shortHash(svc.Name+string(family), 5),
+				Labels:            map[string]string{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"},
+				CreationTimestamp: svc.CreationTimestamp,
+			},
+			AddressType: family,
+		}
+		for _, p := range s.w.Pods {
+			if p.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Labels)) {
+				continue
+			}
+			for _, ip := range p.Status.PodIPs {
+				a := netip.MustParseAddr(ip.IP)
+				if a.Is4() != (family == discoveryv1.AddressTypeIPv4) {
+					continue
+				}
+				ready := true
+				es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+					Addresses:  []string{ip.IP},
+					Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+					NodeName:   &p.Spec.NodeName,
+					TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
+				})
+			}
+		}
+		if len(es.Endpoints) == 0 {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			name, proto := sp.Name, sp.Protocol
+			if proto == "" {
+				proto = corev1.ProtocolTCP
+			}
+			port := targetPort(sp, s.w.Pods, sel, svc.Namespace)
+			es.Ports = append(es.Ports, discoveryv1.EndpointPort{Name: &name, Port: &port, Protocol: &proto, AppProtocol: sp.AppProtocol})
+		}
+		out = append(out, es)
+	}
+	return out
+}
+
+// targetPort resolves a Service port's targetPort: a number, a container
+// port name of the selected pods, or the port itself.
+func targetPort(sp corev1.ServicePort, pods []corev1.Pod, sel labels.Selector, ns string) int32 {
+	switch {
+	case sp.TargetPort.Type == intstr.Int && sp.TargetPort.IntVal != 0:
+		return sp.TargetPort.IntVal
+	case sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal != "":
+		for _, p := range pods {
+			if p.Namespace != ns || !sel.Matches(labels.Set(p.Labels)) {
+				continue
+			}
+			for _, c := range p.Spec.Containers {
+				for _, cp := range c.Ports {
+					if cp.Name == sp.TargetPort.StrVal {
+						return cp.ContainerPort
+					}
+				}
+			}
+		}
+	}
+	return sp.Port
+}
+
+// istio copies the Istio objects and, where the version's allocation
+// controller runs, writes the addresses it would assign into ServiceEntry
+// status.
+func (s *simulator) istio(v versions.Version) error {
+	controller := v.Minor >= 25
+	if val, ok := s.w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
+		controller = val == "true" || val == "1"
+	}
+	autoV4, autoV6 := newPool(autoCIDRv4, 1), newPool(autoCIDRv6, 1)
+	for _, m := range s.sc.Manifests {
+		switch o := m.Object.(type) {
+		case *networkingv1.ServiceEntry:
+			se := o.DeepCopy()
+			se.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"}
+			se.Namespace, se.CreationTimestamp = m.Namespace, s.created(m)
+			if controller && len(se.Status.GetAddresses()) == 0 && wantsAutoAddress(se) {
+				for _, host := range se.Spec.Hosts {
+					// The controller keeps wildcard hosts only for
+					// DYNAMIC_DNS (ipallocate.go keepHost).
+					if strings.HasPrefix(host, "*") && se.Spec.Resolution != apiv1alpha3.ServiceEntry_DYNAMIC_DNS {
+						continue
+					}
+					a4, err := autoV4.allocate()
+					if err != nil {
+						return s.errorf(m, "spec.hosts", "%v", err)
+					}
+					a6, _ := autoV6.allocate()
+					se.Status.Addresses = append(se.Status.Addresses,
+						&apiv1alpha3.ServiceEntryAddress{Value: a4.String(), Host: host},
+						&apiv1alpha3.ServiceEntryAddress{Value: a6.String(), Host: host})
+				}
+			}
+			s.w.ServiceEntries = append(s.w.ServiceEntries, se)
+		case *networkingv1.WorkloadEntry:
+			we := o.DeepCopy()
+			we.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "WorkloadEntry"}
+			we.Namespace, we.CreationTimestamp = m.Namespace, s.created(m)
+			s.w.WorkloadEntries = append(s.w.WorkloadEntries, we)
+		case *networkingv1.Sidecar:
+			sc := o.DeepCopy()
+			sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
+			sc.Namespace, sc.CreationTimestamp = m.Namespace, s.created(m)
+			s.w.Sidecars = append(s.w.Sidecars, sc)
+		}
+	}
+	return nil
+}
+
+// wantsAutoAddress is the allocation controller's filter: no addresses of its
+// own, a resolution that can use a VIP, and no opt-out label.
+func wantsAutoAddress(se *networkingv1.ServiceEntry) bool {
+	return len(se.Spec.Addresses) == 0 &&
+		se.Spec.Resolution != apiv1alpha3.ServiceEntry_NONE &&
+		!strings.EqualFold(se.Labels[AutoAllocateLabel], "false")
+}
+
+// namespaces lists every namespace the World's objects live in, keeping the
+// labels of Namespace manifests.
+func (s *simulator) namespaces() {
+	byName := map[string]corev1.Namespace{}
+	add := func(name string) {
+		if _, ok := byName[name]; !ok && name != "" {
+			byName[name] = corev1.Namespace{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+				ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(Epoch.Add(-time.Hour))},
+			}
+		}
+	}
+	for _, m := range s.sc.Manifests {
+		if ns, ok := m.Object.(*corev1.Namespace); ok {
+			n := *ns.DeepCopy()
+			n.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}
+			n.CreationTimestamp = metav1.NewTime(Epoch.Add(-time.Hour))
+			byName[n.Name] = n
+		}
+	}
+	for _, name := range []string{"default", "kube-system", "istio-system", s.w.Client.Namespace} {
+		add(name)
+	}
+	for _, m := range s.sc.Manifests {
+		add(m.Namespace)
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s.w.Namespaces = append(s.w.Namespaces, byName[n])
+	}
+}
+
+func replicas(r *int32) int {
+	if r == nil {
+		return 1
+	}
+	return int(*r)
+}
+
+func serviceAccount(name string) string { return orDefault(name, "default") }
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// shortHash is a stable lower-case alphanumeric digest, like the suffixes
+// Kubernetes controllers give pod names.
+func shortHash(s string, n int) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	v := h.Sum64()
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = alphabet[v%uint64(len(alphabet))]
+		v /= uint64(len(alphabet))
+	}
+	return string(out)
+}

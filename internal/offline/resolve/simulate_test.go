@@ -1,0 +1,112 @@
+package resolve
+
+import (
+	"testing"
+	"time"
+
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+)
+
+const doc = `kind: Scenario
+name: resolve
+creationOrder: [ServiceEntry/late]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pinned}
+spec: {clusterIP: 10.96.1.1, selector: {app: db}, ports: [{name: tcp, port: 5432, targetPort: pg}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: auto}
+spec: {selector: {app: db}, ports: [{name: tcp, port: 5433}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: pinned
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: pg, image: postgres, ports: [{name: pg, containerPort: 15432}]}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: late}
+spec: {hosts: [late.example.com], ports: [{number: 1, name: tcp, protocol: TCP}], resolution: DNS}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: optout, labels: {networking.istio.io/enable-autoallocate-ip: "False"}}
+spec: {hosts: [optout.example.com], ports: [{number: 2, name: tcp, protocol: TCP}], resolution: DNS}
+`
+
+func TestSimulate(t *testing.T) {
+	sc, err := scenario.Parse("inline.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v31 := versions.Version{Label: "1.31-dev", Minor: 31}
+	w, err := Simulate(sc, v31)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ips := map[string]string{}
+	for _, s := range w.Services {
+		ips[s.Name] = s.Spec.ClusterIP
+	}
+	if ips["pinned"] != "10.96.1.1" || ips["auto"] != "10.96.1.2" || ips["kubernetes"] != "10.96.0.1" {
+		t.Errorf("ClusterIPs %v: want the pinned one kept and the next free one allocated", ips)
+	}
+	var pods []string
+	for _, p := range w.Pods {
+		pods = append(pods, p.Name+"="+p.Status.PodIP)
+	}
+	if len(pods) != 3 || pods[0] != "db-0=10.244.0.10" || pods[1] != "db-1=10.244.0.11" {
+		t.Errorf("pods %v: want db-0 and db-1 in order, then the standard client", pods)
+	}
+	if w.Client.Namespace != "default" || w.Client.IPs[0] != "10.244.0.12" {
+		t.Errorf("client %+v", w.Client)
+	}
+	for _, es := range w.EndpointSlices {
+		if es.Labels["kubernetes.io/service-name"] == "pinned" && (len(es.Endpoints) != 2 || *es.Ports[0].Port != 15432) {
+			t.Errorf("pinned's slice: %d endpoints, port %d; want 2 and the named targetPort 15432", len(es.Endpoints), *es.Ports[0].Port)
+		}
+	}
+	for _, se := range w.ServiceEntries {
+		switch se.Name {
+		case "late":
+			if got := se.CreationTimestamp.Time; !got.Equal(Epoch.Add(time.Second)) {
+				t.Errorf("late created at %v, want a second after the others", got)
+			}
+			if a := se.Status.GetAddresses(); len(a) != 2 || a[0].Value != "240.240.0.1" {
+				t.Errorf("late's addresses %v, want 240.240.0.1 and a v6 one", a)
+			}
+		case "optout":
+			if len(se.Status.GetAddresses()) != 0 {
+				t.Error("the opt-out label (any case) must stop allocation")
+			}
+		}
+	}
+	w24, err := Simulate(sc, versions.Version{Label: "1.24", Minor: 24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, se := range w24.ServiceEntries {
+		if len(se.Status.GetAddresses()) != 0 {
+			t.Errorf("1.24 runs no allocation controller, but %s got addresses", se.Name)
+		}
+	}
+}
+
+func TestSimulateIsDeterministic(t *testing.T) {
+	sc, _ := scenario.Parse("inline.yaml", []byte(doc))
+	a, _ := Simulate(sc, versions.Newest())
+	b, _ := Simulate(sc, versions.Newest())
+	if a.Client.Name != b.Client.Name || a.Pods[0].Name != b.Pods[0].Name || a.Services[4].Spec.ClusterIP != b.Services[4].Spec.ClusterIP {
+		t.Error("two resolutions of one scenario differ")
+	}
+}

@@ -1,0 +1,60 @@
+package trace
+
+import (
+	"os"
+	"testing"
+
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
+)
+
+// TestRealPilotDumps traces on config dumps written by the real pilot of
+// Istio 1.31-dev (listenerlab verify --keep).
+func TestRealPilotDumps(t *testing.T) {
+	tests := []struct {
+		file, to, sni         string
+		listener, chain, dest string
+		virtual               bool
+	}{
+		{file: "pilot-1.31-dev-tls-sni.json", to: "1.2.3.4:443", sni: "api.github.com",
+			listener: "0.0.0.0_443", chain: "sni=api.github.com", dest: "cluster outbound|443||api.github.com"},
+		{file: "pilot-1.31-dev-tls-sni.json", to: "1.2.3.4:443", sni: "example.org",
+			listener: "0.0.0.0_443", chain: "default", dest: "passthrough"},
+		{file: "pilot-1.31-dev-tls-sni.json", to: "10.96.0.1:443", sni: "kubernetes.default.svc",
+			listener: "10.96.0.1_443", chain: "all", dest: "cluster outbound|443||kubernetes.default.svc.cluster.local"},
+		{file: "pilot-1.31-dev-tcp-shadow.json", to: "5.6.7.8:3306",
+			listener: "0.0.0.0_3306", chain: "all", dest: "cluster outbound|3306||sql-a.example.com"},
+		{file: "pilot-1.31-dev-tcp-shadow.json", to: "5.6.7.8:3306", sni: "sql-b.example.com",
+			listener: "0.0.0.0_3306", chain: "all", dest: "cluster outbound|3306||sql-a.example.com"},
+		{file: "pilot-1.31-dev-tcp-shadow.json", to: "5.6.7.8:8443",
+			listener: "virtualOutbound", chain: "all", dest: "passthrough", virtual: true},
+		{file: "pilot-1.31-dev-tcp-shadow.json", to: "5.6.7.8:15001",
+			listener: "virtualOutbound", chain: "port=15001", dest: "cluster BlackHoleCluster", virtual: true},
+		{file: "pilot-1.31-dev-tcp-shadow.json", to: "5.6.7.8:15006",
+			listener: "virtualInbound", chain: "port=15006", dest: "cluster BlackHoleCluster"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+" "+tt.to+" "+tt.sni, func(t *testing.T) {
+			data, err := os.ReadFile("../dump/testdata/" + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := dump.Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls, opts := FromDump(d)
+			if opts.VirtualOutbound == nil {
+				t.Fatal("no virtualOutbound in the dump")
+			}
+			r := Trace(ls, Call{To: to(tt.to), SNI: tt.sni}, opts)
+			dest := ""
+			if r.Destination != nil {
+				dest = r.Destination.String()
+			}
+			if r.Listener != tt.listener || r.Chain != tt.chain || dest != tt.dest || r.Virtual != tt.virtual {
+				t.Errorf("got %s / %s -> %s (virtual %t), want %s / %s -> %s (virtual %t)\n%s",
+					r.Listener, r.Chain, dest, r.Virtual, tt.listener, tt.chain, tt.dest, tt.virtual, r.Summary)
+			}
+		})
+	}
+}

@@ -1,0 +1,304 @@
+// Command pilotbackend runs the listener generation of one pinned Istio
+// version on a listenerlab World, in process, the way Istio's own unit tests
+// do (istio.io/istio/pilot/test/xds), and prints the outbound listeners istiod
+// would push to the World's client sidecar as an Envoy admin config dump,
+// plus the listener conflicts istiod recorded for that push.
+//
+// Usage: pilotbackend [world.json]   (the World is read from stdin without an
+// argument or with "-").
+//
+// Output on stdout, one JSON object:
+//
+//	{"format":"listenerlab.pilot-result/v1","istioVersion":"<istio.io/istio module version>",
+//	 "proxyVersion":"<ISTIO_VERSION given to the proxy>",
+//	 "configDump":<Envoy admin ConfigDump>,"conflicts":[...]}
+//
+// Exit codes: 0 success; 2 a World this program cannot read (wrong format,
+// bad JSON, an Istio object Istio's validation refuses); 3 Istio's test fake
+// reported a failure; 1 anything else. Errors go to stderr.
+//
+// This directory is its own Go module (go.mod and go.sum come from
+// internal/realpilot/backend/modules/LABEL.mod and .sum), built by the main module's pilot.Build,
+// which also writes version_gen.go to set proxyIstioVersion.
+//
+// Feature flags: the World's env values are set with os.Setenv before the
+// server is made, but Istio reads most features in package init, before
+// main: the runner also passes them as the process environment, which is
+// what makes them take effect.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	admin "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pilot/test/xds"
+	"istio.io/istio/pkg/cluster"
+	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/log"
+)
+
+// proxyIstioVersion is the ISTIO_VERSION the client proxy reports (its
+// sidecar is of the same version as istiod). pilot.Build sets it in
+// version_gen.go; SetupProxy would otherwise default to an old version.
+var proxyIstioVersion string
+
+const (
+	exitOK      = 0
+	exitOther   = 1
+	exitBadData = 2
+)
+
+// errBadData marks errors caused by the World (exit code 2).
+var errBadData = errors.New("bad World")
+
+func main() {
+	// Istio's logger writes to stdout by default; stdout carries the result.
+	// Keep the real stdout for the result and send everything else,
+	// including anything that prints to os.Stdout, to stderr.
+	stdout := os.Stdout
+	os.Stdout = os.Stderr
+	configureLogging()
+
+	f := &failer{}
+	out, err := run(os.Args[1:], f)
+	if f.failed() {
+		f.exit()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pilot backend:", err)
+		if errors.Is(err, errBadData) {
+			os.Exit(exitBadData)
+		}
+		os.Exit(exitOther)
+	}
+	f.removeTempDirs()
+	if _, err := stdout.Write(append(out, '\n')); err != nil {
+		fmt.Fprintln(os.Stderr, "pilot backend: writing result:", err)
+		os.Exit(exitOther)
+	}
+	os.Exit(exitOK)
+}
+
+// configureLogging sends Istio's logs to stderr at warn level
+// (LISTENERLAB_PILOT_LOG=debug|info|warn|error|none changes the level).
+func configureLogging() {
+	opts := log.DefaultOptions()
+	opts.OutputPaths = []string{"stderr"}
+	level := log.WarnLevel
+	switch strings.ToLower(os.Getenv("LISTENERLAB_PILOT_LOG")) {
+	case "debug":
+		level = log.DebugLevel
+	case "info":
+		level = log.InfoLevel
+	case "error":
+		level = log.ErrorLevel
+	case "none":
+		level = log.NoneLevel
+	}
+	opts.SetDefaultOutputLevel(log.OverrideScopeName, level)
+	if err := log.Configure(opts); err != nil {
+		fmt.Fprintln(os.Stderr, "pilot backend: configuring logs:", err)
+	}
+}
+
+func readInput(args []string) ([]byte, error) {
+	switch {
+	case len(args) > 1:
+		return nil, fmt.Errorf("%w: usage: pilotbackend [world.json]", errBadData)
+	case len(args) == 1 && args[0] != "-":
+		b, err := os.ReadFile(args[0])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadData, err)
+		}
+		return b, nil
+	}
+	b, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading World from stdin: %w", err)
+	}
+	return b, nil
+}
+
+func run(args []string, f *failer) ([]byte, error) {
+	if proxyIstioVersion == "" {
+		return nil, errors.New("built without a proxy Istio version: build it with listenerlab's pilot.Build, which writes version_gen.go")
+	}
+	data, err := readInput(args)
+	if err != nil {
+		return nil, err
+	}
+	w, err := decodeWorld(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadData, err)
+	}
+	for k, v := range w.Env {
+		if err := os.Setenv(k, v); err != nil {
+			return nil, fmt.Errorf("%w: env %s: %v", errBadData, k, err)
+		}
+	}
+
+	meshConfig := mesh.DefaultMeshConfig()
+	if len(w.MeshConfig) > 0 {
+		js, err := json.Marshal(w.MeshConfig)
+		if err != nil {
+			return nil, fmt.Errorf("%w: meshConfig: %v", errBadData, err)
+		}
+		// JSON is YAML: applied over Istio's defaults, as istiod reads its
+		// mesh config.
+		if meshConfig, err = mesh.ApplyMeshConfigDefaults(string(js)); err != nil {
+			return nil, fmt.Errorf("%w: meshConfig is invalid for this Istio version: %v", errBadData, err)
+		}
+	}
+
+	t0 := time.Now().UTC().Truncate(time.Second)
+	configs, err := istioConfigs(w, t0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadData, err)
+	}
+
+	s := xds.NewFakeDiscoveryServer(f, xds.FakeOptions{
+		KubernetesObjects: kubernetesObjects(w, t0),
+		Configs:           configs,
+		MeshConfig:        meshConfig,
+	})
+	if f.failed() {
+		return nil, errors.New("creating the fake discovery server failed")
+	}
+
+	c := w.Client
+	mode := c.InterceptionMode
+	if mode == "" {
+		mode = string(model.InterceptionRedirect)
+	}
+	meta := &model.NodeMetadata{
+		IstioVersion:     proxyIstioVersion,
+		ClusterID:        cluster.ID("Kubernetes"),
+		Namespace:        c.Namespace,
+		Labels:           c.Labels,
+		InterceptionMode: model.TrafficInterceptionMode(mode),
+		ServiceAccount:   c.ServiceAccount,
+		// A real sidecar's agent reports its status and Prometheus ports
+		// (ENVOY_STATUS_PORT, ENVOY_PROMETHEUS_PORT); pilot keeps service
+		// listeners off them.
+		EnvoyStatusPort:     15021,
+		EnvoyPrometheusPort: 15090,
+	}
+	if c.DNSCapture {
+		meta.DNSCapture = true
+	}
+	if c.DNSAutoAllocate {
+		meta.DNSAutoAllocate = true
+	}
+	if c.Unprivileged {
+		meta.UnprivilegedPod = "true"
+	}
+	proxy := s.SetupProxy(&model.Proxy{
+		Type:            model.SidecarProxy,
+		ID:              c.Name + "." + c.Namespace,
+		IPAddresses:     c.IPs,
+		ConfigNamespace: c.Namespace,
+		Labels:          c.Labels,
+		Metadata:        meta,
+	})
+
+	// s.Listeners(proxy) is ConfigGen.BuildListeners(proxy, s.PushContext());
+	// call it with one push context held here so that the conflicts read
+	// below come from the very push that built these listeners.
+	push := s.PushContext()
+	listeners := s.ConfigGen.BuildListeners(proxy, push)
+	if f.failed() {
+		return nil, errors.New("building listeners failed")
+	}
+
+	dump, err := configDump(listeners)
+	if err != nil {
+		return nil, err
+	}
+	res := struct {
+		Format       string          `json:"format"`
+		IstioVersion string          `json:"istioVersion"`
+		ProxyVersion string          `json:"proxyVersion"`
+		ConfigDump   json.RawMessage `json:"configDump"`
+		Conflicts    []conflict      `json:"conflicts"`
+	}{
+		Format:       resultFormat,
+		IstioVersion: istioModuleVersion(),
+		ProxyVersion: proxyIstioVersion,
+		ConfigDump:   dump,
+		Conflicts:    pushConflicts(push, proxy.ID),
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return nil, fmt.Errorf("encoding result: %w", err)
+	}
+	return bytes.TrimSpace(buf.Bytes()), nil
+}
+
+// configDump renders listeners as an Envoy admin /config_dump does: one
+// ListenersConfigDump whose dynamic_listeners hold each listener in
+// active_state, proto field names, typed_config Anys resolved through the
+// types Istio registers (every filter config it can emit is linked in).
+func configDump(listeners []*listenerv3.Listener) (json.RawMessage, error) {
+	ld := &admin.ListenersConfigDump{VersionInfo: "listenerlab"}
+	for _, l := range listeners {
+		a, err := anypb.New(l)
+		if err != nil {
+			return nil, fmt.Errorf("config dump: listener %s: %w", l.GetName(), err)
+		}
+		ld.DynamicListeners = append(ld.DynamicListeners, &admin.ListenersConfigDump_DynamicListener{
+			Name: l.GetName(),
+			ActiveState: &admin.ListenersConfigDump_DynamicListenerState{
+				VersionInfo: "listenerlab",
+				Listener:    a,
+			},
+		})
+	}
+	la, err := anypb.New(ld)
+	if err != nil {
+		return nil, fmt.Errorf("config dump: %w", err)
+	}
+	js, err := protojson.MarshalOptions{UseProtoNames: true, Resolver: protoregistry.GlobalTypes}.
+		Marshal(&admin.ConfigDump{Configs: []*anypb.Any{la}})
+	if err != nil {
+		return nil, fmt.Errorf("config dump: %w", err)
+	}
+	// protojson output is not byte-stable; compact it to one canonical form.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, js); err != nil {
+		return nil, fmt.Errorf("config dump: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// istioModuleVersion is the istio.io/istio module version linked in.
+func istioModuleVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, d := range bi.Deps {
+		if d.Path == "istio.io/istio" {
+			if d.Replace != nil && d.Replace.Version != "" {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return "unknown"
+}

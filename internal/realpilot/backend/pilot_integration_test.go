@@ -1,0 +1,264 @@
+//go:build pilot
+
+// Integration tests that build real pilot backends (a cold build takes 5-10
+// minutes per version) and run them: go test -tags pilot ./pilot/
+//
+// LISTENERLAB_PILOT_VERSIONS picks the versions: a comma-separated list of
+// labels, or "all"; the default is 1.31-dev.
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	networkingv1alpha3 "istio.io/api/networking/v1alpha3"
+
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+func integrationVersions(t *testing.T) []versions.Version {
+	sel := os.Getenv("LISTENERLAB_PILOT_VERSIONS")
+	if sel == "" {
+		sel = "1.31-dev"
+	}
+	if sel == "all" {
+		return versions.Catalog
+	}
+	var out []versions.Version
+	for _, l := range strings.Split(sel, ",") {
+		v, err := versions.Lookup(strings.TrimSpace(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func loadWorld(t *testing.T, name string) *world.World {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world.World{}
+	if err := json.Unmarshal(b, w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func buildBackend(t *testing.T, v versions.Version) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	bin, err := Build(ctx, v, BuildOptions{Progress: testWriter{t}, Nice: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backend %s ready in %s: %s", v.Label, time.Since(start).Round(time.Millisecond), bin)
+	return bin
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// dumpListener is the part of an Envoy listener these tests read.
+type dumpListener struct {
+	Name         string `json:"name"`
+	FilterChains []struct {
+		Filters []struct {
+			Name        string `json:"name"`
+			TypedConfig struct {
+				Type    string `json:"@type"`
+				Cluster string `json:"cluster"`
+			} `json:"typed_config"`
+		} `json:"filters"`
+	} `json:"filter_chains"`
+}
+
+func dumpListeners(t *testing.T, dump json.RawMessage) map[string]dumpListener {
+	t.Helper()
+	var cd struct {
+		Configs []struct {
+			Type             string `json:"@type"`
+			DynamicListeners []struct {
+				Name        string `json:"name"`
+				ActiveState struct {
+					Listener dumpListener `json:"listener"`
+				} `json:"active_state"`
+			} `json:"dynamic_listeners"`
+		} `json:"configs"`
+	}
+	if err := json.Unmarshal(dump, &cd); err != nil {
+		t.Fatalf("config dump is not a ConfigDump: %v", err)
+	}
+	out := map[string]dumpListener{}
+	for _, c := range cd.Configs {
+		if c.Type != "type.googleapis.com/envoy.admin.v3.ListenersConfigDump" {
+			t.Errorf("config of type %s in the dump", c.Type)
+		}
+		for _, dl := range c.DynamicListeners {
+			if dl.Name != dl.ActiveState.Listener.Name {
+				t.Errorf("dynamic listener %q holds listener %q", dl.Name, dl.ActiveState.Listener.Name)
+			}
+			out[dl.Name] = dl.ActiveState.Listener
+		}
+	}
+	return out
+}
+
+func TestPilotTCPConflict(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			start := time.Now()
+			res, err := Run(context.Background(), bin, loadWorld(t, "tcp-conflict.world.json"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("run took %s; istio.io/istio %s, proxy %s", time.Since(start).Round(time.Millisecond), res.IstioVersion, res.ProxyVersion)
+			if res.IstioVersion != v.Module {
+				t.Errorf("backend links istio.io/istio %s, want %s", res.IstioVersion, v.Module)
+			}
+			ls := dumpListeners(t, res.ConfigDump)
+			var names []string
+			for n := range ls {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			t.Logf("listeners: %v", names)
+			for _, want := range []string{"0.0.0.0_8080", "10.96.0.20_3306", "0.0.0.0_3306"} {
+				if _, ok := ls[want]; !ok {
+					t.Errorf("no listener %s; have %v", want, names)
+				}
+			}
+			l3306 := ls["0.0.0.0_3306"]
+			if len(l3306.FilterChains) != 1 {
+				t.Errorf("0.0.0.0_3306 has %d filter chains, want the single chain of the winner", len(l3306.FilterChains))
+			} else {
+				fs := l3306.FilterChains[0].Filters
+				if len(fs) == 0 || fs[len(fs)-1].TypedConfig.Cluster != "outbound|3306||a.example.com" {
+					t.Errorf("0.0.0.0_3306 chain does not end in tcp_proxy to outbound|3306||a.example.com: %+v", fs)
+				}
+			}
+			want := []listener.Conflict{{Listener: "0.0.0.0_3306", Kind: "tcp over current tcp", Rejected: "b.example.com"}}
+			if !slices.Equal(res.Conflicts, want) {
+				t.Errorf("conflicts = %+v, want %+v", res.Conflicts, want)
+			}
+		})
+	}
+}
+
+func TestPilotRefusesBadInput(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+
+			w := loadWorld(t, "tcp-conflict.world.json")
+			w.Format = "listenerlab.world/v0"
+			_, err := Run(context.Background(), bin, w, nil)
+			if err == nil || !strings.Contains(err.Error(), `"listenerlab.world/v0"`) || !strings.Contains(err.Error(), `"listenerlab.world/v1"`) {
+				t.Errorf("want an error naming both World formats, got %v", err)
+			}
+
+			// A ServiceEntry port without a name: a real cluster refuses it,
+			// and so does Istio's validation in the backend.
+			w = loadWorld(t, "tcp-conflict.world.json")
+			w.ServiceEntries[1].Spec.Ports[0].Name = ""
+			_, err = Run(context.Background(), bin, w, nil)
+			if err == nil || !strings.Contains(err.Error(), "ServiceEntry client/sql-b") || !strings.Contains(err.Error(), "exit status 2") {
+				t.Errorf("want a validation error naming ServiceEntry client/sql-b, got %v", err)
+			}
+		})
+	}
+}
+
+// chainClusters lists the tcp_proxy clusters of a listener's filter chains.
+func chainClusters(l dumpListener) []string {
+	var out []string
+	for _, fc := range l.FilterChains {
+		if n := len(fc.Filters); n > 0 {
+			out = append(out, fc.Filters[n-1].TypedConfig.Cluster)
+		}
+	}
+	return out
+}
+
+// Creation timestamps reach pilot's service order: the older ServiceEntry
+// wins the shared 0.0.0.0_3306 even though its name sorts later.
+func TestPilotCreationTimeDecides(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			w := loadWorld(t, "tcp-conflict.world.json")
+			w.ServiceEntries[0].CreationTimestamp.Time = time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+			w.ServiceEntries[1].CreationTimestamp.Time = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			res, err := Run(context.Background(), bin, w, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := chainClusters(dumpListeners(t, res.ConfigDump)["0.0.0.0_3306"]); !slices.Equal(got, []string{"outbound|3306||b.example.com"}) {
+				t.Errorf("0.0.0.0_3306 chains go to %v, want only the older b.example.com", got)
+			}
+			want := []listener.Conflict{{Listener: "0.0.0.0_3306", Kind: "tcp over current tcp", Rejected: "a.example.com"}}
+			if !slices.Equal(res.Conflicts, want) {
+				t.Errorf("conflicts = %+v, want %+v", res.Conflicts, want)
+			}
+		})
+	}
+}
+
+// ServiceEntry status.addresses reach pilot: a proxy with DNS capture and
+// auto-allocation gets a VIP listener per ServiceEntry and no conflict.
+// Before 1.25 pilot reads them only with PILOT_ENABLE_IP_AUTOALLOCATE, which
+// the World's env sets here, so this also checks that env reaches istiod's
+// features.
+func TestPilotStatusAddresses(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			w := loadWorld(t, "tcp-conflict.world.json")
+			w.Client.DNSCapture, w.Client.DNSAutoAllocate = true, true
+			if v.Minor < 25 {
+				w.Env = map[string]string{"PILOT_ENABLE_IP_AUTOALLOCATE": "true"}
+			}
+			for i, ip := range []string{"240.240.0.1", "240.240.0.2"} {
+				se := w.ServiceEntries[i]
+				se.Status.Addresses = append(se.Status.Addresses, &networkingv1alpha3.ServiceEntryAddress{Value: ip, Host: se.Spec.Hosts[0]})
+			}
+			res, err := Run(context.Background(), bin, w, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls := dumpListeners(t, res.ConfigDump)
+			for name, cluster := range map[string]string{
+				"240.240.0.1_3306": "outbound|3306||a.example.com",
+				"240.240.0.2_3306": "outbound|3306||b.example.com",
+			} {
+				if got := chainClusters(ls[name]); !slices.Equal(got, []string{cluster}) {
+					t.Errorf("%s chains go to %v, want %s", name, got, cluster)
+				}
+			}
+			if _, ok := ls["0.0.0.0_3306"]; ok {
+				t.Error("0.0.0.0_3306 exists although both ServiceEntries have addresses")
+			}
+			if len(res.Conflicts) != 0 {
+				t.Errorf("conflicts = %+v, want none", res.Conflicts)
+			}
+		})
+	}
+}

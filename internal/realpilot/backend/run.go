@@ -1,0 +1,173 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/listenerlab/listenerlab/internal/realpilot/gobuild"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// ResultFormat names the JSON a backend prints. Run refuses any other.
+const ResultFormat = "listenerlab.pilot-result/v1"
+
+// DefaultRunTimeout bounds one backend run when ctx has no deadline. A run
+// takes about a second; the bound catches a backend that hangs.
+const DefaultRunTimeout = 2 * time.Minute
+
+// stderrTailLines is how many lines of a backend's stderr an error shows.
+const stderrTailLines = 30
+
+// Result is what a backend reports for one World.
+type Result struct {
+	// IstioVersion is the istio.io/istio module version the backend links.
+	IstioVersion string
+	// ProxyVersion is the ISTIO_VERSION the backend gave the client proxy.
+	ProxyVersion string
+	// ConfigDump is an Envoy admin ConfigDump (the JSON /config_dump
+	// prints) holding every listener pilot built for the client, inbound and
+	// virtual ones included, in one ListenersConfigDump.
+	ConfigDump json.RawMessage
+	// Conflicts are the listener conflicts pilot recorded for this push.
+	Conflicts []listener.Conflict
+}
+
+// wireResult is the JSON a backend prints.
+type wireResult struct {
+	Format       string              `json:"format"`
+	IstioVersion string              `json:"istioVersion"`
+	ProxyVersion string              `json:"proxyVersion"`
+	ConfigDump   json.RawMessage     `json:"configDump"`
+	Conflicts    []listener.Conflict `json:"conflicts"`
+}
+
+// Run runs the backend binary at binaryPath on w and returns its result.
+// The subprocess environment is env (nil means this process's environment)
+// plus the World's env: istiod feature flags are read when the backend's
+// packages initialize, so they must be in its environment from the start.
+// Without a deadline on ctx the run is bounded by DefaultRunTimeout. A crash,
+// a timeout, output that is not JSON or a result of another format gives an
+// error naming the backend's version and the tail of its stderr.
+func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (*Result, error) {
+	name := backendName(binaryPath)
+	if w == nil {
+		return nil, fmt.Errorf("pilot backend %s: no World", name)
+	}
+	in := *w
+	if in.Format == "" {
+		in.Format = world.Format
+	}
+	input, err := json.Marshal(&in)
+	if err != nil {
+		return nil, fmt.Errorf("pilot backend %s: encoding World %q: %w", name, w.Scenario, err)
+	}
+	timeout := time.Duration(0)
+	if _, ok := ctx.Deadline(); !ok {
+		timeout = DefaultRunTimeout
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append([]string(nil), env...)
+	keys := make([]string, 0, len(w.Env))
+	for k := range w.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+w.Env[k]) // later entries win in os/exec
+	}
+
+	cmd := exec.CommandContext(ctx, binaryPath)
+	cmd.Stdin = bytes.NewReader(input)
+	cmd.Env = env
+	cmd.WaitDelay = 5 * time.Second
+	var stdout bytes.Buffer
+	stderr := &tailBuffer{max: 256 << 10}
+	cmd.Stdout = &stdout
+	cmd.Stderr = stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	fail := func(problem string, err error) error {
+		return &RunError{Backend: name, Scenario: w.Scenario, Problem: problem, Stderr: gobuild.Tail(stderr.Bytes(), stderrTailLines), Err: err}
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		problem := "was cancelled"
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			problem = fmt.Sprintf("timed out after %s", time.Since(start).Round(time.Millisecond))
+			if timeout > 0 {
+				problem += fmt.Sprintf(" (limit %s)", timeout)
+			}
+		}
+		return nil, fail(problem, ctxErr)
+	}
+	if runErr != nil {
+		return nil, fail("failed", runErr)
+	}
+	var res wireResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return nil, fail(fmt.Sprintf("printed no JSON result (stdout starts %q)", head(stdout.Bytes(), 200)), err)
+	}
+	if res.Format != ResultFormat {
+		return nil, fail(fmt.Sprintf("printed result format %q, want %q (rebuild the backend from this listenerlab version)",
+			res.Format, ResultFormat), ErrResultFormat)
+	}
+	if len(res.ConfigDump) == 0 || string(res.ConfigDump) == "null" {
+		return nil, fail("printed a result without configDump", ErrResultFormat)
+	}
+	return &Result{
+		IstioVersion: res.IstioVersion,
+		ProxyVersion: res.ProxyVersion,
+		ConfigDump:   res.ConfigDump,
+		Conflicts:    res.Conflicts,
+	}, nil
+}
+
+// cacheDirName matches a cache folder made by Build: LABEL-HASH.
+var cacheDirName = regexp.MustCompile(`^(.+)-[0-9a-f]{16}$`)
+
+// backendName names a backend in errors: its Istio version label when the
+// binary sits in a cache folder made by Build, and its path.
+func backendName(binaryPath string) string {
+	if m := cacheDirName.FindStringSubmatch(filepath.Base(filepath.Dir(binaryPath))); m != nil {
+		return fmt.Sprintf("for Istio %s (%s)", m[1], binaryPath)
+	}
+	return binaryPath
+}
+
+func head(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) Bytes() []byte { return t.buf }

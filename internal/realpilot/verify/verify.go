@@ -1,0 +1,149 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// Outcome of one scenario on one version.
+const (
+	Pass  = "pass"
+	Fail  = "fail"
+	Error = "error" // the backend could not give an answer
+	Skip  = "skip"  // the scenario does not apply to this version
+)
+
+// Result is one scenario checked on one Istio version.
+type Result struct {
+	Scenario string `json:"scenario"`
+	File     string `json:"file"`
+	Version  string `json:"version"`
+	Outcome  string `json:"outcome"`
+	// Differences between prediction (want) and real pilot (got).
+	Differences []compare.Difference `json:"differences,omitempty"`
+	// Expectations the real result does not meet (want: the scenario).
+	Expectations []compare.Difference `json:"expectations,omitempty"`
+	// Reasons are the predictor's reasons for the listeners that differ.
+	Reasons map[string]string `json:"reasons,omitempty"`
+	Err     string            `json:"error,omitempty"`
+	// Duration is how long the backend ran.
+	Duration time.Duration `json:"duration"`
+	// Prediction and Real are the two listener sets compared.
+	Prediction *predictor.Prediction `json:"-"`
+	Real       []listener.Listener   `json:"-"`
+}
+
+// Options configure a verification run.
+type Options struct {
+	// Keep, when set, is a folder that receives each run's config dump as
+	// SCENARIO.VERSION.config_dump.json.
+	Keep string
+	// Progress receives build progress lines.
+	Progress io.Writer
+	// Timeout bounds one backend run; zero means pilot's default.
+	Timeout time.Duration
+}
+
+// Backend builds (once) and returns the pilot backend binary of v.
+func Backend(ctx context.Context, v versions.Version, o Options) (string, error) {
+	return backend.Build(ctx, v, backend.BuildOptions{Progress: o.Progress, Nice: 5})
+}
+
+// Scenario checks one scenario on one version with a built backend.
+func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bin string, o Options) Result {
+	r := Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label}
+	fail := func(err error) Result {
+		r.Outcome, r.Err = Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
+		return r
+	}
+	if !sc.Header.AppliesTo(v.Minor) {
+		r.Outcome, r.Err = Skip, "the scenario applies to Istio "+sc.Header.Versions
+		return r
+	}
+	w, err := resolve.Simulate(sc, v)
+	if err != nil {
+		return fail(err)
+	}
+	pred, err := predictor.Predict(w, v)
+	if err != nil {
+		return fail(err)
+	}
+	r.Prediction = pred
+	start := time.Now()
+	obs, err := Observe(ctx, w, sc.Header.Name, v, bin, o)
+	r.Duration = time.Since(start)
+	if err != nil {
+		return fail(err)
+	}
+	d, res := obs.Dump, obs.Result
+	r.Real = d.Outbound()
+	r.Differences = append(compare.Listeners(pred.Listeners, r.Real), compare.Conflicts(pred.Conflicts, res.Conflicts)...)
+	r.Expectations = compare.Expectations(sc.Header.Expect, v.Minor, r.Real, res.Conflicts)
+	for _, f := range d.Rejected {
+		r.Differences = append(r.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
+	}
+	for _, f := range d.Unreadable {
+		r.Differences = append(r.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "unreadable: " + f.Message})
+	}
+	r.Outcome = Pass
+	if len(r.Differences) > 0 || len(r.Expectations) > 0 {
+		r.Outcome = Fail
+		r.Reasons = map[string]string{}
+		for _, diff := range r.Differences {
+			for _, l := range pred.Listeners {
+				if l.Name == diff.Listener {
+					r.Reasons[l.Name] = l.Reason
+				}
+			}
+		}
+	}
+	return r
+}
+
+// Observation is what the real pilot of one version built for a World.
+type Observation struct {
+	Result *backend.Result
+	Dump   *dump.Dump
+}
+
+// Observe runs the backend bin on w and parses the config dump it writes;
+// with o.Keep set the dump is also written to that folder.
+func Observe(ctx context.Context, w *world.World, name string, v versions.Version, bin string, o Options) (*Observation, error) {
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	res, err := backend.Run(ctx, bin, w, nil)
+	if err != nil {
+		return nil, err
+	}
+	if o.Keep != "" {
+		if err := os.MkdirAll(o.Keep, 0o755); err != nil {
+			return nil, err
+		}
+		file := filepath.Join(o.Keep, name+"."+v.Label+".config_dump.json")
+		if err := os.WriteFile(file, res.ConfigDump, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	d, err := dump.Parse(res.ConfigDump)
+	if err != nil {
+		return nil, err
+	}
+	return &Observation{Result: res, Dump: d}, nil
+}

@@ -1,0 +1,93 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+)
+
+// fakeBackend writes a script that prints a pilot result holding the given
+// real config dump (written by the 1.31-dev backend) and conflicts, as the
+// real backend would, and returns its path.
+func fakeBackend(t *testing.T, dumpFile string, conflicts []listener.Conflict) string {
+	t.Helper()
+	dump, err := os.ReadFile(dumpFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(map[string]any{"format": backend.ResultFormat, "istioVersion": "fake",
+		"proxyVersion": "1.31.0", "configDump": json.RawMessage(dump), "conflicts": conflicts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	result := filepath.Join(dir, "result.json")
+	if err := os.WriteFile(result, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "pilotbackend")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat >/dev/null\ncat "+result+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// TestScenarioAgainstRealDumps runs verify's whole comparison on dumps the
+// real 1.31-dev pilot wrote: the matching scenario passes, and the same
+// scenario against another scenario's dump fails at the listener level
+// with the predictor's reasons attached.
+func TestScenarioAgainstRealDumps(t *testing.T) {
+	sc, err := scenario.LoadFile("../../../scenarios/serviceentry/tcp-without-addresses-shadow.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := versions.Lookup("1.31-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conflict := []listener.Conflict{{Listener: "0.0.0.0_3306", Kind: "tcp over current tcp", Rejected: "sql-b.example.com"}}
+
+	r := Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", conflict), Options{})
+	if r.Outcome != Pass {
+		t.Fatalf("outcome %s: %v %v %s", r.Outcome, r.Differences, r.Expectations, r.Err)
+	}
+
+	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", nil), Options{})
+	if r.Outcome != Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelConflict {
+		t.Errorf("a missing conflict record must fail at the conflict level: %s %v", r.Outcome, r.Differences)
+	}
+
+	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tls-sni.json", conflict), Options{})
+	if r.Outcome != Fail {
+		t.Fatalf("another scenario's dump passed")
+	}
+	var missing bool
+	for _, d := range r.Differences {
+		if d.Level == compare.LevelListener && d.Listener == "0.0.0.0_3306" && d.Got == "" {
+			missing = true
+		}
+	}
+	if !missing || !strings.Contains(r.Reasons["0.0.0.0_3306"], "without addresses") {
+		t.Errorf("want 0.0.0.0_3306 missing with its reason; got %v, reasons %v", r.Differences, r.Reasons)
+	}
+}
+
+func TestScenarioOutsideItsVersionsIsSkipped(t *testing.T) {
+	sc, err := scenario.Parse("inline.yaml", []byte("kind: Scenario\nname: new\nversions: \">=1.31\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Scenario(context.Background(), sc, versions.Version{Label: "1.24", Minor: 24}, "/nonexistent", Options{})
+	if r.Outcome != Skip {
+		t.Errorf("outcome %s, want skip", r.Outcome)
+	}
+}

@@ -1,0 +1,111 @@
+// Package versions is the catalog of Istio versions listenerlab checks
+// against: one line per version. A version also needs its pilot backend
+// module files, internal/realpilot/backend/modules/LABEL.mod and LABEL.sum.
+package versions
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Version is one catalogued Istio version.
+type Version struct {
+	// Label is what users type: --istio 1.26.
+	Label string
+	// Module is the istio.io/istio module version (a pseudo-version: Istio
+	// has no semver tags).
+	Module string
+	// Image is the release image tag for kind installs ("" when the version
+	// has no release images, e.g. a development snapshot).
+	Image string
+	// Minor is the minor release, for version-range rules: 26 for 1.26.
+	Minor int
+	// Note is shown wherever results of this version are shown.
+	Note string
+}
+
+// Catalog lists every version, oldest first.
+var Catalog = []Version{
+	{Label: "1.24", Module: "v0.0.0-20241105211601-8825a6b7f8c9", Image: "1.24.0", Minor: 24},
+	{Label: "1.26", Module: "v0.0.0-20250506181944-c2e9871f340c", Image: "1.26.0", Minor: 26},
+	{Label: "1.27", Module: "v0.0.0-20250808040725-7359d8be2504", Image: "1.27.0", Minor: 27},
+	{Label: "1.30", Module: "v0.0.0-20260826214018-9739e10eb9d7", Minor: 30,
+		Note: "release-1.30 branch of 2026-08-26, built with replacements for pins the module proxy refused: " +
+			"istio.io/api and client-go v1.30.8 (pinned v1.30.4 pre-releases), go-control-plane envoy and contrib " +
+			"at ca8ce173c36f of 2026-07-13 (pinned 2026-04-09), agentgateway api at 773586679f1c of 2026-05-01 (pinned 2026-05-06)"},
+	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31, Note: "master snapshot of 2026-08-27 (VERSION 1.31)"},
+}
+
+// Newest is the newest catalogued version: the one the predictor models by
+// default.
+func Newest() Version { return Catalog[len(Catalog)-1] }
+
+// Lookup finds a version by label; "1.26.0" finds "1.26" and vice versa.
+func Lookup(label string) (Version, error) {
+	for _, v := range Catalog {
+		if v.Label == label || strings.TrimSuffix(v.Label, ".0") == strings.TrimSuffix(label, ".0") {
+			return v, nil
+		}
+	}
+	return Version{}, fmt.Errorf("unknown Istio version %q (known: %s)", label, strings.Join(Labels(), ", "))
+}
+
+// Labels lists the labels of every catalogued version.
+func Labels() []string {
+	out := make([]string, len(Catalog))
+	for i, v := range Catalog {
+		out[i] = v.Label
+	}
+	return out
+}
+
+// Range is a set of minor versions, written ">=1.25", "<1.25", "1.24-1.26",
+// "1.26" or "" (every version).
+type Range struct {
+	Min, Max int // inclusive minors; 0 means unbounded
+}
+
+// ParseRange parses a version range.
+func ParseRange(s string) (Range, error) {
+	s = strings.TrimSpace(s)
+	minor := func(v string) (int, error) {
+		v = strings.TrimSpace(v)
+		v = strings.TrimSuffix(v, "-dev")
+		var major, m int
+		if _, err := fmt.Sscanf(v, "%d.%d", &major, &m); err != nil || major != 1 {
+			return 0, fmt.Errorf("version range %q: %q is not a 1.N version", s, v)
+		}
+		return m, nil
+	}
+	switch {
+	case s == "" || s == "*":
+		return Range{}, nil
+	case strings.HasPrefix(s, ">="):
+		m, err := minor(s[2:])
+		return Range{Min: m}, err
+	case strings.HasPrefix(s, "<="):
+		m, err := minor(s[2:])
+		return Range{Max: m}, err
+	case strings.HasPrefix(s, "<"):
+		m, err := minor(s[1:])
+		return Range{Max: m - 1}, err
+	case strings.HasPrefix(s, ">"):
+		m, err := minor(s[1:])
+		return Range{Min: m + 1}, err
+	case strings.Contains(s, "-") && !strings.HasSuffix(s, "-dev"):
+		lo, hi, _ := strings.Cut(s, "-")
+		a, err := minor(lo)
+		if err != nil {
+			return Range{}, err
+		}
+		b, err := minor(hi)
+		return Range{Min: a, Max: b}, err
+	}
+	m, err := minor(s)
+	return Range{Min: m, Max: m}, err
+}
+
+// Contains reports whether the minor version lies in the range.
+func (r Range) Contains(minor int) bool {
+	return (r.Min == 0 || minor >= r.Min) && (r.Max == 0 || minor <= r.Max)
+}

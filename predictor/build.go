@@ -112,8 +112,15 @@ type builder struct {
 	opts      options
 }
 
-func (b *builder) finding(code, severity string, s *service, p port, listenerName, format string, args ...any) {
-	f := Finding{Code: code, Severity: severity, Listener: listenerName, Message: fmt.Sprintf(format, args...)}
+// finding raises a finding at its code's severity (findingTypes).
+func (b *builder) finding(code Code, s *service, p port, listenerName, format string, args ...any) {
+	t, _ := code.Type()
+	b.findingAt(code, t.Severity, s, p, listenerName, format, args...)
+}
+
+// findingAt raises a finding of a graded code at the given severity.
+func (b *builder) findingAt(code Code, severity Severity, s *service, p port, listenerName, format string, args ...any) {
+	f := Finding{Code: string(code), Severity: string(severity), Listener: listenerName, Message: fmt.Sprintf(format, args...)}
 	if s != nil {
 		f.Service, f.Source, f.Port = s.Hostname, s.Source, p.Number
 	}
@@ -155,7 +162,7 @@ func (b *builder) run(egresses []egress) {
 		}
 		if eg.Port != nil {
 			if ok, why := b.canBind(o.bindToPort, first(o.binds), eg.Port.Number, eg.Port.Protocol); !ok {
-				b.finding("PortSkipped", "warning", nil, *eg.Port, "", "%s port %d gets no listener: %s", eg.Source, eg.Port.Number, why)
+				b.finding(PortSkipped, nil, *eg.Port, "", "%s port %d gets no listener: %s", eg.Source, eg.Port.Number, why)
 				continue
 			}
 			for _, s := range eg.Services {
@@ -172,7 +179,7 @@ func (b *builder) run(egresses []egress) {
 		for _, s := range eg.Services {
 			for _, sp := range s.Ports {
 				if ok, why := b.canBind(o.bindToPort, first(o.binds), sp.Number, sp.Protocol); !ok {
-					b.finding("PortSkipped", "warning", s, sp, "", "%s:%d gets no listener: %s", s.Hostname, sp.Number, why)
+					b.finding(PortSkipped, s, sp, "", "%s:%d gets no listener: %s", s.Hostname, sp.Number, why)
 					continue
 				}
 				so := o
@@ -202,7 +209,7 @@ func (b *builder) perEndpoint(o opts) {
 		if s.Registry != registryKube {
 			why = "a resolution-NONE ServiceEntry with a workloadSelector but no endpoints"
 		}
-		b.finding("NoEndpoints", "info", s, sp, "", "%s:%d gets no listener: %s gets one listener per endpoint, and it has none", s.Hostname, sp.Number, why)
+		b.finding(NoEndpoints, s, sp, "", "%s:%d gets no listener: %s gets one listener per endpoint, and it has none", s.Hostname, sp.Number, why)
 		return
 	}
 	built := 0
@@ -214,7 +221,7 @@ func (b *builder) perEndpoint(o opts) {
 			}
 		}
 		if !valid {
-			b.finding("EndpointSkipped", "info", s, sp, "", "%s:%d: endpoint %s is not an IP address, so it gets no per-endpoint listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
+			b.finding(EndpointSkipped, s, sp, "", "%s:%d: endpoint %s is not an IP address, so it gets no per-endpoint listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
 			continue
 		}
 		if len(b.p.IPs) > 0 && addrs[0] == b.p.IPs[0] {
@@ -226,7 +233,7 @@ func (b *builder) perEndpoint(o opts) {
 		built++
 	}
 	if built > b.opts.maxEndpointListeners {
-		b.finding("ManyEndpointListeners", "warning", s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
+		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
 	}
 }
 
@@ -241,14 +248,14 @@ func first(xs []string) string {
 func (b *builder) add(o opts, why string) {
 	s, sp := o.svc, o.port
 	if s.Resolution == resAlias {
-		b.finding("AliasNoListener", "info", s, sp, "", "%s:%d gets no listener: an ExternalName Service is an alias, served through the target's listeners", s.Hostname, sp.Number)
+		b.finding(AliasNoListener, s, sp, "", "%s:%d gets no listener: an ExternalName Service is an alias, served through the target's listeners", s.Hostname, sp.Number)
 		return
 	}
 	wild := b.p.wildcards()
 	class := sp.Protocol.class()
 	proto := sp.Protocol
 	if class == classNone {
-		b.finding("UDPNoListener", "info", s, sp, "", "%s:%d gets no listener: UDP is not proxied by the sidecar", s.Hostname, sp.Number)
+		b.finding(UDPNoListener, s, sp, "", "%s:%d gets no listener: UDP is not proxied by the sidecar", s.Hostname, sp.Number)
 		return
 	}
 	addrWhy := ""
@@ -323,7 +330,7 @@ func (b *builder) add(o opts, why string) {
 			case cur.protocol.isTCP():
 				conflict = "auto over tcp"
 			default:
-				b.finding("SniffedListenerTaken", "warning", s, sp, key,
+				b.finding(SniffedListenerTaken, s, sp, key,
 					"%s:%d adds no chain to %s: the listener already sniffs protocols for an earlier service; its HTTP is still routed by virtual host, its other TCP traffic is not", s.Hostname, sp.Number, key)
 				return
 			}
@@ -336,7 +343,7 @@ func (b *builder) add(o opts, why string) {
 		chains = append(tcp, http...)
 	}
 	if cur != nil && conflict != "none" && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
-		b.finding("ServerFirstConflict", "error", s, sp, key,
+		b.finding(ServerFirstConflict, s, sp, key,
 			"%s:%d dropped from %s: %s is a server-first protocol and cannot share a port with %s (the listener was built for %s)",
 			s.Hostname, sp.Number, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
 		return
@@ -377,7 +384,7 @@ func (b *builder) addressReason(s *service, addr string) string {
 	case addr == wildcardV4 || addr == wildcardV6:
 		if s.Registry == registryExternal {
 			if s.AutoV4 != "" && !b.p.usesAutoIPs() {
-				b.finding("AutoAddressUnused", "warning", s, port{}, "", "%s has the auto-allocated address %s, but this proxy does not use it (needs DNS capture): its TCP ports land on the wildcard listener", s.Hostname, s.AutoV4)
+				b.finding(AutoAddressUnused, s, port{}, "", "%s has the auto-allocated address %s, but this proxy does not use it (needs DNS capture): its TCP ports land on the wildcard listener", s.Hostname, s.AutoV4)
 			}
 			return "TCP ServiceEntry without addresses: listens on the wildcard address"
 		}
@@ -456,7 +463,7 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
-		b.finding("Shadowed", "error", in.svc, o.port, name,
+		b.finding(Shadowed, in.svc, o.port, name,
 			"%s:%d (%s) shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
 			in.svc.Hostname, o.port.Number, in.svc.Source, name, winner.svc.Hostname, winner.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
 	}

@@ -55,7 +55,7 @@ func (b *builder) cidrOverlaps(e *entry) {
 					if bp.Bits() >= np.Bits() || !bp.Contains(np.Addr()) {
 						continue
 					}
-					b.finding("CIDROverlap", "warning", broad.c.svc, broad.c.port, e.name(),
+					b.finding(CIDROverlap, broad.c.svc, broad.c.port, e.name(),
 						"%s:%d range %s on %s contains %s of %s (%s): Envoy picks the longest prefix, so connections to %s never reach %s",
 						broad.c.svc.Hostname, broad.c.port.Number, bp, e.name(), np, narrow.c.svc.Hostname, narrow.c.svc.Source, np, broad.c.svc.Hostname)
 					b.related(narrow.c.svc)
@@ -150,13 +150,13 @@ func (b *builder) clusterIPOverlap(x, k imported, xp netip.Prefix, vip netip.Add
 	head := x.svc.Hostname + ":" + itoa(number) + " " + what + " contains the ClusterIP " + vip.String() + " of " + k.svc.Hostname
 	switch {
 	case c != nil && c.svc.Source == k.svc.Source && c.svc.Hostname == k.svc.Hostname && xp.Bits() == xp.Addr().BitLen():
-		b.finding("ClusterIPOverlap", "warning", x.svc, x.port, listenerName,
+		b.findingAt(ClusterIPOverlap, SeverityWarning, x.svc, x.port, listenerName,
 			"%s: both claim %s:%d and connections go to %s, never to %s", head, vip, number, where, x.svc.Hostname)
 	case c != nil && c.svc.Source == k.svc.Source && c.svc.Hostname == k.svc.Hostname:
-		b.finding("ClusterIPOverlap", "info", x.svc, x.port, listenerName,
+		b.findingAt(ClusterIPOverlap, SeverityInfo, x.svc, x.port, listenerName,
 			"%s: connections to %s:%d go to %s, not to %s", head, vip, number, where, x.svc.Hostname)
 	default:
-		b.finding("ClusterIPOverlap", "error", x.svc, x.port, listenerName,
+		b.findingAt(ClusterIPOverlap, SeverityError, x.svc, x.port, listenerName,
 			"%s: connections to that ClusterIP on port %d go to %s instead of %s", head, number, where, k.svc.Hostname)
 	}
 	b.related(k.svc)

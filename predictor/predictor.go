@@ -30,9 +30,10 @@ type Prediction struct {
 // Finding is a service port that does not get what its author likely
 // expects, or a listener that behaves surprisingly.
 type Finding struct {
-	// Code is stable: Shadowed, Hijack, ServerFirstConflict, ...
+	// Code is one of the Code constants (Shadowed, Hijack, ...), kept a
+	// plain string on the wire; Code(f.Code).Type() describes it.
 	Code string `json:"code"`
-	// Severity is error, warning or info.
+	// Severity is one of the Severity constants: error, warning or info.
 	Severity string `json:"severity"`
 	Service  string `json:"service,omitempty"`
 	Port     int    `json:"port,omitempty"`
@@ -165,7 +166,7 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		if !alone {
 			what = "connection that no other chain matches"
 		}
-		b.finding("Hijack", "warning", defSvc.svc, defSvc.port, l.Name,
+		b.finding(Hijack, defSvc.svc, defSvc.port, l.Name,
 			"%s has no passthrough chain: every %s on port %d goes to %s (%s)",
 			l.Name, what, e.port.Number, defSvc.svc.Hostname, strings.TrimPrefix(defSvc.dest.String(), "cluster "))
 	}

@@ -41,7 +41,7 @@ func (b *builder) serverFirstSniffed() {
 			if len(others) > 0 {
 				how = "shares the listener with HTTP for " + strings.Join(others, ", ")
 			}
-			b.finding("ServerFirstSniffed", "error", c.svc, c.port, e.name(),
+			b.finding(ServerFirstSniffed, c.svc, c.port, e.name(),
 				"%s:%d %s, so %s sniffs with the http_inspector, which waits for the client to speak first; port %d carries a server-first protocol, whose client waits for the server: connections stall until protocol detection gives up",
 				c.svc.Hostname, c.port.Number, how, e.name(), c.port.Number)
 			for _, h := range http {

@@ -36,9 +36,9 @@ func Table(w io.Writer, ls []listener.Listener) error {
 
 // Findings writes findings one per line, most severe first.
 func Findings(w io.Writer, fs []predictor.Finding) {
-	for _, sev := range []string{"error", "warning", "info"} {
+	for _, sev := range predictor.Severities() {
 		for _, f := range fs {
-			if f.Severity == sev {
+			if f.Severity == string(sev) {
 				fmt.Fprintf(w, "%-7s %-20s %s\n", strings.ToUpper(f.Severity), f.Code, f.Message)
 			}
 		}

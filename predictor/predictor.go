@@ -59,14 +59,14 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 	if len(w.Client.IPs) == 0 {
 		return nil, fmt.Errorf("scenario %s: the client has no IP", w.Scenario)
 	}
-	alloc := v.Minor >= 25
+	alloc := v.IPAutoallocateByDefault()
 	if val, ok := w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
 		alloc = val == "true" || val == "1"
 	}
 	p := newProxy(w.Client, alloc)
-	p.Minor = v.Minor
+	p.version = v
 	p.DualStackFeature = envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT")
-	all := append(kubeServices(w), serviceEntryServices(w, alloc, v.Minor)...)
+	all := append(kubeServices(w), serviceEntryServices(w, alloc, v)...)
 	if !alloc {
 		hashAllocate(all)
 	}
@@ -148,9 +148,9 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 	if httpInspector {
 		l.ListenerFilters = append(l.ListenerFilters, "http_inspector")
 	}
-	// Up to 1.24 a listener that sniffs HTTP also gets the tls_inspector
-	// (buildListenerFromEntry: needTLSInspector || needHTTPInspector).
-	if httpInspector && !tlsInspector && b.p.Minor <= 24 {
+	// buildListenerFromEntry: up to 1.24 a listener that sniffs HTTP also
+	// gets the tls_inspector.
+	if httpInspector && !tlsInspector && b.p.version.HTTPInspectorAddsTLSInspector() {
 		l.ListenerFilters = append(l.ListenerFilters, "tls_inspector")
 	}
 	switch {

@@ -8,6 +8,7 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -23,8 +24,8 @@ type proxy struct {
 	Unprivileged bool
 	// AllocFeature is PILOT_ENABLE_IP_AUTOALLOCATE as istiod sees it.
 	AllocFeature bool
-	// Minor is the Istio minor version whose rules apply.
-	Minor int
+	// version is the Istio version whose rules apply.
+	version versions.Version
 	// DualStackFeature is ISTIO_DUAL_STACK (or PILOT_ENABLE_AMBIENT): only
 	// then does a dual-stack proxy get service addresses of both families.
 	DualStackFeature bool
@@ -218,10 +219,10 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 	if sc == nil || len(sc.Spec.Egress) == 0 {
 		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Source: "default egress (*/*)"}}, sc
 	}
-	// Istio 1.31 (master after 1.30 branched) looks exact imports up by host and namespace
+	// From 1.31 exact imports are looked up by host and namespace
 	// (servicesForExactHosts): one service per pair, the oldest, in
 	// creation order, private services losing their precedence.
-	exactLookup := p.Minor >= 31
+	exactLookup := p.version.SidecarExactHostLookup()
 	var out []egress
 	for i, e := range sc.Spec.Egress {
 		eg := egress{Bind: e.Bind, Capture: e.CaptureMode.String(), Source: "Sidecar " + sc.Namespace + "/" + sc.Name + " egress[" + itoa(i) + "]"}

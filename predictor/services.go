@@ -12,6 +12,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -143,7 +144,7 @@ func slicePortMatches(ports []discoveryv1.EndpointPort, name string) bool {
 // every address as its VIPs); a /32 (or /128) CIDR becomes a plain IP; no
 // address gives 0.0.0.0, plus the controller's allocated addresses from
 // status.
-func serviceEntryServices(w *world.World, controllerAllocates bool, minor int) []*service {
+func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.Version) []*service {
 	var out []*service
 	for _, se := range w.ServiceEntries {
 		spec := &se.Spec
@@ -186,7 +187,7 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, minor int) [
 				addrs = []string{wildcardV4}
 			}
 			var vips []string
-			if minor <= 24 && addrs[0] != wildcardV4 {
+			if !v.ServiceEntryServicePerAddress() && addrs[0] != wildcardV4 {
 				vips, addrs = addrs, addrs[:1]
 			}
 			for _, a := range addrs {

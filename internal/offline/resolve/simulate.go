@@ -428,7 +428,7 @@ func targetPort(sp corev1.ServicePort, pods []corev1.Pod, sel labels.Selector, n
 // controller runs, writes the addresses it would assign into ServiceEntry
 // status.
 func (s *simulator) istio(v versions.Version) error {
-	controller := v.Minor >= 25
+	controller := v.IPAutoallocateByDefault()
 	if val, ok := s.w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
 		controller = val == "true" || val == "1"
 	}

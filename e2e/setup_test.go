@@ -66,7 +66,7 @@ func writeReports(ctx context.Context, cfg *envconf.Config) (context.Context, er
 	if err := report.JUnit(&junit, rs); err != nil {
 		return ctx, err
 	}
-	counts := map[string]int{}
+	counts := map[verify.Outcome]int{}
 	for _, r := range rs {
 		report.Verdict(&text, r)
 		counts[r.Outcome]++

@@ -6,12 +6,16 @@ import (
 	"strings"
 )
 
-// Destination kinds: where a filter chain sends traffic.
+// DestinationKind is the terminal network filter of a chain: where a filter
+// chain sends traffic.
+type DestinationKind string
+
+// Destination kinds.
 const (
 	// HTTP is an HTTP connection manager; Route names its RDS route config.
-	HTTP = "http"
+	HTTP DestinationKind = "http"
 	// TCP is a tcp_proxy; Cluster names its upstream cluster.
-	TCP = "tcp"
+	TCP DestinationKind = "tcp"
 )
 
 // PassthroughCluster is the cluster Istio sends unmatched outbound traffic to
@@ -58,9 +62,9 @@ type Match struct {
 
 // Destination is the terminal network filter of a chain.
 type Destination struct {
-	Kind    string `json:"kind"`
-	Route   string `json:"route,omitempty"`
-	Cluster string `json:"cluster,omitempty"`
+	Kind    DestinationKind `json:"kind"`
+	Route   string          `json:"route,omitempty"`
+	Cluster string          `json:"cluster,omitempty"`
 }
 
 // Conflict is a listener conflict istiod records (pilot_conflict_* metrics):
@@ -87,7 +91,7 @@ func (d Destination) String() string {
 	case d.Kind == "":
 		return "-"
 	}
-	return d.Kind
+	return string(d.Kind)
 }
 
 // String renders a match compactly; the empty match is "all".

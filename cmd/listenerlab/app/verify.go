@@ -60,7 +60,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
 	results := verifyAll(ctx, scs, vs, opts, text, stderr)
-	counts := map[string]int{}
+	counts := map[verify.Outcome]int{}
 	for _, r := range results {
 		counts[r.Outcome]++
 	}

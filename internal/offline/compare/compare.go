@@ -11,19 +11,22 @@ import (
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
+// Level is how deep a difference lies: which part of a listener differs.
+type Level string
+
 // Comparison levels, shallow to deep.
 const (
-	LevelListener    = "listener"    // a listener exists on one side only
-	LevelAddress     = "address"     // address, additional addresses, bind_to_port, listener filters
-	LevelMatch       = "match"       // a filter chain match exists on one side only
-	LevelDestination = "destination" // same match, different destination
-	LevelConflict    = "conflict"    // istiod's conflict records differ
+	LevelListener    Level = "listener"    // a listener exists on one side only
+	LevelAddress     Level = "address"     // address, additional addresses, bind_to_port, listener filters
+	LevelMatch       Level = "match"       // a filter chain match exists on one side only
+	LevelDestination Level = "destination" // same match, different destination
+	LevelConflict    Level = "conflict"    // istiod's conflict records differ
 )
 
 // Difference is one disagreement. Want is the prediction (or expectation),
 // Got what real Istio built; an empty side means "absent".
 type Difference struct {
-	Level    string `json:"level"`
+	Level    Level  `json:"level"`
 	Listener string `json:"listener"`
 	Want     string `json:"want,omitempty"`
 	Got      string `json:"got,omitempty"`

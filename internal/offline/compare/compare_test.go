@@ -25,18 +25,18 @@ func TestListenersLevels(t *testing.T) {
 	tests := []struct {
 		name      string
 		want, got []listener.Listener
-		levels    []string
+		levels    []Level
 	}{
 		{"equal", []listener.Listener{base}, []listener.Listener{base}, nil},
-		{"missing listener", []listener.Listener{base}, nil, []string{LevelListener}},
-		{"extra listener", nil, []listener.Listener{base}, []string{LevelListener}},
-		{"bind differs", []listener.Listener{base}, []listener.Listener{moved}, []string{LevelAddress}},
-		{"destination differs", []listener.Listener{base}, []listener.Listener{otherDest}, []string{LevelDestination}},
-		{"match differs", []listener.Listener{base}, []listener.Listener{otherMatch}, []string{LevelMatch, LevelMatch}},
+		{"missing listener", []listener.Listener{base}, nil, []Level{LevelListener}},
+		{"extra listener", nil, []listener.Listener{base}, []Level{LevelListener}},
+		{"bind differs", []listener.Listener{base}, []listener.Listener{moved}, []Level{LevelAddress}},
+		{"destination differs", []listener.Listener{base}, []listener.Listener{otherDest}, []Level{LevelDestination}},
+		{"match differs", []listener.Listener{base}, []listener.Listener{otherMatch}, []Level{LevelMatch, LevelMatch}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var levels []string
+			var levels []Level
 			for _, d := range Listeners(tt.want, tt.got) {
 				levels = append(levels, d.Level)
 			}

@@ -19,20 +19,23 @@ import (
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// Outcome of one scenario on one version.
+// Outcome is the verdict on one scenario on one version.
+type Outcome string
+
+// Outcomes.
 const (
-	Pass  = "pass"
-	Fail  = "fail"
-	Error = "error" // the backend could not give an answer
-	Skip  = "skip"  // the scenario does not apply to this version
+	Pass  Outcome = "pass"
+	Fail  Outcome = "fail"
+	Error Outcome = "error" // the backend could not give an answer
+	Skip  Outcome = "skip"  // the scenario does not apply to this version
 )
 
 // Result is one scenario checked on one Istio version.
 type Result struct {
-	Scenario string `json:"scenario"`
-	File     string `json:"file"`
-	Version  string `json:"version"`
-	Outcome  string `json:"outcome"`
+	Scenario string  `json:"scenario"`
+	File     string  `json:"file"`
+	Version  string  `json:"version"`
+	Outcome  Outcome `json:"outcome"`
 	// Differences between prediction (want) and real pilot (got).
 	Differences []compare.Difference `json:"differences,omitempty"`
 	// Expectations the real result does not meet (want: the scenario).

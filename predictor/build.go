@@ -244,105 +244,84 @@ func first(xs []string) string {
 	return xs[0]
 }
 
-// add models buildSidecarOutboundListener (pilot/pkg/networking/core/listener.go).
+// conflictKind is how a service port meets the listener already built on
+// its name: Istio's conflict types (listener.go NoConflict, HTTPOverTCP,
+// ...), incoming protocol over existing, plus the two cases where
+// buildSidecarOutboundListener returns early.
+type conflictKind int
+
+const (
+	noConflict   conflictKind = iota // no listener yet: a new entry
+	httpOverTCP                      // merged, the listener turns sniffed
+	tcpOverHTTP                      // merged, the listener turns sniffed
+	tcpOverTCP                       // merged, protocol kept
+	tcpOverAuto                      // merged, protocol kept
+	autoOverHTTP                     // replaces the HTTP-only entry
+	autoOverTCP                      // merged, the listener turns sniffed
+	// httpOverHTTP: HTTP over an HTTP or sniffed listener; no chain is
+	// added (RDS adds a virtual host). Not an Istio conflict type.
+	httpOverHTTP
+	// autoOverAuto: auto-detect over a sniffed listener; nothing is added.
+	// Not an Istio conflict type.
+	autoOverAuto
+)
+
+// String is the kind as reasons print it: "none", "http over tcp", ...
+func (k conflictKind) String() string {
+	switch k {
+	case noConflict:
+		return "none"
+	case httpOverTCP:
+		return "http over tcp"
+	case tcpOverHTTP:
+		return "tcp over http"
+	case tcpOverTCP:
+		return "tcp over tcp"
+	case tcpOverAuto:
+		return "tcp over auto"
+	case autoOverHTTP:
+		return "auto over http"
+	case autoOverTCP:
+		return "auto over tcp"
+	case httpOverHTTP:
+		return "http over http"
+	case autoOverAuto:
+		return "auto over auto"
+	}
+	return "conflict(" + itoa(int(k)) + ")"
+}
+
+// add models buildSidecarOutboundListener (pilot/pkg/networking/core/listener.go)
+// in four steps: choose the binds, classify the conflict with the listener
+// already on that name, build the chains, apply them.
 func (b *builder) add(o opts, why string) {
 	s, sp := o.svc, o.port
 	if s.Resolution == resAlias {
 		b.finding(AliasNoListener, s, sp, "", "%s:%d gets no listener: an ExternalName Service is an alias, served through the target's listeners", s.Hostname, sp.Number)
 		return
 	}
-	wild := b.p.wildcards()
 	class := sp.Protocol.class()
-	proto := sp.Protocol
 	if class == classNone {
 		b.finding(UDPNoListener, s, sp, "", "%s:%d gets no listener: UDP is not proxied by the sidecar", s.Hostname, sp.Number)
 		return
 	}
-	addrWhy := ""
-	switch class {
-	case classTCP, classAuto:
-		if first(o.binds) == "" {
-			addr := s.address(b.p)
-			extra := s.extraAddresses(b.p)
-			if s.Registry == registryExternal && addr == wildcardV4 && b.p.V6 && !b.p.V4 {
-				addr = wildcardV6
-			}
-			if s.Registry == registryExternal && addr == wildcardV4 && b.p.V4 && b.p.V6 {
-				extra = append(extra, wildcardV6)
-			}
-			switch {
-			case !strings.Contains(addr, "/"):
-				o.binds = append([]string{addr}, extra...)
-				addrWhy = b.addressReason(s, addr)
-			default:
-				o.binds = wild
-				o.cidrs = append([]string{addr}, extra...)
-				addrWhy = "CIDR " + addr + ": wildcard listener with a destination prefix match"
-			}
-		}
-	case classHTTP:
-		if first(o.binds) == "" {
-			o.binds = wild
-			addrWhy = "HTTP port: all HTTP services on this port share the wildcard listener, told apart by virtual host"
-		}
-	}
+	o, addrWhy := b.chooseBinds(o, class)
 	key := first(o.binds) + "_" + itoa(sp.Number)
 	cur := b.entries[key]
 	if cur != nil && cur.locked {
 		return
 	}
-	var chains []*chain
-	conflict := "none"
-	switch {
-	case proto == pHTTPProxy:
-		chains = b.httpChains(o, class)
-	case class == classHTTP:
-		if cur != nil {
-			if !cur.protocol.isTCP() {
-				return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
-			}
-			conflict = "http over tcp"
-		}
-		chains = b.httpChains(o, class)
-		if first(o.binds) == wild[0] {
-			for _, c := range chains {
-				c.alpn, c.transport = plaintextHTTPALPNs, "raw_buffer"
-			}
-			proto = pUnsupported
-		}
-	case class == classTCP:
-		chains = b.tcpChains(o)
-		if cur != nil {
-			switch {
-			case cur.protocol.isHTTP():
-				conflict = "tcp over http"
-			case cur.protocol.isTCP():
-				conflict = "tcp over tcp"
-			default:
-				conflict = "tcp over auto"
-			}
-		}
-	case class == classAuto:
-		if cur != nil {
-			switch {
-			case cur.protocol.isHTTP():
-				conflict = "auto over http"
-			case cur.protocol.isTCP():
-				conflict = "auto over tcp"
-			default:
-				b.finding(SniffedListenerTaken, s, sp, key,
-					"%s:%d adds no chain to %s: the listener already sniffs protocols for an earlier service; its HTTP is still routed by virtual host, its other TCP traffic is not", s.Hostname, sp.Number, key)
-				return
-			}
-		}
-		tcp := b.tcpChains(o)
-		http := b.httpChains(o, class)
-		for _, c := range http {
-			c.alpn, c.transport = plaintextHTTPALPNs, "raw_buffer"
-		}
-		chains = append(tcp, http...)
+	conflict := classify(sp.Protocol, cur)
+	switch conflict {
+	case httpOverHTTP:
+		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
+	case autoOverAuto:
+		b.finding(SniffedListenerTaken, s, sp, key,
+			"%s:%d adds no chain to %s: the listener already sniffs protocols for an earlier service; its HTTP is still routed by virtual host, its other TCP traffic is not", s.Hostname, sp.Number, key)
+		return
 	}
-	if cur != nil && conflict != "none" && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
+	chains, proto := b.buildChains(o, class)
+	if cur != nil && conflict != noConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
 		b.finding(ServerFirstConflict, s, sp, key,
 			"%s:%d dropped from %s: %s is a server-first protocol and cannot share a port with %s (the listener was built for %s)",
 			s.Hostname, sp.Number, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
@@ -352,22 +331,129 @@ func (b *builder) add(o opts, why string) {
 	if reason == "" {
 		reason = addrWhy
 	}
+	b.apply(o, key, cur, conflict, chains, proto, reason)
+}
+
+// chooseBinds models the first part of buildSidecarOutboundListener: with
+// no bind of its own, a TCP or auto-detected port listens on the service's
+// address for this proxy (a CIDR: the wildcard, with a prefix match), an
+// HTTP port on the wildcard. It returns the options and why that address.
+func (b *builder) chooseBinds(o opts, class listenerClass) (opts, string) {
+	if first(o.binds) != "" {
+		return o, ""
+	}
+	s := o.svc
+	wild := b.p.wildcards()
+	switch class {
+	case classTCP, classAuto:
+		addr := s.address(b.p)
+		extra := s.extraAddresses(b.p)
+		if s.Registry == registryExternal && addr == wildcardV4 && b.p.V6 && !b.p.V4 {
+			addr = wildcardV6
+		}
+		if s.Registry == registryExternal && addr == wildcardV4 && b.p.V4 && b.p.V6 {
+			extra = append(extra, wildcardV6)
+		}
+		if !strings.Contains(addr, "/") {
+			o.binds = append([]string{addr}, extra...)
+			return o, b.addressReason(s, addr)
+		}
+		o.binds = wild
+		o.cidrs = append([]string{addr}, extra...)
+		return o, "CIDR " + addr + ": wildcard listener with a destination prefix match"
+	case classHTTP:
+		o.binds = wild
+		return o, "HTTP port: all HTTP services on this port share the wildcard listener, told apart by virtual host"
+	}
+	return o, ""
+}
+
+// classify models the conflict types of buildSidecarOutboundListener: the
+// incoming port's listener protocol over the existing entry's. HTTP_PROXY
+// never conflicts.
+func classify(incoming protocol, cur *entry) conflictKind {
+	if cur == nil || incoming == pHTTPProxy {
+		return noConflict
+	}
+	existing := cur.protocol
+	switch incoming.class() {
+	case classHTTP:
+		if existing.isTCP() {
+			return httpOverTCP
+		}
+		return httpOverHTTP
+	case classTCP:
+		switch {
+		case existing.isHTTP():
+			return tcpOverHTTP
+		case existing.isTCP():
+			return tcpOverTCP
+		}
+		return tcpOverAuto
+	case classAuto:
+		switch {
+		case existing.isHTTP():
+			return autoOverHTTP
+		case existing.isTCP():
+			return autoOverTCP
+		}
+		return autoOverAuto
+	}
+	return noConflict
+}
+
+// buildChains models the filter chain options buildSidecarOutboundListener
+// builds per listener protocol, and the protocol the entry gets: an HTTP
+// port on the wildcard matches plaintext HTTP ALPNs behind the
+// http_inspector and makes the listener sniffed (UnsupportedProtocol); an
+// auto-detected port gets its TCP chain and an HTTP chain matched the same
+// way.
+func (b *builder) buildChains(o opts, class listenerClass) ([]*chain, protocol) {
+	proto := o.port.Protocol
+	switch {
+	case proto == pHTTPProxy:
+		return b.httpChains(o, class), proto
+	case class == classHTTP:
+		chains := b.httpChains(o, class)
+		if first(o.binds) == b.p.wildcards()[0] {
+			for _, c := range chains {
+				c.alpn, c.transport = plaintextHTTPALPNs, "raw_buffer"
+			}
+			proto = pUnsupported
+		}
+		return chains, proto
+	case class == classTCP:
+		return b.tcpChains(o), proto
+	}
+	tcp := b.tcpChains(o)
+	http := b.httpChains(o, class)
+	for _, c := range http {
+		c.alpn, c.transport = plaintextHTTPALPNs, "raw_buffer"
+	}
+	return append(tcp, http...), proto
+}
+
+// apply models the end of buildSidecarOutboundListener: a new entry (or
+// auto over HTTP, which replaces the HTTP-only entry), a merge that turns
+// the listener sniffed (HTTP and TCP mixed), or a merge of TCP chains.
+func (b *builder) apply(o opts, key string, cur *entry, conflict conflictKind, chains []*chain, proto protocol, reason string) {
+	s, sp := o.svc, o.port
 	switch conflict {
-	case "none", "auto over http":
+	case noConflict, autoOverHTTP:
 		e := &entry{binds: o.binds, bindToPort: o.bindToPort, port: sp, protocol: proto, chains: chains,
 			reason: fmt.Sprintf("%s port %d (%s, %s): %s", s.Hostname, sp.Number, sp.Protocol, sp.Why, reason)}
-		if conflict == "auto over http" {
-			e.reason += "; replaced the HTTP-only listener of an earlier service (auto over http)"
+		if conflict == autoOverHTTP {
+			e.reason += "; replaced the HTTP-only listener of an earlier service (" + conflict.String() + ")"
 		}
 		if cur == nil {
 			b.order = append(b.order, key)
 		}
 		b.entries[key] = e
-	case "http over tcp", "tcp over http", "auto over tcp":
+	case httpOverTCP, tcpOverHTTP, autoOverTCP:
 		b.merge(cur, chains, o, key)
 		cur.protocol = pUnsupported
 		cur.reason += fmt.Sprintf("; merged with %s port %d (%s) into a sniffed listener (%s)", s.Hostname, sp.Number, sp.Protocol, conflict)
-	case "tcp over tcp", "tcp over auto":
+	case tcpOverTCP, tcpOverAuto:
 		b.merge(cur, chains, o, key)
 	}
 }

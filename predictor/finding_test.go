@@ -27,7 +27,7 @@ func parsePackage(t *testing.T) (*token.FileSet, []*ast.File) {
 		if strings.HasSuffix(p, "_test.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, p, nil, 0)
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}

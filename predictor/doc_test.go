@@ -1,6 +1,7 @@
 package predictor
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -9,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // indexRow is one row of the rule index in doc.go.
@@ -163,4 +166,114 @@ func versionGates(t *testing.T) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestRuleIndexIstioSource checks the bracketed versions of the Istio
+// column against the Istio sources in the Go module cache: each named
+// function (or variable) is declared in the named file in exactly the
+// catalogued versions listed. Versions whose module is not in the cache
+// are left out (the pilot backends download them); with none, the test
+// skips.
+func TestRuleIndexIstioSource(t *testing.T) {
+	cache := os.Getenv("GOMODCACHE")
+	if cache == "" {
+		gopath := os.Getenv("GOPATH")
+		if gopath == "" {
+			home, _ := os.UserHomeDir()
+			gopath = filepath.Join(home, "go")
+		}
+		cache = filepath.Join(strings.Split(gopath, string(os.PathListSeparator))[0], "pkg", "mod")
+	}
+	var labels []string
+	dirs := map[string]string{}
+	for _, v := range versions.Catalog {
+		labels = append(labels, v.Label)
+		dir := filepath.Join(cache, "istio.io", "istio@"+v.Module)
+		if _, err := os.Stat(dir); err == nil {
+			dirs[v.Label] = dir
+		} else {
+			t.Logf("Istio %s: not in the module cache, not checked", v.Label)
+		}
+	}
+	if len(dirs) == 0 {
+		t.Skip("no catalogued Istio module in the module cache (" + cache + ")")
+	}
+	entry := regexp.MustCompile(`^(\S+\.go) ([^\[]+) \[([^\]]+)\]$`)
+	checked := 0
+	for _, r := range ruleIndex(t) {
+		if strings.Contains(r.istio, "(Envoy") {
+			continue
+		}
+		for _, part := range strings.Split(r.istio, ";") {
+			m := entry.FindStringSubmatch(strings.TrimSpace(part))
+			if m == nil {
+				t.Errorf("doc.go:%d: Istio entry %q is not \"FILE NAME[, NAME] [VERSIONS]\"", r.line, part)
+				continue
+			}
+			listed, err := expandVersions(m[3], labels)
+			if err != nil {
+				t.Errorf("doc.go:%d: %v", r.line, err)
+				continue
+			}
+			for label, dir := range dirs {
+				data, err := os.ReadFile(filepath.Join(dir, m[1]))
+				for _, name := range strings.Split(m[2], ",") {
+					name = strings.TrimSpace(name)
+					decl := regexp.MustCompile(`func (\([^)]*\) )?` + name + `\b|\b` + name + `\s*=`)
+					has := err == nil && decl.Match(data)
+					if has != listed[label] {
+						t.Errorf("doc.go:%d: %s %s in Istio %s: declared %t, the index says %t", r.line, m[1], name, label, has, listed[label])
+					}
+					checked++
+				}
+			}
+		}
+	}
+	t.Logf("%d checks against %d Istio versions", checked, len(dirs))
+}
+
+// expandVersions reads "all", "1.24-1.27" or "1.30, 1.31-dev" over the
+// catalog's labels.
+func expandVersions(s string, labels []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	index := func(l string) int {
+		for i, x := range labels {
+			if x == l {
+				return i
+			}
+		}
+		return -1
+	}
+	switch {
+	case s == "all":
+		for _, l := range labels {
+			out[l] = true
+		}
+	case strings.Contains(s, ","):
+		for _, l := range strings.Split(s, ",") {
+			if index(strings.TrimSpace(l)) < 0 {
+				return nil, fmt.Errorf("version %q is not catalogued", l)
+			}
+			out[strings.TrimSpace(l)] = true
+		}
+	default:
+		lo, hi, ok := strings.Cut(s, "-")
+		if strings.HasSuffix(s, "-dev") && strings.Count(s, "-") == 1 {
+			lo, hi, ok = s, s, true
+		} else if strings.Count(s, "-") == 2 { // 1.27-1.31-dev
+			i := strings.Index(s, "-")
+			lo, hi = s[:i], s[i+1:]
+		}
+		if !ok {
+			lo, hi = s, s
+		}
+		a, b := index(lo), index(hi)
+		if a < 0 || b < a {
+			return nil, fmt.Errorf("version range %q is not over catalogued versions", s)
+		}
+		for _, l := range labels[a : b+1] {
+			out[l] = true
+		}
+	}
+	return out, nil
 }

@@ -367,10 +367,14 @@ func (s *simulator) endpointSlices(svc corev1.Service) []discoveryv1.EndpointSli
 			},
 			AddressType: family,
 		}
-		for _, p := range s.w.Pods {
+		// By index: a copy of every pod for every Service made resolving a
+		// large folder quadratic in allocations.
+		for i := range s.w.Pods {
+			p := &s.w.Pods[i]
 			if p.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Labels)) {
 				continue
 			}
+			node := p.Spec.NodeName
 			for _, ip := range p.Status.PodIPs {
 				a := netip.MustParseAddr(ip.IP)
 				if a.Is4() != (family == discoveryv1.AddressTypeIPv4) {
@@ -380,7 +384,7 @@ func (s *simulator) endpointSlices(svc corev1.Service) []discoveryv1.EndpointSli
 				es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
 					Addresses:  []string{ip.IP},
 					Conditions: discoveryv1.EndpointConditions{Ready: &ready},
-					NodeName:   &p.Spec.NodeName,
+					NodeName:   &node,
 					TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name},
 				})
 			}
@@ -408,7 +412,8 @@ func targetPort(sp corev1.ServicePort, pods []corev1.Pod, sel labels.Selector, n
 	case sp.TargetPort.Type == intstr.Int && sp.TargetPort.IntVal != 0:
 		return sp.TargetPort.IntVal
 	case sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal != "":
-		for _, p := range pods {
+		for i := range pods {
+			p := &pods[i]
 			if p.Namespace != ns || !sel.Matches(labels.Set(p.Labels)) {
 				continue
 			}

@@ -59,19 +59,42 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 	if len(w.Client.IPs) == 0 {
 		return nil, fmt.Errorf("scenario %s: the client has no IP", w.Scenario)
 	}
+	alloc := allocFeature(w, v)
+	p := newProxy(w.Client, alloc)
+	p.version = v
+	p.DualStackFeature = envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT")
+	all := registry(w, v, alloc)
+	egresses, sidecar := egressListeners(w, p, all)
+	return build(w, v, o, p, egresses, sidecar), nil
+}
+
+// allocFeature is PILOT_ENABLE_IP_AUTOALLOCATE as istiod of version v sees
+// it: the version's default unless the World's istiod environment says
+// otherwise.
+func allocFeature(w *world.World, v versions.Version) bool {
 	alloc := v.IPAutoallocateByDefault()
 	if val, ok := w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
 		alloc = val == "true" || val == "1"
 	}
-	p := newProxy(w.Client, alloc)
-	p.version = v
-	p.DualStackFeature = envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT")
+	return alloc
+}
+
+// registry is every service of the World as PushContext holds it: the
+// Kubernetes Services and ServiceEntry services with their addresses, in
+// creation order. It does not depend on the client.
+func registry(w *world.World, v versions.Version, alloc bool) []*service {
 	all := append(kubeServices(w), serviceEntryServices(w, alloc, v)...)
 	if !alloc {
 		hashAllocate(all)
 	}
 	sortByCreation(all)
-	egresses, sidecar := egressListeners(w, p, all)
+	return all
+}
+
+// build runs the listener rules for proxy p over its sidecar scope's
+// egress listeners. It reads the services and egresses and changes neither,
+// so they may be shared between calls.
+func build(w *world.World, v versions.Version, o options, p *proxy, egresses []egress, sidecar *networkingv1.Sidecar) *Prediction {
 	b := &builder{p: p, entries: map[string]*entry{}, opts: o}
 	b.run(egresses)
 	pred := &Prediction{Version: v.Label, Conflicts: b.conflicts}
@@ -97,7 +120,7 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 		}
 		return a.Message < c.Message
 	})
-	return pred, nil
+	return pred
 }
 
 func envTrue(w *world.World, name string) bool {

@@ -73,6 +73,7 @@ type service struct {
 // registry builds from EndpointSlices.
 func kubeServices(w *world.World) []*service {
 	var out []*service
+	bySvc := slicesByService(w)
 	for i := range w.Services {
 		k := &w.Services[i]
 		s := &service{
@@ -108,10 +109,7 @@ func kubeServices(w *world.World) []*service {
 			proto, why := kubeProtocol(p.Port, p.Name, string(p.Protocol), p.AppProtocol)
 			s.Ports = append(s.Ports, port{Name: p.Name, Number: int(p.Port), Protocol: proto, Why: why})
 		}
-		for _, es := range w.EndpointSlices {
-			if es.Namespace != k.Namespace || es.Labels["kubernetes.io/service-name"] != k.Name {
-				continue
-			}
+		for _, es := range bySvc[k.Namespace+"/"+k.Name] {
 			for _, sp := range k.Spec.Ports {
 				if !slicePortMatches(es.Ports, sp.Name) {
 					continue
@@ -122,6 +120,19 @@ func kubeServices(w *world.World) []*service {
 			}
 		}
 		out = append(out, s)
+	}
+	return out
+}
+
+// slicesByService indexes the World's EndpointSlices by the
+// "namespace/name" of their Service, keeping their order: looking them up
+// for each Service would be quadratic.
+func slicesByService(w *world.World) map[string][]*discoveryv1.EndpointSlice {
+	out := map[string][]*discoveryv1.EndpointSlice{}
+	for i := range w.EndpointSlices {
+		es := &w.EndpointSlices[i]
+		key := es.Namespace + "/" + es.Labels["kubernetes.io/service-name"]
+		out[key] = append(out[key], es)
 	}
 	return out
 }

@@ -1,0 +1,157 @@
+package predictor
+
+import (
+	"fmt"
+	"slices"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// Shared predicts the sidecars of many clients of one World, sharing work
+// between them: the service registry is built once, the sidecar scope (the
+// egress listeners) once per namespace and Sidecar (once for all
+// namespaces that see the same services), and the listeners once per
+// distinct scope and proxy settings. Predict(c) returns what Predict gives
+// for the World with c as its client; clients with the same inputs get the
+// same *Prediction, which callers must not change.
+type Shared struct {
+	w         *world.World
+	v         versions.Version
+	o         options
+	alloc     bool
+	dualStack bool
+	all       []*service
+	// sensitive holds the namespaces whose view of the services differs
+	// from a plain namespace's: those a service is exported to by name (or
+	// "." in its own namespace), and those defining a hostname another
+	// namespace defines too (selectServices prefers the proxy's own).
+	sensitive map[string]bool
+	// endpointAddrs holds the first address of every endpoint of a
+	// passthrough service: only a client whose IP is one of them loses a
+	// per-endpoint listener (perEndpoint).
+	endpointAddrs map[string]bool
+	scopes        map[scopeKey]*scope
+	predictions   map[predictionKey]*Prediction
+}
+
+// scopeKey identifies a sidecar scope: the Sidecar that applies and the
+// namespace the services are seen from ("" for every plain namespace
+// without a Sidecar with egress listeners).
+type scopeKey struct {
+	sidecar   *networkingv1.Sidecar
+	namespace string
+}
+
+type scope struct {
+	id       int
+	egresses []egress
+	sidecar  *networkingv1.Sidecar
+}
+
+// predictionKey is everything of the proxy the listener rules read besides
+// its scope: its address families, capture and DNS settings, and its own IP
+// only when that is some endpoint's address.
+type predictionKey struct {
+	scope                                            int
+	v4, v6, captureNone, dnsCapture, dnsAuto, unpriv bool
+	ownEndpoint                                      string
+}
+
+// NewShared prepares the World w for predictions of many clients under the
+// rules of version v; w's own client is not used. w must not change while
+// the Shared is in use.
+func NewShared(w *world.World, v versions.Version, opts ...Option) (*Shared, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if w.Format != world.Format {
+		return nil, fmt.Errorf("world format %q, predictor reads %q", w.Format, world.Format)
+	}
+	s := &Shared{
+		w: w, v: v, o: o, alloc: allocFeature(w, v),
+		dualStack:     envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT"),
+		sensitive:     map[string]bool{},
+		endpointAddrs: map[string]bool{},
+		scopes:        map[scopeKey]*scope{},
+		predictions:   map[predictionKey]*Prediction{},
+	}
+	s.all = registry(w, v, s.alloc)
+	hostNS := map[string]string{}
+	for _, svc := range s.all {
+		if export := svc.ExportTo; len(export) > 0 && !slices.Contains(export, "*") {
+			for _, ns := range export {
+				if ns == "." {
+					ns = svc.Namespace
+				}
+				s.sensitive[ns] = true
+			}
+		}
+		// Every namespace defining a hostname that another namespace
+		// defines too is marked: the first against each later one.
+		if first, ok := hostNS[svc.Hostname]; !ok {
+			hostNS[svc.Hostname] = svc.Namespace
+		} else if first != svc.Namespace {
+			s.sensitive[first], s.sensitive[svc.Namespace] = true, true
+		}
+		if svc.Resolution != resPassthrough {
+			continue
+		}
+		for _, eps := range svc.Endpoints {
+			for _, addrs := range eps {
+				if len(addrs) > 0 {
+					s.endpointAddrs[addrs[0]] = true
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// Predict predicts the sidecar of client c.
+func (s *Shared) Predict(c world.Client) (*Prediction, error) {
+	if len(c.IPs) == 0 {
+		return nil, fmt.Errorf("scenario %s: the client has no IP", s.w.Scenario)
+	}
+	p := newProxy(c, s.alloc)
+	p.version = s.v
+	p.DualStackFeature = s.dualStack
+	sc := s.scopeOf(p)
+	key := predictionKey{scope: sc.id, v4: p.V4, v6: p.V6, captureNone: p.CaptureNone,
+		dnsCapture: p.DNSCapture, dnsAuto: p.DNSAuto, unpriv: p.Unprivileged}
+	if s.endpointAddrs[p.IPs[0]] {
+		key.ownEndpoint = p.IPs[0]
+	}
+	if pred, ok := s.predictions[key]; ok {
+		return pred, nil
+	}
+	pred := build(s.w, s.v, s.o, p, sc.egresses, sc.sidecar)
+	s.predictions[key] = pred
+	return pred, nil
+}
+
+// Distinct reports how many distinct scopes and predictions were computed.
+func (s *Shared) Distinct() (scopes, predictions int) { return len(s.scopes), len(s.predictions) }
+
+// scopeOf returns the egress listeners of p's sidecar scope, computed once
+// per Sidecar and namespace, and once for every plain namespace without a
+// Sidecar that has egress listeners: such a namespace sees the public
+// services, in creation order, and picks among same-named hosts the same
+// way from any of them.
+func (s *Shared) scopeOf(p *proxy) *scope {
+	sc := selectSidecar(s.w, p)
+	key := scopeKey{sidecar: sc, namespace: p.Namespace}
+	if (sc == nil || len(sc.Spec.Egress) == 0) && !s.sensitive[p.Namespace] {
+		key.namespace = ""
+	}
+	if got, ok := s.scopes[key]; ok {
+		return got
+	}
+	egresses, sidecar := egressListeners(s.w, p, s.all)
+	got := &scope{id: len(s.scopes), egresses: egresses, sidecar: sidecar}
+	s.scopes[key] = got
+	return got
+}

@@ -13,9 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // Report is what analyze found.
@@ -93,8 +92,14 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	}
 	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{}}
 	clients := map[string]bool{}
+	total := 0
 	for _, f := range folders {
-		found, err := f.analyze(o)
+		total += len(f.clients)
+	}
+	prog := newProgress(o, total)
+	defer prog.done()
+	for _, f := range folders {
+		found, err := f.analyze(o, prog)
 		if err != nil {
 			return nil, &InputError{Errs: []error{err}}
 		}
@@ -233,23 +238,26 @@ func (f *folder) winners(host string, port int, listenerName, loser string) []st
 
 // analyze predicts every client's sidecar and merges the findings: one per
 // code, service, port, listener and message, listing its clients.
-func (f *folder) analyze(o options) ([]Finding, error) {
+func (f *folder) analyze(o options, prog *progress) ([]Finding, error) {
+	if o.unshared {
+		return f.analyzeEach(o, prog)
+	}
+	return f.analyzeShared(o, prog)
+}
+
+// analyzeEach is the unshared computation: each client's scenario resolved
+// and predicted on its own. analyzeShared must give the same findings.
+func (f *folder) analyzeEach(o options, prog *progress) ([]Finding, error) {
 	var out []Finding
 	byKey := map[string]int{}
 	for _, c := range f.clients {
-		sc := *f.sc
-		sc.Header.Client.Namespace, sc.Header.Client.Labels = c.Namespace, c.Labels
-		w, err := resolve.Simulate(&sc, o.version)
+		p, err := f.predictOne(c, o)
 		if err != nil {
 			return nil, err
 		}
-		pinClient(w, c)
-		p, err := predictor.Predict(w, o.version, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
-		if err != nil {
-			return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
-		}
+		prog.client()
 		for _, pf := range p.Findings {
-			key := strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message}, "\x00")
+			key := findingKey(pf)
 			if i, ok := byKey[key]; ok {
 				if !slices.Contains(out[i].Clients, c.Name) {
 					out[i].Clients = append(out[i].Clients, c.Name)
@@ -271,6 +279,12 @@ func (f *folder) analyze(o options) ([]Finding, error) {
 		sort.Strings(out[i].Clients)
 	}
 	return out, nil
+}
+
+// findingKey is what makes two clients' findings one: code, service, port,
+// listener and message.
+func findingKey(pf predictor.Finding) string {
+	return strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message}, "\x00")
 }
 
 // sidecarRef finds the Sidecar a PortSkipped finding about an egress port

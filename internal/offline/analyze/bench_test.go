@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/listenerlab/listenerlab/internal/testkit/gitopsgen"
 )
 
 // writeFolder writes a GitOps folder: services Services over 50 namespaces
@@ -68,5 +73,82 @@ func BenchmarkAnalyze(b *testing.B) {
 		if i == 0 {
 			b.ReportMetric(float64(len(r.Findings)), "findings")
 		}
+	}
+}
+
+// BenchmarkAnalyzeRepo runs analyze on generated GitOps repositories of
+// issue 14's shape (gitopsgen.Standard): 10, 100 and 1,000 namespaces, so
+// 100, 1,000 and 10,000 Services, one Deployment per namespace and one
+// ServiceEntry per five, every workload a client. Besides time and
+// allocations it reports peak-heap-MB, the largest heap in use sampled
+// every 10 ms during a run.
+func BenchmarkAnalyzeRepo(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		shape := gitopsgen.Standard(n)
+		services, entries, workloads := shape.Counts()
+		b.Run(fmt.Sprintf("services=%d", services), func(b *testing.B) {
+			dir := b.TempDir()
+			if err := gitopsgen.Write(dir, shape); err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			peak := sampleHeap()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r, err := Run([]string{dir})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Sidecars != workloads {
+					b.Fatalf("%d sidecars, want %d", r.Sidecars, workloads)
+				}
+				if i == 0 {
+					b.ReportMetric(float64(len(r.Findings)), "findings")
+					b.ReportMetric(float64(entries), "serviceentries")
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
+		})
+	}
+}
+
+// sampleHeap samples the heap in use until the returned function is
+// called, which returns the largest value seen.
+func sampleHeap() func() uint64 {
+	var mu sync.Mutex
+	var max uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	read := func() {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		mu.Lock()
+		if m.HeapInuse > max {
+			max = m.HeapInuse
+		}
+		mu.Unlock()
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				read()
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		read()
+		mu.Lock()
+		defer mu.Unlock()
+		return max
 	}
 }

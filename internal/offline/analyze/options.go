@@ -1,6 +1,10 @@
 package analyze
 
-import "github.com/listenerlab/listenerlab/predictor/versions"
+import (
+	"io"
+
+	"github.com/listenerlab/listenerlab/predictor/versions"
+)
 
 // Option configures Run.
 type Option interface{ apply(*options) }
@@ -9,6 +13,14 @@ type options struct {
 	version              versions.Version
 	clients              []Client
 	maxEndpointListeners int
+	// progress receives progress lines; nil: none.
+	progress io.Writer
+	// progressAlways prints progress from the start, not only once the
+	// run has taken progressAfter.
+	progressAlways bool
+	// unshared resolves and predicts every client on its own (tests
+	// compare it with the shared computation).
+	unshared bool
 }
 
 type optionFunc func(*options)
@@ -30,4 +42,17 @@ func WithClients(cs ...Client) Option {
 // than n per-endpoint listeners (default 100).
 func WithMaxEndpointListeners(n int) Option {
 	return optionFunc(func(o *options) { o.maxEndpointListeners = n })
+}
+
+// WithProgress writes a progress line (sidecars predicted so far, time
+// taken) to w about once a second, from the start when always is set, else
+// only once the run has taken more than two seconds.
+func WithProgress(w io.Writer, always bool) Option {
+	return optionFunc(func(o *options) { o.progress, o.progressAlways = w, always })
+}
+
+// withoutSharing selects the unshared computation, every client resolved
+// and predicted on its own.
+func withoutSharing() Option {
+	return optionFunc(func(o *options) { o.unshared = true })
 }

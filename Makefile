@@ -3,7 +3,7 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test unit verify vet bench fuzz golden e2e e2e-dry-run e2e-local
+.PHONY: build test unit verify vet bench profile-analyze fuzz golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
@@ -25,9 +25,30 @@ verify:
 	@mkdir -p artifacts
 	$(GO) run ./cmd/listenerlab verify --istio $(ISTIO) --junit artifacts/verify-junit.xml --matrix artifacts/matrix.md $(SCENARIOS)
 
-# Benchmarks of the predictor on generated Worlds.
+# Benchmarks of the predictor on generated Worlds, and of analyze on
+# generated GitOps repositories of 100, 1,000 and 10,000 Services (issue
+# 14's shape: time, allocations and peak heap, one run each).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./predictor
+	$(GO) test -run '^$$' -bench AnalyzeRepo -benchtime 1x -benchmem ./internal/offline/analyze
+
+# Where analyze spends its time and memory on a generated repository of
+# PROFILE_NAMESPACES namespaces (ten Services each): CPU and allocation
+# profiles of the benchmark's largest case (read them further with
+# `go tool pprof -http=: artifacts/analyze.test artifacts/analyze.cpu.pprof`),
+# then the real command on the same shape, with its wall time and maximum
+# resident set size.
+PROFILE_NAMESPACES ?= 1000
+profile-analyze:
+	@mkdir -p artifacts
+	$(GO) test -run '^$$' -bench 'AnalyzeRepo/services=10000$$' -benchtime 1x -benchmem \
+		-cpuprofile artifacts/analyze.cpu.pprof -memprofile artifacts/analyze.mem.pprof -o artifacts/analyze.test ./internal/offline/analyze
+	$(GO) tool pprof -top -cum -nodecount 40 artifacts/analyze.test artifacts/analyze.cpu.pprof
+	$(GO) tool pprof -top -sample_index=alloc_space -nodecount 20 artifacts/analyze.test artifacts/analyze.mem.pprof
+	rm -rf artifacts/analyze-repo && $(GO) run ./internal/testkit/gitopsgen/cmd/gitopsgen -namespaces $(PROFILE_NAMESPACES) artifacts/analyze-repo
+	$(GO) build -o artifacts/listenerlab ./cmd/listenerlab
+	/usr/bin/time -v artifacts/listenerlab analyze --progress --fail-on none artifacts/analyze-repo 2>&1 >/dev/null | \
+		grep -E 'sidecars predicted|Elapsed|Maximum resident'
 
 fuzz:
 	cd scenario && $(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 .

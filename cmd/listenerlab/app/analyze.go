@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
@@ -18,6 +19,7 @@ type analyzeFlags struct {
 	istio                string
 	maxEndpointListeners int
 	clients              clientList
+	progress             bool
 }
 
 // clientList is the repeatable --client flag.
@@ -48,6 +50,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
 	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
 	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable)")
+	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
@@ -72,6 +75,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	opts := []analyze.Option{analyze.WithVersion(v), analyze.WithMaxEndpointListeners(f.maxEndpointListeners)}
 	if len(f.clients) > 0 {
 		opts = append(opts, analyze.WithClients(f.clients...))
+	}
+	if f.progress || isTerminal(stderr) {
+		opts = append(opts, analyze.WithProgress(stderr, f.progress))
 	}
 	r, err := analyze.Run(paths, opts...)
 	if err != nil {
@@ -106,4 +112,15 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return exitMismatch
 	}
 	return exitOK
+}
+
+// isTerminal reports whether w is a terminal, where a progress line on a
+// long run helps; in logs it would be noise unless asked for.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

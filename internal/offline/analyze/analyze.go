@@ -86,17 +86,19 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
+	prog := newProgress(o)
 	folders, skipped, err := load(paths, o)
 	if err != nil {
 		return nil, err
 	}
 	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{}}
 	clients := map[string]bool{}
-	total := 0
+	total, manifests := 0, 0
 	for _, f := range folders {
 		total += len(f.clients)
+		manifests += len(f.sc.Manifests)
 	}
-	prog := newProgress(o, total)
+	prog.loaded(manifests, total)
 	defer prog.done()
 	for _, f := range folders {
 		found, err := f.analyze(o, prog)

@@ -28,13 +28,26 @@ type progress struct {
 	now   func() time.Time
 }
 
-func newProgress(o options, total int) *progress {
+// newProgress starts the clock: the run starts with loading the files.
+func newProgress(o options) *progress {
 	if o.progress == nil {
 		return nil
 	}
-	p := &progress{w: o.progress, always: o.progressAlways, total: total, now: time.Now}
+	p := &progress{w: o.progress, always: o.progressAlways, now: time.Now}
 	p.start = p.now()
 	return p
+}
+
+// loaded reports the files read and sets how many sidecars there are.
+func (p *progress) loaded(manifests, total int) {
+	if p == nil {
+		return
+	}
+	p.total = total
+	if t := p.now(); p.always || t.Sub(p.start) >= progressAfter {
+		fmt.Fprintf(p.w, "analyze: %d manifests read, %.1fs\n", manifests, t.Sub(p.start).Seconds())
+		p.printed, p.last = true, t
+	}
 }
 
 // client counts one more predicted sidecar.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/listenerlab/listenerlab/internal/testkit/gitopsgen"
 	"github.com/listenerlab/listenerlab/predictor/versions"
@@ -276,8 +277,8 @@ func TestSharedPredictsOncePerScope(t *testing.T) {
 }
 
 // TestProgress checks the progress lines: none for a fast run unless
-// asked, one per client (at most one a second) and a final count when
-// asked.
+// asked; when asked, the manifests read, then the sidecars predicted (at
+// most a line a second) ending with the final count.
 func TestProgress(t *testing.T) {
 	var quiet, loud bytes.Buffer
 	if _, err := Run([]string{"testdata/gitops"}, WithProgress(&quiet, false)); err != nil {
@@ -290,8 +291,8 @@ func TestProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(loud.String()), "\n")
-	if !strings.HasPrefix(lines[0], "analyze: 1/3 sidecars predicted, ") || !strings.HasPrefix(lines[len(lines)-1], "analyze: 3/3 sidecars predicted, ") {
-		t.Errorf("progress lines %q, want 1/3 first and 3/3 last", lines)
+	if !strings.HasPrefix(lines[0], "analyze: 10 manifests read, ") || !strings.HasPrefix(lines[len(lines)-1], "analyze: 3/3 sidecars predicted, ") {
+		t.Errorf("progress lines %q, want the manifests read first and 3/3 sidecars last", lines)
 	}
 }
 
@@ -328,5 +329,26 @@ func TestGeneratedRepository(t *testing.T) {
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s differs between two writes (%v, %v)", name, errA, errB)
 		}
+	}
+}
+
+// TestProgressPacing drives the progress lines with a clock that moves
+// half a second per sidecar: nothing in the first two seconds, then at
+// most a line a second, and the final count.
+func TestProgressPacing(t *testing.T) {
+	var buf bytes.Buffer
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := newProgress(options{progress: &buf})
+	p.now = func() time.Time { return clock }
+	p.start = clock
+	p.loaded(40, 8)
+	for i := 0; i < 8; i++ {
+		clock = clock.Add(500 * time.Millisecond)
+		p.client()
+	}
+	p.done()
+	want := "analyze: 4/8 sidecars predicted, 2.0s\nanalyze: 6/8 sidecars predicted, 3.0s\nanalyze: 8/8 sidecars predicted, 4.0s\n"
+	if buf.String() != want {
+		t.Errorf("progress:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }

@@ -117,7 +117,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 }
 
 func load(paths []string, o options) ([]*folder, []string, error) {
-	scs, errs := scenario.LoadAllManifests(paths)
+	scs, errs := loadManifests(paths)
 	if len(errs) > 0 {
 		return nil, nil, &InputError{Errs: errs}
 	}

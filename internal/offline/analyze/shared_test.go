@@ -352,3 +352,28 @@ func TestProgressPacing(t *testing.T) {
 		t.Errorf("progress:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+// TestLoadManifestsInParallel checks the parallel loader gives what
+// scenario.LoadAllManifests gives: files, documents and errors, in order.
+func TestLoadManifestsInParallel(t *testing.T) {
+	paths := []string{"../../../scenarios", "testdata", "../../../scenario/testdata"}
+	wantScs, wantErrs := scenario.LoadAllManifests(paths)
+	gotScs, gotErrs := loadManifests(paths)
+	describe := func(scs []*scenario.Scenario, errs []error) string {
+		var b strings.Builder
+		for _, sc := range scs {
+			fmt.Fprintf(&b, "%s %d %v\n", sc.Path, len(sc.Manifests), sc.Headerless)
+		}
+		for _, err := range errs {
+			fmt.Fprintf(&b, "error %v\n", err)
+		}
+		return b.String()
+	}
+	want, got := describe(wantScs, wantErrs), describe(gotScs, gotErrs)
+	if len(wantScs) < 50 || len(wantErrs) == 0 {
+		t.Fatalf("%d files and %d errors: not the corpus and the bad scenarios", len(wantScs), len(wantErrs))
+	}
+	if got != want {
+		t.Errorf("parallel loading differs:\n%s", firstDifference(want, got))
+	}
+}

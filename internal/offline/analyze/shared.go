@@ -163,7 +163,10 @@ func lineUpPods(ms []scenario.Manifest, pods []corev1.Pod) map[string][]workload
 		default:
 			continue
 		}
-		if n == 0 || next+n > len(pods) {
+		if n == 0 {
+			continue // no pods to line up
+		}
+		if next+n > len(pods) {
 			return nil
 		}
 		p := &pods[next]

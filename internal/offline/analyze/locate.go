@@ -3,7 +3,6 @@ package analyze
 import (
 	"bufio"
 	"bytes"
-	"strings"
 )
 
 // Object is a manifest a finding involves, with where it is written.
@@ -49,13 +48,13 @@ func documentLines(data []byte) []int {
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for sc.Scan() {
 		line++
-		text := sc.Text()
-		if strings.HasPrefix(text, "---") && strings.TrimSpace(strings.SplitN(text[3:], "#", 2)[0]) == "" {
+		text := sc.Bytes() // not Text: no string per line
+		if bytes.HasPrefix(text, []byte("---")) && len(bytes.TrimSpace(bytes.SplitN(text[3:], []byte("#"), 2)[0])) == 0 {
 			flush()
 			start, content = line+1, false
 			continue
 		}
-		if t := strings.TrimSpace(text); t != "" && !strings.HasPrefix(t, "#") {
+		if t := bytes.TrimSpace(text); len(t) > 0 && t[0] != '#' {
 			content = true
 		}
 	}

@@ -16,7 +16,8 @@ import (
 // namespaces that see the same services), and the listeners once per
 // distinct scope and proxy settings. Predict(c) returns what Predict gives
 // for the World with c as its client; clients with the same inputs get the
-// same *Prediction, which callers must not change.
+// same *Prediction, which callers must not change. A Shared is not safe
+// for concurrent use.
 type Shared struct {
 	w         *world.World
 	v         versions.Version

@@ -29,8 +29,11 @@ verify:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./predictor
 
+# The loader, then the loader and the simulated resolver together: bad
+# input is an error, never a panic.
 fuzz:
 	cd scenario && $(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 .
+	cd internal/offline/resolve && $(GO) test -run '^$$' -fuzz FuzzSimulate -fuzztime 60s -parallel 1 .
 
 # Rewrite the golden predictions after a deliberate change.
 golden:

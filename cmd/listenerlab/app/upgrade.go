@@ -29,12 +29,12 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	vFrom, err := versions.Lookup(*from)
+	vFrom, err := lookupVersion(*from, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --from: %v\n", err)
 		return exitBadInput
 	}
-	vTo, err := versions.Lookup(*to)
+	vTo, err := lookupVersion(*to, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --to: %v\n", err)
 		return exitBadInput

@@ -437,13 +437,7 @@ func (o Options) nearest(ctx context.Context, dir string, refused download) (Rep
 	if r.PinnedTime.IsZero() {
 		r.PinnedTime = time.Now()
 	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		di, dj := absDur(cands[i].time.Sub(r.PinnedTime)), absDur(cands[j].time.Sub(r.PinnedTime))
-		if di != dj {
-			return di < dj
-		}
-		return cands[i].time.After(cands[j].time)
-	})
+	rank(cands, r.PinnedTime)
 	var tried []string
 	for _, c := range cands {
 		if len(tried) == 5 {
@@ -458,6 +452,18 @@ func (o Options) nearest(ctx context.Context, dir string, refused download) (Rep
 	}
 	return r, fmt.Errorf("the module proxy refuses %s@%s (%s) and serves none of the nearest versions by date (tried %s)",
 		r.Path, r.Pinned, r.Refusal, orNone(tried))
+}
+
+// rank orders candidates nearest to pinned by date first; of two as near,
+// the later one (it is more likely to hold the pinned commit's changes).
+func rank(cands []candidate, pinned time.Time) {
+	sort.SliceStable(cands, func(i, j int) bool {
+		di, dj := absDur(cands[i].time.Sub(pinned)), absDur(cands[j].time.Sub(pinned))
+		if di != dj {
+			return di < dj
+		}
+		return cands[i].time.After(cands[j].time)
+	})
 }
 
 func orNone(s []string) string {

@@ -40,7 +40,7 @@ golden:
 	$(GO) test ./scenarios -update
 
 # Every scenario against real istiod and Envoy in a kind cluster (needs
-# Docker). Variables: ISTIO_VERSION (a catalog label with release images),
+# Docker). Variables: ISTIO_VERSION (a catalog label with release images, or a release number),
 # SCENARIOS (files, folders or globs, comma-separated), KEEP_CLUSTER=1,
 # CLUSTER_NAME, KIND_CONFIG, ARTIFACTS, E2E_PARALLEL, and KUBECONTEXT with
 # E2E_ALLOW_CONTEXT=<the same name> for a cluster that is not a local kind
@@ -59,7 +59,7 @@ e2e-dry-run:
 # client for Envoy: no Docker, no cluster, nothing to install (etcd is built
 # in; ETCD=path runs another). The first run builds Kubernetes (~15 min on
 # 2 cores), kwok and istiod; later runs take a few minutes. Variables:
-# ISTIO_VERSION (any catalog label, 1.31-dev included), SCENARIOS,
+# ISTIO_VERSION (any catalog label, or an istio.io/istio module version or commit: see README "Versions on demand"), SCENARIOS,
 # KEEP_CLUSTER=1 (keep the processes' logs and data), ARTIFACTS,
 # E2E_PARALLEL.
 ARTIFACTS ?= artifacts

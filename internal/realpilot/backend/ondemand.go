@@ -85,7 +85,31 @@ func GenerateModule(ctx context.Context, query string, opts GenerateOptions) (*m
 		Go:          opts.Go,
 		Progress:    opts.Progress,
 		Nice:        5,
+		Known:       knownVersions,
 	})
+}
+
+// knownVersions lists the versions of a module that the catalog's modules
+// and the cached generated ones pin or checksum: versions the module proxy
+// served when they were made, the best candidates for a refused pin of a
+// neighbouring Istio commit (the proxy lists tags only).
+func knownVersions(path string) []string {
+	var out []string
+	files, _ := fs.Glob(sources, "modules/*")
+	for _, f := range files {
+		if b, err := sources.ReadFile(f); err == nil {
+			out = append(out, modgen.SumVersions(b, path)...)
+		}
+	}
+	cached, _ := CachedModules()
+	for _, c := range cached {
+		for _, name := range []string{"go.mod", "go.sum"} {
+			if b, err := os.ReadFile(filepath.Join(c.Dir, name)); err == nil {
+				out = append(out, modgen.SumVersions(b, path)...)
+			}
+		}
+	}
+	return out
 }
 
 // Cached is a generated module in the cache.

@@ -121,6 +121,11 @@ type Options struct {
 	Progress io.Writer
 	// Nice, when above zero, runs go mod tidy at that niceness.
 	Nice int
+	// Known lists further versions of a module known to have been served,
+	// e.g. the pins of the catalog's other modules: candidates for
+	// replacing a refused pin besides the module's tags, its latest
+	// version and the versions the module cache and go.sum hold.
+	Known func(path string) []string
 }
 
 func (o Options) goCmd() string {
@@ -417,6 +422,16 @@ func (o Options) nearest(ctx context.Context, dir string, refused download) (Rep
 	for _, v := range cachedPseudoVersions(ctx, o, refused.Path) {
 		add(v)
 	}
+	if sum, err := os.ReadFile(filepath.Join(dir, "go.sum")); err == nil {
+		for _, v := range SumVersions(sum, refused.Path) {
+			add(v)
+		}
+	}
+	if o.Known != nil {
+		for _, v := range o.Known(refused.Path) {
+			add(v)
+		}
+	}
 	var cands []candidate
 	if js, err := o.run(ctx, outside, []string{"GOFLAGS=-mod=mod"}, append([]string{"list", "-m", "-e", "-json"}, queries...)...); err == nil || js != "" {
 		dec := json.NewDecoder(strings.NewReader(js))
@@ -503,6 +518,26 @@ func cachedPseudoVersions(ctx context.Context, o Options, path string) []string 
 		if pseudoTime.MatchString(v) {
 			out = append(out, v)
 		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SumVersions lists the versions of path that a go.sum or go.mod names
+// (require, replace and checksum lines), sorted.
+func SumVersions(file []byte, path string) []string {
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(file), "\n") {
+		f := strings.Fields(line)
+		for i := 0; i+1 < len(f); i++ {
+			if f[i] == path && strings.HasPrefix(f[i+1], "v") {
+				seen[strings.TrimSuffix(f[i+1], "/go.mod")] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
 	}
 	sort.Strings(out)
 	return out

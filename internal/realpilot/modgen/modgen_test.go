@@ -86,3 +86,15 @@ func TestRank(t *testing.T) {
 		t.Errorf("tie: %v, want the later one first", tie)
 	}
 }
+
+func TestSumVersions(t *testing.T) {
+	sum := []byte(`github.com/agentgateway/agentgateway/api v0.0.0-20260408212224-34871c59e328 h1:a=
+github.com/agentgateway/agentgateway/api v0.0.0-20260408212224-34871c59e328/go.mod h1:b=
+github.com/agentgateway/agentgateway/api/sub v1.0.0/go.mod h1:c=
+replace github.com/agentgateway/agentgateway/api => github.com/agentgateway/agentgateway/api v0.0.0-20260501213430-773586679f1c
+`)
+	got := strings.Join(SumVersions(sum, "github.com/agentgateway/agentgateway/api"), " ")
+	if got != "v0.0.0-20260408212224-34871c59e328 v0.0.0-20260501213430-773586679f1c" {
+		t.Errorf("SumVersions = %s", got)
+	}
+}

@@ -38,11 +38,11 @@ func runVersions(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	if len(cached) > 0 {
-		fmt.Fprintln(stdout, "\ncached on demand (--istio takes the module version, the commit or the query):")
+		fmt.Fprintln(stdout, "\ngenerated on demand and cached (--istio takes the query, the module version or its commit):")
 	}
 	for _, c := range cached {
 		p := c.Provenance
-		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image -  query %s; %s\n", "1."+fmt.Sprint(p.Minor)+"*", p.Module, p.Query, p.Summary())
+		fmt.Fprintf(stdout, "%s\n           %s\n", p.Query, p.Summary())
 	}
 	return exitOK
 }

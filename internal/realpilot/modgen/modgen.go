@@ -241,6 +241,29 @@ func Minor(versionFile, goMod []byte) (int, string, error) {
 	return 0, "", errors.New("neither a VERSION file nor an istio.io/api pin says the minor version")
 }
 
+// commitSuffix matches a pseudo-version's commit.
+var commitSuffix = regexp.MustCompile(`-([0-9a-f]{12})$`)
+
+// releaseLine is a version's vMAJOR.MINOR.
+func releaseLine(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return v
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// repoOf approximates a module's repository by its path less the last
+// element for paths of four or more elements (github.com/envoyproxy/
+// go-control-plane/envoy and .../contrib are one repository).
+func repoOf(path string) string {
+	parts := strings.Split(path, "/")
+	if len(parts) >= 4 {
+		return strings.Join(parts[:3], "/")
+	}
+	return path
+}
+
 // pseudoTime matches the date inside a pseudo-version.
 var pseudoTime = regexp.MustCompile(`[.-](\d{14})-[0-9a-f]{12}$`)
 
@@ -362,7 +385,15 @@ func (o Options) replaceRefused(ctx context.Context, dir string) ([]Replacement,
 		if d.Path == IstioModule {
 			return nil, fmt.Errorf("the module proxy refuses istio.io/istio@%s: %s", d.Version, d.Error)
 		}
-		r, err := o.nearest(ctx, dir, d)
+		siblings := map[string]bool{}
+		for _, prev := range out {
+			if repoOf(prev.Path) == repoOf(d.Path) {
+				if m := commitSuffix.FindStringSubmatch(prev.Used); m != nil {
+					siblings[m[1]] = true
+				}
+			}
+		}
+		r, err := o.nearest(ctx, dir, d, siblings)
 		if err != nil {
 			return nil, err
 		}
@@ -395,7 +426,7 @@ type candidate struct {
 // refused pin: the module's tags (`go list -m -versions`), its latest
 // version, and the pseudo-versions the local module cache holds, tried
 // nearest first until one downloads.
-func (o Options) nearest(ctx context.Context, dir string, refused download) (Replacement, error) {
+func (o Options) nearest(ctx context.Context, dir string, refused download, siblings map[string]bool) (Replacement, error) {
 	r := Replacement{Path: refused.Path, Pinned: refused.Version, PinnedTime: versionTime(refused.Version, ""), Refusal: lastLine(refused.Error)}
 	outside, err := os.MkdirTemp("", "listenerlab-modgen-list-")
 	if err != nil {
@@ -452,7 +483,7 @@ func (o Options) nearest(ctx context.Context, dir string, refused download) (Rep
 	if r.PinnedTime.IsZero() {
 		r.PinnedTime = time.Now()
 	}
-	rank(cands, r.PinnedTime)
+	rank(cands, r.Pinned, r.PinnedTime, siblings)
 	var tried []string
 	for _, c := range cands {
 		if len(tried) == 5 {
@@ -469,11 +500,29 @@ func (o Options) nearest(ctx context.Context, dir string, refused download) (Rep
 		r.Path, r.Pinned, r.Refusal, orNone(tried))
 }
 
-// rank orders candidates nearest to pinned by date first; of two as near,
-// the later one (it is more likely to hold the pinned commit's changes).
-func rank(cands []candidate, pinned time.Time) {
+// rank orders the candidates for replacing pinned: first those at a commit
+// already chosen for a sibling module of the same repository (envoy and
+// contrib of go-control-plane build together), then those on the pinned
+// version's release line (v1.30.4-0.2026... stays on v1.30.x rather than
+// jump to a v1.31.0 of the same day), then nearest by date; of two as
+// near, the later one.
+func rank(cands []candidate, pinned string, pinnedTime time.Time, siblingCommits map[string]bool) {
+	line := releaseLine(pinned)
+	key := func(c candidate) int {
+		k := 0
+		if m := commitSuffix.FindStringSubmatch(c.version); m != nil && siblingCommits[m[1]] {
+			k -= 2
+		}
+		if releaseLine(c.version) == line {
+			k--
+		}
+		return k
+	}
 	sort.SliceStable(cands, func(i, j int) bool {
-		di, dj := absDur(cands[i].time.Sub(pinned)), absDur(cands[j].time.Sub(pinned))
+		if ki, kj := key(cands[i]), key(cands[j]); ki != kj {
+			return ki < kj
+		}
+		di, dj := absDur(cands[i].time.Sub(pinnedTime)), absDur(cands[j].time.Sub(pinnedTime))
 		if di != dj {
 			return di < dj
 		}

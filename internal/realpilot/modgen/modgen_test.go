@@ -71,7 +71,7 @@ func TestEscapePath(t *testing.T) {
 func TestRank(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 7, d, 0, 0, 0, 0, time.UTC) }
 	cands := []candidate{{"v1.0.0", day(1)}, {"v1.2.0", day(20)}, {"v1.1.0", day(10)}, {"v0.0.0-20260718000000-aaaaaaaaaaaa", day(18)}, {"v1.1.1", day(14)}}
-	rank(cands, day(14).Add(-time.Hour))
+	rank(cands, "v1.1.2-0.20260713230000-bbbbbbbbbbbb", day(14).Add(-time.Hour), nil)
 	var got []string
 	for _, c := range cands {
 		got = append(got, c.version)
@@ -81,7 +81,7 @@ func TestRank(t *testing.T) {
 		t.Errorf("rank: %v, want %s", got, want)
 	}
 	tie := []candidate{{"early", day(9)}, {"late", day(11)}}
-	rank(tie, day(10))
+	rank(tie, "v0.0.0-20260710000000-bbbbbbbbbbbb", day(10), nil)
 	if tie[0].version != "late" {
 		t.Errorf("tie: %v, want the later one first", tie)
 	}
@@ -96,5 +96,30 @@ replace github.com/agentgateway/agentgateway/api => github.com/agentgateway/agen
 	got := strings.Join(SumVersions(sum, "github.com/agentgateway/agentgateway/api"), " ")
 	if got != "v0.0.0-20260408212224-34871c59e328 v0.0.0-20260501213430-773586679f1c" {
 		t.Errorf("SumVersions = %s", got)
+	}
+}
+
+// TestRankLineAndSiblings replays the 1.30 branch's refusals: istio.io/api
+// pinned at a v1.30.4 pre-release of 2026-08-24 goes to v1.30.8, not to the
+// v1.31.0 of the same day; go-control-plane envoy follows contrib to the
+// commit already chosen for it although another is nearer by date.
+func TestRankLineAndSiblings(t *testing.T) {
+	at := func(s string) time.Time { t, _ := time.Parse("2006-01-02", s); return t }
+	api := []candidate{{"v1.31.0", at("2026-08-24")}, {"v1.30.8", at("2026-08-28")}, {"v1.30.3", at("2026-08-01")}}
+	rank(api, "v1.30.4-0.20260824163423-69099aec2678", at("2026-08-24"), nil)
+	if api[0].version != "v1.30.8" {
+		t.Errorf("istio.io/api: %v, want v1.30.8 first", api)
+	}
+	envoy := []candidate{{"v1.37.1-0.20260418153000-ae8637bdda9d", at("2026-04-18")}, {"v1.37.1-0.20260713214202-ca8ce173c36f", at("2026-07-13")}}
+	rank(envoy, "v1.37.1-0.20260409083702-98966259b99a", at("2026-04-09"), map[string]bool{"ca8ce173c36f": true})
+	if envoy[0].version != "v1.37.1-0.20260713214202-ca8ce173c36f" {
+		t.Errorf("envoy: %v, want contrib's commit first", envoy)
+	}
+	rank(envoy, "v1.37.1-0.20260409083702-98966259b99a", at("2026-04-09"), nil)
+	if envoy[0].version != "v1.37.1-0.20260418153000-ae8637bdda9d" {
+		t.Errorf("envoy without a sibling: %v, want the nearest by date", envoy)
+	}
+	if repoOf("github.com/envoyproxy/go-control-plane/envoy") != repoOf("github.com/envoyproxy/go-control-plane/contrib") || repoOf("istio.io/api") == repoOf("istio.io/client-go") {
+		t.Error("repoOf")
 	}
 }

@@ -163,7 +163,11 @@ func Generate(ctx context.Context, query string, opts Options) (*Module, error) 
 	}
 	src := dls[0]
 	if src.Error != "" {
-		return nil, fmt.Errorf("the module proxy does not serve istio.io/istio@%s: %s", query, src.Error)
+		hint := ""
+		if strings.Contains(src.Error, "sumdb") {
+			hint = " (the checksum database lacks it: GONOSUMDB=istio.io trusts the module proxy's copy, as 1.27 needed)"
+		}
+		return nil, fmt.Errorf("the module proxy does not serve istio.io/istio@%s: %s%s", query, src.Error, hint)
 	}
 	prov := Provenance{Query: query, Module: src.Version, Time: versionTime(src.Version, src.Info)}
 	mod, err := os.ReadFile(filepath.Join(src.Dir, "go.mod"))

@@ -53,6 +53,11 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 		bins[v.Label] = bin
 	}
 	var buf bytes.Buffer
+	for _, v := range []versions.Version{vFrom, vTo} {
+		if v.Note != "" {
+			fmt.Fprintf(&buf, "# Istio %s: %s\n", v.Label, v.Note)
+		}
+	}
 	changed := 0
 	for _, sc := range perNamespace(scs) {
 		var sides [2][]listener.Listener

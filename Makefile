@@ -50,15 +50,18 @@ profile-analyze:
 	/usr/bin/time -v artifacts/listenerlab analyze --progress --fail-on none artifacts/analyze-repo 2>&1 >/dev/null | \
 		grep -E 'sidecars predicted|Elapsed|Maximum resident'
 
+# The loader, then the loader and the simulated resolver together: bad
+# input is an error, never a panic.
 fuzz:
 	cd scenario && $(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 .
+	cd internal/offline/resolve && $(GO) test -run '^$$' -fuzz FuzzSimulate -fuzztime 60s -parallel 1 .
 
 # Rewrite the golden predictions after a deliberate change.
 golden:
 	$(GO) test ./scenarios -update
 
 # Every scenario against real istiod and Envoy in a kind cluster (needs
-# Docker). Variables: ISTIO_VERSION (a catalog label with release images),
+# Docker). Variables: ISTIO_VERSION (a catalog label with release images, or a release number),
 # SCENARIOS (files, folders or globs, comma-separated), KEEP_CLUSTER=1,
 # CLUSTER_NAME, KIND_CONFIG, ARTIFACTS, E2E_PARALLEL, and KUBECONTEXT with
 # E2E_ALLOW_CONTEXT=<the same name> for a cluster that is not a local kind
@@ -77,7 +80,7 @@ e2e-dry-run:
 # client for Envoy: no Docker, no cluster, nothing to install (etcd is built
 # in; ETCD=path runs another). The first run builds Kubernetes (~15 min on
 # 2 cores), kwok and istiod; later runs take a few minutes. Variables:
-# ISTIO_VERSION (any catalog label, 1.31-dev included), SCENARIOS,
+# ISTIO_VERSION (any catalog label, or an istio.io/istio module version or commit: see README "Versions on demand"), SCENARIOS,
 # KEEP_CLUSTER=1 (keep the processes' logs and data), ARTIFACTS,
 # E2E_PARALLEL.
 ARTIFACTS ?= artifacts

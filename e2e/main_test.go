@@ -17,13 +17,14 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // Flags of the suite (make e2e sets them from its variables); the
 // e2e-framework's own flags (--labels, --feature, --dry-run, ...) work too.
 var (
-	flagIstio       = flag.String("istio", "1.26", "Istio version label from the catalog (versions/catalog.go)")
+	flagIstio       = flag.String("istio", "1.26", "Istio version: a catalog label (predictor/versions/catalog.go), or an istio.io/istio module version, commit or release the module proxy serves")
 	flagScenarios   = flag.String("scenarios", "scenarios", "scenario files, directories or globs, comma-separated (relative to the module root)")
 	flagKeep        = flag.Bool("keep-cluster", false, "keep the cluster (and Istio) after the run")
 	flagClusterName = flag.String("cluster-name", kindcluster.DefaultClusterName, "kind cluster name")
@@ -90,9 +91,14 @@ func TestMain(m *testing.M) {
 }
 
 func initSuite(cfg *envconf.Config) error {
-	v, err := versions.Lookup(*flagIstio)
+	// A catalog label, else an istio.io/istio module version, commit or
+	// release whose backend module is generated and cached on first use.
+	v, err := backend.Version(context.Background(), *flagIstio, backend.GenerateOptions{Progress: os.Stderr})
 	if err != nil {
 		return err
+	}
+	if v.Note != "" {
+		fmt.Fprintf(os.Stderr, "Istio %s: %s\n", v.Label, v.Note)
 	}
 	root, err := moduleRoot()
 	if err != nil {

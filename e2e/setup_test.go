@@ -63,7 +63,7 @@ func writeReports(ctx context.Context, cfg *envconf.Config) (context.Context, er
 		return ctx, err
 	}
 	var junit, text bytes.Buffer
-	if err := report.JUnit(&junit, rs); err != nil {
+	if err := report.JUnit(&junit, rs, st.version); err != nil {
 		return ctx, err
 	}
 	counts := map[verify.Outcome]int{}

@@ -33,7 +33,16 @@ var Catalog = []Version{
 		Note: "release-1.30 branch of 2026-08-26, built with replacements for pins the module proxy refused: " +
 			"istio.io/api and client-go v1.30.8 (pinned v1.30.4 pre-releases), go-control-plane envoy and contrib " +
 			"at ca8ce173c36f of 2026-07-13 (pinned 2026-04-09), agentgateway api at 773586679f1c of 2026-05-01 (pinned 2026-05-06)"},
-	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31, Note: "master snapshot of 2026-08-27 (VERSION 1.31)"},
+	// 1.31-dev is a release-1.31 branch commit before 1.31.0, not master:
+	// its common/Makefile.common.mk says UPDATE_BRANCH ?= "release-1.31" and
+	// its common/scripts/setup_env.sh builds with IMAGE_VERSION=release-1.31-...
+	// (master snapshots say "master" in both, e.g. the 2026-04-23 one), and
+	// it pins istio.io/api and client-go v1.31.0-rc pre-releases and
+	// go-control-plane ca8ce173c36f, the release-1.30 line's choice. The
+	// label stays: scenario version ranges and docs use it.
+	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31,
+		Note: "release-1.31 branch snapshot of 2026-08-27, before 1.31.0 (VERSION 1.31; UPDATE_BRANCH release-1.31 in common/Makefile.common.mk; " +
+			"istio.io/api and client-go v1.31.0-rc pre-releases, go-control-plane ca8ce173c36f)"},
 }
 
 // Newest is the newest catalogued version: the one the predictor models by

@@ -67,7 +67,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab analyze: --max-endpoint-listeners: %d is negative\n", f.maxEndpointListeners)
 		return exitBadInput
 	}
-	v, err := versions.Lookup(f.istio)
+	v, err := lookupVersion(f.istio, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
 		return exitBadInput

@@ -19,7 +19,6 @@ import (
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -57,7 +56,7 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	case len(paths) == 0:
 		return fail("--dump needs the manifests: --manifests FILE_OR_DIR")
 	}
-	v, err := versions.Lookup(istio)
+	v, err := lookupVersion(istio, stderr)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -33,7 +33,7 @@ type predictFlags struct {
 // predictAll loads and predicts every scenario under paths; bad scenarios
 // are reported on stderr and make the status exitBadInput.
 func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, int) {
-	v, err := versions.Lookup(label)
+	v, err := lookupVersion(label, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
 		return nil, exitBadInput
@@ -142,13 +142,6 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	}
 	stdout.Write(buf.Bytes())
 	return status
-}
-
-func runVersions(args []string, stdout, stderr io.Writer) int {
-	for _, v := range versions.Catalog {
-		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image %s  %s\n", v.Label, v.Module, orDash(v.Image), v.Note)
-	}
-	return exitOK
 }
 
 func orDash(s string) string {

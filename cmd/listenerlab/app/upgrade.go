@@ -29,12 +29,12 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	vFrom, err := versions.Lookup(*from)
+	vFrom, err := lookupVersion(*from, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --from: %v\n", err)
 		return exitBadInput
 	}
-	vTo, err := versions.Lookup(*to)
+	vTo, err := lookupVersion(*to, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --to: %v\n", err)
 		return exitBadInput
@@ -53,6 +53,11 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 		bins[v.Label] = bin
 	}
 	var buf bytes.Buffer
+	for _, v := range []versions.Version{vFrom, vTo} {
+		if v.Note != "" {
+			fmt.Fprintf(&buf, "# Istio %s: %s\n", v.Label, v.Note)
+		}
+	}
 	changed := 0
 	for _, sc := range perNamespace(scs) {
 		var sides [2][]listener.Listener

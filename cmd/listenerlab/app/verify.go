@@ -46,7 +46,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab verify: -o: %v\n", err)
 		return exitBadInput
 	}
-	vs, err := selectVersions(f.istio)
+	vs, err := selectVersions(f.istio, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
 		return exitBadInput
@@ -67,20 +67,21 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if len(vs) > 1 {
 		fmt.Fprintln(text)
 		report.Matrix(text, results)
+		report.MatrixNotes(text, vs)
 	}
 	// The counts come last, alone on their line, so CI reads them.
 	fmt.Fprintf(text, "\n%d scenarios x %d Istio versions, %d errors\n%d passed, %d failed, %d skipped\n",
 		len(scs), len(vs), counts[verify.Error], counts[verify.Pass], counts[verify.Fail], counts[verify.Skip])
 	if f.output == "junit" {
-		if err := report.JUnit(stdout, results); err != nil {
+		if err := report.JUnit(stdout, results, vs...); err != nil {
 			fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
 		}
 	}
-	if err := writeFile(f.junit, func(w io.Writer) error { return report.JUnit(w, results) }); err != nil {
+	if err := writeFile(f.junit, func(w io.Writer) error { return report.JUnit(w, results, vs...) }); err != nil {
 		fmt.Fprintf(stderr, "listenerlab verify: -junit: %v\n", err)
 		return exitBadInput
 	}
-	if err := writeFile(f.matrix, func(w io.Writer) error { report.Matrix(w, results); return nil }); err != nil {
+	if err := writeFile(f.matrix, func(w io.Writer) error { report.Matrix(w, results); report.MatrixNotes(w, vs); return nil }); err != nil {
 		fmt.Fprintf(stderr, "listenerlab verify: -matrix: %v\n", err)
 		return exitBadInput
 	}
@@ -90,13 +91,13 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-func selectVersions(spec string) ([]versions.Version, error) {
+func selectVersions(spec string, stderr io.Writer) ([]versions.Version, error) {
 	if spec == "all" {
 		return versions.Catalog, nil
 	}
 	var out []versions.Version
 	for _, label := range strings.Split(spec, ",") {
-		v, err := versions.Lookup(strings.TrimSpace(label))
+		v, err := lookupVersion(label, stderr)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +167,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	vs, err := selectVersions(*istio)
+	vs, err := selectVersions(*istio, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
 		return exitBadInput
@@ -209,7 +210,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	}
 	md := filepath.Join(*out, "matrix.md")
 	page := filepath.Join(*out, "matrix.html")
-	if err := writeFile(md, func(w io.Writer) error { report.Matrix(w, results); return nil }); err != nil {
+	if err := writeFile(md, func(w io.Writer) error { report.Matrix(w, results); report.MatrixNotes(w, vs); return nil }); err != nil {
 		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
 		return exitBadInput
 	}
@@ -218,6 +219,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	report.Matrix(stdout, results)
+	report.MatrixNotes(stdout, vs)
 	fmt.Fprintf(stdout, "\nwrote %s and %s\n", md, page)
 	for _, r := range results {
 		if r.Outcome == verify.Fail || r.Outcome == verify.Error {

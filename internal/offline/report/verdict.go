@@ -10,6 +10,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // Verdict writes one scenario's result: PASS, or FAIL with a sorted
@@ -104,11 +105,46 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// versionProperties are the suite properties of an Istio version: its
+// module version, minor, image and provenance note.
+func versionProperties(v versions.Version) []junitProperty {
+	props := []junitProperty{{"istio.version", v.Label}, {"istio.module", "istio.io/istio@" + v.Module}, {"istio.minor", fmt.Sprintf("1.%d", v.Minor)}}
+	if v.Image != "" {
+		props = append(props, junitProperty{"istio.image", v.Image})
+	}
+	if v.Note != "" {
+		props = append(props, junitProperty{"istio.provenance", v.Note})
+	}
+	return props
+}
+
+// MatrixNotes writes, under a matrix, the provenance of every version that
+// has a note (module version, date, replacements).
+func MatrixNotes(w io.Writer, vs []versions.Version) {
+	first := true
+	for _, v := range vs {
+		if v.Note == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		fmt.Fprintf(w, "- Istio %s: istio.io/istio %s; %s\n", v.Label, v.Module, v.Note)
+	}
 }
 
 type junitCase struct {
@@ -125,8 +161,9 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-// JUnit writes results as JUnit XML, one suite per Istio version.
-func JUnit(w io.Writer, results []verify.Result) error {
+// JUnit writes results as JUnit XML, one suite per Istio version; the
+// suite of a version in vs gets its provenance as properties.
+func JUnit(w io.Writer, results []verify.Result, vs ...versions.Version) error {
 	var out junitSuites
 	index := map[string]int{}
 	for _, r := range results {
@@ -135,6 +172,11 @@ func JUnit(w io.Writer, results []verify.Result) error {
 			i = len(out.Suites)
 			index[r.Version] = i
 			out.Suites = append(out.Suites, junitSuite{Name: "listenerlab/istio-" + r.Version})
+			for _, v := range vs {
+				if v.Label == r.Version {
+					out.Suites[i].Properties = versionProperties(v)
+				}
+			}
 		}
 		s := &out.Suites[i]
 		c := junitCase{Name: r.Scenario, Classname: r.File, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}

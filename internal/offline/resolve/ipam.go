@@ -19,16 +19,18 @@ var (
 // skipping addresses already taken.
 type pool struct {
 	prefix netip.Prefix
-	next   netip.Addr
-	taken  map[netip.Addr]bool
+	// what names the range in errors, e.g. "the pod range".
+	what  string
+	next  netip.Addr
+	taken map[netip.Addr]bool
 }
 
-func newPool(prefix netip.Prefix, offset int) *pool {
+func newPool(prefix netip.Prefix, offset int, what string) *pool {
 	a := prefix.Addr()
 	for i := 0; i < offset; i++ {
 		a = a.Next()
 	}
-	return &pool{prefix: prefix, next: a, taken: map[netip.Addr]bool{}}
+	return &pool{prefix: prefix, what: what, next: a, taken: map[netip.Addr]bool{}}
 }
 
 // take reserves an address the manifests chose themselves.
@@ -48,5 +50,5 @@ func (p *pool) allocate() (netip.Addr, error) {
 			return a, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("address range %s exhausted", p.prefix)
+	return netip.Addr{}, fmt.Errorf("address range %s exhausted (%s)", p.prefix, p.what)
 }

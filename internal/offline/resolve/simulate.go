@@ -18,8 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/listenerlab/listenerlab/fixtures"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -51,10 +51,10 @@ func Simulate(sc *scenario.Scenario, v versions.Version) (*world.World, error) {
 		sc:        sc,
 		v4:        h.Client.IPFamily != "IPv6",
 		v6:        h.Client.IPFamily == "IPv6" || h.Client.IPFamily == "DualStack",
-		svcV4:     newPool(serviceCIDRv4, 256+1), // 10.96.1.1 onwards; 10.96.0.x is for built-ins
-		svcV6:     newPool(serviceCIDRv6, 256+1),
-		podV4:     newPool(podCIDRv4, 10),
-		podV6:     newPool(podCIDRv6, 10),
+		svcV4:     newPool(serviceCIDRv4, 256+1, "the IPv4 service range"), // 10.96.1.1 onwards; 10.96.0.x is for built-ins
+		svcV6:     newPool(serviceCIDRv6, 256+1, "the IPv6 service range"),
+		podV4:     newPool(podCIDRv4, 10, "the IPv4 pod range"),
+		podV6:     newPool(podCIDRv6, 10, "the IPv6 pod range"),
 		order:     map[string]int{},
 		podsByRef: map[string][]corev1.Pod{},
 		w: &world.World{
@@ -186,11 +186,19 @@ func (s *simulator) workloads() error {
 			hash := shortHash(m.Namespace+"/"+m.Name, 10)
 			for i := 0; i < replicas(o.Spec.Replicas); i++ {
 				name := fmt.Sprintf("%s-%s-%s", m.Name, hash, shortHash(fmt.Sprintf("%s/%d", hash, i), 5))
-				pods = append(pods, s.pod(m, name, o.Spec.Template))
+				p, err := s.pod(m, name, o.Spec.Template)
+				if err != nil {
+					return s.errorf(m, "spec.replicas", "pod %s (%d of %d): %v", name, i+1, replicas(o.Spec.Replicas), err)
+				}
+				pods = append(pods, p)
 			}
 		case *appsv1.StatefulSet:
 			for i := 0; i < replicas(o.Spec.Replicas); i++ {
-				p := s.pod(m, fmt.Sprintf("%s-%d", m.Name, i), o.Spec.Template)
+				name := fmt.Sprintf("%s-%d", m.Name, i)
+				p, err := s.pod(m, name, o.Spec.Template)
+				if err != nil {
+					return s.errorf(m, "spec.replicas", "pod %s (%d of %d): %v", name, i+1, replicas(o.Spec.Replicas), err)
+				}
 				p.Spec.Hostname, p.Spec.Subdomain = p.Name, o.Spec.ServiceName
 				pods = append(pods, p)
 			}
@@ -199,7 +207,9 @@ func (s *simulator) workloads() error {
 			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
 			p.Namespace = m.Namespace
 			p.CreationTimestamp = s.created(m)
-			s.ready(&p, o.Status.PodIP)
+			if err := s.ready(&p, o.Status.PodIP); err != nil {
+				return s.errorf(m, "", "pod IP: %v", err)
+			}
 			pods = append(pods, p)
 		default:
 			continue
@@ -229,7 +239,7 @@ func (s *simulator) workloads() error {
 	return nil
 }
 
-func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplateSpec) corev1.Pod {
+func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplateSpec) (corev1.Pod, error) {
 	p := corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: *tmpl.ObjectMeta.DeepCopy(),
@@ -237,12 +247,13 @@ func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplat
 	}
 	p.Name, p.Namespace = name, m.Namespace
 	p.CreationTimestamp = s.created(m)
-	s.ready(&p, "")
-	return p
+	err := s.ready(&p, "")
+	return p, err
 }
 
-// ready gives a pod its IPs, a node and a Running, Ready status.
-func (s *simulator) ready(p *corev1.Pod, fixed string) {
+// ready gives a pod its IPs, a node and a Running, Ready status; it fails
+// when the pod range of a family is exhausted.
+func (s *simulator) ready(p *corev1.Pod, fixed string) error {
 	p.Spec.NodeName = "listenerlab-control-plane"
 	p.Status.Phase = corev1.PodRunning
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
@@ -251,11 +262,17 @@ func (s *simulator) ready(p *corev1.Pod, fixed string) {
 		ips = append(ips, fixed)
 	}
 	if fixed == "" && s.v4 {
-		a, _ := s.podV4.allocate()
+		a, err := s.podV4.allocate()
+		if err != nil {
+			return err
+		}
 		ips = append(ips, a.String())
 	}
 	if fixed == "" && s.v6 {
-		a, _ := s.podV6.allocate()
+		a, err := s.podV6.allocate()
+		if err != nil {
+			return err
+		}
 		ips = append(ips, a.String())
 	}
 	p.Status.PodIP = ips[0]
@@ -263,6 +280,7 @@ func (s *simulator) ready(p *corev1.Pod, fixed string) {
 	for _, ip := range ips {
 		p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: ip})
 	}
+	return nil
 }
 
 func (s *simulator) services() error {
@@ -437,7 +455,7 @@ func (s *simulator) istio(v versions.Version) error {
 	if val, ok := s.w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
 		controller = val == "true" || val == "1"
 	}
-	autoV4, autoV6 := newPool(autoCIDRv4, 1), newPool(autoCIDRv6, 1)
+	autoV4, autoV6 := newPool(autoCIDRv4, 1, "Istio's IPv4 ServiceEntry auto-allocation range"), newPool(autoCIDRv6, 1, "Istio's IPv6 ServiceEntry auto-allocation range")
 	for _, m := range s.sc.Manifests {
 		switch o := m.Object.(type) {
 		case *networkingv1.ServiceEntry:
@@ -455,7 +473,10 @@ func (s *simulator) istio(v versions.Version) error {
 					if err != nil {
 						return s.errorf(m, "spec.hosts", "%v", err)
 					}
-					a6, _ := autoV6.allocate()
+					a6, err := autoV6.allocate()
+					if err != nil {
+						return s.errorf(m, "spec.hosts", "%v", err)
+					}
 					se.Status.Addresses = append(se.Status.Addresses,
 						&apiv1alpha3.ServiceEntryAddress{Value: a4.String(), Host: host},
 						&apiv1alpha3.ServiceEntryAddress{Value: a6.String(), Host: host})

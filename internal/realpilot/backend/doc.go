@@ -9,10 +9,14 @@
 // go.sum. Build writes them into a cache folder and runs `go build` there
 // once; Run feeds a World to the binary and parses what it prints.
 //
-// Adding a version: `scripts/mkmodule.sh LABEL PSEUDO-VERSION [replaces]`
-// writes modules/LABEL.mod and .sum from Istio's own go.mod and go.sum, then
-// one line in versions/catalog.go; `go test -tags pilot ./pilot/` with
-// LISTENERLAB_PILOT_VERSIONS=LABEL builds it and runs the fixtures.
+// Adding a version: `listenerlab versions add LABEL PSEUDO-VERSION
+// [replaces]` (or scripts/mkmodule.sh, its wrapper) writes modules/LABEL.mod
+// and .sum through package modgen, then one line in
+// predictor/versions/catalog.go; `go test -tags pilot ./internal/realpilot/backend/`
+// with LISTENERLAB_PILOT_VERSIONS=LABEL builds it and runs the fixtures.
+//
+// A version the catalog lacks needs no edit: Version generates its module
+// with the same modgen code and caches it under CacheRoot()/modules.
 //
 // This package does not import Istio: the main module stays free of Istio's
 // dependency graph.

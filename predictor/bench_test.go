@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 )
 
 func BenchmarkPredict(b *testing.B) {

@@ -9,8 +9,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
-	"github.com/listenerlab/listenerlab/internal/testkit/capturetest"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
+	"github.com/listenerlab/listenerlab/internal/testkit/capturetest"
 )
 
 // fakeCluster makes capture read capturetest's cluster for context

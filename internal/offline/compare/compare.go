@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // Comparison levels, shallow to deep.

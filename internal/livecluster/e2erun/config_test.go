@@ -99,7 +99,7 @@ func TestNewPicksProvider(t *testing.T) {
 		{name: "local runs versions without images", edit: func(c *Config) { c.Provider, c.Istio = ProviderLocal, "1.31-dev" }, kubeconfig: noKubeconfig,
 			wantWhere: "a local control plane (no Envoy: xDS client)"},
 		{name: "kind needs release images", edit: func(c *Config) { c.Istio = "1.31-dev" }, kubeconfig: noKubeconfig,
-			wantErr: "Istio 1.31-dev has no release images"},
+			wantErr: "no release images of Istio 1.31-dev"},
 		{name: "kind dry run of a version without images", edit: func(c *Config) { c.Istio, c.DryRun = "1.31-dev", true }, kubeconfig: noKubeconfig,
 			wantWhere: "kind", wantContext: "kind-listenerlab"},
 		{name: "unknown version", edit: func(c *Config) { c.Istio = "0.9" }, kubeconfig: noKubeconfig,

@@ -100,7 +100,7 @@ func newSuite(cfg Config, root string, kubeconfig func() (*clientcmdapi.Config, 
 		s.provider = kindProvider{s: s}
 	}
 	if !cfg.DryRun && v.Image == "" {
-		return nil, fmt.Errorf("Istio %s has no release images (%s): check it with make verify ISTIO=%s, or run make e2e-local ISTIO_VERSION=%s", v.Label, v.Note, v.Label, v.Label)
+		return nil, fmt.Errorf("no release images of Istio %s (%s): check it with make verify ISTIO=%s, or run make e2e-local ISTIO_VERSION=%s", v.Label, v.Note, v.Label, v.Label)
 	}
 	s.cfg.KindConfig = abs(root, cfg.KindConfig)
 	if cfg.KubeContext == "" {

@@ -14,17 +14,18 @@ build:
 # Kubernetes and kwok: about an hour on 2 cores; later runs minutes.
 test: lint unit verify e2e-local
 
-# gofmt, go vet and staticcheck (pinned in go.mod as a tool: go tool
-# staticcheck), each on the default build and with the build tags e2e
-# (the live suite) and pilot (the backend tests that need built backends).
-# The first run builds staticcheck: a few minutes on 2 cores; then about a
-# minute.
+# gofmt, go vet and staticcheck, each on the default build and with the
+# build tags e2e (the live suite) and pilot (the backend tests that need
+# built backends), then actionlint on .github/workflows. staticcheck and
+# actionlint are pinned in go.mod as tools (go tool NAME); their first run
+# builds them.
 LINT_TAGS ?= e2e,pilot
 lint: vet
 	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) tool staticcheck ./...
 	$(GO) tool staticcheck -tags $(LINT_TAGS) ./...
+	$(GO) tool actionlint
 
 vet:
 	$(GO) vet ./...

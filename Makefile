@@ -8,10 +8,11 @@ SCENARIOS ?= scenarios
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
 
-# Unit tests, then every corpus scenario against the real pilot of every
-# catalogued Istio version, then against a real API server and istiod of
-# ISTIO_VERSION (e2e-local). The first run builds each version's backend,
-# Kubernetes and kwok: about an hour on 2 cores; later runs minutes.
+# Lint and unit tests, then every corpus scenario against the real pilot
+# of every catalogued Istio version, then against a real API server and
+# istiod of ISTIO_VERSION (e2e-local). The first run builds each version's
+# backend, Kubernetes and kwok: about an hour on 2 cores; later runs
+# minutes.
 test: lint unit verify e2e-local
 
 # gofmt, go vet and staticcheck, each on the default build and with the

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // TestPlansOfTheCorpus plans the whole corpus the way make e2e-local
@@ -252,5 +254,39 @@ func TestSlots(t *testing.T) {
 	s.Release()
 	if err := s.Acquire(context.Background()); err != nil {
 		t.Errorf("Acquire after Release: %v", err)
+	}
+}
+
+// TestGroupsOrder checks the order on plans made up for it: the default
+// settings first whatever the order of the plans, then each other
+// settings in the order the plans first name them; exclusive plans apart.
+func TestGroupsOrder(t *testing.T) {
+	plan := func(name string, env map[string]string, mesh map[string]any, exclusive string) *deploy.Plan {
+		h := scenario.Header{Name: name, Istiod: scenario.Istiod{Env: env}, MeshConfig: mesh}
+		return &deploy.Plan{Scenario: name, Iso: &isolate.Isolated{Original: &scenario.Scenario{Header: h}, Exclusive: exclusive}}
+	}
+	off := map[string]string{"PILOT_ENABLE_IP_AUTOALLOCATE": "false"}
+	registryOnly := map[string]any{"outboundTrafficPolicy": map[string]any{"mode": "REGISTRY_ONLY"}}
+	plans := []*deploy.Plan{
+		plan("a-off", off, nil, ""),
+		plan("b-mesh", nil, registryOnly, ""),
+		plan("c-default", nil, nil, ""),
+		plan("d-default-alone", nil, nil, "its Sidecar imports */*"),
+		plan("e-off", off, nil, ""),
+	}
+	var got []string
+	for _, g := range Groups(plans) {
+		var names []string
+		for _, p := range g.Shared {
+			names = append(names, p.Scenario)
+		}
+		for _, p := range g.Exclusive {
+			names = append(names, "alone:"+p.Scenario)
+		}
+		got = append(got, strings.Join(names, ","))
+	}
+	want := []string{"c-default,alone:d-default-alone", "a-off,e-off", "b-mesh"}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Errorf("groups %q, want %q", got, want)
 	}
 }

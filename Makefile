@@ -3,20 +3,34 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test unit verify vet bench profile-analyze fuzz golden e2e e2e-dry-run e2e-local
+.PHONY: build test lint unit verify vet bench profile-analyze fuzz golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
 
-# Unit tests, then every corpus scenario against the real pilot of every
-# catalogued Istio version, then against a real API server and istiod of
-# ISTIO_VERSION (e2e-local). The first run builds each version's backend,
-# Kubernetes and kwok: about an hour on 2 cores; later runs minutes.
-test: vet unit verify e2e-local
+# Lint and unit tests, then every corpus scenario against the real pilot
+# of every catalogued Istio version, then against a real API server and
+# istiod of ISTIO_VERSION (e2e-local). The first run builds each version's
+# backend, Kubernetes and kwok: about an hour on 2 cores; later runs
+# minutes.
+test: lint unit verify e2e-local
+
+# gofmt, go vet and staticcheck, each on the default build and with the
+# build tags e2e (the live suite) and pilot (the backend tests that need
+# built backends), then actionlint on .github/workflows. staticcheck and
+# actionlint are pinned in go.mod as tools (go tool NAME); their first run
+# builds them.
+LINT_TAGS ?= e2e,pilot
+lint: vet
+	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags $(LINT_TAGS) ./...
+	$(GO) tool actionlint
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./...
+	$(GO) vet -tags $(LINT_TAGS) ./...
 
 unit:
 	$(GO) test ./...
@@ -56,9 +70,13 @@ fuzz:
 	cd scenario && $(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 .
 	cd internal/offline/resolve && $(GO) test -run '^$$' -fuzz FuzzSimulate -fuzztime 60s -parallel 1 .
 
-# Rewrite the golden predictions after a deliberate change.
+# Rewrite every golden file after a deliberate change: the tests of each
+# package that uses gotest.tools/v3/golden (scenarios, dump, analyze) run
+# with -update. Review the diff before committing it.
+GOLDEN_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | awk '/gotest.tools\/v3\/golden/ {print $$1}')
 golden:
-	$(GO) test ./scenarios -update
+	$(GO) test -count=1 $(GOLDEN_PKGS) -update
+	-@git status --short -- '*.golden'
 
 # Every scenario against real istiod and Envoy in a kind cluster (needs
 # Docker). Variables: ISTIO_VERSION (a catalog label with release images, or a release number),

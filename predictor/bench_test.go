@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 )
 
 func BenchmarkPredict(b *testing.B) {
@@ -35,9 +35,18 @@ func BenchmarkPredict(b *testing.B) {
 // TestPredictorIsPure checks the package boundary: no Kubernetes client,
 // no Istio module, no testing in the predictor's own dependencies.
 func TestPredictorIsPure(t *testing.T) {
+	// go test puts its own go first on PATH: this runs wherever the test
+	// does, so a failure is an error, never a skip.
 	out, err := exec.Command("go", "list", "-deps", "github.com/listenerlab/listenerlab/predictor").Output()
 	if err != nil {
-		t.Skipf("go list: %v", err)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("go list -deps of the predictor: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(string(out), "github.com/listenerlab/listenerlab/predictor\n") {
+		t.Fatalf("go list -deps does not list the predictor itself:\n%s", out)
 	}
 	for _, dep := range strings.Fields(string(out)) {
 		for _, banned := range []string{"k8s.io/client-go", "istio.io/istio", "sigs.k8s.io/controller-runtime"} {

@@ -5,10 +5,10 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 const se = `apiVersion: networking.istio.io/v1

@@ -3,11 +3,11 @@ package predictor_test
 import (
 	"testing"
 
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // TestVirtualOutbound checks virtualOutbound's destination: passthrough by

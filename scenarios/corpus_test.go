@@ -12,11 +12,11 @@ import (
 	"gotest.tools/v3/golden"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 func TestCorpus(t *testing.T) {

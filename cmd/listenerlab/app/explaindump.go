@@ -15,9 +15,9 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )

@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/internal/offline/trace"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/internal/offline/trace"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 

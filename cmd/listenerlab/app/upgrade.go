@@ -12,11 +12,11 @@ import (
 	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
-	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // runUpgradeDiff runs the real pilot of two versions on the same manifests

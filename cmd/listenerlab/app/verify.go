@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/listenerlab/listenerlab/internal/offline/report"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 type verifyFlags struct {

@@ -15,12 +15,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/capture"
-	"github.com/listenerlab/listenerlab/internal/testkit/capturetest"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/internal/testkit/capturetest"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 var at = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)

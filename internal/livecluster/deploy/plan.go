@@ -8,8 +8,8 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // Step kinds, in the order a plan runs them.

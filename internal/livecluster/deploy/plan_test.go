@@ -8,8 +8,8 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 func opts(t *testing.T) deploy.Options {

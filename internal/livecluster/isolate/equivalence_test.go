@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
-	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // TestIsolationKeepsWhatScenariosTest is the isolation rule's proof on the

@@ -87,7 +87,7 @@ func (c IstiodConfig) Overlay() ([]byte, error) {
 // because istioctl built from the module does not know its own release.
 func InstallArgs(v versions.Version, overlayFile string) ([]string, error) {
 	if v.Image == "" {
-		return nil, fmt.Errorf("Istio %s has no release images (%s): it can be checked with make verify, not in kind", v.Label, v.Note)
+		return nil, fmt.Errorf("no release images of Istio %s (%s): it can be checked with make verify, not in kind", v.Label, v.Note)
 	}
 	return []string{"install", "-y", "-f", overlayFile,
 		"--set", "hub=" + Hub, "--set", "tag=" + v.Image,

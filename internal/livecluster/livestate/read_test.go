@@ -16,12 +16,12 @@ import (
 	kubefake "k8s.io/client-go/kubernetes/fake"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
-	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
 

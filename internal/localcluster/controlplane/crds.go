@@ -34,13 +34,13 @@ func applyCRDs(ctx context.Context, rc *rest.Config, stream []byte) error {
 		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return fmt.Errorf("Istio CRDs, document %d: %w", i, err)
+			return fmt.Errorf("the Istio CRDs, document %d: %w", i, err)
 		}
 		if len(obj.Object) == 0 {
 			continue
 		}
 		if obj.GetKind() != "CustomResourceDefinition" {
-			return fmt.Errorf("Istio CRDs, document %d: kind %q, want CustomResourceDefinition", i, obj.GetKind())
+			return fmt.Errorf("the Istio CRDs, document %d: kind %q, want CustomResourceDefinition", i, obj.GetKind())
 		}
 		if _, err := dc.Resource(crdResource).Create(ctx, obj, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("creating CRD %s: %w", obj.GetName(), err)

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // Level is how deep a difference lies: which part of a listener differs.

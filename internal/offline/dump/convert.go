@@ -97,6 +97,7 @@ func hostPort(a *corev3.Address) string {
 func bindToPort(l *listenerv3.Listener) bool {
 	bind := func(v interface{ GetValue() bool }, set bool) bool { return !set || v.GetValue() }
 	return bind(l.GetBindToPort(), l.GetBindToPort() != nil) &&
+		//lint:ignore SA1019 Envoy's shouldBindToPort still reads deprecated_v1.bind_to_port
 		bind(l.GetDeprecatedV1().GetBindToPort(), l.GetDeprecatedV1().GetBindToPort() != nil)
 }
 

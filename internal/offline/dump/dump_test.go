@@ -110,7 +110,8 @@ func TestParseOutbound(t *testing.T) {
 		{"config dump with other configs", configDump(t, clustersConfig(), unknownConfig, lds)},
 		{"camelCase names", configDumpWith(t, camel, clustersConfig(), lds)},
 		{"bare ListenersConfigDump", marshal(t, lds)},
-		{"bare ListenersConfigDump without @type", bytes.Replace(marshal(t, lds), []byte(`"@type"`), []byte(`"ignored"`), 0)},
+		// The first listener without "@type" (the dump itself has none).
+		{"bare ListenersConfigDump without @type", bytes.Replace(marshal(t, lds), []byte(`"@type"`), []byte(`"ignored"`), 1)},
 		{"config_dump?resource=dynamic_listeners", configDump(t, resources...)},
 		{"istioctl proxy-config listeners -o json", arrayJSON},
 	}
@@ -191,6 +192,7 @@ func TestParseListener(t *testing.T) {
 			listener: func() *listenerv3.Listener {
 				l := httpListener()
 				l.BindToPort = nil
+				//lint:ignore SA1019 the parser must still honour deprecated_v1.bind_to_port, as Envoy does
 				l.DeprecatedV1 = &listenerv3.Listener_DeprecatedV1{BindToPort: wrapperspb.Bool(false)}
 				return l
 			},

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 const doc = `kind: Scenario

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 )
 
 // BenchmarkPredictorVsPilot runs the predictor and the real pilot backend

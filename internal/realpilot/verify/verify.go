@@ -10,12 +10,12 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
-	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
 

@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
-	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
-	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // fakeBackend writes a script that prints a pilot result holding the given

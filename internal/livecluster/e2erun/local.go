@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package e2erun
 
 import (
 	"context"
@@ -14,12 +12,12 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
+	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
-	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/localcluster/xdsclient"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/world"
-	"github.com/listenerlab/listenerlab/internal/localcluster/xdsclient"
 )
 
 // localProvider runs the suite against a local control plane: etcd,
@@ -27,6 +25,7 @@ import (
 // this machine (package controlplane), and one xDS client per scenario
 // standing in for the client's Envoy (package xdsclient).
 type localProvider struct {
+	s         *Suite
 	bins      controlplane.Binaries
 	istiodBin string
 	cp        *controlplane.ControlPlane
@@ -34,7 +33,7 @@ type localProvider struct {
 	config    string // key of the settings istiod runs with
 
 	mu      sync.Mutex
-	clients map[*runner]*xdsclient.Client
+	clients map[*Run]*xdsclient.Client
 }
 
 func (*localProvider) where() string { return "a local control plane (no Envoy: xDS client)" }
@@ -53,32 +52,32 @@ func (p *localProvider) build(ctx context.Context, cfg *envconf.Config) (context
 		return ctx, err
 	}
 	o := controlplane.BuildOptions{Progress: os.Stderr, Nice: 5}
-	step("building etcd, kube-apiserver and kube-controller-manager %s (cached after the first build)", controlplane.KubernetesVersion)
+	p.s.step("building etcd, kube-apiserver and kube-controller-manager %s (cached after the first build)", controlplane.KubernetesVersion)
 	if p.bins.Kubernetes, err = controlplane.BuildKubernetes(ctx, o); err != nil {
 		return ctx, err
 	}
-	step("building kwok %s", controlplane.KwokVersion)
+	p.s.step("building kwok %s", controlplane.KwokVersion)
 	if p.bins.Kwok, err = controlplane.BuildKwok(ctx, o); err != nil {
 		return ctx, err
 	}
-	step("building istiod %s from its Go module", st.version.Label)
-	p.istiodBin, err = backend.BuildIstiod(ctx, st.version, backend.BuildOptions{Progress: os.Stderr, Nice: 5})
+	p.s.step("building istiod %s from its Go module", p.s.version.Label)
+	p.istiodBin, err = backend.BuildIstiod(ctx, p.s.version, backend.BuildOptions{Progress: os.Stderr, Nice: 5})
 	return ctx, err
 }
 
 func (p *localProvider) start(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-	cp, err := controlplane.Start(ctx, p.bins, controlplane.Options{Log: stepWriter{}})
+	cp, err := controlplane.Start(ctx, p.bins, controlplane.Options{Log: stepWriter{p.s}})
 	if err != nil {
 		return ctx, err
 	}
 	p.cp = cp
-	st.kubecfg = cp.Kubeconfig
+	p.s.kubecfg = cp.Kubeconfig
 	cfg.WithKubeconfigFile(cp.Kubeconfig)
-	crds, err := controlplane.IstioCRDs(ctx, "", st.version.Module)
+	crds, err := controlplane.IstioCRDs(ctx, "", p.s.version.Module)
 	if err != nil {
 		return ctx, err
 	}
-	step("installing the CRDs of Istio %s", st.version.Label)
+	p.s.step("installing the CRDs of Istio %s", p.s.version.Label)
 	if err := cp.ApplyCRDs(ctx, crds); err != nil {
 		return ctx, err
 	}
@@ -92,13 +91,13 @@ func (p *localProvider) stop(ctx context.Context, cfg *envconf.Config) (context.
 	if p.cp == nil {
 		return ctx, nil
 	}
-	if failed() || *flagKeep {
+	if p.s.failed() || p.s.cfg.KeepCluster {
 		dir := p.cp.Keep()
-		step("kept the local control plane's logs and data in %s (stopped; remove it when done)", dir)
-		_ = copyLogs(dir, st.artifacts.ClusterLogs())
+		p.s.step("kept the local control plane's logs and data in %s (stopped; remove it when done)", dir)
+		_ = copyLogs(dir, p.s.artifacts.ClusterLogs())
 		return ctx, nil
 	}
-	step("stopping the local control plane")
+	p.s.step("stopping the local control plane")
 	p.cp.Stop()
 	return ctx, nil
 }
@@ -122,14 +121,14 @@ func copyLogs(from, to string) error {
 // ensureIstio (re)starts istiod when a group needs other settings.
 func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error {
 	if p.istiod != nil && p.config == c.Key() && p.istiod.Exited() == nil {
-		step("istiod %s with settings %s already runs", st.version.Label, c)
+		p.s.step("istiod %s with settings %s already runs", p.s.version.Label, c)
 		return nil
 	}
 	if p.istiod != nil {
 		p.istiod.Stop()
 		p.istiod = nil
 	}
-	step("starting istiod %s, settings %s", st.version.Label, c)
+	p.s.step("starting istiod %s, settings %s", p.s.version.Label, c)
 	i, err := p.cp.StartIstiod(ctx, controlplane.IstiodOptions{Binary: p.istiodBin, Env: c.Env, MeshConfig: c.MeshConfig})
 	if err != nil {
 		return err
@@ -142,16 +141,16 @@ func (*localProvider) injects() bool { return false }
 
 // attach connects the client's xDS stream and waits for its first
 // listeners.
-func (p *localProvider) attach(ctx context.Context, r *runner, c world.Client) error {
+func (p *localProvider) attach(ctx context.Context, r *Run, c world.Client) error {
 	p.detach(r)
-	n := xdsclient.Node{Client: c, IstioVersion: backend.ProxyVersion(st.version)}
+	n := xdsclient.Node{Client: c, IstioVersion: backend.ProxyVersion(p.s.version)}
 	x, err := xdsclient.Dial(ctx, p.istiod.XDS, n)
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
 	if p.clients == nil {
-		p.clients = map[*runner]*xdsclient.Client{}
+		p.clients = map[*Run]*xdsclient.Client{}
 	}
 	p.clients[r] = x
 	p.mu.Unlock()
@@ -160,7 +159,7 @@ func (p *localProvider) attach(ctx context.Context, r *runner, c world.Client) e
 	return x.WaitUpdates(wctx, 1)
 }
 
-func (p *localProvider) client(r *runner) (*xdsclient.Client, error) {
+func (p *localProvider) client(r *Run) (*xdsclient.Client, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	x, ok := p.clients[r]
@@ -170,7 +169,7 @@ func (p *localProvider) client(r *runner) (*xdsclient.Client, error) {
 	return x, nil
 }
 
-func (p *localProvider) detach(r *runner) {
+func (p *localProvider) detach(r *Run) {
 	p.mu.Lock()
 	x, ok := p.clients[r]
 	delete(p.clients, r)
@@ -180,14 +179,14 @@ func (p *localProvider) detach(r *runner) {
 	}
 }
 
-func (p *localProvider) debug(ctx context.Context, r *runner, path string) ([]byte, error) {
+func (p *localProvider) debug(ctx context.Context, r *Run, path string) ([]byte, error) {
 	if err := p.istiod.Exited(); err != nil {
 		return nil, err
 	}
 	return p.istiod.Get(ctx, path)
 }
 
-func (p *localProvider) configDump(ctx context.Context, r *runner, s deploy.Step) ([]byte, error) {
+func (p *localProvider) configDump(ctx context.Context, r *Run, s deploy.Step) ([]byte, error) {
 	x, err := p.client(r)
 	if err != nil {
 		return nil, err
@@ -198,7 +197,7 @@ func (p *localProvider) configDump(ctx context.Context, r *runner, s deploy.Step
 	return x.ConfigDump()
 }
 
-func (p *localProvider) istiodLog(ctx context.Context, r *runner) []byte {
+func (p *localProvider) istiodLog(ctx context.Context, r *Run) []byte {
 	b, err := os.ReadFile(p.istiod.Log)
 	if err != nil {
 		return []byte(err.Error() + "\n")
@@ -206,14 +205,14 @@ func (p *localProvider) istiodLog(ctx context.Context, r *runner) []byte {
 	return linesNaming(b, r.clientNS())
 }
 
-func (*localProvider) rerun(file string) string {
-	return fmt.Sprintf("make e2e-local ISTIO_VERSION=%s SCENARIOS=%s", st.version.Label, file)
+func (p *localProvider) rerun(file string) string {
+	return fmt.Sprintf("make e2e-local ISTIO_VERSION=%s SCENARIOS=%s", p.s.version.Label, file)
 }
 
 // stepWriter prints the control plane's lines as suite steps.
-type stepWriter struct{}
+type stepWriter struct{ s *Suite }
 
-func (stepWriter) Write(b []byte) (int, error) {
-	step("%s", strings.TrimRight(string(b), "\n"))
+func (w stepWriter) Write(b []byte) (int, error) {
+	w.s.step("%s", strings.TrimRight(string(b), "\n"))
 	return len(b), nil
 }

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package e2erun
 
 import (
 	"bytes"
@@ -9,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
@@ -22,41 +19,26 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/yaml"
 
-	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
-	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
-	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
-	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
-	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// quiet keeps istiod's pushes to one scenario while its conflict records
-// are read (/debug/push_status holds one push context's records, one per
-// listener name across all proxies; see readConflicts): a scenario holds
-// it shared from the start of its setup until
-// istiod has all of it and the client acknowledged a push (the cluster's
-// own reactions to the scenario, such as pods turning ready, EndpointSlices
-// and ServiceEntry addresses, start new pushes until then), and again
-// while its namespaces are deleted; the read holds it alone. Found by
-// e2e-local: without the settling part, parallel scenarios lost conflict
-// records.
-var quiet sync.RWMutex
-
-func clients(cfg *envconf.Config) (kubernetes.Interface, *rest.Config, error) {
-	rc := cfg.Client().RESTConfig()
-	cs, err := kubernetes.NewForConfig(rc)
-	return cs, rc, err
-}
-
-// runner runs one plan.
-type runner struct {
+// Run runs one scenario's plan: Setup deploys it, Assess waits, reads,
+// predicts and compares, Teardown deletes its namespaces. A feature of
+// the e2e suite drives one Run.
+type Run struct {
+	s     *Suite
 	p     *deploy.Plan
 	cfg   *envconf.Config
 	cs    kubernetes.Interface
@@ -75,46 +57,48 @@ type runner struct {
 	marker     int
 }
 
-func newRunner(ctx context.Context, cfg *envconf.Config, p *deploy.Plan) (*runner, error) {
+// NewRun prepares the run of one plan on the suite's cluster.
+func (s *Suite) NewRun(cfg *envconf.Config, p *deploy.Plan) (*Run, error) {
 	cs, rc, err := clients(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: kubernetes client: %w", p.Scenario, err)
 	}
 	ic, err := istioclient.NewForConfig(rc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: istio client: %w", p.Scenario, err)
 	}
-	return &runner{p: p, cfg: cfg, cs: cs, ic: ic, rc: rc, start: time.Now()}, nil
+	return &Run{s: s, p: p, cfg: cfg, cs: cs, ic: ic, rc: rc, start: time.Now()}, nil
 }
 
-func (r *runner) clientNS() string { return r.p.Iso.ClientNamespace() }
+func (r *Run) clientNS() string { return r.p.Iso.ClientNamespace() }
 
 // poll is how often a wait checks: a quarter of d where checks are cheap
 // API and HTTP calls on loopback (local provider), d where each is an exec
 // into a pod (kind).
-func poll(d time.Duration) time.Duration {
-	if st.provider.injects() {
+func (r *Run) poll(d time.Duration) time.Duration {
+	if r.s.provider.injects() {
 		return d
 	}
 	return d / 4
 }
 
 // settling takes the shared hold on quiet until settled.
-func (r *runner) settling() {
-	quiet.RLock()
+func (r *Run) settling() {
+	r.s.quiet.RLock()
 	r.holding = true
 }
 
 // settled releases the hold settling took, once.
-func (r *runner) settled() {
+func (r *Run) settled() {
 	if r.holding {
-		r.settle.Do(quiet.RUnlock)
+		r.settle.Do(r.s.quiet.RUnlock)
 	}
 }
 
-// setup runs the plan's steps up to the waits: namespaces, then each
-// batch, pausing between creationOrder objects.
-func (r *runner) setup(ctx context.Context) error {
+// Setup runs the plan's steps up to the waits: namespaces, then each
+// batch, pausing between creationOrder objects. After an error, Fail
+// records it; Teardown runs in every case.
+func (r *Run) Setup(ctx context.Context) error {
 	r.settling()
 	var previous time.Time
 	for _, s := range r.p.Steps {
@@ -169,14 +153,14 @@ func checkStamps(s deploy.Step, stamps []time.Time, previous time.Time) error {
 	return nil
 }
 
-func (r *runner) create(ctx context.Context, ms []isolate.Manifest) error {
+func (r *Run) create(ctx context.Context, ms []isolate.Manifest) error {
 	_, err := r.createStamped(ctx, ms)
 	return err
 }
 
 // createStamped creates manifests in order and returns the creation
 // timestamps of those Istio orders (Services, ServiceEntries).
-func (r *runner) createStamped(ctx context.Context, ms []isolate.Manifest) ([]time.Time, error) {
+func (r *Run) createStamped(ctx context.Context, ms []isolate.Manifest) ([]time.Time, error) {
 	var stamps []time.Time
 	for _, m := range ms {
 		obj := &unstructured.Unstructured{}
@@ -193,30 +177,44 @@ func (r *runner) createStamped(ctx context.Context, ms []isolate.Manifest) ([]ti
 	return stamps, nil
 }
 
-// assess runs the waits, reads, and the comparison, and records the
-// verdict.
-func (r *runner) assess(ctx context.Context, t *testing.T) {
-	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: st.version.Label}
+// Verdict is what a Run found for its scenario.
+type Verdict struct {
+	// Result is the scenario's result as the reports hold it.
+	Result verify.Result
+	// Text is the verdict as report.txt prints it; for a scenario that did
+	// not pass, followed by the folder of its evidence (if any) and the
+	// command that reruns just it.
+	Text string
+}
+
+// Passed says whether the scenario passed.
+func (v Verdict) Passed() bool { return v.Result.Outcome == verify.Pass }
+
+// Assess runs the waits, reads, and the comparison, records the verdict
+// for the reports, and for a scenario that did not pass writes its
+// evidence to the artifacts.
+func (r *Run) Assess(ctx context.Context) (v Verdict) {
+	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label}
 	defer func() {
 		res.Duration = time.Since(r.start)
-		record(res)
+		r.s.record(res)
 		var b bytes.Buffer
 		report.Verdict(&b, res)
-		if res.Outcome == verify.Pass {
-			t.Log(b.String())
+		v = Verdict{Result: res, Text: b.String()}
+		if v.Passed() {
 			return
 		}
 		dir := r.writeArtifacts(ctx, b.String())
-		t.Errorf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, st.provider.rerun(r.p.File))
+		v.Text = fmt.Sprintf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, r.s.provider.rerun(r.p.File))
 	}()
 	defer r.settled()
 	fail := func(err error) {
 		res.Outcome, res.Err = verify.Error, err.Error()
 	}
-	sim, err := resolve.Simulate(r.p.Iso.Live, st.version)
+	sim, err := resolve.Simulate(r.p.Iso.Live, r.s.version)
 	if err != nil {
 		fail(err)
-		return
+		return v
 	}
 	for _, s := range r.p.Steps {
 		var err error
@@ -231,10 +229,10 @@ func (r *runner) assess(ctx context.Context, t *testing.T) {
 		case deploy.ReadWorld:
 			r.live, err = livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 		case deploy.Predict:
-			r.pred, err = predictor.Predict(r.live, st.version)
+			r.pred, err = predictor.Predict(r.live, r.s.version)
 			res.Prediction = r.pred
 		case deploy.FetchConfigDump:
-			r.configDump, err = st.provider.configDump(ctx, r, s)
+			r.configDump, err = r.s.provider.configDump(ctx, r, s)
 		case deploy.ReadConflicts:
 			var conflicts []listener.Conflict
 			var gauges map[string]float64
@@ -245,14 +243,15 @@ func (r *runner) assess(ctx context.Context, t *testing.T) {
 		}
 		if err != nil {
 			fail(fmt.Errorf("%s: %w", s.Kind, err))
-			return
+			return v
 		}
 	}
+	return v
 }
 
 // compare fills the verdict: prediction against the real dump at every
 // level, conflicts, error_state, and the scenario's own expectations.
-func (r *runner) compare(res *verify.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
+func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
 	d, err := dump.Parse(r.configDump)
 	if err != nil {
 		res.Outcome, res.Err = verify.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
@@ -278,12 +277,12 @@ func (r *runner) compare(res *verify.Result, sim *world.World, conflicts []liste
 	// Addresses pilot hashes from the namespace name are those of the
 	// original scenario (its expectations name them), not of the isolated
 	// one (found by e2e-local: pilot-hash-allocation-flag-off).
-	if orig, err := resolve.Simulate(r.p.Iso.Original, st.version); err == nil {
-		if origPred, err := predictor.Predict(orig, st.version); err == nil {
+	if orig, err := resolve.Simulate(r.p.Iso.Original, r.s.version); err == nil {
+		if origPred, err := predictor.Predict(orig, r.s.version); err == nil {
 			tr.PairAutoAddresses(origPred.Listeners, real)
 		}
 	}
-	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, st.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
+	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
 	res.Outcome = verify.Pass
 	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
 		res.Outcome = verify.Fail
@@ -305,11 +304,11 @@ func addReason(m map[string]string, k, v string) map[string]string {
 	return m
 }
 
-func (r *runner) waitPods(ctx context.Context, s deploy.Step, want int) error {
-	return kindcluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, poll(2*time.Second), func(ctx context.Context) (bool, string, error) {
+func (r *Run) waitPods(ctx context.Context, s deploy.Step, want int) error {
+	return kindcluster.Wait(ctx, fmt.Sprintf("%d pods of the scenario to be Ready, the client with its istio-proxy", want), s.Timeout, r.poll(2*time.Second), func(ctx context.Context) (bool, string, error) {
 		var seen []string
 		// Without injection the xDS client stands in for the sidecar.
-		ready, total, proxy := 0, 0, !st.provider.injects()
+		ready, total, proxy := 0, 0, !r.s.provider.injects()
 		for _, ns := range r.p.Iso.LiveNamespaces() {
 			pods, err := r.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
@@ -349,7 +348,7 @@ func hasContainer(p corev1.Pod, name string) bool {
 
 // waitAddresses waits for the addresses the allocation controller writes,
 // where the simulation says it writes some.
-func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.World) error {
+func (r *Run) waitAddresses(ctx context.Context, s deploy.Step, sim *world.World) error {
 	want := map[string]int{}
 	for _, se := range sim.ServiceEntries {
 		if n := len(se.Status.GetAddresses()); n > 0 {
@@ -359,7 +358,7 @@ func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.Wo
 	if len(want) == 0 {
 		return nil
 	}
-	return kindcluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, fmt.Sprintf("status.addresses of %d ServiceEntries", len(want)), s.Timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		var missing []string
 		for key, n := range want {
 			ns, name, _ := strings.Cut(key, "/")
@@ -376,13 +375,13 @@ func (r *runner) waitAddresses(ctx context.Context, s deploy.Step, sim *world.Wo
 }
 
 // istiod fetches a debug path of istiod, the provider's way.
-func (r *runner) istiod(ctx context.Context, path string) ([]byte, error) {
-	return st.provider.debug(ctx, r, path)
+func (r *Run) istiod(ctx context.Context, path string) ([]byte, error) {
+	return r.s.provider.debug(ctx, r, path)
 }
 
 // bumpMarker changes the sync marker's spec: istiod pushes to the
 // client's namespace.
-func (r *runner) bumpMarker(ctx context.Context) error {
+func (r *Run) bumpMarker(ctx context.Context) error {
 	r.marker++
 	y, err := isolate.MarkerYAML(r.clientNS(), r.marker)
 	if err != nil {
@@ -404,7 +403,7 @@ func (r *runner) bumpMarker(ctx context.Context) error {
 // waitSynced waits until istiod knows every object of the scenario, then
 // makes istiod push to the client and waits for the client to acknowledge
 // that push: istiod's sync status, no sleeps.
-func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
+func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	client, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 	if err != nil {
 		return err
@@ -425,10 +424,10 @@ func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
 	for _, sc := range client.Sidecars {
 		configs[sc.Namespace+"/"+sc.Name] = true
 	}
-	if err := st.provider.attach(ctx, r, client.Client); err != nil {
+	if err := r.s.provider.attach(ctx, r, client.Client); err != nil {
 		return err
 	}
-	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		reg, err := r.istiod(ctx, istiod.RegistryzPath)
 		if err != nil {
 			return false, "", kindcluster.Retryable{Err: err}
@@ -466,7 +465,7 @@ func (r *runner) waitSynced(ctx context.Context, timeout time.Duration) error {
 
 // pushAndWait changes the marker and waits until the client acknowledged
 // CDS, LDS and RDS of a push built after the change.
-func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Duration) error {
+func (r *Run) pushAndWait(ctx context.Context, pod string, timeout time.Duration) error {
 	id := istiod.ProxyID(pod, r.clientNS())
 	b, err := r.istiod(ctx, istiod.SynczPath)
 	if err != nil {
@@ -480,7 +479,7 @@ func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Durat
 	if err := r.bumpMarker(ctx); err != nil {
 		return fmt.Errorf("changing the sync marker: %w", err)
 	}
-	return kindcluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, poll(500*time.Millisecond), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, r.poll(500*time.Millisecond), func(ctx context.Context) (bool, string, error) {
 		b, err := r.istiod(ctx, istiod.SynczPath)
 		if err != nil {
 			return false, "", kindcluster.Retryable{Err: err}
@@ -505,9 +504,9 @@ func (r *runner) pushAndWait(ctx context.Context, pod string, timeout time.Durat
 // DiscoveryServer.Push calls OnConfigChange on the old context), so it
 // pushes twice and reads the records of the first push. Found by
 // e2e-local: with one push, parallel scenarios read each other's records.
-func (r *runner) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conflict, map[string]float64, error) {
-	quiet.Lock()
-	defer quiet.Unlock()
+func (r *Run) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conflict, map[string]float64, error) {
+	r.s.quiet.Lock()
+	defer r.s.quiet.Unlock()
 	for range 2 {
 		if err := r.pushAndWait(ctx, r.live.Client.Name, s.Timeout); err != nil {
 			return nil, nil, err
@@ -534,21 +533,21 @@ func (r *runner) readConflicts(ctx context.Context, s deploy.Step) ([]listener.C
 	return cs, istiod.ByKind(gs), nil
 }
 
-// teardown deletes the scenario's namespaces and waits until they are
+// Teardown deletes the scenario's namespaces and waits until they are
 // gone, with a context of its own so that it also runs after Ctrl-C.
-func (r *runner) teardown(ctx context.Context) error {
+func (r *Run) Teardown(ctx context.Context) error {
 	r.settled()
-	st.provider.detach(r)
+	r.s.provider.detach(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deploy.DefaultTimeouts.Delete)
 	defer cancel()
-	quiet.RLock()
-	defer quiet.RUnlock()
+	r.s.quiet.RLock()
+	defer r.s.quiet.RUnlock()
 	for _, ns := range r.p.Iso.LiveNamespaces() {
 		if err := r.cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}
-	return kindcluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	return kindcluster.Wait(ctx, "namespaces "+strings.Join(r.p.Iso.LiveNamespaces(), ", ")+" to be deleted", deploy.DefaultTimeouts.Delete, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		var left []string
 		for _, ns := range r.p.Iso.LiveNamespaces() {
 			if _, err := r.cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil {
@@ -561,21 +560,24 @@ func (r *runner) teardown(ctx context.Context) error {
 	})
 }
 
-// fail records a setup failure and writes what there is.
-func (r *runner) fail(t *testing.T, err error) {
+// Failed says whether Setup failed (Fail was called).
+func (r *Run) Failed() bool { return r.err != nil }
+
+// Fail records a setup failure and returns its verdict.
+func (r *Run) Fail(err error) Verdict {
 	r.settled()
 	r.err = err
-	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: st.version.Label, Outcome: verify.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
-	record(res)
+	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label, Outcome: verify.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
+	r.s.record(res)
 	var b bytes.Buffer
 	report.Verdict(&b, res)
-	t.Errorf("%s\n  rerun just this scenario: %s", b.String(), st.provider.rerun(r.p.File))
+	return Verdict{Result: res, Text: fmt.Sprintf("%s\n  rerun just this scenario: %s", b.String(), r.s.provider.rerun(r.p.File))}
 }
 
 // writeArtifacts writes the evidence of a failed scenario and returns its
 // folder.
-func (r *runner) writeArtifacts(ctx context.Context, verdict string) string {
-	a := st.artifacts
+func (r *Run) writeArtifacts(ctx context.Context, verdict string) string {
+	a := r.s.artifacts
 	write := func(file string, data []byte) {
 		if len(data) > 0 {
 			_, _ = a.WriteScenario(r.p.Scenario, file, data)
@@ -591,7 +593,7 @@ func (r *runner) writeArtifacts(ctx context.Context, verdict string) string {
 		b, _ := json.MarshalIndent(r.pred, "", "  ")
 		write(kindcluster.PredictionFile, b)
 	}
-	write(kindcluster.DiffFile, []byte(verdict+"\nrerun: "+st.provider.rerun(r.p.File)+"\n"))
-	write(kindcluster.IstiodLogFile, st.provider.istiodLog(ctx, r))
+	write(kindcluster.DiffFile, []byte(verdict+"\nrerun: "+r.s.provider.rerun(r.p.File)+"\n"))
+	write(kindcluster.IstiodLogFile, r.s.provider.istiodLog(ctx, r))
 	return a.Scenario(r.p.Scenario)
 }

@@ -1,0 +1,126 @@
+package e2erun
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
+	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
+	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/scenario"
+)
+
+// Group is the scenarios that share one istiod configuration.
+type Group struct {
+	// Config is the istiod settings (env, mesh config) of the group.
+	Config kindcluster.IstiodConfig
+	// Shared run beside each other.
+	Shared []*deploy.Plan
+	// Exclusive each run alone, after the shared ones.
+	Exclusive []*deploy.Plan
+}
+
+// Plans loads the scenarios -scenarios names and plans each, paths
+// relative to the module root. A scenario that does not load or cannot be
+// planned is recorded as an error and returned in bad; one that does not
+// apply here (version, IP family) is recorded as skipped (and printed in
+// a dry run). err is a pattern that matches no file: nothing runs.
+func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err error) {
+	var paths []string
+	for _, pat := range strings.Split(s.cfg.Scenarios, ",") {
+		pat = abs(s.root, strings.TrimSpace(pat))
+		matches, err := filepath.Glob(pat)
+		if err != nil || len(matches) == 0 {
+			return nil, nil, fmt.Errorf("SCENARIOS=%s matches nothing", pat)
+		}
+		paths = append(paths, matches...)
+	}
+	scs, errs := scenario.LoadAll(paths)
+	for _, err := range errs {
+		bad = append(bad, fmt.Errorf("bad scenario: %w", err))
+	}
+	opts := deploy.Options{Version: s.version, Isolate: isolate.Options{Run: s.run, Image: s.cfg.Image}, IPFamily: s.cfg.IPFamily}
+	for _, sc := range scs {
+		if rel, err := filepath.Rel(s.root, sc.Path); err == nil {
+			sc.Path = rel
+		}
+		p, err := deploy.Build(sc, opts)
+		if err != nil {
+			bad = append(bad, fmt.Errorf("%s: %w", sc.Path, err))
+			s.record(verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: verify.Error, Err: err.Error()})
+			continue
+		}
+		if p.Skip != "" {
+			s.record(verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: verify.Skip, Err: p.Skip})
+			if s.cfg.DryRun && dryRun != nil {
+				p.Write(dryRun)
+			}
+			continue
+		}
+		plans = append(plans, p)
+	}
+	return plans, bad, nil
+}
+
+// Groups groups plans by istiod settings, the default settings first,
+// then in the order the plans first name them.
+func Groups(plans []*deploy.Plan) []*Group {
+	byKey := map[string]*Group{}
+	var keys []string
+	for _, p := range plans {
+		h := p.Iso.Original.Header
+		c := kindcluster.IstiodConfig{Env: h.Istiod.Env, MeshConfig: h.MeshConfig}
+		g, ok := byKey[c.Key()]
+		if !ok {
+			g = &Group{Config: c}
+			byKey[c.Key()] = g
+			keys = append(keys, c.Key())
+		}
+		if p.Iso.Exclusive != "" {
+			g.Exclusive = append(g.Exclusive, p)
+		} else {
+			g.Shared = append(g.Shared, p)
+		}
+	}
+	def := kindcluster.IstiodConfig{}.Key()
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i] == def && keys[j] != def })
+	out := make([]*Group, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, byKey[k])
+	}
+	return out
+}
+
+// PrintGroup is a group's part of the dry run: how istiod gets its
+// settings, then every plan.
+func (s *Suite) PrintGroup(w io.Writer, g *Group) {
+	if s.cfg.Provider == ProviderLocal {
+		fmt.Fprintf(w, "### istiod settings %s: istiod process with this env and mesh config\n", g.Config)
+	} else {
+		overlay, _ := g.Config.Overlay()
+		args, err := kindcluster.InstallArgs(s.version, "OVERLAY")
+		fmt.Fprintf(w, "### istiod settings %s: istioctl %s (%v)\n--- # OVERLAY\n%s\n", g.Config, strings.Join(args, " "), err, overlay)
+	}
+	for _, p := range append(append([]*deploy.Plan(nil), g.Shared...), g.Exclusive...) {
+		p.Write(w)
+	}
+}
+
+// Acquire takes one of the -max-parallel slots for a scenario's
+// deployment, or fails when ctx ends first. Release gives it back.
+func (s *Suite) Acquire(ctx context.Context) error {
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("interrupted while waiting for one of %d deployment slots: %w", cap(s.slots), context.Cause(ctx))
+	}
+}
+
+// Release gives back the slot Acquire took.
+func (s *Suite) Release() { <-s.slots }

@@ -124,7 +124,9 @@ type recorder struct{ errs []string }
 
 func (r *recorder) Helper() {}
 
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
 
 // compareMirror checks that the mirror struct st has the JSON fields of t,
 // and recurses where t's field is a struct of package world.

@@ -16,7 +16,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/predictor/versions"
@@ -87,13 +86,9 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	case sc.Headerless:
 		clientFrom = "default for plain manifests; set it with --client"
 	}
-	w, err := resolve.Simulate(sc, v)
+	w, p, err := resolve.Predict(sc, v)
 	if err != nil {
 		return fail("%v", err)
-	}
-	p, err := predictor.Predict(w, v)
-	if err != nil {
-		return fail("%s: %v", sc.Path, err)
 	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# config dump %s, manifests %s\n", f.dump, sc.Path)

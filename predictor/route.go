@@ -2,7 +2,8 @@ package predictor
 
 import (
 	"net/netip"
-	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
 )
 
 // conn is one connection the client opens, as the outbound listeners see
@@ -60,16 +61,19 @@ func route(byPort map[int][]*entry, c conn) (*entry, *chain) {
 	return e, pickChain(e, c)
 }
 
-// pickChain models Envoy's filter chain match
-// (FilterChainManagerImpl::findFilterChain, and the order documented for
-// FilterChainMatch): destination IP by longest prefix (chains without
-// prefix ranges only when no prefix contains the address), then server
-// names, transport protocol and application protocols, the most specific
-// value at each step; a connection no chain matches takes the default
-// chain, which finalize makes of the match-all chain.
+// pickChain models Envoy's filter chain match with listener.SelectChain,
+// the matcher trace uses too: destination IP by longest prefix (chains
+// without prefix ranges only when no prefix contains the address), then
+// server names, transport protocol and application protocols, the most
+// specific value at each step; a connection no chain matches takes the
+// default chain, which finalize makes of the match-all chain. The
+// connection is plaintext (no SNI, raw_buffer); its application protocol
+// is http/1.1 when the listener sniffs (some chain lists application
+// protocols: Istio adds the http_inspector then) and the bytes are HTTP.
 func pickChain(e *entry, c conn) *chain {
 	var def *chain
 	var cands []*chain
+	var matches []listener.Match
 	sniffed := false
 	for _, ch := range e.chains {
 		sniffed = sniffed || len(ch.alpn) > 0
@@ -78,69 +82,14 @@ func pickChain(e *entry, c conn) *chain {
 			continue
 		}
 		cands = append(cands, ch)
+		matches = append(matches, chainMatch(ch))
 	}
-	// Destination IP: the longest prefix containing the address.
-	best := -1
-	var byIP, generic []*chain
-	for _, ch := range cands {
-		ranges := chainMatch(ch).PrefixRanges
-		if len(ranges) == 0 {
-			generic = append(generic, ch)
-			continue
-		}
-		for _, r := range ranges {
-			p, err := netip.ParsePrefix(r)
-			if err != nil || !p.Contains(c.addr) {
-				continue
-			}
-			switch {
-			case p.Bits() > best:
-				best, byIP = p.Bits(), []*chain{ch}
-			case p.Bits() == best:
-				byIP = append(byIP, ch)
-			}
-		}
+	k := listener.Connection{Address: c.addr, Port: uint32(c.port), Transport: listener.RawBuffer}
+	if sniffed && c.http {
+		k.ALPN = []string{"http/1.1"}
 	}
-	if best < 0 {
-		byIP = generic
-	}
-	// Server names: a plaintext connection has none.
-	var bySNI []*chain
-	for _, ch := range byIP {
-		if len(chainMatch(ch).ServerNames) == 0 {
-			bySNI = append(bySNI, ch)
-		}
-	}
-	// Transport protocol: raw_buffer, Envoy's value when no TLS is detected.
-	byTransport := filterMostSpecific(bySNI, func(ch *chain) (bool, bool) {
-		return ch.transport == "raw_buffer", ch.transport == ""
-	})
-	// Application protocols: http/1.1 when the http_inspector runs and the
-	// bytes are HTTP, none otherwise.
-	byALPN := filterMostSpecific(byTransport, func(ch *chain) (bool, bool) {
-		return sniffed && c.http && strings.Contains(","+strings.Join(ch.alpn, ",")+",", ",http/1.1,"), len(ch.alpn) == 0
-	})
-	if len(byALPN) > 0 {
-		return byALPN[0]
+	if i, _ := listener.SelectChain(matches, k); i >= 0 {
+		return cands[i]
 	}
 	return def
-}
-
-// filterMostSpecific keeps the chains that match a step exactly, else those
-// that leave the step open.
-func filterMostSpecific(chains []*chain, match func(*chain) (exact, open bool)) []*chain {
-	var exact, open []*chain
-	for _, ch := range chains {
-		e, o := match(ch)
-		switch {
-		case e:
-			exact = append(exact, ch)
-		case o:
-			open = append(open, ch)
-		}
-	}
-	if len(exact) > 0 {
-		return exact
-	}
-	return open
 }

@@ -26,11 +26,7 @@ func predict(t *testing.T, doc string) *predictor.Prediction {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := resolve.Simulate(sc, versions.Newest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := predictor.Predict(w, versions.Newest())
+	_, p, err := resolve.Predict(sc, versions.Newest())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -39,11 +38,7 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("scenario name %q is used by %s too", sc.Header.Name, other)
 			}
 			names[sc.Header.Name] = f
-			w, err := resolve.Simulate(sc, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := predictor.Predict(w, v)
+			_, p, err := resolve.Predict(sc, v)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,19 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/listenerlab/listenerlab/internal/offline/attribute"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/listener"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/scenario"
-	"github.com/listenerlab/listenerlab/world"
 )
 
 // explainDumpFlags are the flags explain takes to explain a real sidecar's
@@ -86,13 +83,9 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	case sc.Headerless:
 		clientFrom = "default for plain manifests; set it with --client"
 	}
-	w, err := resolve.Simulate(sc, v)
+	w, p, err := resolve.Predict(sc, v)
 	if err != nil {
 		return fail("%v", err)
-	}
-	p, err := predictor.Predict(w, v)
-	if err != nil {
-		return fail("%s: %v", sc.Path, err)
 	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# config dump %s, manifests %s\n", f.dump, sc.Path)
@@ -104,45 +97,19 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	for _, r := range d.Rejected {
 		fmt.Fprintf(&buf, "warning: Envoy rejected an update of listener %q: %s\n", r.Name, r.Message)
 	}
-	hosts := hostSources(w, sc)
-	predicted := map[string]listener.Listener{}
-	for _, l := range p.Listeners {
-		predicted[l.Name] = l
-	}
-	chains, unattributed := 0, 0
-	for _, l := range real {
-		pl, ok := predicted[l.Name]
+	att := attribute.Dump(real, p.Listeners, w, sc)
+	for _, l := range att.Listeners {
 		fmt.Fprintf(&buf, "\n%s\n", l.Name)
-		if ok {
-			fmt.Fprintf(&buf, "  why (predicted): %s\n", pl.Reason)
+		if l.Predicted {
+			fmt.Fprintf(&buf, "  why (predicted): %s\n", l.Reason)
 		} else {
 			fmt.Fprintf(&buf, "  not predicted\n")
 		}
-		var services []string
-		explain := func(match string, c listener.FilterChain, pc *listener.FilterChain) {
-			chains++
-			a := attribute(c, pc, hosts)
-			fmt.Fprintf(&buf, "  - %s -> %s\n      %s\n", match, c.Destination.String(), a.text)
-			if a.service != "" && !slices.Contains(services, a.service) {
-				services = append(services, a.service)
-			}
-			if !a.ok {
-				unattributed++
-			}
+		for _, c := range l.Chains {
+			fmt.Fprintf(&buf, "  - %s -> %s\n      %s\n", c.Match, c.Destination.String(), c.Text)
 		}
-		for _, c := range l.FilterChains {
-			explain(c.Match.String(), c, predictedChain(pl, ok, c.Match))
-		}
-		if l.DefaultChain != nil {
-			var pc *listener.FilterChain
-			if ok {
-				pc = pl.DefaultChain
-			}
-			explain("default", *l.DefaultChain, pc)
-		}
-		if len(services) > 0 {
-			sort.Strings(services)
-			fmt.Fprintf(&buf, "  services: %s\n", strings.Join(services, ", "))
+		if len(l.Services) > 0 {
+			fmt.Fprintf(&buf, "  services: %s\n", strings.Join(l.Services, ", "))
 		}
 	}
 	if len(p.Conflicts) > 0 {
@@ -151,10 +118,10 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 			fmt.Fprintf(&buf, "  %s: %s rejected, %s kept (%s)\n", c.Listener, c.Rejected, c.Accepted, c.Kind)
 		}
 	}
-	if unattributed == 0 {
-		fmt.Fprintf(&buf, "\nEvery listener and chain attributed: %d listeners, %d chains.\n", len(real), chains)
+	if att.Unattributed == 0 {
+		fmt.Fprintf(&buf, "\nEvery listener and chain attributed: %d listeners, %d chains.\n", len(real), att.Chains)
 	} else {
-		fmt.Fprintf(&buf, "\n%d of %d chains not attributed.\n", unattributed, chains)
+		fmt.Fprintf(&buf, "\n%d of %d chains not attributed.\n", att.Unattributed, att.Chains)
 	}
 	diffs := compare.Listeners(p.Listeners, real)
 	status := exitOK
@@ -248,103 +215,4 @@ func formatLabels(m map[string]string) string {
 	}
 	sort.Strings(kv)
 	return strings.Join(kv, ",")
-}
-
-// hostSources maps every service hostname of the World to the objects that
-// declare it: "ServiceEntry default/sql-a", "Service kube-system/kube-dns
-// (built in)" for the objects the resolver adds.
-func hostSources(w *world.World, sc *scenario.Scenario) map[string][]string {
-	out := map[string][]string{}
-	add := func(host, kind, ns, name string) {
-		src := kind + " " + ns + "/" + name
-		if _, ok := sc.Find(kind + "/" + ns + "/" + name); !ok {
-			src += " (built in)"
-		}
-		if !slices.Contains(out[host], src) {
-			out[host] = append(out[host], src)
-		}
-	}
-	for _, s := range w.Services {
-		add(s.Name+"."+s.Namespace+".svc.cluster.local", "Service", s.Namespace, s.Name)
-	}
-	for _, se := range w.ServiceEntries {
-		for _, h := range se.Spec.Hosts {
-			add(h, "ServiceEntry", se.Namespace, se.Name)
-		}
-	}
-	return out
-}
-
-// attribution is the service a chain of the dump serves, and how that was
-// found out.
-type attribution struct {
-	service string
-	text    string
-	ok      bool
-}
-
-// attribute names the service behind a chain: from its cluster name
-// outbound|PORT|SUBSET|HOST, or its route name HOST:PORT; a port-wide route
-// ("80") or anything else is explained by the predicted chain with the same
-// match. The catch-all clusters belong to no service.
-func attribute(c listener.FilterChain, predicted *listener.FilterChain, hosts map[string][]string) attribution {
-	why := ""
-	if predicted != nil && predicted.Reason != "" {
-		why = "; predicted: " + predicted.Reason
-	}
-	service := func(host, port, subset, via string) attribution {
-		a := attribution{service: host, ok: true}
-		what := host + ":" + port
-		if subset != "" {
-			what += " subset " + subset
-		}
-		src := "declared by no manifest"
-		if s := hosts[host]; len(s) > 0 {
-			src = strings.Join(s, ", ")
-		}
-		a.text = fmt.Sprintf("%s: %s [by %s]%s", what, src, via, why)
-		return a
-	}
-	d := c.Destination
-	switch {
-	case d.Kind == listener.TCP && strings.HasPrefix(d.Cluster, "outbound|"):
-		if parts := strings.Split(d.Cluster, "|"); len(parts) == 4 && parts[3] != "" {
-			return service(parts[3], parts[1], parts[2], "cluster name")
-		}
-	case d.Kind == listener.TCP && (d.Cluster == listener.PassthroughCluster || d.Cluster == listener.BlackHoleCluster):
-		return attribution{ok: true, text: "no service: the catch-all for connections no other chain matches (outboundTrafficPolicy) [by cluster name]" + why}
-	case d.Kind == listener.HTTP:
-		if host, port, ok := strings.Cut(d.Route, ":"); ok && host != "" && isDigits(port) {
-			return service(host, port, "", "route name")
-		}
-	}
-	if why == "" {
-		return attribution{text: "not attributed: the destination names no service and the prediction has no such chain"}
-	}
-	if d.Kind == listener.HTTP && isDigits(d.Route) {
-		return attribution{ok: true, text: fmt.Sprintf("route %s is port-wide: every HTTP service on port %s has a virtual host in it (RDS, not modelled) [by predicted chain]%s", d.Route, d.Route, why)}
-	}
-	return attribution{ok: true, text: "[by predicted chain]" + why}
-}
-
-// predictedChain is the predicted listener's chain with the same match.
-func predictedChain(l listener.Listener, ok bool, m listener.Match) *listener.FilterChain {
-	if !ok {
-		return nil
-	}
-	for i := range l.FilterChains {
-		if l.FilterChains[i].Match.String() == m.String() {
-			return &l.FilterChains[i]
-		}
-	}
-	return nil
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

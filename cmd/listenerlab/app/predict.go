@@ -41,15 +41,9 @@ func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, in
 	scs, status := load(paths, scenario.LoadAll, stderr)
 	var out []predicted
 	for _, sc := range scs {
-		w, err := resolve.Simulate(sc, v)
+		w, p, err := resolve.Predict(sc, v)
 		if err != nil {
 			fmt.Fprintf(stderr, "error: %v\n", err)
-			status = exitBadInput
-			continue
-		}
-		p, err := predictor.Predict(w, v)
-		if err != nil {
-			fmt.Fprintf(stderr, "error: %s: %v\n", sc.Path, err)
 			status = exitBadInput
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
@@ -77,7 +78,13 @@ func (e *PodNotFoundError) Error() string {
 
 // builtins are the Services the resolver adds to every scenario, at the
 // addresses it gives them; the live ones are not written.
-var builtins = map[string]string{"default/kubernetes": "10.96.0.1", "kube-system/kube-dns": "10.96.0.10", "istio-system/istiod": "10.96.0.11"}
+var builtins = func() map[string]string {
+	out := map[string]string{}
+	for _, b := range clusterdefaults.BuiltinServices {
+		out[b.Namespace+"/"+b.Name] = b.ClusterIPv4().String()
+	}
+	return out
+}()
 
 type capturer struct {
 	c        livestate.Clients

@@ -18,7 +18,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/internal/testkit/capturetest"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -142,11 +141,7 @@ func TestCaptureIsDeterministic(t *testing.T) {
 func TestCapturedScenarioPredictsTheShadowing(t *testing.T) {
 	sc := load(t, captureFake(t))
 	v := versions.Newest()
-	w, err := resolve.Simulate(sc, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := predictor.Predict(w, v)
+	_, p, err := resolve.Predict(sc, v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 )
 
@@ -15,7 +16,7 @@ const rootNamespace = istiod.Namespace
 
 // domainSuffix is the cluster domain Service hostnames end in. Approximated:
 // a cluster with another domain has other hostnames.
-const domainSuffix = "svc.cluster.local"
+const domainSuffix = clusterdefaults.ServiceDomain
 
 // visibility decides which objects the client's namespace can see. It keeps
 // a superset of what the predictor imports (the predictor filters again, so

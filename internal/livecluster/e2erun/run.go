@@ -277,10 +277,8 @@ func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener
 	// Addresses pilot hashes from the namespace name are those of the
 	// original scenario (its expectations name them), not of the isolated
 	// one (found by e2e-local: pilot-hash-allocation-flag-off).
-	if orig, err := resolve.Simulate(r.p.Iso.Original, r.s.version); err == nil {
-		if origPred, err := predictor.Predict(orig, r.s.version); err == nil {
-			tr.PairAutoAddresses(origPred.Listeners, real)
-		}
+	if _, origPred, err := resolve.Predict(r.p.Iso.Original, r.s.version); err == nil {
+		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
 	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
 	res.Outcome = verify.Pass

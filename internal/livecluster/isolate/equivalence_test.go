@@ -9,7 +9,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -37,19 +36,11 @@ func TestIsolationKeepsWhatScenariosTest(t *testing.T) {
 			if !sc.Header.AppliesTo(v.Minor) {
 				continue
 			}
-			w0, err := resolve.Simulate(sc, v)
+			_, p0, err := resolve.Predict(sc, v)
 			if err != nil {
 				t.Fatalf("%s: %v", sc.Path, err)
 			}
-			p0, err := predictor.Predict(w0, v)
-			if err != nil {
-				t.Fatalf("%s: %v", sc.Path, err)
-			}
-			w1, err := resolve.Simulate(iso.Live, v)
-			if err != nil {
-				t.Fatalf("%s isolated: %v", sc.Path, err)
-			}
-			p1, err := predictor.Predict(w1, v)
+			w1, p1, err := resolve.Predict(iso.Live, v)
 			if err != nil {
 				t.Fatalf("%s isolated: %v", sc.Path, err)
 			}

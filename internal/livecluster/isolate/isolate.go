@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/listenerlab/listenerlab/fixtures"
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -34,7 +35,7 @@ const (
 
 // BuiltinNamespaces are the namespaces every cluster has and the simulated
 // World models: they are shared by all scenarios and never renamed.
-var BuiltinNamespaces = []string{"default", "istio-system", "kube-system"}
+var BuiltinNamespaces = clusterdefaults.Namespaces
 
 // Options tune the isolation.
 type Options struct {
@@ -136,7 +137,7 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 		}
 	}
 	for ns := range used {
-		if ns == "istio-system" || ns == "kube-system" {
+		if ns == clusterdefaults.IstioNamespace || ns == clusterdefaults.KubeSystem {
 			return nil, &UnsupportedError{Scenario: name, Reason: "it places objects in " + ns + ", which every scenario shares"}
 		}
 		live := iso.Prefix + ns
@@ -368,7 +369,7 @@ func (iso *Isolated) Unrename(s string) string {
 		return s
 	}
 	for orig, live := range iso.Namespaces {
-		s = strings.ReplaceAll(s, "."+live+".svc.cluster.local", "."+orig+".svc.cluster.local")
+		s = strings.ReplaceAll(s, "."+live+"."+clusterdefaults.ServiceDomain, "."+orig+"."+clusterdefaults.ServiceDomain)
 	}
 	return s
 }

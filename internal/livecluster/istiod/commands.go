@@ -1,5 +1,7 @@
 package istiod
 
+import "github.com/listenerlab/listenerlab/internal/clusterdefaults"
+
 // Containers the commands run in.
 const (
 	// ProxyContainer is the injected sidecar's container.
@@ -10,7 +12,7 @@ const (
 
 // Namespace and labels of istiod.
 const (
-	Namespace = "istio-system"
+	Namespace = clusterdefaults.IstioNamespace
 	Selector  = "app=istiod"
 )
 

@@ -21,6 +21,19 @@ type pushStatus map[string]map[string]struct {
 	Message string `json:"message"`
 }
 
+// How pilot records a conflict: listener generation calls
+// push.AddMetric(model.ProxyStatusConflict..., key, proxyID, message), which
+// stores it in push.ProxyStatus[metric name][key] (PushContext.StatusJSON is
+// that map; the pilot backend prints it too). For outbound listeners the key
+// is the listener name, so a second conflict on the same listener replaces
+// the first: pilot keeps one record per listener and metric. The outbound
+// message names only the rejected service:
+//
+//	Listener=0.0.0.0_3306 Accepted=TCP Rejected=TCP (b.example.com)
+//
+// The inbound message is keyed by proxy ID and names both services:
+//
+//	Conflicting inbound listener:8080. existing: a.ns.svc.cluster.local, incoming: b.ns.svc.cluster.local
 var (
 	outboundMessage = regexp.MustCompile(`^Listener=(\S+) Accepted=(\S+) Rejected=(\S+) \((.*)\)$`)
 	inboundMessage  = regexp.MustCompile(`^Conflicting inbound listener:(\d+)\. existing: (\S*), incoming: (\S*)$`)

@@ -9,6 +9,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
@@ -61,7 +62,7 @@ func (c IstiodConfig) Overlay() ([]byte, error) {
 	op := map[string]any{
 		"apiVersion": "install.istio.io/v1alpha1",
 		"kind":       "IstioOperator",
-		"metadata":   map[string]any{"name": "listenerlab", "namespace": "istio-system"},
+		"metadata":   map[string]any{"name": "listenerlab", "namespace": clusterdefaults.IstioNamespace},
 		"spec": map[string]any{
 			"profile": "minimal",
 			"components": map[string]any{"pilot": map[string]any{"k8s": map[string]any{

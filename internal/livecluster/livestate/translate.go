@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/world"
@@ -252,7 +253,7 @@ func podIPs(p corev1.Pod) []string {
 // Istio's auto-allocation ranges: addresses pilot hashes from the
 // namespace and host when the allocation controller is off. They are not
 // in the World, so they are paired through predictions.
-var autoRanges = []netip.Prefix{netip.MustParsePrefix("240.240.0.0/16"), netip.MustParsePrefix("2001:2::/48")}
+var autoRanges = []netip.Prefix{clusterdefaults.AutoAllocateV4, clusterdefaults.AutoAllocateV6}
 
 // PairAutoAddresses pairs auto-allocated listener addresses of the
 // simulated scenario's listeners (sim) with those of live ones by the

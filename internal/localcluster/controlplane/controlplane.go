@@ -26,6 +26,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 )
 
 // Binaries are the programs Start runs.
@@ -40,11 +42,16 @@ type Binaries struct {
 	Kwok string
 }
 
-// The cluster's address ranges: kind's, which the simulated resolver
-// (package resolve) also uses.
+// The cluster's address ranges: kind's (package clusterdefaults), which
+// the simulated resolver also uses.
+var (
+	// ServiceCIDR holds ClusterIPs.
+	ServiceCIDR = clusterdefaults.ServiceCIDRv4.String()
+	// PodCIDR is the one node's pod range.
+	PodCIDR = clusterdefaults.NodePodCIDRv4.String()
+)
+
 const (
-	ServiceCIDR = "10.96.0.0/16"
-	PodCIDR     = "10.244.0.0/24"
 	// NodeName is the one node, run by kwok.
 	NodeName = "listenerlab-kwok"
 	// dirPrefix names Start's temporary folders.
@@ -132,7 +139,7 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		"--token-auth-file", filepath.Join(dir, "tokens.csv"),
 		"--authorization-mode", "RBAC",
 		"--service-cluster-ip-range", ServiceCIDR,
-		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+		"--service-account-issuer", "https://kubernetes.default." + clusterdefaults.ServiceDomain,
 		"--service-account-key-file", filepath.Join(dir, "sa.key"),
 		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
 		// No token controller runs: pods need no ServiceAccount object.

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,10 +17,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 )
 
@@ -80,7 +82,7 @@ func (cp *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Isti
 		"--kubeconfig", cp.Kubeconfig, "--meshConfig", meshFile, "--networksConfig", filepath.Join(cp.Dir, "mesh-networks.yaml"),
 		"--grpcAddr", i.XDS, "--httpAddr", i.Debug,
 		"--secureGRPCAddr", hostPort(ports[2]), "--httpsAddr", hostPort(ports[3]), "--monitoringAddr", i.Monitoring,
-		"--domain", "cluster.local", "--keepaliveMaxServerConnectionAge", "30m",
+		"--domain", clusterdefaults.Domain, "--keepaliveMaxServerConnectionAge", "30m",
 	}, env)
 	if err != nil {
 		return nil, err
@@ -173,17 +175,19 @@ func (cp *ControlPlane) InstallBuiltins(ctx context.Context) error {
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istiod.Namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating namespace %s: %w", istiod.Namespace, err)
 	}
-	port := func(name string, proto corev1.Protocol, p, target int32) corev1.ServicePort {
-		return corev1.ServicePort{Name: name, Protocol: proto, Port: p, TargetPort: intstr.FromInt32(target)}
-	}
-	svcs := []*corev1.Service{
-		{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}},
-			Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", Selector: map[string]string{"k8s-app": "kube-dns"}, Ports: []corev1.ServicePort{
-				port("dns", corev1.ProtocolUDP, 53, 53), port("dns-tcp", corev1.ProtocolTCP, 53, 53), port("metrics", corev1.ProtocolTCP, 9153, 9153)}}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "istiod", Namespace: istiod.Namespace, Labels: map[string]string{"app": "istiod", "istio": "pilot"}},
-			Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "istiod", "istio": "pilot"}, Ports: []corev1.ServicePort{
-				port("grpc-xds", corev1.ProtocolTCP, 15010, 15010), port("https-dns", corev1.ProtocolTCP, 15012, 15012),
-				port("https-webhook", corev1.ProtocolTCP, 443, 15017), port("http-monitoring", corev1.ProtocolTCP, 15014, 15014)}}},
+	// The API server makes kubernetes itself; kind fixes kube-dns's
+	// ClusterIP, the API server picks istiod's.
+	var svcs []*corev1.Service
+	for _, b := range clusterdefaults.BuiltinServices {
+		if b.ByAPIServer {
+			continue
+		}
+		s := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: b.Name, Namespace: b.Namespace, Labels: maps.Clone(b.Selector)},
+			Spec: corev1.ServiceSpec{Selector: maps.Clone(b.Selector), Ports: slices.Clone(b.Ports)}}
+		if b.FixedIP {
+			s.Spec.ClusterIP = b.ClusterIPv4().String()
+		}
+		svcs = append(svcs, s)
 	}
 	for _, s := range svcs {
 		if _, err := cs.CoreV1().Services(s.Namespace).Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {

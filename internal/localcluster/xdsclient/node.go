@@ -7,6 +7,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -35,7 +36,7 @@ func (n Node) ID() string {
 	if len(n.Client.IPs) > 0 {
 		ip = n.Client.IPs[0]
 	}
-	return fmt.Sprintf("sidecar~%s~%s.%s~%s.svc.cluster.local", ip, n.Client.Name, n.Client.Namespace, n.Client.Namespace)
+	return fmt.Sprintf("sidecar~%s~%s.%s~%s.%s", ip, n.Client.Name, n.Client.Namespace, n.Client.Namespace, clusterdefaults.ServiceDomain)
 }
 
 // Metadata is the node metadata istiod reads into its proxy model: the

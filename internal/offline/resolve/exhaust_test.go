@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -59,17 +60,17 @@ spec:
 		doc    string
 		want   []string
 	}{
-		{name: "pods beyond the IPv4 pod range", shrink: &podCIDRv4, to: "10.244.0.0/24", doc: header("IPv4") + statefulSet(300),
+		{name: "pods beyond the IPv4 pod range", shrink: &clusterdefaults.PodCIDRv4, to: "10.244.0.0/24", doc: header("IPv4") + statefulSet(300),
 			want: []string{"document 2 (StatefulSet kafka)", "spec.replicas", "pod kafka-245 (246 of 300)", "address range 10.244.0.0/24 exhausted (the IPv4 pod range)"}},
-		{name: "pods beyond the IPv6 pod range", shrink: &podCIDRv6, to: "fd00:10:244::/120", doc: header("IPv6") + statefulSet(300),
+		{name: "pods beyond the IPv6 pod range", shrink: &clusterdefaults.PodCIDRv6, to: "fd00:10:244::/120", doc: header("IPv6") + statefulSet(300),
 			want: []string{"document 2 (StatefulSet kafka)", "spec.replicas", "pod kafka-246 (247 of 300)", "fd00:10:244::/120 exhausted (the IPv6 pod range)"}},
-		{name: "Services beyond the IPv4 service range", shrink: &serviceCIDRv4, to: "10.96.0.0/23", doc: header("IPv4") + services(300),
+		{name: "Services beyond the IPv4 service range", shrink: &clusterdefaults.ServiceCIDRv4, to: "10.96.0.0/23", doc: header("IPv4") + services(300),
 			want: []string{"document 256 (Service svc-254)", "spec.clusterIP", "10.96.0.0/23 exhausted (the IPv4 service range)"}},
-		{name: "Services beyond the IPv6 service range", shrink: &serviceCIDRv6, to: "fd00:10:96::/119", doc: header("IPv6") + services(300),
+		{name: "Services beyond the IPv6 service range", shrink: &clusterdefaults.ServiceCIDRv6, to: "fd00:10:96::/119", doc: header("IPv6") + services(300),
 			want: []string{"document 257 (Service svc-255)", "spec.clusterIP", "fd00:10:96::/119 exhausted (the IPv6 service range)"}},
-		{name: "ServiceEntry auto-allocation beyond 240.240.0.0/16", shrink: &autoCIDRv4, to: "240.240.0.0/24", doc: header("IPv4") + serviceEntry(300),
+		{name: "ServiceEntry auto-allocation beyond 240.240.0.0/16", shrink: &clusterdefaults.AutoAllocateV4, to: "240.240.0.0/24", doc: header("IPv4") + serviceEntry(300),
 			want: []string{"document 2 (ServiceEntry many)", "spec.hosts", "240.240.0.0/24 exhausted (Istio's IPv4 ServiceEntry auto-allocation range)"}},
-		{name: "ServiceEntry auto-allocation beyond the IPv6 range", shrink: &autoCIDRv6, to: "2001:2::/120", doc: header("IPv4") + serviceEntry(300),
+		{name: "ServiceEntry auto-allocation beyond the IPv6 range", shrink: &clusterdefaults.AutoAllocateV6, to: "2001:2::/120", doc: header("IPv4") + serviceEntry(300),
 			want: []string{"document 2 (ServiceEntry many)", "spec.hosts", "2001:2::/120 exhausted (Istio's IPv6 ServiceEntry auto-allocation range)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,16 +5,6 @@ import (
 	"net/netip"
 )
 
-// Kind's default address ranges, and Istio's auto-allocation ranges.
-var (
-	serviceCIDRv4 = netip.MustParsePrefix("10.96.0.0/16")
-	serviceCIDRv6 = netip.MustParsePrefix("fd00:10:96::/112")
-	podCIDRv4     = netip.MustParsePrefix("10.244.0.0/16")
-	podCIDRv6     = netip.MustParsePrefix("fd00:10:244::/56")
-	autoCIDRv4    = netip.MustParsePrefix("240.240.0.0/16")
-	autoCIDRv6    = netip.MustParsePrefix("2001:2::/48")
-)
-
 // pool hands out addresses of a prefix in order, starting at an offset and
 // skipping addresses already taken.
 type pool struct {

@@ -3,7 +3,9 @@ package resolve
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/listenerlab/listenerlab/fixtures"
+	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
@@ -51,10 +54,10 @@ func Simulate(sc *scenario.Scenario, v versions.Version) (*world.World, error) {
 		sc:        sc,
 		v4:        h.Client.IPFamily != "IPv6",
 		v6:        h.Client.IPFamily == "IPv6" || h.Client.IPFamily == "DualStack",
-		svcV4:     newPool(serviceCIDRv4, 256+1, "the IPv4 service range"), // 10.96.1.1 onwards; 10.96.0.x is for built-ins
-		svcV6:     newPool(serviceCIDRv6, 256+1, "the IPv6 service range"),
-		podV4:     newPool(podCIDRv4, 10, "the IPv4 pod range"),
-		podV6:     newPool(podCIDRv6, 10, "the IPv6 pod range"),
+		svcV4:     newPool(clusterdefaults.ServiceCIDRv4, 256+1, "the IPv4 service range"), // 10.96.1.1 onwards; 10.96.0.x is for built-ins
+		svcV6:     newPool(clusterdefaults.ServiceCIDRv6, 256+1, "the IPv6 service range"),
+		podV4:     newPool(clusterdefaults.PodCIDRv4, 10, "the IPv4 pod range"),
+		podV6:     newPool(clusterdefaults.PodCIDRv6, 10, "the IPv6 pod range"),
 		order:     map[string]int{},
 		podsByRef: map[string][]corev1.Pod{},
 		w: &world.World{
@@ -124,37 +127,24 @@ func (s *simulator) builtins() {
 	// addons add kube-dns, and istiod comes with Istio: give them that age
 	// order, all before the scenario's objects.
 	age := map[string]time.Duration{"kubernetes": 3 * time.Hour, "kube-dns": 2 * time.Hour, "istiod": time.Hour}
-	mk := func(ns, name string, last byte, selector map[string]string, ports ...corev1.ServicePort) corev1.Service {
+	for _, b := range clusterdefaults.BuiltinServices {
 		svc := corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(Epoch.Add(-age[name]))},
-			Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: selector, Ports: ports},
+			ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: b.Name, CreationTimestamp: metav1.NewTime(Epoch.Add(-age[b.Name]))},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: maps.Clone(b.Selector),
+				Ports: slices.Clone(b.Ports)},
 		}
 		if s.v4 {
-			svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, netip.AddrFrom4([4]byte{10, 96, 0, last}).String())
+			svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, b.ClusterIPv4().String())
 			svc.Spec.IPFamilies = append(svc.Spec.IPFamilies, corev1.IPv4Protocol)
 		}
 		if s.v6 && !s.v4 {
-			a := serviceCIDRv6.Addr().As16()
-			a[15] = last
-			svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, netip.AddrFrom16(a).String())
+			svc.Spec.ClusterIPs = append(svc.Spec.ClusterIPs, b.ClusterIPv6().String())
 			svc.Spec.IPFamilies = append(svc.Spec.IPFamilies, corev1.IPv6Protocol)
 		}
 		svc.Spec.ClusterIP = svc.Spec.ClusterIPs[0]
-		return svc
+		s.w.Services = append(s.w.Services, svc)
 	}
-	port := func(name string, p int32, proto corev1.Protocol) corev1.ServicePort {
-		return corev1.ServicePort{Name: name, Port: p, Protocol: proto, TargetPort: intstr.FromInt32(p)}
-	}
-	s.w.Services = append(s.w.Services,
-		mk("default", "kubernetes", 1, nil, corev1.ServicePort{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(6443)}),
-		mk("kube-system", "kube-dns", 10, map[string]string{"k8s-app": "kube-dns"},
-			port("dns", 53, corev1.ProtocolUDP), port("dns-tcp", 53, corev1.ProtocolTCP), port("metrics", 9153, corev1.ProtocolTCP)),
-		mk("istio-system", "istiod", 11, map[string]string{"app": "istiod", "istio": "pilot"},
-			port("grpc-xds", 15010, corev1.ProtocolTCP), port("https-dns", 15012, corev1.ProtocolTCP),
-			corev1.ServicePort{Name: "https-webhook", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(15017)},
-			port("http-monitoring", 15014, corev1.ProtocolTCP)),
-	)
 }
 
 // workloads makes the pods of every Deployment, StatefulSet and Pod, and the
@@ -455,7 +445,7 @@ func (s *simulator) istio(v versions.Version) error {
 	if val, ok := s.w.Env["PILOT_ENABLE_IP_AUTOALLOCATE"]; ok {
 		controller = val == "true" || val == "1"
 	}
-	autoV4, autoV6 := newPool(autoCIDRv4, 1, "Istio's IPv4 ServiceEntry auto-allocation range"), newPool(autoCIDRv6, 1, "Istio's IPv6 ServiceEntry auto-allocation range")
+	autoV4, autoV6 := newPool(clusterdefaults.AutoAllocateV4, 1, "Istio's IPv4 ServiceEntry auto-allocation range"), newPool(clusterdefaults.AutoAllocateV6, 1, "Istio's IPv6 ServiceEntry auto-allocation range")
 	for _, m := range s.sc.Manifests {
 		switch o := m.Object.(type) {
 		case *networkingv1.ServiceEntry:
@@ -526,7 +516,7 @@ func (s *simulator) namespaces() {
 			byName[n.Name] = n
 		}
 	}
-	for _, name := range []string{"default", "kube-system", "istio-system", s.w.Client.Namespace} {
+	for _, name := range append(slices.Clone(clusterdefaults.Namespaces), s.w.Client.Namespace) {
 		add(name)
 	}
 	for _, m := range s.sc.Manifests {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
 )
 
 // Call is one outbound connection as the application opens it.
@@ -44,9 +46,14 @@ type Connection struct {
 // Transport protocols as Envoy's listener filters set them
 // (FilterChainMatch.transport_protocol).
 const (
-	RawBuffer = "raw_buffer"
-	TLS       = "tls"
+	RawBuffer = listener.RawBuffer
+	TLS       = listener.TLS
 )
+
+// Match is what the filter chain match reads of the connection.
+func (k Connection) Match() listener.Connection {
+	return listener.Connection{Address: k.Address, Port: k.Port, ServerName: k.ServerName, Transport: k.Transport, ALPN: k.ALPN}
+}
 
 // Connection models the listener filters Istio puts on virtualOutbound
 // (original_dst, tls_inspector, http_inspector): they run before the

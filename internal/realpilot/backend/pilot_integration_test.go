@@ -10,7 +10,9 @@ package backend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +21,7 @@ import (
 
 	networkingv1alpha3 "istio.io/api/networking/v1alpha3"
 
+	"github.com/listenerlab/listenerlab/internal/realpilot/gobuild"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
@@ -173,6 +176,27 @@ func TestPilotRefusesBadInput(t *testing.T) {
 			_, err := Run(context.Background(), bin, w, nil)
 			if err == nil || !strings.Contains(err.Error(), `"listenerlab.world/v0"`) || !strings.Contains(err.Error(), `"listenerlab.world/v1"`) {
 				t.Errorf("want an error naming both World formats, got %v", err)
+			}
+
+			// A field the backend's mirror of the World does not know, at the
+			// top and inside the client: refused by name (exit 2), never
+			// dropped.
+			for _, field := range []string{`"futureField":1,`, `"client":{"futureField":1,`} {
+				b, err := json.Marshal(loadWorld(t, "tcp-conflict.world.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := strings.Replace(string(b), `"client":{`, field+`"client":{`, 1)
+				if strings.HasPrefix(field, `"client"`) {
+					in = strings.Replace(string(b), `"client":{`, field, 1)
+				}
+				cmd := exec.Command(bin)
+				cmd.Stdin = strings.NewReader(in)
+				out, err := cmd.CombinedOutput()
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), `unknown field "futureField"`) {
+					t.Errorf("World with %s: want exit 2 naming the unknown field, got %v: %s", field, err, gobuild.Tail(out, 5))
+				}
 			}
 
 			// A ServiceEntry port without a name: a real cluster refuses it,

@@ -13,13 +13,16 @@ import (
 	"sort"
 	"time"
 
+	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/internal/realpilot/gobuild"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// ResultFormat names the JSON a backend prints. Run refuses any other.
-const ResultFormat = "listenerlab.pilot-result/v1"
+// ResultFormat names the JSON a backend prints. Run refuses any other. v2:
+// the push's records travel raw as pushStatus, parsed here by
+// istiod.Conflicts, the parser of a live istiod's /debug/push_status.
+const ResultFormat = "listenerlab.pilot-result/v2"
 
 // DefaultRunTimeout bounds one backend run when ctx has no deadline. A run
 // takes about a second; the bound catches a backend that hangs.
@@ -38,17 +41,21 @@ type Result struct {
 	// prints) holding every listener pilot built for the client, inbound and
 	// virtual ones included, in one ListenersConfigDump.
 	ConfigDump json.RawMessage
-	// Conflicts are the listener conflicts pilot recorded for this push.
+	// PushStatus is what istiod would serve as /debug/push_status for this
+	// push: its records by metric and key, as pilot wrote them.
+	PushStatus json.RawMessage
+	// Conflicts are the outbound listener conflicts of PushStatus recorded
+	// for the client, as istiod.Conflicts reads them.
 	Conflicts []listener.Conflict
 }
 
 // wireResult is the JSON a backend prints.
 type wireResult struct {
-	Format       string              `json:"format"`
-	IstioVersion string              `json:"istioVersion"`
-	ProxyVersion string              `json:"proxyVersion"`
-	ConfigDump   json.RawMessage     `json:"configDump"`
-	Conflicts    []listener.Conflict `json:"conflicts"`
+	Format       string          `json:"format"`
+	IstioVersion string          `json:"istioVersion"`
+	ProxyVersion string          `json:"proxyVersion"`
+	ConfigDump   json.RawMessage `json:"configDump"`
+	PushStatus   json.RawMessage `json:"pushStatus"`
 }
 
 // Run runs the backend binary at binaryPath on w and returns its result.
@@ -129,11 +136,19 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 	if len(res.ConfigDump) == 0 || string(res.ConfigDump) == "null" {
 		return nil, fail("printed a result without configDump", ErrResultFormat)
 	}
+	// The backend's proxy ID is NAME.NAMESPACE, as a sidecar's; records
+	// without a proxy are the push's own.
+	proxyID := w.Client.Name + "." + w.Client.Namespace
+	conflicts, err := istiod.Conflicts(res.PushStatus, func(id string) bool { return id == "" || id == proxyID })
+	if err != nil {
+		return nil, fail("printed a pushStatus that is not istiod's", fmt.Errorf("%w: %w", ErrResultFormat, err))
+	}
 	return &Result{
 		IstioVersion: res.IstioVersion,
 		ProxyVersion: res.ProxyVersion,
 		ConfigDump:   res.ConfigDump,
-		Conflicts:    res.Conflicts,
+		PushStatus:   res.PushStatus,
+		Conflicts:    conflicts,
 	}, nil
 }
 

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -31,9 +33,19 @@ func fakeBackend(t *testing.T, body string) string {
 
 func TestRunParsesResultAndPassesEnv(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "in.json")
+	// pushStatus as pilot writes it: records of this client (client.client),
+	// of another proxy, an inbound conflict, a record without a proxy and
+	// one that is no conflict.
 	bin := fakeBackend(t, `cat > `+in+`
-printf '{"format":"listenerlab.pilot-result/v1","istioVersion":"v0-%s","configDump":{"configs":[]},`+
-		`"conflicts":[{"listener":"0.0.0.0_3306","kind":"tcp over current tcp","rejected":"b.example.com","message":"m"}]}\n' "$PILOT_FAKE_FLAG"
+printf '{"format":"listenerlab.pilot-result/v2","istioVersion":"v0-%s","configDump":{"configs":[]},"pushStatus":{`+
+		`"pilot_conflict_outbound_listener_tcp_over_current_tcp":{`+
+		`"0.0.0.0_3306":{"proxy":"client.client","message":"Listener=0.0.0.0_3306 Accepted=TCP Rejected=TCP (b.example.com)"},`+
+		`"0.0.0.0_5432":{"proxy":"other.client","message":"Listener=0.0.0.0_5432 Accepted=TCP Rejected=TCP (c.example.com)"}},`+
+		`"pilot_conflict_outbound_listener_http_over_current_tcp":{`+
+		`"0.0.0.0_8080":{"message":"Listener=0.0.0.0_8080 Accepted=TCP Rejected=HTTP (d.example.com)"}},`+
+		`"pilot_conflict_inbound_listener":{`+
+		`"client.client":{"proxy":"client.client","message":"Conflicting inbound listener:8080. existing: a.ns.svc.cluster.local, incoming: b.ns.svc.cluster.local"}},`+
+		`"pilot_vservice_dup_domain":{"x":{"message":"duplicate domain"}}}}\n' "$PILOT_FAKE_FLAG"
 `)
 	res, err := Run(context.Background(), bin, testWorld(), nil)
 	if err != nil {
@@ -45,8 +57,15 @@ printf '{"format":"listenerlab.pilot-result/v1","istioVersion":"v0-%s","configDu
 	if string(res.ConfigDump) != `{"configs":[]}` {
 		t.Errorf("ConfigDump = %s", res.ConfigDump)
 	}
-	if len(res.Conflicts) != 1 || res.Conflicts[0].Rejected != "b.example.com" || res.Conflicts[0].Kind != "tcp over current tcp" {
-		t.Errorf("Conflicts = %+v", res.Conflicts)
+	want := []listener.Conflict{
+		{Listener: "0.0.0.0_3306", Kind: "tcp over current tcp", Rejected: "b.example.com"},
+		{Listener: "0.0.0.0_8080", Kind: "http over current tcp", Rejected: "d.example.com"},
+	}
+	if !slices.Equal(res.Conflicts, want) {
+		t.Errorf("Conflicts = %+v, want %+v", res.Conflicts, want)
+	}
+	if !json.Valid(res.PushStatus) || !strings.Contains(string(res.PushStatus), "pilot_vservice_dup_domain") {
+		t.Errorf("PushStatus is not pilot's records as printed: %s", res.PushStatus)
 	}
 	b, err := os.ReadFile(in)
 	if err != nil {
@@ -59,18 +78,33 @@ printf '{"format":"listenerlab.pilot-result/v1","istioVersion":"v0-%s","configDu
 }
 
 func TestRunRefusesOtherResultFormat(t *testing.T) {
-	bin := fakeBackend(t, `cat >/dev/null; echo '{"format":"listenerlab.pilot-result/v0","configDump":{}}'`)
-	_, err := Run(context.Background(), bin, testWorld(), nil)
-	if err == nil {
-		t.Fatal("want an error")
-	}
-	if !errors.Is(err, ErrResultFormat) {
-		t.Errorf("errors.Is(err, ErrResultFormat) is false for %v", err)
-	}
-	for _, want := range []string{`"listenerlab.pilot-result/v0"`, `"listenerlab.pilot-result/v1"`, "Istio 1.31-dev"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %s: %v", want, err)
-		}
+	for _, tc := range []struct {
+		name, result string
+		want         []string
+	}{
+		{"older format", `{"format":"listenerlab.pilot-result/v0","configDump":{}}`,
+			[]string{`"listenerlab.pilot-result/v0"`, `"` + ResultFormat + `"`, "Istio 1.31-dev"}},
+		// A backend built before pushStatus: its parsed conflicts are not read.
+		{"v1 with parsed conflicts", `{"format":"listenerlab.pilot-result/v1","configDump":{},"conflicts":[]}`,
+			[]string{`"listenerlab.pilot-result/v1"`, `"` + ResultFormat + `"`, "rebuild the backend"}},
+		{"pushStatus not istiod's", `{"format":"` + ResultFormat + `","configDump":{},"pushStatus":[1]}`,
+			[]string{"pushStatus", "push_status"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := fakeBackend(t, `cat >/dev/null; echo '`+tc.result+`'`)
+			_, err := Run(context.Background(), bin, testWorld(), nil)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if !errors.Is(err, ErrResultFormat) {
+				t.Errorf("errors.Is(err, ErrResultFormat) is false for %v", err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %s: %v", want, err)
+				}
+			}
+		})
 	}
 }
 

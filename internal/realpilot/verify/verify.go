@@ -77,11 +77,7 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		r.Outcome, r.Err = Skip, "the scenario applies to Istio "+sc.Header.Versions
 		return r
 	}
-	w, err := resolve.Simulate(sc, v)
-	if err != nil {
-		return fail(err)
-	}
-	pred, err := predictor.Predict(w, v)
+	w, pred, err := resolve.Predict(sc, v)
 	if err != nil {
 		return fail(err)
 	}

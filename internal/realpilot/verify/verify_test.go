@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor/versions"
@@ -16,16 +17,32 @@ import (
 )
 
 // fakeBackend writes a script that prints a pilot result holding the given
-// real config dump (written by the 1.31-dev backend) and conflicts, as the
-// real backend would, and returns its path.
-func fakeBackend(t *testing.T, dumpFile string, conflicts []listener.Conflict) string {
+// real config dump (written by the 1.31-dev backend) and TCP conflicts
+// recorded for the client as pilot records them in its push status
+// (pilot_conflict_outbound_listener_tcp_over_current_tcp, keyed by
+// listener), and returns its path.
+func fakeBackend(t *testing.T, dumpFile, proxyID string, conflicts []listener.Conflict) string {
 	t.Helper()
 	dump, err := os.ReadFile(dumpFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	type record struct {
+		Proxy   string `json:"proxy"`
+		Message string `json:"message"`
+	}
+	tcp := map[string]record{}
+	for _, c := range conflicts {
+		if c.Kind != "tcp over current tcp" {
+			t.Fatalf("fakeBackend writes TCP conflicts only, not %q", c.Kind)
+		}
+		tcp[c.Listener] = record{Proxy: proxyID, Message: "Listener=" + c.Listener + " Accepted=TCP Rejected=TCP (" + c.Rejected + ")"}
+	}
+	// Another proxy's record: not the client's, never reported.
+	tcp["0.0.0.0_9999"] = record{Proxy: "other.default", Message: "Listener=0.0.0.0_9999 Accepted=TCP Rejected=TCP (x.example.com)"}
+	status := map[string]map[string]record{"pilot_conflict_outbound_listener_tcp_over_current_tcp": tcp}
 	out, err := json.Marshal(map[string]any{"format": backend.ResultFormat, "istioVersion": "fake",
-		"proxyVersion": "1.31.0", "configDump": json.RawMessage(dump), "conflicts": conflicts})
+		"proxyVersion": "1.31.0", "configDump": json.RawMessage(dump), "pushStatus": status})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,18 +72,23 @@ func TestScenarioAgainstRealDumps(t *testing.T) {
 		t.Fatal(err)
 	}
 	conflict := []listener.Conflict{{Listener: "0.0.0.0_3306", Kind: "tcp over current tcp", Rejected: "sql-b.example.com"}}
+	w, err := resolve.Simulate(sc, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyID := w.Client.Name + "." + w.Client.Namespace
 
-	r := Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", conflict), Options{})
+	r := Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, conflict), Options{})
 	if r.Outcome != Pass {
 		t.Fatalf("outcome %s: %v %v %s", r.Outcome, r.Differences, r.Expectations, r.Err)
 	}
 
-	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", nil), Options{})
+	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, nil), Options{})
 	if r.Outcome != Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelConflict {
 		t.Errorf("a missing conflict record must fail at the conflict level: %s %v", r.Outcome, r.Differences)
 	}
 
-	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tls-sni.json", conflict), Options{})
+	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tls-sni.json", proxyID, conflict), Options{})
 	if r.Outcome != Fail {
 		t.Fatalf("another scenario's dump passed")
 	}

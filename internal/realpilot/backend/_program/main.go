@@ -2,16 +2,19 @@
 // version on a listenerlab World, in process, the way Istio's own unit tests
 // do (istio.io/istio/pilot/test/xds), and prints the outbound listeners istiod
 // would push to the World's client sidecar as an Envoy admin config dump,
-// plus the listener conflicts istiod recorded for that push.
+// plus the records istiod kept for that push (its /debug/push_status, which
+// holds the listener conflicts), unparsed: the main module parses them with
+// the same code that reads a live istiod's.
 //
 // Usage: pilotbackend [world.json]   (the World is read from stdin without an
 // argument or with "-").
 //
 // Output on stdout, one JSON object:
 //
-//	{"format":"listenerlab.pilot-result/v1","istioVersion":"<istio.io/istio module version>",
+//	{"format":"listenerlab.pilot-result/v2","istioVersion":"<istio.io/istio module version>",
 //	 "proxyVersion":"<ISTIO_VERSION given to the proxy>",
-//	 "configDump":<Envoy admin ConfigDump>,"conflicts":[...]}
+//	 "configDump":<Envoy admin ConfigDump>,
+//	 "pushStatus":<PushContext.StatusJSON: {metric: {key: {"proxy","message"}}}>}
 //
 // Exit codes: 0 success; 2 a World this program cannot read (wrong format,
 // bad JSON, an Istio object Istio's validation refuses); 3 Istio's test fake
@@ -216,7 +219,7 @@ func run(args []string, f *failer) ([]byte, error) {
 	})
 
 	// s.Listeners(proxy) is ConfigGen.BuildListeners(proxy, s.PushContext());
-	// call it with one push context held here so that the conflicts read
+	// call it with one push context held here so that the records read
 	// below come from the very push that built these listeners.
 	push := s.PushContext()
 	listeners := s.ConfigGen.BuildListeners(proxy, push)
@@ -228,18 +231,22 @@ func run(args []string, f *failer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	status, err := pushStatus(push)
+	if err != nil {
+		return nil, err
+	}
 	res := struct {
 		Format       string          `json:"format"`
 		IstioVersion string          `json:"istioVersion"`
 		ProxyVersion string          `json:"proxyVersion"`
 		ConfigDump   json.RawMessage `json:"configDump"`
-		Conflicts    []conflict      `json:"conflicts"`
+		PushStatus   json.RawMessage `json:"pushStatus"`
 	}{
 		Format:       resultFormat,
 		IstioVersion: istioModuleVersion(),
 		ProxyVersion: proxyIstioVersion,
 		ConfigDump:   dump,
-		Conflicts:    pushConflicts(push, proxy.ID),
+		PushStatus:   status,
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -282,6 +289,23 @@ func configDump(listeners []*listenerv3.Listener) (json.RawMessage, error) {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, js); err != nil {
 		return nil, fmt.Errorf("config dump: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// pushStatus is what istiod serves as /debug/push_status for push: its
+// ProxyStatus records (pilot_conflict_* and the other push errors, by metric
+// and key, each with the proxy and pilot's message), compacted. Listener
+// generation records a conflict with push.AddMetric while it builds, so
+// these are the records of the very push that built the listeners.
+func pushStatus(push *model.PushContext) (json.RawMessage, error) {
+	js, err := push.StatusJSON()
+	if err != nil {
+		return nil, fmt.Errorf("push status: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, js); err != nil {
+		return nil, fmt.Errorf("push status: %w", err)
 	}
 	return buf.Bytes(), nil
 }

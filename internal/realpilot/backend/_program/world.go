@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -13,8 +14,9 @@ import (
 const worldFormat = "listenerlab.world/v1"
 
 // resultFormat names what this program writes on stdout. It must equal
-// pilot.ResultFormat in the main module.
-const resultFormat = "listenerlab.pilot-result/v1"
+// backend.ResultFormat in the main module. v2: the push's records travel
+// raw as pushStatus, no longer parsed into conflicts here.
+const resultFormat = "listenerlab.pilot-result/v2"
 
 // world mirrors world.World of the main module (this program is its own
 // module and cannot import it). Kubernetes objects decode into this Istio
@@ -62,9 +64,17 @@ func decodeWorld(data []byte) (*world, error) {
 		return nil, fmt.Errorf("reading World: format %q is not supported: this backend reads only %q "+
 			"(rebuild the backend from the same listenerlab version that wrote the World)", head.Format, worldFormat)
 	}
+	// Strict: a field this mirror does not know (the main module's World
+	// grew one, or an object carries a field this version's Kubernetes types
+	// lack) is an error, never silently dropped.
 	w := &world{}
-	if err := json.Unmarshal(data, w); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(w); err != nil {
 		return nil, fmt.Errorf("reading World (format %s): %w", worldFormat, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("reading World (format %s): data after the World object", worldFormat)
 	}
 	if w.Client.Name == "" || w.Client.Namespace == "" {
 		return nil, fmt.Errorf("reading World: client.name and client.namespace are required")

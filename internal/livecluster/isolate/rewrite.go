@@ -274,10 +274,10 @@ func ClientAnnotations(c scenario.Client) map[string]string {
 		meta = append(meta, `  ISTIO_META_UNPRIVILEGED_POD: "true"`)
 	}
 	if len(meta) > 0 {
-		out["proxy.istio.io/config"] = "proxyMetadata:\n" + strings.Join(meta, "\n") + "\n"
+		out[scenario.AnnotationProxyConfig] = "proxyMetadata:\n" + strings.Join(meta, "\n") + "\n"
 	}
 	if c.InterceptionMode != "" && c.InterceptionMode != "REDIRECT" {
-		out["sidecar.istio.io/interceptionMode"] = c.InterceptionMode
+		out[scenario.AnnotationInterceptionMode] = c.InterceptionMode
 	}
 	return out
 }

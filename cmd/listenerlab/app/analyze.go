@@ -6,10 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 type analyzeFlags struct {
@@ -18,6 +23,8 @@ type analyzeFlags struct {
 	istio                string
 	maxEndpointListeners int
 	clients              clientList
+	namespace            string
+	meshConfig           string
 }
 
 // clientList is the repeatable --client flag.
@@ -47,7 +54,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error, warning, info or none")
 	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
 	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
-	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable)")
+	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
+	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap): outboundTrafficPolicy, defaultConfig.proxyMetadata; over the istio ConfigMap of the input")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
@@ -73,20 +82,57 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if len(f.clients) > 0 {
 		opts = append(opts, analyze.WithClients(f.clients...))
 	}
+	if f.namespace != "" {
+		if !dnsLabelRE.MatchString(f.namespace) {
+			fmt.Fprintf(stderr, "listenerlab analyze: --namespace: %q is not a namespace name\n", f.namespace)
+			return exitBadInput
+		}
+		opts = append(opts, analyze.WithNamespace(f.namespace))
+	}
+	if f.meshConfig != "" {
+		mesh, err := readMeshConfig(f.meshConfig)
+		if err != nil {
+			fmt.Fprintf(stderr, "listenerlab analyze: --mesh-config: %v\n", err)
+			return exitBadInput
+		}
+		opts = append(opts, analyze.WithMeshConfig(mesh))
+	}
 	r, err := analyze.Run(paths, opts...)
 	if err != nil {
 		var ie *analyze.InputError
-		if errors.As(err, &ie) {
-			for _, e := range ie.Errs {
-				fmt.Fprintf(stderr, "error: %v\n", e)
-			}
-		} else {
+		if !errors.As(err, &ie) {
 			fmt.Fprintf(stderr, "listenerlab analyze: %v\n", err)
+			return exitBadInput
+		}
+		for _, e := range ie.Errs {
+			fmt.Fprintf(stderr, "error: %v\n", e)
+		}
+		// CI reads the machine outputs: the errors go there too.
+		var buf bytes.Buffer
+		switch f.output {
+		case "json":
+			err = analyze.WriteJSON(&buf, analyze.FailedReport(v.Label, ie))
+		case "sarif":
+			err = analyze.WriteSARIF(&buf, analyze.FailedReport(v.Label, ie))
+		}
+		if err == nil {
+			stdout.Write(buf.Bytes())
 		}
 		return exitBadInput
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(stderr, "skipped: %s does not apply to Istio %s\n", s, r.Version)
+	}
+	for _, s := range r.SkippedObjects {
+		if s.Hint != "" {
+			fmt.Fprintf(stderr, "skipped: %s (%s): %s\n", s.File, s.Label, s.Hint)
+		}
+	}
+	if r.SkippedSummary != "" {
+		fmt.Fprintf(stderr, "skipped: %s\n", r.SkippedSummary)
+	}
+	for _, n := range r.NoSidecar {
+		fmt.Fprintf(stderr, "not checked: %s has no sidecar: %s\n", n.Workload, n.Reason)
 	}
 	var buf bytes.Buffer
 	switch f.output {
@@ -106,4 +152,31 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return exitMismatch
 	}
 	return exitOK
+}
+
+var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// readMeshConfig reads --mesh-config: mesh config YAML, or the istio
+// ConfigMap holding it under data.mesh.
+func readMeshConfig(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cm struct {
+		Kind string            `json:"kind"`
+		Data map[string]string `json:"data"`
+	}
+	if yaml.Unmarshal(data, &cm) == nil && cm.Kind == "ConfigMap" {
+		mesh, ok := cm.Data["mesh"]
+		if !ok {
+			return nil, fmt.Errorf("%s: a ConfigMap without data.mesh", path)
+		}
+		data = []byte(mesh)
+	}
+	mesh, err := scenario.ParseMeshConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return mesh, nil
 }

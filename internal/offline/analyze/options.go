@@ -9,6 +9,8 @@ type options struct {
 	version              versions.Version
 	clients              []Client
 	maxEndpointListeners int
+	namespace            string
+	meshConfig           map[string]any
 }
 
 type optionFunc func(*options)
@@ -30,4 +32,17 @@ func WithClients(cs ...Client) Option {
 // than n per-endpoint listeners (default 100).
 func WithMaxEndpointListeners(n int) Option {
 	return optionFunc(func(o *options) { o.maxEndpointListeners = n })
+}
+
+// WithNamespace places manifests without metadata.namespace in ns, as
+// `kubectl apply -n NS` does (default: "default").
+func WithNamespace(ns string) Option {
+	return optionFunc(func(o *options) { o.namespace = ns })
+}
+
+// WithMeshConfig sets the mesh config of the plain manifests (MeshConfig's
+// YAML shape, e.g. from --mesh-config FILE), over the istio ConfigMap the
+// input may hold.
+func WithMeshConfig(mesh map[string]any) Option {
+	return optionFunc(func(o *options) { o.meshConfig = mesh })
 }

@@ -92,8 +92,8 @@ var handledElsewhere = map[string]bool{
 	// VirtualServices with tcp and tls routes (conversion.go
 	// convertTCPRoute, convertTLSRoute); gateway-bound ones change no
 	// sidecar. Counted as not modelled either way.
-	"gateway.networking.k8s.io/TCPRoute":  true,
-	"gateway.networking.k8s.io/TLSRoute":  true,
+	"gateway.networking.k8s.io/TCPRoute":   true,
+	"gateway.networking.k8s.io/TLSRoute":   true,
 	"gateway.networking.x-k8s.io/TCPRoute": true,
 	"gateway.networking.x-k8s.io/TLSRoute": true,
 	// ProxyConfig's environmentVariables become the injected proxy's

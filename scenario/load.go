@@ -32,6 +32,17 @@ type Scenario struct {
 	// Mesh is the istio ConfigMap of istio-system when the file holds
 	// it; its mesh config is merged under Header.MeshConfig.
 	Mesh *MeshSource
+	// Replaced lists objects plain manifests define twice: the later
+	// definition replaced the earlier, as kubectl apply -f does.
+	Replaced []Replacement
+}
+
+// Replacement is an object defined again in a later document.
+type Replacement struct {
+	// Ref is "Kind namespace/name"; Index the replaced document, By the
+	// document that replaced it.
+	Ref       string
+	Index, By int
 }
 
 // Manifest is one Kubernetes or Istio object from a scenario file.
@@ -62,7 +73,7 @@ type Error struct {
 	// Item is the 1-based position in a List document's items (0: none).
 	Item int
 	Kind string
-	Name  string
+	Name string
 	// Field is the path of the offending field, e.g. spec.ports[0].port.
 	Field string
 	Err   error

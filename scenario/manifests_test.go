@@ -245,7 +245,8 @@ func TestSidecarInjected(t *testing.T) {
 		{"istio-injection=disabled", ns(map[string]string{"istio-injection": "disabled"}), "app", nil, nil, false, false},
 		{"disabled namespace, pod label true: the webhook is not called", ns(map[string]string{"istio-injection": "disabled"}), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, false},
 		{"revision label", ns(map[string]string{"istio.io/rev": "canary"}), "app", nil, nil, false, true},
-		{"namespace without labels", ns(nil), "app", nil, nil, false, false},
+		{"namespace without labels: assumed labelled", ns(nil), "app", nil, nil, false, true},
+		{"istio-injection=false is not enabled", ns(map[string]string{"istio-injection": "false"}), "app", nil, nil, false, false},
 		{"namespace without labels, pod label true", ns(nil), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, true},
 		{"pod label false", nil, "app", map[string]string{"sidecar.istio.io/inject": "false"}, nil, false, false},
 		{"pod annotation false", nil, "app", nil, map[string]string{"sidecar.istio.io/inject": "false"}, false, false},
@@ -314,4 +315,23 @@ func apiVersionOf(group string) string {
 		return "v1"
 	}
 	return group + "/v1"
+}
+
+func TestDefinedTwice(t *testing.T) {
+	doc := "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n---\n" +
+		"apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: [{port: 81}]}\n---\n" +
+		"apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 82}]}\n"
+	sc, err := ParseManifests("m.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Manifests) != 2 || sc.Manifests[0].Index != 3 || sc.Manifests[1].Name != "b" {
+		t.Errorf("manifests %+v: want the later a in the first one's place, then b", sc.Manifests)
+	}
+	if len(sc.Replaced) != 1 || sc.Replaced[0] != (Replacement{Ref: "Service default/a", Index: 1, By: 3}) {
+		t.Errorf("replaced %+v", sc.Replaced)
+	}
+	if _, err := Parse("s.yaml", []byte("kind: Scenario\nname: s\n---\n"+doc)); err == nil || !strings.Contains(err.Error(), "duplicate Service/default/a") {
+		t.Errorf("a scenario file must still refuse a duplicate: %v", err)
+	}
 }

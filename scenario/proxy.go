@@ -130,18 +130,19 @@ type Injection struct {
 // "enabled" and no never/always-inject selectors:
 //   - host network pods and pods in kube-system, kube-public,
 //     kube-node-lease and local-path-storage get none;
-//   - the pod label sidecar.istio.io/inject decides when set to true or
-//     false (the label wins over the annotation of the same name, which is
-//     read only once the webhook is called);
-//   - otherwise the namespace decides: istio-injection=enabled or an
-//     istio.io/rev label injects, any other istio-injection value does
-//     not, and a namespace with neither label does not (the webhook is not
-//     called; enableNamespacesByDefault is off by default).
+//   - a namespace labelled istio-injection with any value but "enabled"
+//     gets none (no webhook rule matches it, whatever the pod says);
+//   - the pod label sidecar.istio.io/inject=false, or without that label
+//     the annotation of the same name, turns it off (the label wins).
 //
-// ns is the pod's Namespace object, nil when the input does not hold it:
-// then listenerlab assumes the namespace is labelled for injection, as
-// Istio's install guides tell users to do, because an analyzed folder
-// rarely holds its namespaces.
+// What listenerlab assumes: a namespace without istio-injection and
+// istio.io/rev labels, or one the input does not hold (ns nil), is taken as
+// labelled for injection. In a default install its pods would get a
+// sidecar only with the pod label sidecar.istio.io/inject=true (or with
+// enableNamespacesByDefault); but the label is usually set outside the
+// manifests (`kubectl label namespace default istio-injection=enabled`, as
+// Istio's guides do), and checking a sidecar that may not exist is the
+// safer mistake than hiding one that does.
 func SidecarInjected(ns *corev1.Namespace, namespace string, meta metav1.ObjectMeta, spec corev1.PodSpec) Injection {
 	if spec.HostNetwork {
 		return Injection{Reason: "hostNetwork: true (pods on the host network are never injected)"}
@@ -150,25 +151,16 @@ func SidecarInjected(ns *corev1.Namespace, namespace string, meta metav1.ObjectM
 	case "kube-system", "kube-public", "kube-node-lease", "local-path-storage":
 		return Injection{Reason: "namespace " + namespace + " is never injected"}
 	}
-	podLabel, labelSet := meta.Labels[LabelInject]
 	if ns != nil {
-		v, has := ns.Labels[LabelInjection]
-		_, rev := ns.Labels[LabelRevision]
-		switch {
-		case has && v != "enabled":
+		if v, has := ns.Labels[LabelInjection]; has && v != "enabled" {
 			return Injection{Reason: fmt.Sprintf("namespace label %s=%s", LabelInjection, v)}
-		case !has && !rev && !(labelSet && podLabel == "true"):
-			return Injection{Reason: fmt.Sprintf("namespace %s has no %s=enabled or %s label (and the pod no %s=true label)", namespace, LabelInjection, LabelRevision, LabelInject)}
 		}
 	}
+	podLabel, labelSet := meta.Labels[LabelInject]
 	if labelSet && podLabel == "false" {
 		return Injection{Reason: "pod label " + LabelInject + "=false"}
 	}
-	selector := meta.Annotations[LabelInject]
-	if labelSet {
-		selector = podLabel
-	}
-	if selector == "false" {
+	if !labelSet && meta.Annotations[LabelInject] == "false" {
 		return Injection{Reason: "pod annotation " + LabelInject + `: "false"`}
 	}
 	return Injection{Sidecar: true}

@@ -131,6 +131,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if r.SkippedSummary != "" {
 		fmt.Fprintf(stderr, "skipped: %s\n", r.SkippedSummary)
 	}
+	if len(r.Replaced) > 0 {
+		fmt.Fprintf(stderr, "replaced: %d objects are defined again later (first: %s at %s, again at %s); the last definition is used, as kubectl apply -f would\n",
+			len(r.Replaced), r.Replaced[0].Object, r.Replaced[0].Was, r.Replaced[0].By)
+	}
 	for _, n := range r.NoSidecar {
 		fmt.Fprintf(stderr, "not checked: %s has no sidecar: %s\n", n.Workload, n.Reason)
 	}

@@ -36,6 +36,9 @@ type Report struct {
 	// 1 Helm template"); SkippedObjects lists each, with a hint for files.
 	SkippedSummary string             `json:"skippedSummary,omitempty"`
 	SkippedObjects []scenario.Skipped `json:"skippedObjects,omitempty"`
+	// Replaced lists objects defined more than once; the last definition
+	// is used, as kubectl apply -f applies files in order.
+	Replaced []Replaced `json:"replaced,omitempty"`
 	// NoSidecar lists the workloads not checked: they get no sidecar.
 	NoSidecar []NoSidecar `json:"noSidecar,omitempty"`
 	// Errors are the input's problems; when there are any, nothing was
@@ -105,12 +108,12 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	folders, skipped, ignored, err := load(paths, o)
+	folders, skipped, ignored, replaced, err := load(paths, o)
 	if err != nil {
 		return nil, err
 	}
 	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{},
-		SkippedSummary: scenario.SkipSummary(ignored), SkippedObjects: ignored}
+		SkippedSummary: scenario.SkipSummary(ignored), SkippedObjects: ignored, Replaced: replaced}
 	clients := map[string]bool{}
 	for _, f := range folders {
 		found, err := f.analyze(o)
@@ -129,23 +132,26 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	return r, nil
 }
 
-func load(paths []string, o options) ([]*folder, []string, []scenario.Skipped, error) {
+func load(paths []string, o options) (folders []*folder, skipped []string, ignored []scenario.Skipped, replaced []Replaced, err error) {
 	scs, ignored, errs := scenario.LoadAllManifestsWith(paths, scenario.ManifestOptions{Namespace: o.namespace})
+	fail := func(errs ...error) ([]*folder, []string, []scenario.Skipped, []Replaced, error) {
+		return nil, nil, nil, nil, &InputError{Errs: errs}
+	}
 	if len(scs) == 0 && len(errs) == 0 {
 		msg := fmt.Sprintf("no .yaml or .yml files under %s", strings.Join(paths, ", "))
 		if len(ignored) > 0 {
 			msg = fmt.Sprintf("nothing to analyze under %s: skipped %s", strings.Join(paths, ", "), scenario.SkipSummary(ignored))
 		}
-		return nil, nil, nil, &InputError{Errs: []error{errors.New(msg)}}
+		return fail(errors.New(msg))
 	}
-	var folders []*folder
-	var skipped []string
 	plain := newFolder(&scenario.Scenario{Path: "manifests", Header: scenario.Header{Kind: "Scenario", Name: "manifests"}, Headerless: true})
 	var meshFrom string
+	position := map[string]int{}
 	for _, sc := range scs {
+		replaced = append(replaced, replacedIn(sc)...)
 		lines, err := fileLines(sc.Path)
 		if err != nil {
-			return nil, nil, nil, &InputError{Errs: []error{err}}
+			return fail(err)
 		}
 		f := plain
 		if !sc.Headerless {
@@ -170,14 +176,19 @@ func load(paths []string, o options) ([]*folder, []string, []scenario.Skipped, e
 			if m.Index-1 < len(lines) {
 				obj.Line = lines[m.Index-1]
 			}
-			if prev, dup := f.objects[obj.ref()]; dup {
-				errs = append(errs, &scenario.Error{File: sc.Path, Index: m.Index, Item: m.Item, Kind: m.Kind, Name: m.Name, Field: "metadata.name",
-					Err: fmt.Errorf("%s %s/%s is also defined in %s", m.Kind, m.Namespace, m.Name, prev.Location())})
+			if prev, dup := f.objects[obj.ref()]; dup && f == plain {
+				// kubectl apply -f applies files in this order: a later
+				// definition updates the object the first one created.
+				replaced = append(replaced, Replaced{Object: prev.ref(), Was: prev.Location(), By: obj.Location()})
+				plain.sc.Manifests[position[obj.ref()]] = m
+				f.objects[obj.ref()] = obj
+				f.index(m, obj)
 				continue
 			}
 			f.objects[obj.ref()] = obj
 			f.index(m, obj)
 			if f == plain {
+				position[obj.ref()] = len(plain.sc.Manifests)
 				plain.sc.Manifests = append(plain.sc.Manifests, m)
 			}
 		}
@@ -203,9 +214,26 @@ func load(paths []string, o options) ([]*folder, []string, []scenario.Skipped, e
 		}
 	}
 	if len(errs) > 0 {
-		return nil, nil, nil, &InputError{Errs: errs}
+		return fail(errs...)
 	}
-	return folders, skipped, ignored, nil
+	return folders, skipped, ignored, replaced, nil
+}
+
+// Replaced is an object defined again later in the input: as `kubectl
+// apply -f` would, the later definition is used.
+type Replaced struct {
+	Object string `json:"object"`
+	Was    string `json:"was"`
+	By     string `json:"by"`
+}
+
+// replacedIn lists the objects a plain manifest file defines twice.
+func replacedIn(sc *scenario.Scenario) []Replaced {
+	var out []Replaced
+	for _, r := range sc.Replaced {
+		out = append(out, Replaced{Object: r.Ref, Was: fmt.Sprintf("%s#%d", sc.Path, r.Index), By: fmt.Sprintf("%s#%d", sc.Path, r.By)})
+	}
+	return out
 }
 
 // fileLines returns the start line of each document of a file.

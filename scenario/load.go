@@ -224,10 +224,11 @@ func isJSONPatch(data []byte) bool {
 	return true
 }
 
-// HintKustomize and HintHelm tell what to do with files the loader skips.
+// HintKustomize, HintHelm and HintTemplate tell what to do with files the loader skips.
 const (
 	HintKustomize = "render it first: kubectl kustomize DIR > rendered.yaml"
 	HintHelm      = "render it first: helm template RELEASE CHART > rendered.yaml"
+	HintTemplate  = "render it first (helm template, or the tool that fills its {{ }}), then analyze the result"
 )
 
 func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*Scenario, error) {
@@ -471,8 +472,8 @@ func Expand(paths []string) ([]string, error) {
 
 // ExpandManifests is Expand for plain manifests: it also leaves out, and
 // returns as skipped with a hint, Kustomize files (kustomization.yaml and
-// the patch files it names) and Helm charts and templates (a folder with a
-// Chart.yaml, a file holding "{{").
+// the patch files it names), Helm charts (a folder with a Chart.yaml) and
+// templates (a file holding "{{").
 func ExpandManifests(paths []string) ([]string, []Skipped, error) {
 	return expand(paths, true)
 }
@@ -548,7 +549,7 @@ func expand(paths []string, manifests bool) ([]string, []Skipped, error) {
 		case patches[filepath.Clean(f)]:
 			skipped = append(skipped, Skipped{File: f, Label: "Kustomize patch", Hint: HintKustomize})
 		case isHelmTemplate(f):
-			skipped = append(skipped, Skipped{File: f, Label: "Helm template", Hint: HintHelm})
+			skipped = append(skipped, Skipped{File: f, Label: "template ({{ }})", Hint: HintTemplate})
 		default:
 			kept = append(kept, f)
 		}

@@ -216,7 +216,7 @@ func TestExpandManifestsSkipsKustomizeHelmAndDotFolders(t *testing.T) {
 	}
 	want := map[string]string{
 		"app/kustomization.yaml": "Kustomize file", "app/patch.yaml": "Kustomize patch", "app/more.yaml": "Kustomize patch",
-		"tmpl/deploy.yaml": "Helm template", "chart": "Helm chart",
+		"tmpl/deploy.yaml": "template ({{ }})", "chart": "Helm chart",
 	}
 	for k, v := range want {
 		if got[k] != v {

@@ -123,11 +123,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(stderr, "skipped: %s does not apply to Istio %s\n", s, r.Version)
 	}
-	for _, s := range r.SkippedObjects {
-		if s.Hint != "" {
-			fmt.Fprintf(stderr, "skipped: %s (%s): %s\n", s.File, s.Label, s.Hint)
-		}
-	}
+	printHints(stderr, r.SkippedObjects)
 	if r.SkippedSummary != "" {
 		fmt.Fprintf(stderr, "skipped: %s\n", r.SkippedSummary)
 	}
@@ -183,4 +179,29 @@ func readMeshConfig(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return mesh, nil
+}
+
+// printHints writes one line per kind of skipped file (Kustomize, Helm):
+// how many, the first, and what to do instead.
+func printHints(w io.Writer, skipped []scenario.Skipped) {
+	var labels []string
+	files := map[string][]string{}
+	hints := map[string]string{}
+	for _, s := range skipped {
+		if s.Hint == "" {
+			continue
+		}
+		if _, ok := files[s.Label]; !ok {
+			labels = append(labels, s.Label)
+		}
+		files[s.Label] = append(files[s.Label], s.File)
+		hints[s.Label] = s.Hint
+	}
+	for _, l := range labels {
+		more := ""
+		if n := len(files[l]); n > 1 {
+			more = fmt.Sprintf(" and %d more", n-1)
+		}
+		fmt.Fprintf(w, "skipped: %s %s%s: %s\n", l, files[l][0], more, hints[l])
+	}
 }

@@ -335,3 +335,22 @@ func TestDefinedTwice(t *testing.T) {
 		t.Errorf("a scenario file must still refuse a duplicate: %v", err)
 	}
 }
+
+// TestREADMEShowsSkippedKinds keeps the README's table in step with
+// SkippedKinds.
+func TestREADMEShowsSkippedKinds(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range SkippedKinds {
+		g := k.Group
+		if g == "" {
+			g = "core"
+		}
+		row := "| " + k.Kind + " | " + g + " | " + k.Reason + " | " + k.Source + " |"
+		if !strings.Contains(string(data), row) {
+			t.Errorf("README lacks the row %s", row)
+		}
+	}
+}

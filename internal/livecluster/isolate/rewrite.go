@@ -89,8 +89,11 @@ func (r *rewriter) rewrite(m scenario.Manifest) (Manifest, error) {
 				}
 			}
 		}
-	case "Deployment", "StatefulSet":
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job":
 		tmpl := child(child(obj, "spec"), "template")
+		r.pod(m, child(tmpl, "metadata"), child(tmpl, "spec"))
+	case "CronJob":
+		tmpl := child(child(child(child(obj, "spec"), "jobTemplate"), "spec"), "template")
 		r.pod(m, child(tmpl, "metadata"), child(tmpl, "spec"))
 	case "Pod":
 		r.pod(m, meta, child(obj, "spec"))

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -55,14 +56,41 @@ func decodeStrict(data []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func namespaced(kind string) bool { return kind != "Namespace" }
+func namespaced(kind string) bool {
+	switch kind {
+	case "Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "IngressClass", "GatewayClass",
+		"PersistentVolume", "StorageClass", "PriorityClass", "Node", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+		"APIService", "RuntimeClass", "CSIDriver", "VolumeAttachment", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
+		return false
+	}
+	return true
+}
+
+// builtinKinds are the kinds of the API groups Kubernetes itself serves
+// that the loader meets: another kind in one of these groups is a typo a
+// cluster refuses ("no matches for kind"), not a custom resource.
+var builtinKinds = map[string][]string{
+	"":      {"Binding", "ConfigMap", "Endpoints", "Event", "LimitRange", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodTemplate", "ReplicationController", "ResourceQuota", "Secret", "Service", "ServiceAccount"},
+	"apps":  {"ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"},
+	"batch": {"CronJob", "Job"},
+}
 
 // decodeManifest decodes a Kubernetes or Istio object strictly into its
-// typed form. Kinds listenerlab does not model are refused by name.
-func decodeManifest(apiVersion, kind string, data []byte) (any, error) {
+// typed form. A kind that cannot change a sidecar's outbound listeners is
+// not decoded: skip holds the label the skip summary counts it under.
+func decodeManifest(apiVersion, kind string, data []byte) (obj any, skip string, err error) {
 	group, _, _ := strings.Cut(apiVersion, "/")
 	if !strings.Contains(apiVersion, "/") {
 		group = ""
+	}
+	if kind == "" {
+		return nil, "", fieldErr("kind", "missing kind")
+	}
+	if apiVersion == "" {
+		return nil, "", fieldErr("apiVersion", "missing apiVersion")
+	}
+	if err := removedAPIError(apiVersion, kind); err != nil {
+		return nil, "", err
 	}
 	switch {
 	case apiVersion == "v1" && kind == "Service":
@@ -71,31 +99,50 @@ func decodeManifest(apiVersion, kind string, data []byte) (any, error) {
 		return decodeKube(data, &corev1.Pod{})
 	case apiVersion == "v1" && kind == "Namespace":
 		return decodeKube(data, &corev1.Namespace{})
-	case apiVersion == "v1" && kind == "ServiceAccount":
-		return decodeKube(data, &corev1.ServiceAccount{})
+	case apiVersion == "v1" && kind == "Endpoints":
+		return decodeKube(data, &corev1.Endpoints{})
+	case apiVersion == "v1" && kind == "ReplicationController":
+		return decodeKube(data, &corev1.ReplicationController{})
 	case apiVersion == "apps/v1" && kind == "Deployment":
 		return decodeKube(data, &appsv1.Deployment{})
 	case apiVersion == "apps/v1" && kind == "StatefulSet":
 		return decodeKube(data, &appsv1.StatefulSet{})
+	case apiVersion == "apps/v1" && kind == "DaemonSet":
+		return decodeKube(data, &appsv1.DaemonSet{})
+	case apiVersion == "apps/v1" && kind == "ReplicaSet":
+		return decodeKube(data, &appsv1.ReplicaSet{})
+	case apiVersion == "batch/v1" && kind == "Job":
+		return decodeKube(data, &batchv1.Job{})
+	case apiVersion == "batch/v1" && kind == "CronJob":
+		return decodeKube(data, &batchv1.CronJob{})
 	case apiVersion == "discovery.k8s.io/v1" && kind == "EndpointSlice":
 		return decodeKube(data, &discoveryv1.EndpointSlice{})
 	case group == "networking.istio.io" && kind == "ServiceEntry":
 		se := &networkingv1.ServiceEntry{}
-		return se, decodeIstio(data, &se.TypeMeta, &se.ObjectMeta, &se.Spec, &se.Status)
+		return se, "", decodeIstio(data, &se.TypeMeta, &se.ObjectMeta, &se.Spec, &se.Status)
 	case group == "networking.istio.io" && kind == "WorkloadEntry":
 		we := &networkingv1.WorkloadEntry{}
-		return we, decodeIstio(data, &we.TypeMeta, &we.ObjectMeta, &we.Spec, nil)
+		return we, "", decodeIstio(data, &we.TypeMeta, &we.ObjectMeta, &we.Spec, nil)
 	case group == "networking.istio.io" && kind == "Sidecar":
 		sc := &networkingv1.Sidecar{}
-		return sc, decodeIstio(data, &sc.TypeMeta, &sc.ObjectMeta, &sc.Spec, nil)
-	case kind == "":
-		return nil, fieldErr("kind", "missing kind")
+		return sc, "", decodeIstio(data, &sc.TypeMeta, &sc.ObjectMeta, &sc.Spec, nil)
+	case handledElsewhere[group+"/"+kind]:
+		// The one place for VirtualService, DestinationRule and
+		// EnvoyFilter: the Istio routing model's decoder goes here. Until
+		// then they are skipped and counted as "KIND (not modelled yet)".
+		return nil, skipLabel(group, kind), nil
 	}
-	return nil, fieldErr("kind", "%s %s is not modelled by listenerlab (supported: v1 Service, Pod, Namespace, ServiceAccount; apps/v1 Deployment, StatefulSet; discovery.k8s.io/v1 EndpointSlice; networking.istio.io ServiceEntry, WorkloadEntry, Sidecar)", apiVersion, kind)
+	if known, ok := builtinKinds[group]; ok && !contains(known, kind) {
+		return nil, "", fieldErr("kind", "%s %s does not exist in Kubernetes (a cluster refuses it: no matches for kind)", apiVersion, kind)
+	}
+	if _, ok := builtinKinds[group]; ok && group != "" && apiVersion != group+"/v1" {
+		return nil, "", fieldErr("apiVersion", "%s %s is not served by a current cluster; use %s/v1", apiVersion, kind, group)
+	}
+	return nil, skipLabel(group, kind), nil
 }
 
-func decodeKube[T any](data []byte, obj *T) (*T, error) {
-	return obj, decodeStrict(data, obj)
+func decodeKube[T any](data []byte, obj *T) (any, string, error) {
+	return obj, "", decodeStrict(data, obj)
 }
 
 // decodeIstio decodes an Istio object: metadata strictly as Kubernetes
@@ -158,6 +205,18 @@ func validateObject(obj any) error {
 					if _, err := netip.ParseAddr(a); err != nil {
 						return fieldErr(fmt.Sprintf("endpoints[%d].addresses[%d]", i, j), "invalid IP %q", a)
 					}
+				}
+			}
+		}
+	case *corev1.Endpoints:
+		for i, ss := range o.Subsets {
+			for j, a := range append(append([]corev1.EndpointAddress(nil), ss.Addresses...), ss.NotReadyAddresses...) {
+				if _, err := netip.ParseAddr(a.IP); err != nil {
+					field := fmt.Sprintf("subsets[%d].addresses[%d].ip", i, j)
+					if j >= len(ss.Addresses) {
+						field = fmt.Sprintf("subsets[%d].notReadyAddresses[%d].ip", i, j-len(ss.Addresses))
+					}
+					return fieldErr(field, "invalid IP %q", a.IP)
 				}
 			}
 		}
@@ -310,13 +369,38 @@ func (h *Header) ClientLabels() map[string]string {
 // PodLabels returns the labels of the pods a workload manifest makes, and
 // whether the manifest makes pods at all.
 func PodLabels(obj any) (map[string]string, bool) {
+	t, ok := PodTemplate(obj)
+	if !ok {
+		return nil, false
+	}
+	return t.Labels, true
+}
+
+// PodTemplate returns the template of the pods a workload manifest makes
+// (a Pod's own metadata and spec), and whether the manifest makes pods:
+// Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+// ReplicationController, Job and CronJob.
+func PodTemplate(obj any) (*corev1.PodTemplateSpec, bool) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		return o.Labels, true
+		return &corev1.PodTemplateSpec{ObjectMeta: o.ObjectMeta, Spec: o.Spec}, true
 	case *appsv1.Deployment:
-		return o.Spec.Template.Labels, true
+		return &o.Spec.Template, true
 	case *appsv1.StatefulSet:
-		return o.Spec.Template.Labels, true
+		return &o.Spec.Template, true
+	case *appsv1.DaemonSet:
+		return &o.Spec.Template, true
+	case *appsv1.ReplicaSet:
+		return &o.Spec.Template, true
+	case *corev1.ReplicationController:
+		if o.Spec.Template == nil {
+			return &corev1.PodTemplateSpec{}, true
+		}
+		return o.Spec.Template, true
+	case *batchv1.Job:
+		return &o.Spec.Template, true
+	case *batchv1.CronJob:
+		return &o.Spec.JobTemplate.Spec.Template, true
 	}
 	return nil, false
 }
@@ -325,6 +409,22 @@ func PodLabels(obj any) (map[string]string, bool) {
 // references, and a client that matches at most one workload.
 func (s *Scenario) validate() error {
 	seen := map[string]int{}
+	if s.Headerless {
+		// Plain manifests are applied in order: a later definition updates
+		// the object the first one created (kubectl apply -f).
+		position := map[string]int{}
+		var kept []Manifest
+		for _, m := range s.Manifests {
+			if i, dup := position[m.Ref()]; dup {
+				s.Replaced = append(s.Replaced, Replacement{Ref: m.Kind + " " + m.Namespace + "/" + m.Name, Index: kept[i].Index, By: m.Index})
+				kept[i] = m
+				continue
+			}
+			position[m.Ref()] = len(kept)
+			kept = append(kept, m)
+		}
+		s.Manifests = kept
+	}
 	for _, m := range s.Manifests {
 		if j, dup := seen[m.Ref()]; dup {
 			return &Error{Index: m.Index, Kind: m.Kind, Name: m.Name, Field: "metadata.name", Err: fmt.Errorf("duplicate %s (also document %d)", m.Ref(), j)}

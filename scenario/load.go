@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -24,12 +27,32 @@ type Scenario struct {
 	// Headerless marks plain manifests read by ParseManifests: the header
 	// was made up from the file name.
 	Headerless bool
+	// Skipped lists the objects (and the file itself, for YAML without
+	// Kubernetes objects) that cannot change a sidecar's outbound
+	// listeners, or are not modelled yet.
+	Skipped []Skipped
+	// Mesh is the istio ConfigMap of istio-system when the file holds
+	// it; its mesh config is merged under Header.MeshConfig.
+	Mesh *MeshSource
+	// Replaced lists objects plain manifests define twice: the later
+	// definition replaced the earlier, as kubectl apply -f does.
+	Replaced []Replacement
+}
+
+// Replacement is an object defined again in a later document.
+type Replacement struct {
+	// Ref is "Kind namespace/name"; Index the replaced document, By the
+	// document that replaced it.
+	Ref       string
+	Index, By int
 }
 
 // Manifest is one Kubernetes or Istio object from a scenario file.
 type Manifest struct {
 	// Index is the document's 1-based position in the file.
-	Index      int
+	Index int
+	// Item is the 1-based position in a List document's items (0: none).
+	Item       int
 	APIVersion string
 	Kind       string
 	Namespace  string
@@ -49,8 +72,10 @@ type Error struct {
 	File string
 	// Index is the document's 1-based position (0: the file as a whole).
 	Index int
-	Kind  string
-	Name  string
+	// Item is the 1-based position in a List document's items (0: none).
+	Item int
+	Kind string
+	Name string
 	// Field is the path of the offending field, e.g. spec.ports[0].port.
 	Field string
 	Err   error
@@ -61,6 +86,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Index > 0 {
 		fmt.Fprintf(&b, ": document %d", e.Index)
+		if e.Item > 0 {
+			fmt.Fprintf(&b, " item %d", e.Item)
+		}
 		if e.Kind != "" || e.Name != "" {
 			fmt.Fprintf(&b, " (%s", e.Kind)
 			if e.Name != "" {
@@ -78,6 +106,53 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Errors is every problem of one file, in document order.
+type Errors []*Error
+
+func (e Errors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap returns the errors, for errors.As.
+func (e Errors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, err := range e {
+		out[i] = err
+	}
+	return out
+}
+
+// errorOf is nil for no errors, the one *Error, or Errors.
+func errorOf(errs Errors) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errs
+}
+
+// Flatten lists the single errors an error of this package holds.
+func Flatten(err error) []error {
+	var list Errors
+	if errors.As(err, &list) {
+		return list.Unwrap()
+	}
+	return []error{err}
+}
+
+// ManifestOptions configures how plain manifests load.
+type ManifestOptions struct {
+	// Namespace places manifests without metadata.namespace, as
+	// `kubectl apply -n` does; "default" when empty.
+	Namespace string
+}
+
 // LoadFile reads and validates one scenario file.
 func LoadFile(path string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
@@ -89,76 +164,163 @@ func LoadFile(path string) (*Scenario, error) {
 
 // Parse reads a scenario from data; name is used in errors.
 func Parse(name string, data []byte) (*Scenario, error) {
-	return parse(name, data, false)
+	return parse(name, data, false, ManifestOptions{})
 }
 
 // ParseManifests reads plain manifests: a Scenario header is optional, and
 // without one the scenario is named after the file and its client is the
 // standard client in namespace "default".
 func ParseManifests(name string, data []byte) (*Scenario, error) {
-	return parse(name, data, true)
+	return parse(name, data, true, ManifestOptions{})
 }
 
-func parse(name string, data []byte, headerOptional bool) (*Scenario, error) {
+// ParseManifestsWith is ParseManifests with options.
+func ParseManifestsWith(name string, data []byte, o ManifestOptions) (*Scenario, error) {
+	return parse(name, data, true, o)
+}
+
+// document is one YAML document of a file, as JSON.
+type document struct {
+	index int
+	yaml  []byte
+	json  []byte
+	meta  typeMeta
+}
+
+type typeMeta struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+}
+
+// isList reports whether a document is a List (kind List, or any *List
+// kind) holding items.
+func isList(kind string, data []byte) ([]json.RawMessage, bool) {
+	if !strings.HasSuffix(kind, "List") {
+		return nil, false
+	}
+	var l struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if json.Unmarshal(data, &l) != nil || l.Items == nil {
+		return nil, false
+	}
+	return l.Items, true
+}
+
+// isJSONPatch reports whether a document is a YAML list of JSON patch
+// operations, as a Kustomize patchesJson6902 file holds.
+func isJSONPatch(data []byte) bool {
+	var ops []map[string]any
+	if json.Unmarshal(data, &ops) != nil || len(ops) == 0 {
+		return false
+	}
+	for _, op := range ops {
+		if _, ok := op["op"]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// HintKustomize, HintHelm and HintTemplate tell what to do with files the loader skips.
+const (
+	HintKustomize = "render it first: kubectl kustomize DIR > rendered.yaml"
+	HintHelm      = "render it first: helm template RELEASE CHART > rendered.yaml"
+	HintTemplate  = "render it first (helm template, or the tool that fills its {{ }}), then analyze the result"
+)
+
+func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*Scenario, error) {
 	s := &Scenario{Path: name}
-	headers := 0
+	var errs Errors
+	fail := func(e *Error) { e.File = name; errs = append(errs, e) }
+	var docs []document
+	objects := 0
 	for i, doc := range splitDocuments(data) {
 		index := i + 1
 		jsonDoc, err := yaml.YAMLToJSON(doc)
 		if err != nil {
-			return nil, &Error{File: name, Index: index, Err: fmt.Errorf("not YAML: %w", err)}
-		}
-		if bytes.Equal(bytes.TrimSpace(jsonDoc), []byte("null")) {
+			fail(&Error{Index: index, Err: fmt.Errorf("not YAML: %w", err)})
 			continue
 		}
-		var typeMeta struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name      string `json:"name"`
-				Namespace string `json:"namespace"`
-			} `json:"metadata"`
+		jsonDoc = bytes.TrimSpace(jsonDoc)
+		if bytes.Equal(jsonDoc, []byte("null")) {
+			continue
 		}
-		if err := json.Unmarshal(jsonDoc, &typeMeta); err != nil {
-			return nil, &Error{File: name, Index: index, Err: fmt.Errorf("not a Kubernetes object: %w", err)}
+		d := document{index: index, yaml: doc, json: jsonDoc}
+		if len(jsonDoc) > 0 && jsonDoc[0] == '[' {
+			if isJSONPatch(jsonDoc) {
+				s.Skipped = append(s.Skipped, Skipped{File: name, Index: index, Label: "Kustomize patch", Hint: HintKustomize})
+				continue
+			}
+			fail(&Error{Index: index, Err: errors.New("not a Kubernetes object: a YAML list (a Kubernetes List is an object with kind: List and items)")})
+			continue
 		}
-		if typeMeta.Kind == "Scenario" {
+		if err := json.Unmarshal(jsonDoc, &d.meta); err != nil {
+			fail(&Error{Index: index, Err: fmt.Errorf("not a Kubernetes object: %w", err)})
+			continue
+		}
+		if d.meta.Kind != "" || d.meta.APIVersion != "" {
+			objects++
+		}
+		docs = append(docs, d)
+	}
+	if headerOptional && objects == 0 && len(errs) == 0 && len(docs) > 0 {
+		// YAML that holds no Kubernetes object at all (CI config, Helm
+		// values, docker-compose): not a manifest file.
+		s.Skipped = append(s.Skipped, Skipped{File: name, Label: "YAML file without Kubernetes objects"})
+		docs = nil
+	}
+	headers := 0
+	for _, d := range docs {
+		if d.meta.Kind == "Scenario" {
 			headers++
 			if headers > 1 {
-				return nil, &Error{File: name, Index: index, Kind: "Scenario", Err: errors.New("a second Scenario header: a file holds exactly one")}
+				fail(&Error{Index: d.index, Kind: "Scenario", Err: errors.New("a second Scenario header: a file holds exactly one")})
+				continue
 			}
-			if err := decodeStrict(jsonDoc, &s.Header); err != nil {
-				return nil, &Error{File: name, Index: index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err}
+			if err := decodeStrict(d.json, &s.Header); err != nil {
+				fail(&Error{Index: d.index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err})
+				continue
 			}
 			if err := s.Header.validate(); err != nil {
-				return nil, &Error{File: name, Index: index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err}
+				fail(&Error{Index: d.index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err})
 			}
 			continue
 		}
-		m := Manifest{
-			Index: index, APIVersion: typeMeta.APIVersion, Kind: typeMeta.Kind,
-			Namespace: typeMeta.Metadata.Namespace, Name: typeMeta.Metadata.Name, YAML: doc,
+		if items, ok := isList(d.meta.Kind, d.json); ok {
+			for j, item := range items {
+				var meta typeMeta
+				if err := json.Unmarshal(item, &meta); err != nil {
+					fail(&Error{Index: d.index, Item: j + 1, Kind: d.meta.Kind, Err: fmt.Errorf("not a Kubernetes object: %w", err)})
+					continue
+				}
+				if e := s.object(d.index, j+1, meta, item, nil, o); e != nil {
+					fail(e)
+				}
+			}
+			continue
 		}
-		obj, err := decodeManifest(typeMeta.APIVersion, typeMeta.Kind, jsonDoc)
-		if err == nil {
-			err = validateObject(obj)
+		if e := s.object(d.index, 0, d.meta, d.json, d.yaml, o); e != nil {
+			fail(e)
 		}
-		if err != nil {
-			return nil, &Error{File: name, Index: index, Kind: m.Kind, Name: m.Name, Field: fieldOf(err), Err: err}
-		}
-		if m.Namespace == "" && namespaced(m.Kind) {
-			m.Namespace = "default"
-		}
-		m.Object = obj
-		s.Manifests = append(s.Manifests, m)
 	}
 	if headers == 0 && headerOptional {
 		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(name), ".yaml"), ".yml")
 		s.Header = Header{Kind: "Scenario", Name: strings.ToLower(base)}
 		s.Headerless = true
 	}
-	if headers == 0 && !headerOptional {
-		return nil, &Error{File: name, Err: errors.New("no Scenario header: add a document with kind: Scenario")}
+	if headers == 0 && !headerOptional && len(errs) == 0 {
+		fail(&Error{Err: errors.New("no Scenario header: add a document with kind: Scenario")})
+	}
+	if s.Mesh != nil {
+		s.Header.MeshConfig = MergeMeshConfig(s.Mesh.Config, s.Header.MeshConfig)
+	}
+	if len(errs) > 0 {
+		return nil, errorOf(errs)
 	}
 	if err := s.validate(); err != nil {
 		var e *Error
@@ -169,6 +331,97 @@ func parse(name string, data []byte, headerOptional bool) (*Scenario, error) {
 		return nil, &Error{File: name, Err: err}
 	}
 	return s, nil
+}
+
+// MeshNamespace and MeshConfigMap name the ConfigMap istiod reads its
+// mesh config from (key "mesh").
+const (
+	MeshNamespace = "istio-system"
+	MeshConfigMap = "istio"
+)
+
+// MeshSource is the istio ConfigMap a file holds, read as mesh config.
+type MeshSource struct {
+	// Index is its document (Item its List item, 0 otherwise).
+	Index, Item int
+	// Config is data.mesh, in MeshConfig's YAML shape.
+	Config map[string]any
+}
+
+// ParseMeshConfig reads mesh config YAML (the istio ConfigMap's data.mesh,
+// or a --mesh-config file).
+func ParseMeshConfig(data []byte) (map[string]any, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("not valid mesh config YAML: %w", err)
+	}
+	return m, nil
+}
+
+// MergeMeshConfig lays over's top-level fields over base (a scenario
+// header's meshConfig over the ConfigMap's).
+func MergeMeshConfig(base, over map[string]any) map[string]any {
+	if len(base) == 0 {
+		return over
+	}
+	out := map[string]any{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+// object decodes one object (a document, or item of a List document) and
+// adds it to the scenario, to its skipped objects, or as its mesh config.
+func (s *Scenario) object(index, item int, meta typeMeta, data, doc []byte, o ManifestOptions) *Error {
+	m := Manifest{
+		Index: index, Item: item, APIVersion: meta.APIVersion, Kind: meta.Kind,
+		Namespace: meta.Metadata.Namespace, Name: meta.Metadata.Name, YAML: doc,
+	}
+	if doc == nil {
+		m.YAML, _ = yaml.JSONToYAML(data)
+	}
+	if m.Namespace == "" && namespaced(m.Kind) {
+		m.Namespace = o.Namespace
+		if m.Namespace == "" {
+			m.Namespace = "default"
+		}
+	}
+	errAt := func(err error) *Error {
+		return &Error{Index: index, Item: item, Kind: m.Kind, Name: m.Name, Field: fieldOf(err), Err: err}
+	}
+	if m.APIVersion == "v1" && m.Kind == "ConfigMap" && m.Name == MeshConfigMap && m.Namespace == MeshNamespace {
+		var cm corev1.ConfigMap
+		if err := decodeStrict(data, &cm); err != nil {
+			return errAt(err)
+		}
+		mesh, err := ParseMeshConfig([]byte(cm.Data["mesh"]))
+		if err != nil {
+			return errAt(fieldErr("data.mesh", "%v", err))
+		}
+		if s.Mesh != nil {
+			return errAt(fieldErr("metadata.name", "a second mesh config ConfigMap (also document %d)", s.Mesh.Index))
+		}
+		s.Mesh = &MeshSource{Index: index, Item: item, Config: mesh}
+		return nil
+	}
+	obj, skip, err := decodeManifest(m.APIVersion, m.Kind, data)
+	if err == nil && skip == "" {
+		err = validateObject(obj)
+	}
+	if err != nil {
+		return errAt(err)
+	}
+	if skip != "" {
+		s.Skipped = append(s.Skipped, Skipped{File: s.Path, Index: index, Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, Label: skip})
+		return nil
+	}
+	m.Object = obj
+	s.Manifests = append(s.Manifests, m)
+	return nil
 }
 
 // splitDocuments splits a multi-document YAML stream on "---" lines,
@@ -212,13 +465,40 @@ func hasContent(doc []byte) bool {
 }
 
 // Expand turns files and directories into the scenario files they hold
-// (*.yaml and *.yml, recursively, sorted).
+// (*.yaml and *.yml, recursively, sorted; folders named testdata or
+// starting with "." are not entered).
 func Expand(paths []string) ([]string, error) {
+	files, _, err := expand(paths, false)
+	return files, err
+}
+
+// ExpandManifests is Expand for plain manifests: it also leaves out, and
+// returns as skipped with a hint, Kustomize files (kustomization.yaml and
+// the patch files it names), Helm charts (a folder with a Chart.yaml) and
+// templates (a file holding "{{").
+func ExpandManifests(paths []string) ([]string, []Skipped, error) {
+	return expand(paths, true)
+}
+
+func isKustomization(path string) bool {
+	switch filepath.Base(path) {
+	case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		return true
+	}
+	return false
+}
+
+func isYAML(path string) bool {
+	return strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")
+}
+
+func expand(paths []string, manifests bool) ([]string, []Skipped, error) {
 	var out []string
+	var skipped []Skipped
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !info.IsDir() {
 			out = append(out, p)
@@ -229,49 +509,176 @@ func Expand(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() && d.Name() == "testdata" && path != p {
+			if path == p {
+				return nil
+			}
+			if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
 				return filepath.SkipDir
 			}
-			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+			if d.IsDir() && manifests {
+				if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
+					skipped = append(skipped, Skipped{File: path, Label: "Helm chart", Hint: HintHelm})
+					return filepath.SkipDir
+				}
+			}
+			if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") && (isYAML(path) || manifests && isKustomization(path)) {
 				found = append(found, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sort.Strings(found)
 		out = append(out, found...)
 	}
-	return out, nil
+	if !manifests {
+		return out, nil, nil
+	}
+	patches := map[string]bool{}
+	for _, f := range out {
+		if isKustomization(f) {
+			for _, patch := range kustomizePatches(f) {
+				patches[patch] = true
+			}
+		}
+	}
+	var kept []string
+	for _, f := range out {
+		switch {
+		case isKustomization(f):
+			skipped = append(skipped, Skipped{File: f, Label: "Kustomize file", Hint: HintKustomize})
+		case patches[filepath.Clean(f)]:
+			skipped = append(skipped, Skipped{File: f, Label: "Kustomize patch", Hint: HintKustomize})
+		case isHelmTemplate(f):
+			skipped = append(skipped, Skipped{File: f, Label: "template ({{ }})", Hint: HintTemplate})
+		default:
+			kept = append(kept, f)
+		}
+	}
+	return kept, skipped, nil
+}
+
+// kustomizePatches lists the patch files a kustomization names, as clean
+// paths; one that does not parse names none (it is skipped anyway).
+func kustomizePatches(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var k struct {
+		PatchesStrategicMerge []string `json:"patchesStrategicMerge"`
+		Patches               []struct {
+			Path string `json:"path"`
+		} `json:"patches"`
+		PatchesJSON6902 []struct {
+			Path string `json:"path"`
+		} `json:"patchesJson6902"`
+	}
+	if yaml.Unmarshal(data, &k) != nil {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	var out []string
+	add := func(p string) {
+		if p != "" && !strings.Contains(p, "\n") {
+			out = append(out, filepath.Clean(filepath.Join(dir, p)))
+		}
+	}
+	for _, p := range k.PatchesStrategicMerge {
+		add(p)
+	}
+	for _, p := range k.Patches {
+		add(p.Path)
+	}
+	for _, p := range k.PatchesJSON6902 {
+		add(p.Path)
+	}
+	return out
+}
+
+// isHelmTemplate reports whether a file holds Go template actions.
+func isHelmTemplate(path string) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && bytes.Contains(data, []byte("{{"))
 }
 
 // LoadAll loads every scenario under paths. Bad files do not stop the
-// others: their errors are returned beside the good scenarios.
-func LoadAll(paths []string) ([]*Scenario, []error) { return loadAll(paths, Parse) }
-
-// LoadAllManifests is LoadAll for plain manifests (header optional).
-func LoadAllManifests(paths []string) ([]*Scenario, []error) { return loadAll(paths, ParseManifests) }
-
-func loadAll(paths []string, parse func(string, []byte) (*Scenario, error)) ([]*Scenario, []error) {
+// others: their errors, one per bad document, are returned beside the good
+// scenarios.
+func LoadAll(paths []string) ([]*Scenario, []error) {
 	files, err := Expand(paths)
 	if err != nil {
 		return nil, []error{err}
 	}
+	return loadFiles(files, Parse)
+}
+
+// LoadAllManifests is LoadAll for plain manifests (header optional).
+func LoadAllManifests(paths []string) ([]*Scenario, []error) {
+	scs, _, errs := LoadAllManifestsWith(paths, ManifestOptions{})
+	return scs, errs
+}
+
+// LoadAllManifestsWith is LoadAllManifests with options. It also returns
+// what it skipped: files (Kustomize, Helm, YAML without Kubernetes objects)
+// and the objects of the loaded files that cannot change a sidecar's
+// outbound listeners.
+func LoadAllManifestsWith(paths []string, o ManifestOptions) ([]*Scenario, []Skipped, []error) {
+	files, skipped, err := ExpandManifests(paths)
+	if err != nil {
+		return nil, nil, []error{err}
+	}
+	good, bad := loadFiles(files, func(name string, data []byte) (*Scenario, error) {
+		return parse(name, data, true, o)
+	})
+	for _, sc := range good {
+		skipped = append(skipped, sc.Skipped...)
+	}
+	return good, skipped, bad
+}
+
+func loadFiles(files []string, parse func(string, []byte) (*Scenario, error)) ([]*Scenario, []error) {
+	// Files are parsed in parallel (parsing is most of analyze's time on
+	// a large repository); results keep the files' order.
+	type result struct {
+		sc   *Scenario
+		errs []error
+	}
+	results := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				data, err := os.ReadFile(files[i])
+				if err != nil {
+					results[i].errs = []error{&Error{File: files[i], Err: err}}
+					continue
+				}
+				s, err := parse(files[i], data)
+				if err != nil {
+					results[i].errs = Flatten(err)
+					continue
+				}
+				results[i].sc = s
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var good []*Scenario
 	var bad []error
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			bad = append(bad, &Error{File: f, Err: err})
-			continue
+	for _, r := range results {
+		if r.sc != nil {
+			good = append(good, r.sc)
 		}
-		s, err := parse(f, data)
-		if err != nil {
-			bad = append(bad, err)
-			continue
-		}
-		good = append(good, s)
+		bad = append(bad, r.errs...)
 	}
 	return good, bad
 }

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 type analyzeFlags struct {
@@ -20,6 +24,8 @@ type analyzeFlags struct {
 	maxEndpointListeners int
 	clients              clientList
 	progress             bool
+	namespace            string
+	meshConfig           string
 }
 
 // clientList is the repeatable --client flag.
@@ -51,6 +57,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
 	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable)")
 	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
+	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
+	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap): outboundTrafficPolicy, defaultConfig.proxyMetadata; over the istio ConfigMap of the input")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
@@ -79,20 +88,57 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	if f.progress || isTerminal(stderr) {
 		opts = append(opts, analyze.WithProgress(stderr, f.progress))
 	}
+	if f.namespace != "" {
+		if !dnsLabelRE.MatchString(f.namespace) {
+			fmt.Fprintf(stderr, "listenerlab analyze: --namespace: %q is not a namespace name\n", f.namespace)
+			return exitBadInput
+		}
+		opts = append(opts, analyze.WithNamespace(f.namespace))
+	}
+	if f.meshConfig != "" {
+		mesh, err := readMeshConfig(f.meshConfig)
+		if err != nil {
+			fmt.Fprintf(stderr, "listenerlab analyze: --mesh-config: %v\n", err)
+			return exitBadInput
+		}
+		opts = append(opts, analyze.WithMeshConfig(mesh))
+	}
 	r, err := analyze.Run(paths, opts...)
 	if err != nil {
 		var ie *analyze.InputError
-		if errors.As(err, &ie) {
-			for _, e := range ie.Errs {
-				fmt.Fprintf(stderr, "error: %v\n", e)
-			}
-		} else {
+		if !errors.As(err, &ie) {
 			fmt.Fprintf(stderr, "listenerlab analyze: %v\n", err)
+			return exitBadInput
+		}
+		for _, e := range ie.Errs {
+			fmt.Fprintf(stderr, "error: %v\n", e)
+		}
+		// CI reads the machine outputs: the errors go there too.
+		var buf bytes.Buffer
+		switch f.output {
+		case "json":
+			err = analyze.WriteJSON(&buf, analyze.FailedReport(v.Label, ie))
+		case "sarif":
+			err = analyze.WriteSARIF(&buf, analyze.FailedReport(v.Label, ie))
+		}
+		if err == nil {
+			stdout.Write(buf.Bytes())
 		}
 		return exitBadInput
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(stderr, "skipped: %s does not apply to Istio %s\n", s, r.Version)
+	}
+	printHints(stderr, r.SkippedObjects)
+	if r.SkippedSummary != "" {
+		fmt.Fprintf(stderr, "skipped: %s\n", r.SkippedSummary)
+	}
+	if len(r.Replaced) > 0 {
+		fmt.Fprintf(stderr, "replaced: %d objects are defined again later (first: %s at %s, again at %s); the last definition is used, as kubectl apply -f would\n",
+			len(r.Replaced), r.Replaced[0].Object, r.Replaced[0].Was, r.Replaced[0].By)
+	}
+	for _, n := range r.NoSidecar {
+		fmt.Fprintf(stderr, "not checked: %s has no sidecar: %s\n", n.Workload, n.Reason)
 	}
 	var buf bytes.Buffer
 	switch f.output {
@@ -123,4 +169,56 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// readMeshConfig reads --mesh-config: mesh config YAML, or the istio
+// ConfigMap holding it under data.mesh.
+func readMeshConfig(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cm struct {
+		Kind string            `json:"kind"`
+		Data map[string]string `json:"data"`
+	}
+	if yaml.Unmarshal(data, &cm) == nil && cm.Kind == "ConfigMap" {
+		mesh, ok := cm.Data["mesh"]
+		if !ok {
+			return nil, fmt.Errorf("%s: a ConfigMap without data.mesh", path)
+		}
+		data = []byte(mesh)
+	}
+	mesh, err := scenario.ParseMeshConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return mesh, nil
+}
+
+// printHints writes one line per kind of skipped file (Kustomize, Helm):
+// how many, the first, and what to do instead.
+func printHints(w io.Writer, skipped []scenario.Skipped) {
+	var labels []string
+	files := map[string][]string{}
+	hints := map[string]string{}
+	for _, s := range skipped {
+		if s.Hint == "" {
+			continue
+		}
+		if _, ok := files[s.Label]; !ok {
+			labels = append(labels, s.Label)
+		}
+		files[s.Label] = append(files[s.Label], s.File)
+		hints[s.Label] = s.Hint
+	}
+	for _, l := range labels {
+		more := ""
+		if n := len(files[l]); n > 1 {
+			more = fmt.Sprintf(" and %d more", n-1)
+		}
+		fmt.Fprintf(w, "skipped: %s %s%s: %s\n", l, files[l][0], more, hints[l])
+	}
 }

@@ -63,3 +63,12 @@ func TestAnalyzeOutputs(t *testing.T) {
 		t.Errorf("sarif output:\n%s", sarif)
 	}
 }
+
+func TestAnalyzeErrorsReachMachineOutputs(t *testing.T) {
+	for _, format := range []string{"json", "sarif"} {
+		code, out, errOut := run("analyze", "-o", format, "../../../scenario/testdata/invalid-cidr.yaml")
+		if code != exitBadInput || !strings.Contains(out, "10.0.0.0/33") || !strings.Contains(errOut, "error: ") {
+			t.Errorf("-o %s: exit %d, stdout %q, stderr %q: want exit 2 and the error in both", format, code, out, errOut)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,11 +15,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
 	"github.com/listenerlab/listenerlab/scenario"
-)
-
-const (
-	annotationInterception = "sidecar.istio.io/interceptionMode"
-	annotationProxyConfig  = "proxy.istio.io/config"
 )
 
 // istiodFlags are the istiod environment values the predictor reads.
@@ -124,20 +118,10 @@ func discovery(cs []corev1.Container) *corev1.Container {
 // istio-proxy container's ISTIO_META_* environment over both.
 func proxySettings(pod *corev1.Pod, meshMetadata map[string]string, warn func(obj, field, format string, args ...any)) scenario.Client {
 	ref := "Pod/" + pod.Namespace + "/" + pod.Name
-	meta := map[string]string{}
-	for k, v := range meshMetadata {
-		meta[k] = v
-	}
-	if a := pod.Annotations[annotationProxyConfig]; a != "" {
-		var pc struct {
-			ProxyMetadata map[string]string `json:"proxyMetadata"`
-		}
-		if err := yaml.Unmarshal([]byte(a), &pc); err != nil {
-			warn(ref, "metadata.annotations."+annotationProxyConfig, "not valid YAML (%v): ignored", err)
-		}
-		for k, v := range pc.ProxyMetadata {
-			meta[k] = v
-		}
+	meta, annotated, err := scenario.ProxySettings(scenario.ProxyConfigOverrides{ProxyMetadata: meshMetadata}, pod.Annotations)
+	if err != nil {
+		warn(ref, "metadata.annotations."+scenario.AnnotationProxyConfig, "%v: ignored", err)
+		meta, annotated, _ = scenario.ProxySettings(scenario.ProxyConfigOverrides{ProxyMetadata: meshMetadata}, withoutProxyConfig(pod.Annotations))
 	}
 	proxy := findContainer(pod, istiod.ProxyContainer)
 	if proxy == nil {
@@ -153,11 +137,9 @@ func proxySettings(pod *corev1.Pod, meshMetadata map[string]string, warn func(ob
 	c := scenario.Client{
 		Namespace:        pod.Namespace,
 		IPFamily:         ipFamily(pod.Status.PodIPs),
-		InterceptionMode: interceptionMode(pod, meta),
-		DNSCapture:       truth(meta["ISTIO_META_DNS_CAPTURE"]),
-		DNSAutoAllocate:  truth(meta["ISTIO_META_DNS_AUTO_ALLOCATE"]),
-		Unprivileged:     truth(meta["ISTIO_META_UNPRIVILEGED_POD"]),
+		InterceptionMode: interceptionMode(pod, meta, annotated),
 	}
+	c.ApplyProxyMetadata(meta)
 	switch c.InterceptionMode {
 	case "", "REDIRECT", "TPROXY", "NONE":
 	default:
@@ -168,15 +150,16 @@ func proxySettings(pod *corev1.Pod, meshMetadata map[string]string, warn func(ob
 }
 
 // interceptionMode is what istiod reads (the ISTIO_META_INTERCEPTION_MODE
-// the injector renders), else the annotation the injector renders it from,
-// else the -m argument of the iptables init container (istio-init, or
-// istio-validation under the CNI plugin); empty means REDIRECT.
-func interceptionMode(pod *corev1.Pod, meta map[string]string) string {
-	if m := meta["ISTIO_META_INTERCEPTION_MODE"]; m != "" {
+// the injector renders), else what the injector renders it from (the
+// annotations, scenario.ProxySettings), else the -m argument of the
+// iptables init container (istio-init, or istio-validation under the CNI
+// plugin); empty means REDIRECT.
+func interceptionMode(pod *corev1.Pod, meta map[string]string, annotated string) string {
+	if m := meta[scenario.MetaInterception]; m != "" {
 		return m
 	}
-	if m := pod.Annotations[annotationInterception]; m != "" {
-		return m
+	if annotated != "" {
+		return annotated
 	}
 	for _, name := range []string{"istio-init", "istio-validation", istiod.ProxyContainer} {
 		c := findContainer(pod, name)
@@ -226,10 +209,16 @@ func ipFamily(ips []corev1.PodIP) string {
 	return ""
 }
 
-// truth parses a boolean the way Istio's env package does.
-func truth(s string) bool {
-	b, _ := strconv.ParseBool(s)
-	return b
+// withoutProxyConfig is the annotations less an unreadable
+// proxy.istio.io/config.
+func withoutProxyConfig(a map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		if k != scenario.AnnotationProxyConfig {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // controllerLabels are added to pods by their controllers, never written

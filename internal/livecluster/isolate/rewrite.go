@@ -89,8 +89,11 @@ func (r *rewriter) rewrite(m scenario.Manifest) (Manifest, error) {
 				}
 			}
 		}
-	case "Deployment", "StatefulSet":
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job":
 		tmpl := child(child(obj, "spec"), "template")
+		r.pod(m, child(tmpl, "metadata"), child(tmpl, "spec"))
+	case "CronJob":
+		tmpl := child(child(child(child(obj, "spec"), "jobTemplate"), "spec"), "template")
 		r.pod(m, child(tmpl, "metadata"), child(tmpl, "spec"))
 	case "Pod":
 		r.pod(m, meta, child(obj, "spec"))
@@ -274,10 +277,10 @@ func ClientAnnotations(c scenario.Client) map[string]string {
 		meta = append(meta, `  ISTIO_META_UNPRIVILEGED_POD: "true"`)
 	}
 	if len(meta) > 0 {
-		out["proxy.istio.io/config"] = "proxyMetadata:\n" + strings.Join(meta, "\n") + "\n"
+		out[scenario.AnnotationProxyConfig] = "proxyMetadata:\n" + strings.Join(meta, "\n") + "\n"
 	}
 	if c.InterceptionMode != "" && c.InterceptionMode != "REDIRECT" {
-		out["sidecar.istio.io/interceptionMode"] = c.InterceptionMode
+		out[scenario.AnnotationInterceptionMode] = c.InterceptionMode
 	}
 	return out
 }

@@ -159,12 +159,23 @@ func findClient(w *world.World, h scenario.Header) (world.Client, error) {
 		if !sel.Matches(labels.Set(p.Labels)) || p.Status.Phase != corev1.PodRunning || len(p.Status.PodIPs) == 0 {
 			continue
 		}
+		// The proxy settings as the resolver takes them: the header's,
+		// then the pod's annotations over the mesh's defaultConfig.
+		proxy := h.Client
+		meta, mode, err := scenario.ProxySettings(scenario.MeshDefaultConfig(h.MeshConfig), p.Annotations)
+		if err != nil {
+			return world.Client{}, fmt.Errorf("client pod %s/%s: %w", p.Namespace, p.Name, err)
+		}
+		proxy.ApplyProxyMetadata(meta)
+		if proxy.InterceptionMode == "" {
+			proxy.InterceptionMode = mode
+		}
 		c := world.Client{
 			Name: p.Name, Namespace: p.Namespace, Labels: p.Labels,
 			ServiceAccount:   p.Spec.ServiceAccountName,
-			InterceptionMode: h.Client.InterceptionMode,
-			DNSCapture:       h.Client.DNSCapture, DNSAutoAllocate: h.Client.DNSAutoAllocate,
-			Unprivileged: h.Client.Unprivileged,
+			InterceptionMode: proxy.InterceptionMode,
+			DNSCapture:       proxy.DNSCapture, DNSAutoAllocate: proxy.DNSAutoAllocate,
+			Unprivileged: proxy.Unprivileged,
 		}
 		if c.ServiceAccount == "" {
 			c.ServiceAccount = "default"

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -30,6 +31,24 @@ type Report struct {
 	// Findings are deduplicated across clients and sorted: most severe
 	// first, then by code, file and document.
 	Findings []Finding `json:"findings"`
+	// SkippedSummary counts what the loader left out by kind ("3 Secret,
+	// 1 Helm template"); SkippedObjects lists each, with a hint for files.
+	SkippedSummary string             `json:"skippedSummary,omitempty"`
+	SkippedObjects []scenario.Skipped `json:"skippedObjects,omitempty"`
+	// Replaced lists objects defined more than once; the last definition
+	// is used, as kubectl apply -f applies files in order.
+	Replaced []Replaced `json:"replaced,omitempty"`
+	// NoSidecar lists the workloads not checked: they get no sidecar.
+	NoSidecar []NoSidecar `json:"noSidecar,omitempty"`
+	// Errors are the input's problems; when there are any, nothing was
+	// analyzed.
+	Errors []Problem `json:"errors,omitempty"`
+}
+
+// NoSidecar is a workload that gets no sidecar, and why.
+type NoSidecar struct {
+	Workload string `json:"workload"`
+	Reason   string `json:"reason"`
 }
 
 // Finding is one predictor finding, with the manifests it involves, the
@@ -71,6 +90,8 @@ type folder struct {
 	// entries holds the ServiceEntries by the predictor's Source form.
 	entries map[string]*networkingv1.ServiceEntry
 	clients []Client
+	// noSidecar are the workloads that get no sidecar.
+	noSidecar []NoSidecar
 }
 
 func newFolder(sc *scenario.Scenario) *folder {
@@ -87,11 +108,12 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 		opt.apply(&o)
 	}
 	prog := newProgress(o)
-	folders, skipped, err := load(paths, o)
+	folders, skipped, ignored, replaced, err := load(paths, o)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{}}
+	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{},
+		SkippedSummary: scenario.SkipSummary(ignored), SkippedObjects: ignored, Replaced: replaced}
 	clients := map[string]bool{}
 	total, manifests := 0, 0
 	for _, f := range folders {
@@ -110,27 +132,33 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 		for _, c := range f.clients {
 			clients[c.Name] = true
 		}
+		r.NoSidecar = append(r.NoSidecar, f.noSidecar...)
 	}
 	r.Clients = sortedKeys(clients)
 	sortFindings(r.Findings)
 	return r, nil
 }
 
-func load(paths []string, o options) ([]*folder, []string, error) {
-	scs, errs := loadManifests(paths)
-	if len(errs) > 0 {
-		return nil, nil, &InputError{Errs: errs}
+func load(paths []string, o options) (folders []*folder, skipped []string, ignored []scenario.Skipped, replaced []Replaced, err error) {
+	scs, ignored, errs := scenario.LoadAllManifestsWith(paths, scenario.ManifestOptions{Namespace: o.namespace})
+	fail := func(errs ...error) ([]*folder, []string, []scenario.Skipped, []Replaced, error) {
+		return nil, nil, nil, nil, &InputError{Errs: errs}
 	}
-	if len(scs) == 0 {
-		return nil, nil, &InputError{Errs: []error{fmt.Errorf("no .yaml or .yml files under %s", strings.Join(paths, ", "))}}
+	if len(scs) == 0 && len(errs) == 0 {
+		msg := fmt.Sprintf("no .yaml or .yml files under %s", strings.Join(paths, ", "))
+		if len(ignored) > 0 {
+			msg = fmt.Sprintf("nothing to analyze under %s: skipped %s", strings.Join(paths, ", "), scenario.SkipSummary(ignored))
+		}
+		return fail(errors.New(msg))
 	}
-	var folders []*folder
-	var skipped []string
 	plain := newFolder(&scenario.Scenario{Path: "manifests", Header: scenario.Header{Kind: "Scenario", Name: "manifests"}, Headerless: true})
+	var meshFrom string
+	position := map[string]int{}
 	for _, sc := range scs {
+		replaced = append(replaced, replacedIn(sc)...)
 		lines, err := fileLines(sc.Path)
 		if err != nil {
-			return nil, nil, &InputError{Errs: []error{err}}
+			return fail(err)
 		}
 		f := plain
 		if !sc.Headerless {
@@ -141,25 +169,39 @@ func load(paths []string, o options) ([]*folder, []string, error) {
 			f = newFolder(sc)
 			folders = append(folders, f)
 		}
+		if sc.Headerless && sc.Mesh != nil {
+			here := fmt.Sprintf("%s#%d", sc.Path, sc.Mesh.Index)
+			if meshFrom != "" {
+				errs = append(errs, &scenario.Error{File: sc.Path, Index: sc.Mesh.Index, Item: sc.Mesh.Item, Kind: "ConfigMap", Name: scenario.MeshConfigMap, Field: "metadata.name",
+					Err: fmt.Errorf("ConfigMap %s/%s is also defined in %s", scenario.MeshNamespace, scenario.MeshConfigMap, meshFrom)})
+			}
+			meshFrom = here
+			plain.sc.Header.MeshConfig = sc.Mesh.Config
+		}
 		for _, m := range sc.Manifests {
 			obj := Object{Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, File: sc.Path, Document: m.Index}
 			if m.Index-1 < len(lines) {
 				obj.Line = lines[m.Index-1]
 			}
-			if prev, dup := f.objects[obj.ref()]; dup {
-				errs = append(errs, &scenario.Error{File: sc.Path, Index: m.Index, Kind: m.Kind, Name: m.Name, Field: "metadata.name",
-					Err: fmt.Errorf("%s %s/%s is also defined in %s", m.Kind, m.Namespace, m.Name, prev.Location())})
+			if prev, dup := f.objects[obj.ref()]; dup && f == plain {
+				// kubectl apply -f applies files in this order: a later
+				// definition updates the object the first one created.
+				replaced = append(replaced, Replaced{Object: prev.ref(), Was: prev.Location(), By: obj.Location()})
+				plain.sc.Manifests[position[obj.ref()]] = m
+				f.objects[obj.ref()] = obj
+				f.index(m, obj)
 				continue
 			}
 			f.objects[obj.ref()] = obj
 			f.index(m, obj)
 			if f == plain {
+				position[obj.ref()] = len(plain.sc.Manifests)
 				plain.sc.Manifests = append(plain.sc.Manifests, m)
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return nil, nil, &InputError{Errs: errs}
+	if o.meshConfig != nil {
+		plain.sc.Header.MeshConfig = o.meshConfig
 	}
 	if len(plain.sc.Manifests) > 0 || len(folders) == 0 && len(skipped) == 0 {
 		folders = append([]*folder{plain}, folders...)
@@ -168,14 +210,37 @@ func load(paths []string, o options) ([]*folder, []string, error) {
 		switch {
 		case len(o.clients) > 0:
 			f.clients = o.clients
+			if f.sc.Headerless {
+				errs = append(errs, unmatchedClients(f.sc.Manifests, o.clients)...)
+			}
 		case !f.sc.Headerless:
 			h := f.sc.Header
 			f.clients = []Client{{Namespace: h.ClientNamespace(), Labels: h.ClientLabels(), Name: selectorName(h.ClientNamespace(), h.ClientLabels())}}
 		default:
-			f.clients = discoverClients(f.sc.Manifests)
+			f.clients, f.noSidecar = discoverClients(f.sc.Manifests)
 		}
 	}
-	return folders, skipped, nil
+	if len(errs) > 0 {
+		return fail(errs...)
+	}
+	return folders, skipped, ignored, replaced, nil
+}
+
+// Replaced is an object defined again later in the input: as `kubectl
+// apply -f` would, the later definition is used.
+type Replaced struct {
+	Object string `json:"object"`
+	Was    string `json:"was"`
+	By     string `json:"by"`
+}
+
+// replacedIn lists the objects a plain manifest file defines twice.
+func replacedIn(sc *scenario.Scenario) []Replaced {
+	var out []Replaced
+	for _, r := range sc.Replaced {
+		out = append(out, Replaced{Object: r.Ref, Was: fmt.Sprintf("%s#%d", sc.Path, r.Index), By: fmt.Sprintf("%s#%d", sc.Path, r.By)})
+	}
+	return out
 }
 
 // fileLines returns the start line of each document of a file.

@@ -7,6 +7,10 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
@@ -73,21 +77,35 @@ func standardClient(ns string) Client {
 	return Client{Namespace: ns, Labels: labels, Name: selectorName(ns, labels) + " (standard client)"}
 }
 
-// discoverClients lists the sidecars of a folder: every Deployment,
-// StatefulSet and Pod, then the standard client in each namespace that has
-// services but no workload (the standard client in default when the folder
-// has neither).
-func discoverClients(ms []scenario.Manifest) []Client {
+// discoverClients lists the sidecars of a folder: every workload (Pod,
+// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
+// Job, CronJob) that gets a sidecar (scenario.SidecarInjected), then the
+// standard client in each namespace that has services but no workload and
+// is not labelled against injection (the standard client in default when
+// the folder has neither). The workloads without a sidecar come second.
+func discoverClients(ms []scenario.Manifest) ([]Client, []NoSidecar) {
+	namespaces := map[string]*corev1.Namespace{}
+	for _, m := range ms {
+		if ns, ok := m.Object.(*corev1.Namespace); ok {
+			namespaces[ns.Name] = ns
+		}
+	}
 	var out []Client
+	var none []NoSidecar
 	withWorkload := map[string]bool{}
 	for i := range ms {
 		m := &ms[i]
-		labels, ok := scenario.PodLabels(m.Object)
+		tmpl, ok := scenario.PodTemplate(m.Object)
 		if !ok {
 			continue
 		}
 		withWorkload[m.Namespace] = true
-		out = append(out, Client{Namespace: m.Namespace, Labels: labels, Name: m.Kind + " " + m.Namespace + "/" + m.Name, workload: m})
+		name := m.Kind + " " + m.Namespace + "/" + m.Name
+		if inj := scenario.SidecarInjected(namespaces[m.Namespace], m.Namespace, tmpl.ObjectMeta, tmpl.Spec); !inj.Sidecar {
+			none = append(none, NoSidecar{Workload: name, Reason: inj.Reason})
+			continue
+		}
+		out = append(out, Client{Namespace: m.Namespace, Labels: tmpl.Labels, Name: name, workload: m})
 	}
 	serviceNS := map[string]bool{}
 	for _, m := range ms {
@@ -96,12 +114,45 @@ func discoverClients(ms []scenario.Manifest) []Client {
 		}
 	}
 	for _, ns := range sortedKeys(serviceNS) {
-		out = append(out, standardClient(ns))
+		if scenario.SidecarInjected(namespaces[ns], ns, metav1.ObjectMeta{}, corev1.PodSpec{}).Sidecar {
+			out = append(out, standardClient(ns))
+		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && len(none) == 0 {
 		out = append(out, standardClient("default"))
 	}
-	return out
+	return out, none
+}
+
+// unmatchedClients is an error for each --client that selects no workload
+// of the manifests: a mistyped client is not made up. The one exception is
+// the standard client (app=client) in a namespace without workloads.
+func unmatchedClients(ms []scenario.Manifest, cs []Client) []error {
+	var errs []error
+	for _, c := range cs {
+		sel := labels.SelectorFromSet(c.Labels)
+		var there []string
+		found := false
+		for _, m := range ms {
+			l, ok := scenario.PodLabels(m.Object)
+			if !ok || m.Namespace != c.Namespace {
+				continue
+			}
+			found = found || sel.Matches(labels.Set(l))
+			there = append(there, m.Kind+" "+m.Name+" "+selectorName(m.Namespace, l))
+		}
+		if found || maps.Equal(c.Labels, standardClient(c.Namespace).Labels) && len(there) == 0 {
+			// NS/app=client in a namespace without workloads is the
+			// standard client, as analyze adds it on its own.
+			continue
+		}
+		hint := "no workload in namespace " + c.Namespace
+		if len(there) > 0 {
+			hint = "workloads in " + c.Namespace + ": " + strings.Join(there, "; ")
+		}
+		errs = append(errs, fmt.Errorf("--client %s: the labels select no workload of the input (%s)", c.Name, hint))
+	}
+	return errs
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -115,10 +166,10 @@ func sortedKeys(m map[string]bool) []string {
 
 // pinClient makes the World's client the workload's own first pod: the
 // resolver picks the last workload the labels select, which may be another
-// one whose labels are a superset.
-func pinClient(w *world.World, c Client) {
+// one whose labels are a superset. The proxy settings follow the pod.
+func pinClient(w *world.World, c Client) error {
 	if c.workload == nil {
-		return
+		return nil
 	}
 	m := c.workload
 	for _, p := range w.Pods {
@@ -129,7 +180,7 @@ func pinClient(w *world.World, c Client) {
 			continue
 		}
 		if p.Name == w.Client.Name {
-			return
+			return nil
 		}
 		w.Client.Name, w.Client.Labels = p.Name, p.Labels
 		w.Client.ServiceAccount = p.Spec.ServiceAccountName
@@ -140,6 +191,18 @@ func pinClient(w *world.World, c Client) {
 		for _, ip := range p.Status.PodIPs {
 			w.Client.IPs = append(w.Client.IPs, ip.IP)
 		}
-		return
+		meta, mode, err := scenario.ProxySettings(scenario.MeshDefaultConfig(w.MeshConfig), p.Annotations)
+		if err != nil {
+			return fmt.Errorf("%s %s/%s: %w", m.Kind, m.Namespace, m.Name, err)
+		}
+		var pc scenario.Client
+		pc.ApplyProxyMetadata(meta)
+		w.Client.DNSCapture, w.Client.DNSAutoAllocate, w.Client.Unprivileged = pc.DNSCapture, pc.DNSAutoAllocate, pc.Unprivileged
+		if mode == "" {
+			mode = "REDIRECT"
+		}
+		w.Client.InterceptionMode = mode
+		return nil
 	}
+	return nil
 }

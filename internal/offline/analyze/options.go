@@ -21,6 +21,8 @@ type options struct {
 	// unshared resolves and predicts every client on its own (tests
 	// compare it with the shared computation).
 	unshared bool
+	namespace            string
+	meshConfig           map[string]any
 }
 
 type optionFunc func(*options)
@@ -55,4 +57,17 @@ func WithProgress(w io.Writer, always bool) Option {
 // and predicted on its own.
 func withoutSharing() Option {
 	return optionFunc(func(o *options) { o.unshared = true })
+}
+
+// WithNamespace places manifests without metadata.namespace in ns, as
+// `kubectl apply -n NS` does (default: "default").
+func WithNamespace(ns string) Option {
+	return optionFunc(func(o *options) { o.namespace = ns })
+}
+
+// WithMeshConfig sets the mesh config of the plain manifests (MeshConfig's
+// YAML shape, e.g. from --mesh-config FILE), over the istio ConfigMap the
+// input may hold.
+func WithMeshConfig(mesh map[string]any) Option {
+	return optionFunc(func(o *options) { o.meshConfig = mesh })
 }

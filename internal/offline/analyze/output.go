@@ -2,10 +2,14 @@ package analyze
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // WriteText writes one line per finding (severity, code, message, the
@@ -46,8 +50,9 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
 }
 
 type sarifTool struct {
@@ -123,7 +128,8 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			known = append(known, ruleFor(f.Code))
 		}
 	}
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "listenerlab", InformationURI: "https://github.com/listenerlab/listenerlab"}}, Results: []sarifResult{}}
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "listenerlab", InformationURI: "https://github.com/listenerlab/listenerlab"}},
+		Invocations: invocations(r), Results: []sarifResult{}}
 	for _, rule := range known {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix},
@@ -149,4 +155,102 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", data)
 	return err
+}
+
+// Problem is one input error, located like a finding's objects.
+type Problem struct {
+	File string `json:"file,omitempty"`
+	// Document is the 1-based document, Item its List item (0: none),
+	// Line where the document starts.
+	Document int    `json:"document,omitempty"`
+	Item     int    `json:"item,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Kind     string `json:"kind,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+}
+
+// FailedReport is the report of a run whose input did not load: its
+// problems, located, and nothing analyzed.
+func FailedReport(version string, ie *InputError) *Report {
+	r := &Report{Version: version, Clients: []string{}, Findings: []Finding{}}
+	lines := map[string][]int{}
+	for _, err := range ie.Errs {
+		p := Problem{Message: err.Error()}
+		var se *scenario.Error
+		if errors.As(err, &se) {
+			p = Problem{File: se.File, Document: se.Index, Item: se.Item, Kind: se.Kind, Name: se.Name, Field: se.Field, Message: se.Err.Error()}
+			if _, ok := lines[se.File]; !ok && se.File != "" {
+				if data, err := os.ReadFile(se.File); err == nil {
+					lines[se.File] = documentLines(data)
+				}
+			}
+			if l := lines[se.File]; se.Index > 0 && se.Index-1 < len(l) {
+				p.Line = l[se.Index-1]
+			}
+		}
+		r.Errors = append(r.Errors, p)
+	}
+	return r
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+// invocations holds the input errors (level error, located at their
+// document) and what the loader skipped (one note with the summary, one per
+// skipped file with its hint); none when there is nothing to say.
+func invocations(r *Report) []sarifInvocation {
+	var ns []sarifNotification
+	for _, p := range r.Errors {
+		n := sarifNotification{Level: "error", Message: sarifText{problemText(p)}}
+		if p.File != "" {
+			n.Locations = []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(p.File)}, Region: sarifRegion{StartLine: max(p.Line, 1)}}}}
+		}
+		ns = append(ns, n)
+	}
+	if r.SkippedSummary != "" {
+		ns = append(ns, sarifNotification{Level: "note", Message: sarifText{"skipped (cannot change a sidecar's outbound listeners, or not modelled yet): " + r.SkippedSummary}})
+	}
+	for _, s := range r.SkippedObjects {
+		if s.Hint == "" {
+			continue
+		}
+		ns = append(ns, sarifNotification{Level: "note", Message: sarifText{s.Label + " skipped: " + s.Hint},
+			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(s.File)}, Region: sarifRegion{StartLine: 1}}}}})
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	return []sarifInvocation{{ExecutionSuccessful: len(r.Errors) == 0, ToolExecutionNotifications: ns}}
+}
+
+// problemText is a problem as one line: kind, name, field and message
+// (the location is the notification's).
+func problemText(p Problem) string {
+	var b strings.Builder
+	if p.Document > 0 {
+		fmt.Fprintf(&b, "document %d", p.Document)
+		if p.Item > 0 {
+			fmt.Fprintf(&b, " item %d", p.Item)
+		}
+		if p.Kind != "" || p.Name != "" {
+			fmt.Fprintf(&b, " (%s %s)", p.Kind, p.Name)
+		}
+		b.WriteString(": ")
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
 }

@@ -226,7 +226,10 @@ func (g *worldGroup) clientFor(sc *scenario.Scenario, c Client) (world.Client, b
 	}
 	view := *g.w
 	view.Client = wc
-	pinClient(&view, c)
+	if err := pinClient(&view, c); err != nil {
+		// predictOne reports the error.
+		return world.Client{}, false
+	}
 	return view.Client, true
 }
 
@@ -281,7 +284,9 @@ func (f *folder) predictOne(c Client, o options) (*predictor.Prediction, error) 
 	if err != nil {
 		return nil, err
 	}
-	pinClient(w, c)
+	if err := pinClient(w, c); err != nil {
+		return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
+	}
 	p, err := predictor.Predict(w, o.version, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
 	if err != nil {
 		return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)

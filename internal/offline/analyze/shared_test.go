@@ -49,7 +49,7 @@ func assertSame(t *testing.T, paths []string, opts ...Option) *Report {
 func assertSamePredictions(t *testing.T, file string, v versions.Version, clients []Client) {
 	t.Helper()
 	o := options{version: v, maxEndpointListeners: 100, clients: clients}
-	folders, _, err := load([]string{file}, o)
+	folders, _, _, _, err := load([]string{file}, o)
 	if err != nil {
 		return // skipped for this version
 	}
@@ -113,7 +113,7 @@ func TestSharedMatchesUnshared(t *testing.T) {
 				if len(errs) > 0 {
 					t.Fatal(errs)
 				}
-				clients := discoverClients(scs[0].Manifests)
+				clients, _ := discoverClients(scs[0].Manifests)
 				assertSamePredictions(t, file, v, clients)
 				if r := assertSame(t, []string{file}, WithVersion(v), WithClients(clients...)); r != nil && r.Sidecars > 1 {
 					multi++
@@ -248,7 +248,7 @@ func TestSharedPredictsOncePerScope(t *testing.T) {
 	if err := gitopsgen.Write(dir, gitopsgen.Standard(20)); err != nil {
 		t.Fatal(err)
 	}
-	folders, _, err := load([]string{dir}, options{version: versions.Newest(), maxEndpointListeners: 100})
+	folders, _, _, _, err := load([]string{dir}, options{version: versions.Newest(), maxEndpointListeners: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,30 +350,5 @@ func TestProgressPacing(t *testing.T) {
 	want := "analyze: 4/8 sidecars predicted, 2.0s\nanalyze: 6/8 sidecars predicted, 3.0s\nanalyze: 8/8 sidecars predicted, 4.0s\n"
 	if buf.String() != want {
 		t.Errorf("progress:\n%s\nwant:\n%s", buf.String(), want)
-	}
-}
-
-// TestLoadManifestsInParallel checks the parallel loader gives what
-// scenario.LoadAllManifests gives: files, documents and errors, in order.
-func TestLoadManifestsInParallel(t *testing.T) {
-	paths := []string{"../../../scenarios", "testdata", "../../../scenario/testdata"}
-	wantScs, wantErrs := scenario.LoadAllManifests(paths)
-	gotScs, gotErrs := loadManifests(paths)
-	describe := func(scs []*scenario.Scenario, errs []error) string {
-		var b strings.Builder
-		for _, sc := range scs {
-			fmt.Fprintf(&b, "%s %d %v\n", sc.Path, len(sc.Manifests), sc.Headerless)
-		}
-		for _, err := range errs {
-			fmt.Fprintf(&b, "error %v\n", err)
-		}
-		return b.String()
-	}
-	want, got := describe(wantScs, wantErrs), describe(gotScs, gotErrs)
-	if len(wantScs) < 50 || len(wantErrs) == 0 {
-		t.Fatalf("%d files and %d errors: not the corpus and the bad scenarios", len(wantScs), len(wantErrs))
-	}
-	if got != want {
-		t.Errorf("parallel loading differs:\n%s", firstDifference(want, got))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -171,6 +172,15 @@ func (s *simulator) workloads() error {
 	}
 	for _, m := range manifests {
 		var pods []corev1.Pod
+		// add makes one more pod of a workload kind the loader added.
+		add := func(name string, tmpl corev1.PodTemplateSpec) error {
+			p, err := s.pod(m, name, tmpl)
+			if err != nil {
+				return s.errorf(m, "", "pod %s: %v", name, err)
+			}
+			pods = append(pods, p)
+			return nil
+		}
 		switch o := m.Object.(type) {
 		case *appsv1.Deployment:
 			hash := shortHash(m.Namespace+"/"+m.Name, 10)
@@ -192,6 +202,37 @@ func (s *simulator) workloads() error {
 				p.Spec.Hostname, p.Spec.Subdomain = p.Name, o.Spec.ServiceName
 				pods = append(pods, p)
 			}
+		case *appsv1.DaemonSet:
+			// One node (kind's control plane): one pod.
+			if err := add(m.Name+"-"+shortHash(m.Namespace+"/"+m.Name, 5), o.Spec.Template); err != nil {
+				return err
+			}
+		case *appsv1.ReplicaSet:
+			for i := 0; i < replicas(o.Spec.Replicas); i++ {
+				if err := add(m.Name+"-"+shortHash(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5), o.Spec.Template); err != nil {
+					return err
+				}
+			}
+		case *corev1.ReplicationController:
+			tmpl, _ := scenario.PodTemplate(o)
+			for i := 0; i < replicas(o.Spec.Replicas); i++ {
+				if err := add(m.Name+"-"+shortHash(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5), *tmpl); err != nil {
+					return err
+				}
+			}
+		case *batchv1.Job:
+			for i := 0; i < replicas(o.Spec.Parallelism); i++ {
+				if err := add(m.Name+"-"+shortHash(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5), o.Spec.Template); err != nil {
+					return err
+				}
+			}
+		case *batchv1.CronJob:
+			// Taken as running one Job (named after the scheduled time, as
+			// the CronJob controller names Jobs).
+			job := fmt.Sprintf("%s-%d", m.Name, Epoch.Unix()/60)
+			if err := add(job+"-"+shortHash(m.Namespace+"/"+job, 5), o.Spec.JobTemplate.Spec.Template); err != nil {
+				return err
+			}
 		case *corev1.Pod:
 			p := *o.DeepCopy()
 			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
@@ -204,7 +245,7 @@ func (s *simulator) workloads() error {
 		default:
 			continue
 		}
-		if m.Namespace == clientNS && sel.Matches(labels.Set(pods[0].Labels)) {
+		if len(pods) > 0 && m.Namespace == clientNS && sel.Matches(labels.Set(pods[0].Labels)) {
 			// The client is the workload's first pod; the header may pin
 			// its IP.
 			if h.Client.IP != "" {
@@ -212,12 +253,16 @@ func (s *simulator) workloads() error {
 				pods[0].Status.PodIPs = []corev1.PodIP{{IP: h.Client.IP}}
 			}
 			p := pods[0]
+			proxy, err := s.proxySettings(m, p)
+			if err != nil {
+				return err
+			}
 			s.w.Client = world.Client{
 				Name: p.Name, Namespace: p.Namespace, Labels: p.Labels,
 				ServiceAccount:   serviceAccount(p.Spec.ServiceAccountName),
-				InterceptionMode: orDefault(h.Client.InterceptionMode, "REDIRECT"),
-				DNSCapture:       h.Client.DNSCapture, DNSAutoAllocate: h.Client.DNSAutoAllocate,
-				Unprivileged: h.Client.Unprivileged,
+				InterceptionMode: proxy.InterceptionMode,
+				DNSCapture:       proxy.DNSCapture, DNSAutoAllocate: proxy.DNSAutoAllocate,
+				Unprivileged: proxy.Unprivileged,
 			}
 			for _, ip := range p.Status.PodIPs {
 				s.w.Client.IPs = append(s.w.Client.IPs, ip.IP)
@@ -227,6 +272,38 @@ func (s *simulator) workloads() error {
 		s.w.Pods = append(s.w.Pods, pods...)
 	}
 	return nil
+}
+
+// proxySettings is what the client pod's proxy reports to istiod: the
+// header's client settings, and what they leave off taken from the pod's
+// annotations over the mesh config's defaultConfig, as Istio's injector
+// and pilot-agent take them (scenario.ProxySettings).
+func (s *simulator) proxySettings(m scenario.Manifest, p corev1.Pod) (scenario.Client, error) {
+	h := s.sc.Header
+	c := h.Client
+	meta, mode, err := scenario.ProxySettings(scenario.MeshDefaultConfig(h.MeshConfig), p.Annotations)
+	if err != nil {
+		return c, s.errorf(m, templateField(m)+"annotations", "%v", err)
+	}
+	c.ApplyProxyMetadata(meta)
+	c.InterceptionMode = orDefault(c.InterceptionMode, orDefault(mode, "REDIRECT"))
+	switch c.InterceptionMode {
+	case "REDIRECT", "TPROXY", "NONE":
+	default:
+		return c, s.errorf(m, templateField(m)+"annotations", "interception mode %q is not REDIRECT, TPROXY or NONE", c.InterceptionMode)
+	}
+	return c, nil
+}
+
+// templateField is where a workload's pod metadata is written.
+func templateField(m scenario.Manifest) string {
+	switch m.Kind {
+	case "Pod":
+		return "metadata."
+	case "CronJob":
+		return "spec.jobTemplate.spec.template.metadata."
+	}
+	return "spec.template.metadata."
 }
 
 func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplateSpec) (corev1.Pod, error) {
@@ -286,6 +363,8 @@ func (s *simulator) services() error {
 			}
 			s.w.Services = append(s.w.Services, svc)
 			s.w.EndpointSlices = append(s.w.EndpointSlices, s.endpointSlices(svc)...)
+		case *corev1.Endpoints:
+			s.w.EndpointSlices = append(s.w.EndpointSlices, s.mirror(m, o)...)
 		case *discoveryv1.EndpointSlice:
 			es := *o.DeepCopy()
 			es.TypeMeta = metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"}
@@ -295,6 +374,106 @@ func (s *simulator) services() error {
 		}
 	}
 	return nil
+}
+
+// mirror does what Kubernetes' EndpointSlice mirroring controller does for
+// v1 Endpoints (pkg/controller/endpointslicemirroring): nothing when the
+// Endpoints carry the endpointslice.kubernetes.io/skip-mirror=true label or
+// a leader-election annotation, when no Service of the same name exists,
+// or when that Service has a selector (the EndpointSlice controller owns its
+// slices); otherwise one slice per address family and port set, holding
+// the addresses (ready) and notReadyAddresses (not ready) of every subset
+// with those ports, labelled with the Service's name and the mirroring
+// controller, and the Endpoints' other labels.
+func (s *simulator) mirror(m scenario.Manifest, ep *corev1.Endpoints) []discoveryv1.EndpointSlice {
+	if ep.Labels[discoveryv1.LabelSkipMirror] == "true" {
+		return nil
+	}
+	if _, ok := ep.Annotations["control-plane.alpha.kubernetes.io/leader"]; ok {
+		return nil
+	}
+	var svc *corev1.Service
+	for _, other := range s.sc.Manifests {
+		if o, ok := other.Object.(*corev1.Service); ok && other.Namespace == m.Namespace && other.Name == m.Name {
+			svc = o
+		}
+	}
+	if svc == nil || len(svc.Spec.Selector) > 0 {
+		return nil
+	}
+	type key struct {
+		family discoveryv1.AddressType
+		ports  string
+	}
+	var order []key
+	slices := map[key]*discoveryv1.EndpointSlice{}
+	for _, ss := range ep.Subsets {
+		var ports []discoveryv1.EndpointPort
+		var portKey []string
+		for _, p := range ss.Ports {
+			p := p
+			if p.Protocol == "" {
+				p.Protocol = corev1.ProtocolTCP
+			}
+			ports = append(ports, discoveryv1.EndpointPort{Name: &p.Name, Port: &p.Port, Protocol: &p.Protocol, AppProtocol: p.AppProtocol})
+			portKey = append(portKey, fmt.Sprintf("%s/%d/%s", p.Name, p.Port, p.Protocol))
+		}
+		sort.Strings(portKey)
+		add := func(a corev1.EndpointAddress, ready bool) {
+			ip, err := netip.ParseAddr(a.IP)
+			if err != nil {
+				return // the controller skips invalid addresses
+			}
+			family := discoveryv1.AddressTypeIPv4
+			if ip.Is6() && !ip.Is4In6() {
+				family = discoveryv1.AddressTypeIPv6
+			}
+			k := key{family, strings.Join(portKey, ",")}
+			es, ok := slices[k]
+			if !ok {
+				labels := map[string]string{}
+				for lk, lv := range ep.Labels {
+					labels[lk] = lv
+				}
+				labels[discoveryv1.LabelServiceName] = ep.Name
+				labels[discoveryv1.LabelManagedBy] = "endpointslicemirroring-controller.k8s.io"
+				es = &discoveryv1.EndpointSlice{
+					TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
+					ObjectMeta: metav1.ObjectMeta{
+						Namespace: m.Namespace, Name: ep.Name + "-" + shortHash(ep.Name+string(family)+k.ports, 5),
+						Labels: labels, CreationTimestamp: s.created(m),
+					},
+					AddressType: family,
+					Ports:       ports,
+				}
+				slices[k] = es
+				order = append(order, k)
+			}
+			r := ready
+			es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+				Addresses: []string{ip.String()}, Conditions: discoveryv1.EndpointConditions{Ready: &r},
+				TargetRef: a.TargetRef, NodeName: a.NodeName, Hostname: nonEmpty(a.Hostname),
+			})
+		}
+		for _, a := range ss.Addresses {
+			add(a, true)
+		}
+		for _, a := range ss.NotReadyAddresses {
+			add(a, false)
+		}
+	}
+	out := make([]discoveryv1.EndpointSlice, 0, len(order))
+	for _, k := range order {
+		out = append(out, *slices[k])
+	}
+	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // assignClusterIPs does what the API server's allocator does: one address

@@ -1,0 +1,216 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeFolder writes files into a temporary folder.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const twoTCPEntries = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: a}
+spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: b}
+spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}
+`
+
+func TestRunSkipsAndCounts(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"app.yaml": twoTCPEntries + `---
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec: {}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: shop}
+spec: {template: {metadata: {labels: {app: migrate}, annotations: {sidecar.istio.io/inject: "false"}}}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: batch, labels: {istio-injection: disabled}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: batch}
+spec: {selector: {matchLabels: {app: agent}}, template: {metadata: {labels: {app: agent}}}}
+`,
+		"kustomization.yaml": "resources: [app.yaml]\n",
+		".github/workflows/ci.yaml": "on: push\n",
+	})
+	r, err := Run([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SkippedSummary != "1 Gateway, 1 Kustomize file, 1 Secret" {
+		t.Errorf("summary %q", r.SkippedSummary)
+	}
+	if strings.Join(r.Clients, "|") != "Deployment shop/web|default/app=client (standard client)" {
+		t.Errorf("clients %v", r.Clients)
+	}
+	var none []string
+	for _, n := range r.NoSidecar {
+		none = append(none, n.Workload)
+	}
+	if strings.Join(none, "|") != "Job shop/migrate|DaemonSet batch/agent" {
+		t.Errorf("no sidecar %v", r.NoSidecar)
+	}
+	var sarif bytes.Buffer
+	if err := WriteSARIF(&sarif, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sarif.String(), `"toolExecutionNotifications"`) || !strings.Contains(sarif.String(), "1 Gateway, 1 Kustomize file, 1 Secret") {
+		t.Errorf("SARIF lacks the skipped summary:\n%s", sarif.String())
+	}
+}
+
+func TestRunProxySettingsAndMeshConfig(t *testing.T) {
+	client := `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {proxy.istio.io/config: "proxyMetadata: {ISTIO_META_DNS_CAPTURE: \"true\"}"}
+`
+	mesh := `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    defaultConfig:
+      proxyMetadata: {ISTIO_META_DNS_CAPTURE: "true"}
+`
+	codes := func(r *Report) string {
+		var cs []string
+		for _, f := range r.Findings {
+			cs = append(cs, f.Code)
+		}
+		return strings.Join(cs, " ")
+	}
+	// Without DNS capture the two address-less TCP entries share
+	// 0.0.0.0_3306 (Shadowed); with it each has its auto-allocated VIP.
+	plain := writeFiles(t, map[string]string{"a.yaml": twoTCPEntries + strings.Replace(client, "annotations:", "x-annotations:", 1)})
+	if _, err := Run([]string{plain}); err == nil {
+		t.Fatal("a typo in a Deployment's template was accepted")
+	}
+	bare := writeFiles(t, map[string]string{"a.yaml": twoTCPEntries + strings.Replace(client, `proxy.istio.io/config: "proxyMetadata: {ISTIO_META_DNS_CAPTURE: \"true\"}"`, `x: "y"`, 1)})
+	r, err := Run([]string{bare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(codes(r), "Shadowed") {
+		t.Fatalf("without DNS capture: %s", codes(r))
+	}
+	for name, files := range map[string]map[string]string{
+		"annotation":       {"a.yaml": twoTCPEntries + client},
+		"mesh ConfigMap":   {"a.yaml": twoTCPEntries + strings.Replace(client, `proxy.istio.io/config: "proxyMetadata: {ISTIO_META_DNS_CAPTURE: \"true\"}"`, `x: "y"`, 1), "mesh.yaml": strings.TrimPrefix(mesh, "---\n")},
+	} {
+		r, err := Run([]string{writeFiles(t, files)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(codes(r), "Shadowed") {
+			t.Errorf("%s: DNS capture not applied: %s", name, codes(r))
+		}
+	}
+	r, err = Run([]string{bare}, WithMeshConfig(map[string]any{"defaultConfig": map[string]any{"proxyMetadata": map[string]any{"ISTIO_META_DNS_CAPTURE": "true"}}}))
+	if err != nil || strings.Contains(codes(r), "Shadowed") {
+		t.Errorf("--mesh-config: %v %s", err, codes(r))
+	}
+}
+
+func TestRunNamespaceAndClientErrors(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"a.yaml": twoTCPEntries + `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}}}
+`})
+	r, err := Run([]string{dir}, WithNamespace("shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(r.Clients, "|") != "Deployment shop/web" {
+		t.Errorf("clients %v", r.Clients)
+	}
+	typo, _ := ParseClient("shop/app=wbe")
+	_, err = Run([]string{dir}, WithNamespace("shop"), WithClients(typo))
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "--client shop/app=wbe") || !strings.Contains(err.Error(), "Deployment web shop/app=web") {
+		t.Errorf("mistyped client: %v", err)
+	}
+}
+
+func TestFailedReportLocatesEveryError(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"a.yaml": `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: a}
+spec: {hosts: [a.example.com], resolutoin: DNS}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b}
+spec: {portz: []}
+`})
+	_, err := Run([]string{dir})
+	var ie *InputError
+	if !errors.As(err, &ie) || len(ie.Errs) != 2 {
+		t.Fatalf("want both bad documents, got %v", err)
+	}
+	r := FailedReport("1.31-dev", ie)
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	var back struct{ Errors []Problem }
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Errors) != 2 || back.Errors[1].Line != 6 || back.Errors[1].Field != "portz" {
+		t.Errorf("JSON errors %+v (%v)", back.Errors, err)
+	}
+	var sarif bytes.Buffer
+	if err := WriteSARIF(&sarif, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"executionSuccessful": false`, `"startLine": 6`, "document 2 (Service b): portz"} {
+		if !strings.Contains(sarif.String(), want) {
+			t.Errorf("SARIF lacks %s:\n%s", want, sarif.String())
+		}
+	}
+}

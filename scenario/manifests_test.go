@@ -1,0 +1,356 @@
+package scenario
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func TestParseManifestsAcceptsWhatAClusterAccepts(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		// manifests are the loaded objects as Kind/namespace/name.
+		manifests []string
+		summary   string
+	}{
+		{"skipped kinds are counted", `apiVersion: v1
+kind: Secret
+metadata: {name: s}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: t}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec: {hosts: [a]}
+`, nil, "2 Secret, 1 HTTPRoute, 1 VirtualService (not modelled yet), 1 Widget"},
+		{"kind: List is unpacked", `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: a}
+  spec: {ports: [{port: 80}]}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: c}
+`, []string{"Service/default/a"}, "1 ConfigMap"},
+		{"a typed list is unpacked", `apiVersion: v1
+kind: ServiceList
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: a, namespace: x}
+  spec: {ports: [{port: 80}]}
+`, []string{"Service/x/a"}, ""},
+		{"workload kinds", `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: d}
+spec: {selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec: {schedule: "* * * * *", jobTemplate: {spec: {template: {metadata: {labels: {app: c}}}}}}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: e}
+subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 5432}]}]
+`, []string{"DaemonSet/default/d", "CronJob/default/c", "Endpoints/default/e"}, ""},
+		{"a JSON patch document is skipped", "- op: replace\n  path: /spec/replicas\n  value: 2\n", nil, "1 Kustomize patch"},
+		{"YAML without Kubernetes objects is skipped", "services:\n  web: {image: nginx}\n", nil, "1 YAML file without Kubernetes objects"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := ParseManifests("m.yaml", []byte(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range sc.Manifests {
+				got = append(got, m.Ref())
+			}
+			if strings.Join(got, " ") != strings.Join(tt.manifests, " ") {
+				t.Errorf("manifests %v, want %v", got, tt.manifests)
+			}
+			if s := SkipSummary(sc.Skipped); s != tt.summary {
+				t.Errorf("summary %q, want %q", s, tt.summary)
+			}
+		})
+	}
+}
+
+func TestParseManifestsReportsEveryBadDocument(t *testing.T) {
+	doc := `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: a}
+spec: {hosts: [a.example.com], resolutoin: DNS}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: fine}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: b}
+  spec: {portz: []}
+---
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata: {name: old}
+`
+	_, err := ParseManifests("m.yaml", []byte(doc))
+	errs := Flatten(err)
+	want := [][]string{
+		{"m.yaml: document 1 (ServiceEntry a): spec", "resolutoin"},
+		{"m.yaml: document 3 item 1 (Service b)", "portz"},
+		{"m.yaml: document 4 (Deployment old): apiVersion", "no longer served"},
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d: %v", len(errs), len(want), err)
+	}
+	for i, w := range want {
+		for _, sub := range w {
+			if !strings.Contains(errs[i].Error(), sub) {
+				t.Errorf("error %d %q lacks %q", i, errs[i], sub)
+			}
+		}
+		var e *Error
+		if !errors.As(errs[i], &e) {
+			t.Errorf("error %d is %T", i, errs[i])
+		}
+	}
+}
+
+func TestNamespaceOptionAndMeshConfigMap(t *testing.T) {
+	doc := `apiVersion: v1
+kind: Service
+metadata: {name: a}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+    defaultConfig:
+      proxyMetadata: {ISTIO_META_DNS_CAPTURE: "true"}
+`
+	sc, err := ParseManifestsWith("m.yaml", []byte(doc), ManifestOptions{Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Manifests) != 1 || sc.Manifests[0].Namespace != "shop" {
+		t.Errorf("manifests %+v, want Service in shop", sc.Manifests)
+	}
+	if sc.Mesh == nil || sc.Mesh.Index != 2 {
+		t.Fatalf("mesh source %+v", sc.Mesh)
+	}
+	otp, _ := sc.Header.MeshConfig["outboundTrafficPolicy"].(map[string]any)
+	if otp["mode"] != "REGISTRY_ONLY" {
+		t.Errorf("header meshConfig %v", sc.Header.MeshConfig)
+	}
+	if md := MeshDefaultConfig(sc.Header.MeshConfig).ProxyMetadata; md[MetaDNSCapture] != "true" {
+		t.Errorf("proxyMetadata %v", md)
+	}
+	_, err = ParseManifests("m.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata: {mesh: \"a: [\"}\n"))
+	if err == nil || !strings.Contains(err.Error(), "data.mesh") {
+		t.Errorf("bad mesh config: %v", err)
+	}
+}
+
+func TestExpandManifestsSkipsKustomizeHelmAndDotFolders(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("app/kustomization.yaml", "resources: [svc.yaml]\npatches: [{path: patch.yaml}]\npatchesStrategicMerge: [more.yaml]\n")
+	write("app/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n")
+	write("app/patch.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n")
+	write("app/more.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n")
+	write("tmpl/deploy.yaml", "metadata: {name: {{ .Release.Name }}}\n")
+	write("chart/Chart.yaml", "apiVersion: v2\nname: c\n")
+	write("chart/values.yaml", "replicas: 1\n")
+	write(".github/workflows/ci.yml", "on: push\n")
+	write("README.md", "# hi\n")
+	files, skipped, err := ExpandManifests([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || filepath.Base(files[0]) != "svc.yaml" {
+		t.Errorf("files %v, want app/svc.yaml only", files)
+	}
+	got := map[string]string{}
+	for _, s := range skipped {
+		rel, _ := filepath.Rel(dir, s.File)
+		got[rel] = s.Label
+		if s.Hint == "" {
+			t.Errorf("%s skipped without a hint", rel)
+		}
+	}
+	want := map[string]string{
+		"app/kustomization.yaml": "Kustomize file", "app/patch.yaml": "Kustomize patch", "app/more.yaml": "Kustomize patch",
+		"tmpl/deploy.yaml": "template ({{ }})", "chart": "Helm chart",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: skipped as %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}
+
+func TestSidecarInjected(t *testing.T) {
+	ns := func(labels map[string]string) *corev1.Namespace {
+		n := &corev1.Namespace{}
+		n.Name, n.Labels = "app", labels
+		return n
+	}
+	tests := []struct {
+		name        string
+		ns          *corev1.Namespace
+		namespace   string
+		labels      map[string]string
+		annotations map[string]string
+		hostNetwork bool
+		want        bool
+	}{
+		{"namespace not in the input: assumed labelled", nil, "app", nil, nil, false, true},
+		{"istio-injection=enabled", ns(map[string]string{"istio-injection": "enabled"}), "app", nil, nil, false, true},
+		{"istio-injection=disabled", ns(map[string]string{"istio-injection": "disabled"}), "app", nil, nil, false, false},
+		{"disabled namespace, pod label true: the webhook is not called", ns(map[string]string{"istio-injection": "disabled"}), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, false},
+		{"revision label", ns(map[string]string{"istio.io/rev": "canary"}), "app", nil, nil, false, true},
+		{"namespace without labels: assumed labelled", ns(nil), "app", nil, nil, false, true},
+		{"istio-injection=false is not enabled", ns(map[string]string{"istio-injection": "false"}), "app", nil, nil, false, false},
+		{"namespace without labels, pod label true", ns(nil), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, true},
+		{"pod label false", nil, "app", map[string]string{"sidecar.istio.io/inject": "false"}, nil, false, false},
+		{"pod annotation false", nil, "app", nil, map[string]string{"sidecar.istio.io/inject": "false"}, false, false},
+		{"label true wins over annotation false", nil, "app", map[string]string{"sidecar.istio.io/inject": "true"}, map[string]string{"sidecar.istio.io/inject": "false"}, false, true},
+		{"host network", nil, "app", nil, nil, true, false},
+		{"kube-system", nil, "kube-system", nil, nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl := corev1.PodTemplateSpec{}
+			tmpl.Labels, tmpl.Annotations, tmpl.Spec.HostNetwork = tt.labels, tt.annotations, tt.hostNetwork
+			got := SidecarInjected(tt.ns, tt.namespace, tmpl.ObjectMeta, tmpl.Spec)
+			if got.Sidecar != tt.want {
+				t.Errorf("sidecar %v (%s), want %v", got.Sidecar, got.Reason, tt.want)
+			}
+			if !got.Sidecar && got.Reason == "" {
+				t.Error("no reason given")
+			}
+		})
+	}
+}
+
+func TestProxySettings(t *testing.T) {
+	mesh := ProxyConfigOverrides{ProxyMetadata: map[string]string{MetaDNSCapture: "true", MetaDNSAutoAllocate: "true"}, InterceptionMode: "TPROXY"}
+	meta, mode, err := ProxySettings(mesh, map[string]string{
+		AnnotationProxyConfig: "proxyMetadata: {ISTIO_META_DNS_AUTO_ALLOCATE: \"false\"}\ninterceptionMode: NONE\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta[MetaDNSCapture] != "true" || meta[MetaDNSAutoAllocate] != "false" || mode != "NONE" {
+		t.Errorf("meta %v mode %s", meta, mode)
+	}
+	_, mode, _ = ProxySettings(mesh, map[string]string{AnnotationProxyConfig: "interceptionMode: NONE", AnnotationInterceptionMode: "REDIRECT"})
+	if mode != "REDIRECT" {
+		t.Errorf("the interceptionMode annotation must win, got %s", mode)
+	}
+	if _, _, err := ProxySettings(mesh, map[string]string{AnnotationProxyConfig: "proxyMetadata: ["}); err == nil || !strings.Contains(err.Error(), AnnotationProxyConfig) {
+		t.Errorf("bad annotation: %v", err)
+	}
+}
+
+func TestSkippedKindsTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range SkippedKinds {
+		key := k.Group + "/" + k.Kind
+		if seen[key] {
+			t.Errorf("%s listed twice", key)
+		}
+		seen[key] = true
+		if k.Reason == "" || !strings.Contains(k.Source, "/") {
+			t.Errorf("%s: reason %q source %q", key, k.Reason, k.Source)
+		}
+		if handledElsewhere[key] {
+			t.Errorf("%s is both skipped as without effect and not modelled yet", key)
+		}
+		obj, skip, err := decodeManifest(apiVersionOf(k.Group), k.Kind, []byte(`{}`))
+		if obj != nil || skip != k.Kind || err != nil {
+			t.Errorf("%s decodes to %v %q %v, want skipped as %s", key, obj, skip, err, k.Kind)
+		}
+	}
+}
+
+func apiVersionOf(group string) string {
+	if group == "" {
+		return "v1"
+	}
+	return group + "/v1"
+}
+
+func TestDefinedTwice(t *testing.T) {
+	doc := "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n---\n" +
+		"apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: [{port: 81}]}\n---\n" +
+		"apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 82}]}\n"
+	sc, err := ParseManifests("m.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Manifests) != 2 || sc.Manifests[0].Index != 3 || sc.Manifests[1].Name != "b" {
+		t.Errorf("manifests %+v: want the later a in the first one's place, then b", sc.Manifests)
+	}
+	if len(sc.Replaced) != 1 || sc.Replaced[0] != (Replacement{Ref: "Service default/a", Index: 1, By: 3}) {
+		t.Errorf("replaced %+v", sc.Replaced)
+	}
+	if _, err := Parse("s.yaml", []byte("kind: Scenario\nname: s\n---\n"+doc)); err == nil || !strings.Contains(err.Error(), "duplicate Service/default/a") {
+		t.Errorf("a scenario file must still refuse a duplicate: %v", err)
+	}
+}
+
+// TestREADMEShowsSkippedKinds keeps the README's table in step with
+// SkippedKinds.
+func TestREADMEShowsSkippedKinds(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range SkippedKinds {
+		g := k.Group
+		if g == "" {
+			g = "core"
+		}
+		row := "| " + k.Kind + " | " + g + " | " + k.Reason + " | " + k.Source + " |"
+		if !strings.Contains(string(data), row) {
+			t.Errorf("README lacks the row %s", row)
+		}
+	}
+}

@@ -55,7 +55,6 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error, warning, info or none")
 	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
 	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
-	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable)")
 	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
 	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
 	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")

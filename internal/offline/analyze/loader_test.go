@@ -68,7 +68,7 @@ kind: DaemonSet
 metadata: {name: agent, namespace: batch}
 spec: {selector: {matchLabels: {app: agent}}, template: {metadata: {labels: {app: agent}}}}
 `,
-		"kustomization.yaml": "resources: [app.yaml]\n",
+		"kustomization.yaml":        "resources: [app.yaml]\n",
 		".github/workflows/ci.yaml": "on: push\n",
 	})
 	r, err := Run([]string{dir})
@@ -140,8 +140,8 @@ data:
 		t.Fatalf("without DNS capture: %s", codes(r))
 	}
 	for name, files := range map[string]map[string]string{
-		"annotation":       {"a.yaml": twoTCPEntries + client},
-		"mesh ConfigMap":   {"a.yaml": twoTCPEntries + strings.Replace(client, `proxy.istio.io/config: "proxyMetadata: {ISTIO_META_DNS_CAPTURE: \"true\"}"`, `x: "y"`, 1), "mesh.yaml": strings.TrimPrefix(mesh, "---\n")},
+		"annotation":     {"a.yaml": twoTCPEntries + client},
+		"mesh ConfigMap": {"a.yaml": twoTCPEntries + strings.Replace(client, `proxy.istio.io/config: "proxyMetadata: {ISTIO_META_DNS_CAPTURE: \"true\"}"`, `x: "y"`, 1), "mesh.yaml": strings.TrimPrefix(mesh, "---\n")},
 	} {
 		r, err := Run([]string{writeFiles(t, files)})
 		if err != nil {

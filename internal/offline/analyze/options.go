@@ -20,9 +20,9 @@ type options struct {
 	progressAlways bool
 	// unshared resolves and predicts every client on its own (tests
 	// compare it with the shared computation).
-	unshared bool
-	namespace            string
-	meshConfig           map[string]any
+	unshared   bool
+	namespace  string
+	meshConfig map[string]any
 }
 
 type optionFunc func(*options)

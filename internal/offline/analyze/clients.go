@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -101,6 +103,10 @@ func discoverClients(ms []scenario.Manifest) ([]Client, []NoSidecar) {
 		}
 		withWorkload[m.Namespace] = true
 		name := m.Kind + " " + m.Namespace + "/" + m.Name
+		if noPods(m.Object) {
+			none = append(none, NoSidecar{Workload: name, Reason: "scaled to zero: no pod runs"})
+			continue
+		}
 		if inj := scenario.SidecarInjected(namespaces[m.Namespace], m.Namespace, tmpl.ObjectMeta, tmpl.Spec); !inj.Sidecar {
 			none = append(none, NoSidecar{Workload: name, Reason: inj.Reason})
 			continue
@@ -205,4 +211,23 @@ func pinClient(w *world.World, c Client) error {
 		return nil
 	}
 	return nil
+}
+
+// noPods reports whether a workload is scaled to zero (replicas or Job
+// parallelism 0), so that no pod and no sidecar of it runs.
+func noPods(obj any) bool {
+	var n *int32
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		n = o.Spec.Replicas
+	case *appsv1.StatefulSet:
+		n = o.Spec.Replicas
+	case *appsv1.ReplicaSet:
+		n = o.Spec.Replicas
+	case *corev1.ReplicationController:
+		n = o.Spec.Replicas
+	case *batchv1.Job:
+		n = o.Spec.Parallelism
+	}
+	return n != nil && *n == 0
 }

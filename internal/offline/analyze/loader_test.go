@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -212,5 +213,31 @@ spec: {portz: []}
 		if !strings.Contains(sarif.String(), want) {
 			t.Errorf("SARIF lacks %s:\n%s", want, sarif.String())
 		}
+	}
+}
+
+// A workload scaled to zero runs no pod, so it has no sidecar to check (it
+// used to panic the resolver).
+func TestRunScaledToZeroIsNoClient(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"a.yaml": twoTCPEntries + `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {replicas: 0, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec: {selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}}}
+`})
+	r, err := Run([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(r.Clients, "Deployment shop/api") || slices.Contains(r.Clients, "Deployment shop/web") {
+		t.Errorf("clients %v", r.Clients)
+	}
+	if len(r.NoSidecar) != 1 || r.NoSidecar[0].Workload != "Deployment shop/web" || !strings.Contains(r.NoSidecar[0].Reason, "scaled to zero") {
+		t.Errorf("no sidecar %v", r.NoSidecar)
 	}
 }

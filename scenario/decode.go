@@ -88,6 +88,12 @@ func decodeManifest(apiVersion, kind string, data []byte) (any, error) {
 	case group == "networking.istio.io" && kind == "Sidecar":
 		sc := &networkingv1.Sidecar{}
 		return sc, decodeIstio(data, &sc.TypeMeta, &sc.ObjectMeta, &sc.Spec, nil)
+	case group == "networking.istio.io" && kind == "VirtualService":
+		return decodeVirtualService(data)
+	case group == "networking.istio.io" && kind == "DestinationRule":
+		return decodeDestinationRule(data)
+	case group == "networking.istio.io" && kind == "EnvoyFilter":
+		return decodeEnvoyFilter(data)
 	case kind == "":
 		return nil, fieldErr("kind", "missing kind")
 	}

@@ -37,6 +37,9 @@ func istioConfigs(w *world, t0 time.Time) ([]config.Config, error) {
 		{"serviceEntries", "ServiceEntry", w.ServiceEntries},
 		{"workloadEntries", "WorkloadEntry", w.WorkloadEntries},
 		{"sidecars", "Sidecar", w.Sidecars},
+		{"virtualServices", "VirtualService", w.VirtualServices},
+		{"destinationRules", "DestinationRule", w.DestinationRules},
+		{"envoyFilters", "EnvoyFilter", w.EnvoyFilters},
 	}
 	var out []config.Config
 	for _, l := range lists {
@@ -64,6 +67,9 @@ func istioConfig(raw json.RawMessage, kind string) (config.Config, error) {
 	}
 	if s, _ := obj["apiVersion"].(string); s == "" {
 		obj["apiVersion"] = "networking.istio.io/v1"
+		if kind == "EnvoyFilter" { // EnvoyFilter has no v1
+			obj["apiVersion"] = "networking.istio.io/v1alpha3"
+		}
 	}
 	if s, _ := obj["kind"].(string); s == "" {
 		obj["kind"] = kind

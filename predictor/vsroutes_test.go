@@ -104,7 +104,7 @@ spec: {hosts: [db.example.com], addresses: [192.0.2.10], ports: [{number: 5432, 
 spec: {hosts: ["*.example.com"], tcp: [{route: [{destination: {host: db.example.com, subset: primary}}]}]}`,
 		want: map[string][]string{"192.0.2.10_5432": {"all -> cluster outbound|5432|primary|db.example.com"}},
 	}, {
-		rule: "the oldest VirtualService for a host is read first and ends the search",
+		rule:   "the oldest VirtualService for a host is read first and ends the search",
 		header: "creationOrder: [VirtualService/first, VirtualService/second]",
 		objects: echo + vs + `metadata: {name: second}
 spec: {hosts: [echo], tcp: [{route: [{destination: {host: echo, subset: v2}}]}]}
@@ -113,7 +113,7 @@ spec: {hosts: [echo], tcp: [{route: [{destination: {host: echo, subset: v2}}]}]}
 spec: {hosts: [echo], tcp: [{route: [{destination: {host: echo, subset: v1}}]}]}`,
 		want: map[string][]string{"10.96.7.1_9000": {"all -> cluster outbound|9000|v1|echo.default.svc.cluster.local"}},
 	}, {
-		rule: "destinationSubnets build a prefix chain; the service's chain follows",
+		rule:   "destinationSubnets build a prefix chain; the service's chain follows",
 		header: "client: {dnsCapture: false}",
 		objects: se + `metadata: {name: db}
 spec: {hosts: [db.example.com], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: DNS}
@@ -130,7 +130,7 @@ spec: {hosts: [net.example.com], addresses: [192.0.2.0/24], ports: [{number: 543
 spec: {hosts: [net.example.com], tcp: [{match: [{destinationSubnets: [192.0.2.0/24]}], route: [{destination: {host: net.example.com, subset: s}}]}]}`,
 		want: map[string][]string{"0.0.0.0_5432": {"ip=192.0.2.0/24 -> cluster outbound|5432|s|net.example.com", "default -> passthrough"}},
 	}, {
-		rule: "tls routes build SNI chains on a TLS port without VIP",
+		rule:   "tls routes build SNI chains on a TLS port without VIP",
 		header: "client: {dnsCapture: false}",
 		objects: se + `metadata: {name: api}
 spec: {hosts: [api.example.com, www.example.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}
@@ -139,7 +139,7 @@ spec: {hosts: [api.example.com, www.example.com], ports: [{number: 443, name: tl
 spec: {hosts: [api.example.com, www.example.com], tls: [{match: [{sniHosts: [api.example.com]}, {sniHosts: [api.example.com], port: 443}], route: [{destination: {host: api.example.com, subset: a}}]}, {match: [{sniHosts: [www.example.com]}], route: [{destination: {host: www.example.com, subset: w}}]}]}`,
 		want: map[string][]string{"0.0.0.0_443": {"sni=api.example.com -> cluster outbound|443|a|api.example.com", "sni=www.example.com -> cluster outbound|443|w|www.example.com", "default -> passthrough"}},
 	}, {
-		rule: "tls routes on a TCP port and tcp routes on a TLS port are not read",
+		rule:   "tls routes on a TCP port and tcp routes on a TLS port are not read",
 		header: "client: {dnsCapture: false}",
 		objects: se + `metadata: {name: api}
 spec: {hosts: [api.example.com], ports: [{number: 443, name: tls, protocol: TLS}, {number: 5000, name: tcp, protocol: TCP}], resolution: DNS}

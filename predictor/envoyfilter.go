@@ -15,10 +15,6 @@ import (
 // sets it: its EnvoyFilters apply to every proxy.
 const rootNamespace = "istio-system"
 
-// findingEnvoyFilter is the finding of an EnvoyFilter patch the prediction
-// does not include.
-const findingEnvoyFilter = "EnvoyFilterNotModelled"
-
 // listenerPatches are the applyTo values whose patches change a listener
 // the predictor describes (its address, listener filters, filter chains or
 // their network filters); HTTP_FILTER, ROUTE_CONFIGURATION and the like
@@ -30,7 +26,8 @@ var listenerPatches = map[apiv1alpha3.EnvoyFilter_ApplyTo]bool{
 	apiv1alpha3.EnvoyFilter_LISTENER_FILTER: true,
 }
 
-// envoyFilterFindings reports every EnvoyFilter patch that can touch one of
+// envoyFilterFindings models which EnvoyFilter patches reach the client's
+// outbound listeners, and reports every EnvoyFilter patch that can touch one of
 // the predicted outbound listeners, one finding per patch and listener:
 // the prediction does not apply EnvoyFilters. It models which filters a
 // proxy gets (PushContext.EnvoyFilters: the root namespace's and the
@@ -38,7 +35,8 @@ var listenerPatches = map[apiv1alpha3.EnvoyFilter_ApplyTo]bool{
 // gateways and waypoints, not sidecars) and which listeners a patch
 // matches (envoyfilter/listener_patch.go listenerMatch: context
 // SIDECAR_OUTBOUND or ANY, listener name, port number).
-func envoyFilterFindings(w *world.World, p *proxy, ls []listener.Listener) []Finding {
+func (b *builder) envoyFilterFindings(w *world.World, ls []listener.Listener) {
+	p := b.p
 	efs := make([]*networkingv1alpha3.EnvoyFilter, 0, len(w.EnvoyFilters))
 	for _, ef := range w.EnvoyFilters {
 		if ef.Namespace != rootNamespace && ef.Namespace != p.Namespace {
@@ -58,7 +56,6 @@ func envoyFilterFindings(w *world.World, p *proxy, ls []listener.Listener) []Fin
 		}
 		return efs[i].Name < efs[j].Name
 	})
-	var out []Finding
 	for _, ef := range efs {
 		for i, cp := range ef.Spec.ConfigPatches {
 			if !listenerPatches[cp.ApplyTo] {
@@ -76,15 +73,12 @@ func envoyFilterFindings(w *world.World, p *proxy, ls []listener.Listener) []Fin
 				if lm.GetPortNumber() != 0 && lm.GetPortNumber() != l.Port {
 					continue
 				}
-				out = append(out, Finding{
-					Code: findingEnvoyFilter, Severity: "warning", Listener: l.Name, Port: int(l.Port),
-					Source: "EnvoyFilter " + ef.Namespace + "/" + ef.Name,
-					Message: "not modelled: EnvoyFilter " + ef.Namespace + "/" + ef.Name + " configPatches[" + itoa(i) + "] (" +
-						cp.ApplyTo.String() + " " + cp.GetPatch().GetOperation().String() + ", context " + ctx.String() + ") patches " +
-						l.Name + "; the predicted listener does not include the patch",
-				})
+				b.finding(EnvoyFilterNotModelled, nil, port{}, l.Name,
+					"not modelled: EnvoyFilter %s/%s configPatches[%d] (%s %s, context %s) patches %s; the predicted listener does not include the patch",
+					ef.Namespace, ef.Name, i, cp.ApplyTo, cp.GetPatch().GetOperation(), ctx, l.Name)
+				f := &b.findings[len(b.findings)-1]
+				f.Source, f.Port = "EnvoyFilter "+ef.Namespace+"/"+ef.Name, int(l.Port)
 			}
 		}
 	}
-	return out
 }

@@ -110,7 +110,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
-	b.findings = append(b.findings, envoyFilterFindings(w, p, pred.Listeners)...)
+	b.envoyFilterFindings(w, pred.Listeners)
 	pred.Findings = uniqueFindings(b.findings)
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]

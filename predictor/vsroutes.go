@@ -54,9 +54,7 @@ func newRouting(w *world.World, p *proxy, egresses []egress) *routing {
 	visible := visibleVirtualServices(w.VirtualServices, p.Namespace)
 	for i := range egresses {
 		eg := &egresses[i]
-		// Exclusions ("~ns/host") deselect VirtualServices from 1.31 (master
-		// after the 1.30 branch); before, they only excluded services.
-		r.byEgress[eg] = selectVirtualServices(visible, p.Namespace, eg.Hosts, p.Minor >= 31)
+		r.byEgress[eg] = selectVirtualServices(visible, p.Namespace, eg.Hosts, p.version.VirtualServiceExclusions())
 	}
 	return r
 }

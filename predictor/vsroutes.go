@@ -444,3 +444,20 @@ func sortedEgresses(m map[*egress][]*virtualService) []*egress {
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
 	return out
 }
+
+// routingKey is what of the proxy, beyond its sidecar scope, the rules of
+// vsroutes.go and envoyfilter.go read: its namespace (VirtualService
+// visibility, sourceNamespace, EnvoyFilters of its namespace) and labels
+// (sourceLabels, workloadSelector). It is "" for a World with neither
+// VirtualServices nor EnvoyFilters, so Shared keeps sharing predictions.
+func routingKey(w *world.World, p *proxy) string {
+	if len(w.VirtualServices) == 0 && len(w.EnvoyFilters) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(p.Labels))
+	for k, v := range p.Labels {
+		keys = append(keys, k+"="+v)
+	}
+	sort.Strings(keys)
+	return p.Namespace + "\x00" + strings.Join(keys, ",")
+}

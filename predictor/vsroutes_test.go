@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -202,5 +204,58 @@ spec: {hosts: [api], tcp: [{route: [{destination: {host: api, subset: v2}}]}]}`,
 				t.Errorf("no chain reason says %q; reasons:\n%s", tt.reason, strings.Join(reasons, "\n"))
 			}
 		})
+	}
+}
+
+// TestSharedKeepsRoutingApart checks that Shared does not hand one
+// client's prediction to another when a VirtualService's sourceLabels or an
+// EnvoyFilter's workloadSelector tells them apart.
+func TestSharedKeepsRoutingApart(t *testing.T) {
+	doc := "kind: Scenario\nname: shared\n---\n" + echo + vs + `metadata: {name: echo}
+spec: {hosts: [echo], tcp: [{match: [{sourceLabels: {app: client}}], route: [{destination: {host: echo, subset: v1}}]}]}
+---
+` + ef + `metadata: {name: f}
+spec: {workloadSelector: {labels: {app: client}}, configPatches: [{applyTo: LISTENER, match: {context: SIDECAR_OUTBOUND, listener: {portNumber: 9000}}, patch: {operation: MERGE, value: {}}}]}
+`
+	sc, err := scenario.Parse("inline.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := resolve.Simulate(sc, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := predictor.NewShared(w, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		dest     string
+		findings int
+	}{
+		"client": {"cluster outbound|9000|v1|echo.default.svc.cluster.local", 1},
+		"other":  {"cluster outbound|9000||echo.default.svc.cluster.local", 0},
+	}
+	for _, app := range []string{"client", "other", "client"} {
+		c := w.Client
+		c.Labels = map[string]string{"app": app}
+		p, err := s.Predict(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dest, findings := "", 0
+		for _, l := range p.Listeners {
+			if l.Name == "10.96.7.1_9000" && len(l.FilterChains) == 1 {
+				dest = l.FilterChains[0].Destination.String()
+			}
+		}
+		for _, f := range p.Findings {
+			if f.Code == "EnvoyFilterNotModelled" {
+				findings++
+			}
+		}
+		if dest != want[app].dest || findings != want[app].findings {
+			t.Errorf("app=%s: 10.96.7.1_9000 -> %q with %d EnvoyFilter findings, want %q with %d", app, dest, findings, want[app].dest, want[app].findings)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package listener
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -65,6 +66,34 @@ type Destination struct {
 	Kind    DestinationKind `json:"kind"`
 	Route   string          `json:"route,omitempty"`
 	Cluster string          `json:"cluster,omitempty"`
+	// Weighted holds a tcp_proxy's weighted_clusters (Cluster then joins
+	// their names with ","), sorted by name by Normalize.
+	Weighted []WeightedCluster `json:"weightedClusters,omitempty"`
+}
+
+// WeightedCluster is one cluster of a tcp_proxy's weighted_clusters.
+type WeightedCluster struct {
+	Name   string `json:"name"`
+	Weight uint32 `json:"weight"`
+}
+
+// WeightedDestination is a tcp_proxy to weighted clusters, sorted by name.
+func WeightedDestination(ws []WeightedCluster) Destination {
+	d := Destination{Kind: TCP, Weighted: slices.Clone(ws)}
+	d.normalize()
+	return d
+}
+
+func (d *Destination) normalize() {
+	if len(d.Weighted) == 0 {
+		return
+	}
+	sort.SliceStable(d.Weighted, func(i, j int) bool { return d.Weighted[i].Name < d.Weighted[j].Name })
+	names := make([]string, len(d.Weighted))
+	for i, w := range d.Weighted {
+		names[i] = w.Name
+	}
+	d.Cluster = strings.Join(names, ",")
 }
 
 // Conflict is a listener conflict istiod records (pilot_conflict_* metrics):
@@ -79,9 +108,15 @@ type Conflict struct {
 }
 
 // String renders a destination compactly: "route 80", "cluster outbound|...",
-// "passthrough".
+// "clusters outbound|...=80,outbound|...=20" (weighted), "passthrough".
 func (d Destination) String() string {
 	switch {
+	case d.Kind == TCP && len(d.Weighted) > 0:
+		parts := make([]string, len(d.Weighted))
+		for i, w := range d.Weighted {
+			parts[i] = fmt.Sprintf("%s=%d", w.Name, w.Weight)
+		}
+		return "clusters " + strings.Join(parts, ",")
 	case d.Kind == HTTP:
 		return "route " + d.Route
 	case d.Kind == TCP && d.Cluster == PassthroughCluster:
@@ -137,9 +172,11 @@ func (l *Listener) Normalize() {
 	sort.Strings(l.ListenerFilters)
 	for i := range l.FilterChains {
 		l.FilterChains[i].Match.normalize()
+		l.FilterChains[i].Destination.normalize()
 	}
 	if l.DefaultChain != nil {
 		l.DefaultChain.Match.normalize()
+		l.DefaultChain.Destination.normalize()
 	}
 	sort.SliceStable(l.FilterChains, func(i, j int) bool {
 		return l.FilterChains[i].key() < l.FilterChains[j].key()

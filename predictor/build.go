@@ -110,6 +110,8 @@ type builder struct {
 	conflicts []listener.Conflict
 	findings  []Finding
 	opts      options
+	// routing holds the VirtualServices of the sidecar scope (vsroutes.go).
+	routing *routing
 }
 
 // finding raises a finding at its code's severity (findingTypes).
@@ -500,10 +502,15 @@ func (b *builder) httpChains(o opts, class listenerClass) []*chain {
 		reason: "HTTP for " + o.svc.Hostname + " through route " + rds}}
 }
 
-// tcpChains models buildSidecarOutboundTCPListenerOpts without
-// VirtualServices: one chain to the service's cluster, matched by SNI for a
-// TLS port without a VIP of its own.
+// tcpChains models buildSidecarOutboundTCPListenerOpts: the chains of the
+// service's VirtualServices (routedChains), then, unless one of them
+// matches everything, one chain to the service's cluster, matched by SNI
+// for a TLS port without a VIP of its own.
 func (b *builder) tcpChains(o opts) []*chain {
+	routed, addDefault := b.routedChains(o)
+	if !addDefault {
+		return routed
+	}
 	s := o.svc
 	clusterPort := o.port.Number
 	if len(s.Ports) == 1 {
@@ -529,7 +536,7 @@ func (b *builder) tcpChains(o opts) []*chain {
 			c.reason = "TLS to " + s.Hostname + ", matched by SNI (no VIP of its own)"
 		}
 	}
-	return []*chain{c}
+	return append(routed, c)
 }
 
 // merge models mergeTCPFilterChains: an incoming chain whose match equals

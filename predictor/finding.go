@@ -22,6 +22,9 @@ const (
 	EndpointSkipped       Code = "EndpointSkipped"
 	AliasNoListener       Code = "AliasNoListener"
 	UDPNoListener         Code = "UDPNoListener"
+	// EnvoyFilterNotModelled: an EnvoyFilter patch the prediction does not
+	// include touches an outbound listener of the client.
+	EnvoyFilterNotModelled Code = "EnvoyFilterNotModelled"
 )
 
 // Severity is how bad a finding is.
@@ -102,6 +105,9 @@ var findingTypes = []FindingType{
 	{Code: UDPNoListener, Severity: SeverityInfo,
 		Summary: "UDP ports are not proxied by the sidecar.",
 		Fix:     "Nothing to do: UDP traffic bypasses the sidecar."},
+	{Code: EnvoyFilterNotModelled, Severity: SeverityWarning,
+		Summary: "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch.",
+		Fix:     "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead."},
 }
 
 // findingTypeOf indexes findingTypes by code.

@@ -47,7 +47,7 @@ func (b *builder) cidrOverlaps(e *entry) {
 	}
 	for _, broad := range chains {
 		for _, narrow := range chains {
-			if broad.c == narrow.c || broad.c.dest == narrow.c.dest {
+			if broad.c == narrow.c || broad.c.dest.String() == narrow.c.dest.String() {
 				continue
 			}
 			for _, bp := range broad.ps {

@@ -95,8 +95,9 @@ func registry(w *world.World, v versions.Version, alloc bool) []*service {
 // egress listeners. It reads the services and egresses and changes neither,
 // so they may be shared between calls.
 func build(w *world.World, v versions.Version, o options, p *proxy, egresses []egress, sidecar *networkingv1.Sidecar) *Prediction {
-	b := &builder{p: p, entries: map[string]*entry{}, opts: o}
+	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses)}
 	b.run(egresses)
+	b.httpRouteNotes()
 	pred := &Prediction{Version: v.Label, Conflicts: b.conflicts}
 	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 	if registryOnly(w, sidecar) {
@@ -109,6 +110,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
+	b.envoyFilterFindings(w, pred.Listeners)
 	pred.Findings = uniqueFindings(b.findings)
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]

@@ -167,6 +167,9 @@ type egress struct {
 	Bind     string
 	Capture  string
 	Services []*service
+	// Hosts are the egress listener's imports ("ns/host"), which also
+	// select its VirtualServices.
+	Hosts []string
 	// Source names the Sidecar and egress entry, for reasons.
 	Source string
 }
@@ -217,7 +220,7 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 	sc := selectSidecar(w, p)
 	visible := visibleTo(all, p.Namespace)
 	if sc == nil || len(sc.Spec.Egress) == 0 {
-		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Source: "default egress (*/*)"}}, sc
+		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Hosts: []string{"*/*"}, Source: "default egress (*/*)"}}, sc
 	}
 	// From 1.31 exact imports are looked up by host and namespace
 	// (servicesForExactHosts): one service per pair, the oldest, in
@@ -225,7 +228,7 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 	exactLookup := p.version.SidecarExactHostLookup()
 	var out []egress
 	for i, e := range sc.Spec.Egress {
-		eg := egress{Bind: e.Bind, Capture: e.CaptureMode.String(), Source: "Sidecar " + sc.Namespace + "/" + sc.Name + " egress[" + itoa(i) + "]"}
+		eg := egress{Bind: e.Bind, Capture: e.CaptureMode.String(), Hosts: e.Hosts, Source: "Sidecar " + sc.Namespace + "/" + sc.Name + " egress[" + itoa(i) + "]"}
 		if e.Port != nil {
 			proto := parseProtocol(e.Port.Protocol)
 			eg.Port = &port{Name: e.Port.Name, Number: int(e.Port.Number), Protocol: proto, Why: "Sidecar egress port protocol " + quote(e.Port.Protocol)}

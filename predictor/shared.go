@@ -59,6 +59,9 @@ type predictionKey struct {
 	scope                                            int
 	v4, v6, captureNone, dnsCapture, dnsAuto, unpriv bool
 	ownEndpoint                                      string
+	// routing is routingKey: the namespace and labels, when
+	// VirtualServices or EnvoyFilters make the listeners depend on them.
+	routing string
 }
 
 // NewShared prepares the World w for predictions of many clients under the
@@ -126,6 +129,7 @@ func (s *Shared) Predict(c world.Client) (*Prediction, error) {
 	if s.endpointAddrs[p.IPs[0]] {
 		key.ownEndpoint = p.IPs[0]
 	}
+	key.routing = routingKey(s.w, p)
 	if pred, ok := s.predictions[key]; ok {
 		return pred, nil
 	}

@@ -34,11 +34,16 @@ apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w}
 ---
+apiVersion: networking.istio.io/v1beta1
+kind: ProxyConfig
+metadata: {name: pc}
+spec: {concurrency: 2}
+---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: vs}
 spec: {hosts: [a]}
-`, nil, "2 Secret, 1 HTTPRoute, 1 VirtualService (not modelled yet), 1 Widget"},
+`, []string{"VirtualService/default/vs"}, "2 Secret, 1 HTTPRoute, 1 ProxyConfig (not modelled yet), 1 Widget"},
 		{"kind: List is unpacked", `apiVersion: v1
 kind: List
 items:

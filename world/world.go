@@ -2,6 +2,7 @@ package world
 
 import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
@@ -35,6 +36,13 @@ type World struct {
 	ServiceEntries  []*networkingv1.ServiceEntry  `json:"serviceEntries,omitempty"`
 	WorkloadEntries []*networkingv1.WorkloadEntry `json:"workloadEntries,omitempty"`
 	Sidecars        []*networkingv1.Sidecar       `json:"sidecars,omitempty"`
+	// VirtualServices and DestinationRules shape the filter chains of TCP
+	// and TLS listeners (tcp and tls routes, subsets in cluster names).
+	VirtualServices  []*networkingv1.VirtualService  `json:"virtualServices,omitempty"`
+	DestinationRules []*networkingv1.DestinationRule `json:"destinationRules,omitempty"`
+	// EnvoyFilters are carried so that patches of the client's outbound
+	// listeners are reported; the predictor does not apply them.
+	EnvoyFilters []*networkingv1alpha3.EnvoyFilter `json:"envoyFilters,omitempty"`
 }
 
 // Client is the proxy whose outbound listeners are predicted, with the node

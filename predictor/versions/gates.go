@@ -45,3 +45,12 @@ func (v Version) HTTPInspectorAddsTLSInspector() bool { return v.Minor <= 24 }
 // 1.31-dev (master of 2026-08-27), absent in 1.24, 1.26, 1.27 and the 1.30
 // branch.
 func (v Version) SidecarExactHostLookup() bool { return v.Minor >= 31 }
+
+// VirtualServiceExclusions reports whether a Sidecar egress exclusion
+// ("~ns/host") also keeps a VirtualService for that host out of the egress
+// listener; before, exclusions removed services only.
+//
+// Source: pilot/pkg/model/virtualservice.go SelectVirtualServices: the
+// "Excluded(h)" check in addVirtualService in 1.31-dev (master of
+// 2026-08-27), absent in 1.24, 1.26, 1.27 and the 1.30 branch.
+func (v Version) VirtualServiceExclusions() bool { return v.Minor >= 31 }

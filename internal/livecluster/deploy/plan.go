@@ -125,8 +125,8 @@ func (p *Plan) add(s Step) { p.Steps = append(p.Steps, s) }
 
 // Batches splits the isolated scenario's manifests into what is created
 // together: the namespaces, then every object not in creationOrder (the
-// objects Istio orders, Services and ServiceEntries, first so that they
-// are created within one second), then each creationOrder object alone,
+// objects Istio orders, Services, ServiceEntries and VirtualServices, first
+// so that they are created within one second), then each creationOrder object alone,
 // oldest first. Support objects go with the second batch.
 func Batches(iso *isolate.Isolated) [][]isolate.Manifest {
 	ordered := map[string]int{}
@@ -142,7 +142,7 @@ func Batches(iso *isolate.Isolated) [][]isolate.Manifest {
 			namespaces = append(namespaces, m)
 		case ordered[m.Ref()] > 0:
 			late[ordered[m.Ref()]-1] = []isolate.Manifest{m}
-		case m.Kind == "Service" || m.Kind == "ServiceEntry":
+		case OrderMatters(m.Kind):
 			first = append(first, m)
 		default:
 			rest = append(rest, m)
@@ -152,8 +152,11 @@ func Batches(iso *isolate.Isolated) [][]isolate.Manifest {
 }
 
 // OrderMatters reports whether Istio orders objects of the kind by
-// creation time.
-func OrderMatters(kind string) bool { return kind == "Service" || kind == "ServiceEntry" }
+// creation time: services (SortServicesByCreationTime) and
+// VirtualServices (initVirtualServices reads them oldest first).
+func OrderMatters(kind string) bool {
+	return kind == "Service" || kind == "ServiceEntry" || kind == "VirtualService"
+}
 
 // Write prints the plan: every step, and every manifest as applied.
 func (p *Plan) Write(w io.Writer) {

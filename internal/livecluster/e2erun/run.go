@@ -422,6 +422,15 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	for _, sc := range client.Sidecars {
 		configs[sc.Namespace+"/"+sc.Name] = true
 	}
+	for _, vs := range client.VirtualServices {
+		configs[vs.Namespace+"/"+vs.Name] = true
+	}
+	for _, dr := range client.DestinationRules {
+		configs[dr.Namespace+"/"+dr.Name] = true
+	}
+	for _, ef := range client.EnvoyFilters {
+		configs[ef.Namespace+"/"+ef.Name] = true
+	}
 	if err := r.s.provider.attach(ctx, r, client.Client); err != nil {
 		return err
 	}

@@ -77,6 +77,10 @@ func (r *rewriter) rewrite(m scenario.Manifest) (Manifest, error) {
 		}
 	case "Sidecar":
 		r.sidecar(m, child(obj, "spec"))
+	case "VirtualService":
+		r.virtualService(child(obj, "spec"))
+	case "DestinationRule":
+		r.destinationRule(child(obj, "spec"))
 	case "EndpointSlice":
 		if eps, ok := obj["endpoints"].([]any); ok {
 			for _, e := range eps {

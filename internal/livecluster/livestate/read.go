@@ -135,8 +135,12 @@ func Read(ctx context.Context, c Clients, sel Selection) (*world.World, error) {
 			clean(&sc.ObjectMeta)
 			w.Sidecars = append(w.Sidecars, sc)
 		}
+		if err := readRouting(ctx, c, ns, w); err != nil {
+			return nil, err
+		}
 	}
 	sortWorld(w)
+	sortRouting(w)
 	client, err := findClient(w, h)
 	if err != nil {
 		return nil, err

@@ -167,8 +167,9 @@ func chain(fc *listenerv3.FilterChain, opaque map[string]bool) (listener.FilterC
 // destination interprets a terminal network filter, identified by its typed
 // config's type URL: http_connection_manager (its RDS route name,
 // "inline:<name>" for an inline route config, "scoped:<name>" for scoped
-// routes) or tcp_proxy (its cluster; for weighted clusters, their names
-// sorted and joined with ","). Other filters are not terminal.
+// routes) or tcp_proxy (its cluster; for weighted clusters, each with its
+// weight, sorted by name, and their names joined with "," as the cluster).
+// Other filters are not terminal.
 func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 	tc := f.GetTypedConfig()
 	switch messageName(tc.GetTypeUrl()) {
@@ -194,12 +195,11 @@ func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 		}
 		d := listener.Destination{Kind: listener.TCP, Cluster: t.GetCluster()}
 		if wc := t.GetWeightedClusters(); wc != nil {
-			var names []string
+			var ws []listener.WeightedCluster
 			for _, c := range wc.GetClusters() {
-				names = append(names, c.GetName())
+				ws = append(ws, listener.WeightedCluster{Name: c.GetName(), Weight: c.GetWeight()})
 			}
-			sort.Strings(names)
-			d.Cluster = strings.Join(names, ",")
+			d = listener.WeightedDestination(ws)
 		}
 		return d, true, nil
 	}

@@ -163,7 +163,7 @@ func TestParseSidecar(t *testing.T) {
 		t.Errorf("virtualInbound chain match = %v, want port=15006", vi.FilterChains[0].Match)
 	}
 	prom := byName["0.0.0.0_15090"].Listener
-	if prom.Direction != "" || !prom.BindToPort || prom.FilterChains[0].Destination != routeTo("inline:local_route") {
+	if prom.Direction != "" || !prom.BindToPort || prom.FilterChains[0].Destination.String() != routeTo("inline:local_route").String() {
 		t.Errorf("0.0.0.0_15090 = %+v, want no direction, bound, inline route", prom)
 	}
 	if diff := cmp.Diff([]string{"type.googleapis.com/xds.type.v3.TypedStruct"}, byName["10.96.0.20_3306"].Opaque); diff != "" {
@@ -268,8 +268,15 @@ func TestParseListener(t *testing.T) {
 				return l
 			},
 			check: func(t *testing.T, e Entry) {
-				want := tcpTo("outbound|3306|v1|db.ns.svc.cluster.local,outbound|3306|v2|db.ns.svc.cluster.local")
+				want := listener.Destination{Kind: listener.TCP,
+					Cluster: "outbound|3306|v1|db.ns.svc.cluster.local,outbound|3306|v2|db.ns.svc.cluster.local",
+					Weighted: []listener.WeightedCluster{
+						{Name: "outbound|3306|v1|db.ns.svc.cluster.local", Weight: 90},
+						{Name: "outbound|3306|v2|db.ns.svc.cluster.local", Weight: 10},
+					}}
 				wantEqual(t, "Destination", want, e.Listener.FilterChains[0].Destination)
+				wantEqual(t, "String", "clusters outbound|3306|v1|db.ns.svc.cluster.local=90,outbound|3306|v2|db.ns.svc.cluster.local=10",
+					e.Listener.FilterChains[0].Destination.String())
 			},
 		},
 		{

@@ -12,6 +12,7 @@ import (
 
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -662,6 +663,8 @@ func (s *simulator) istio(v versions.Version) error {
 			sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
 			sc.Namespace, sc.CreationTimestamp = m.Namespace, s.created(m)
 			s.w.Sidecars = append(s.w.Sidecars, sc)
+		case *networkingv1.VirtualService, *networkingv1.DestinationRule, *networkingv1alpha3.EnvoyFilter:
+			s.routing(m)
 		}
 	}
 	return nil

@@ -12,6 +12,10 @@ import (
 	"istio.io/istio/pkg/config"
 )
 
+// clusterDomain is the cluster's DNS domain, the fake discovery server's
+// default DomainSuffix and the one the World's hostnames use.
+const clusterDomain = "cluster.local"
+
 // istioConfigs turns the World's Istio objects into pilot configs.
 //
 // Decision: each object goes through crd.ParseInputs, the very parser behind
@@ -37,6 +41,9 @@ func istioConfigs(w *world, t0 time.Time) ([]config.Config, error) {
 		{"serviceEntries", "ServiceEntry", w.ServiceEntries},
 		{"workloadEntries", "WorkloadEntry", w.WorkloadEntries},
 		{"sidecars", "Sidecar", w.Sidecars},
+		{"virtualServices", "VirtualService", w.VirtualServices},
+		{"destinationRules", "DestinationRule", w.DestinationRules},
+		{"envoyFilters", "EnvoyFilter", w.EnvoyFilters},
 	}
 	var out []config.Config
 	for _, l := range lists {
@@ -47,6 +54,14 @@ func istioConfigs(w *world, t0 time.Time) ([]config.Config, error) {
 			}
 			if cfg.CreationTimestamp.IsZero() {
 				cfg.CreationTimestamp = t0
+			}
+			// A cluster's config store (crdclient's TranslateObject) stamps
+			// every config with the cluster domain; ParseInputs leaves it
+			// empty, and ResolveShortnameToFQDN would then turn a
+			// VirtualService's short host "echo" into "echo.NS" instead of
+			// "echo.NS.svc.cluster.local".
+			if cfg.Domain == "" {
+				cfg.Domain = clusterDomain
 			}
 			out = append(out, cfg)
 		}
@@ -64,6 +79,9 @@ func istioConfig(raw json.RawMessage, kind string) (config.Config, error) {
 	}
 	if s, _ := obj["apiVersion"].(string); s == "" {
 		obj["apiVersion"] = "networking.istio.io/v1"
+		if kind == "EnvoyFilter" { // EnvoyFilter has no v1
+			obj["apiVersion"] = "networking.istio.io/v1alpha3"
+		}
 	}
 	if s, _ := obj["kind"].(string); s == "" {
 		obj["kind"] = kind

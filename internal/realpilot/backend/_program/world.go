@@ -36,6 +36,10 @@ type world struct {
 	ServiceEntries  []json.RawMessage           `json:"serviceEntries,omitempty"`
 	WorkloadEntries []json.RawMessage           `json:"workloadEntries,omitempty"`
 	Sidecars        []json.RawMessage           `json:"sidecars,omitempty"`
+
+	VirtualServices  []json.RawMessage `json:"virtualServices,omitempty"`
+	DestinationRules []json.RawMessage `json:"destinationRules,omitempty"`
+	EnvoyFilters     []json.RawMessage `json:"envoyFilters,omitempty"`
 }
 
 // client mirrors world.Client.

@@ -100,6 +100,7 @@ func decodeManifest(apiVersion, kind string, data []byte) (obj any, skip string,
 	case apiVersion == "v1" && kind == "Namespace":
 		return decodeKube(data, &corev1.Namespace{})
 	case apiVersion == "v1" && kind == "Endpoints":
+		//lint:ignore SA1019 clusters still accept v1 Endpoints; the resolver mirrors them into EndpointSlices.
 		return decodeKube(data, &corev1.Endpoints{})
 	case apiVersion == "v1" && kind == "ReplicationController":
 		return decodeKube(data, &corev1.ReplicationController{})
@@ -216,6 +217,7 @@ func validateObject(obj any) error {
 				}
 			}
 		}
+	//lint:ignore SA1019 clusters still accept v1 Endpoints; they are checked like EndpointSlices.
 	case *corev1.Endpoints:
 		for i, ss := range o.Subsets {
 			for j, a := range append(append([]corev1.EndpointAddress(nil), ss.Addresses...), ss.NotReadyAddresses...) {

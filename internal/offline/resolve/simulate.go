@@ -364,6 +364,7 @@ func (s *simulator) services() error {
 			}
 			s.w.Services = append(s.w.Services, svc)
 			s.w.EndpointSlices = append(s.w.EndpointSlices, s.endpointSlices(svc)...)
+		//lint:ignore SA1019 v1 Endpoints in users' manifests are mirrored into EndpointSlices, as Kubernetes does.
 		case *corev1.Endpoints:
 			s.w.EndpointSlices = append(s.w.EndpointSlices, s.mirror(m, o)...)
 		case *discoveryv1.EndpointSlice:
@@ -386,6 +387,8 @@ func (s *simulator) services() error {
 // the addresses (ready) and notReadyAddresses (not ready) of every subset
 // with those ports, labelled with the Service's name and the mirroring
 // controller, and the Endpoints' other labels.
+//
+//lint:ignore SA1019 v1 Endpoints in users' manifests are what is mirrored.
 func (s *simulator) mirror(m scenario.Manifest, ep *corev1.Endpoints) []discoveryv1.EndpointSlice {
 	if ep.Labels[discoveryv1.LabelSkipMirror] == "true" {
 		return nil

@@ -170,11 +170,12 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		return cp, err
 	}
 
-	cp.step("starting kube-controller-manager (EndpointSlices, Deployments, StatefulSets, namespaces)")
+	cp.step("starting kube-controller-manager (EndpointSlices, Deployments, StatefulSets, DaemonSets, Jobs, namespaces)")
 	kcm, err := start(dir, "kube-controller-manager", bins.Kubernetes, []string{"kube-controller-manager",
 		"--kubeconfig", cp.Kubeconfig, "--leader-elect=false", "--secure-port=0",
 		"--controllers", strings.Join([]string{"endpointslice-controller", "endpointslice-mirroring-controller", "endpoints-controller",
-			"deployment-controller", "replicaset-controller", "statefulset-controller", "namespace-controller",
+			"deployment-controller", "replicaset-controller", "statefulset-controller", "daemonset-controller",
+			"job-controller", "cronjob-controller", "namespace-controller",
 			"garbage-collector-controller", "serviceaccount-controller"}, ","),
 		"--concurrent-endpoint-syncs=10", "--concurrent-service-endpoint-syncs=10",
 	}, nil)

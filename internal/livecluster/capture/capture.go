@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -253,7 +254,7 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 		if !vis.keeps(s.Namespace, splitExportTo(s.Annotations["networking.istio.io/exportTo"]), serviceHosts(s.Namespace, s.Name)) {
 			continue
 		}
-		for _, b := range sortedKeys(builtins) {
+		for _, b := range slices.Sorted(maps.Keys(builtins)) {
 			ip := builtins[b]
 			if slices.Contains(s.Spec.ClusterIPs, ip) || s.Spec.ClusterIP == ip {
 				cp.warn("Service/"+key, "spec.clusterIP", "%s is where the resolver puts the built-in %s: predictions will show the two sharing it", ip, b)

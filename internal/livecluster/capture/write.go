@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,7 +109,7 @@ func render(h scenario.Header, objs []object) ([]byte, error) {
 
 func writeOrdered(buf *bytes.Buffer, m map[string]any, first ...string) error {
 	keys := append([]string(nil), first...)
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(first, k) {
 			keys = append(keys, k)
 		}

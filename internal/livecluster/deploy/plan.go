@@ -3,6 +3,8 @@ package deploy
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,7 +169,7 @@ func (p *Plan) Write(w io.Writer) {
 	}
 	iso := p.Iso
 	fmt.Fprintf(w, "namespaces:")
-	for _, o := range sortedKeys(iso.Namespaces) {
+	for _, o := range slices.Sorted(maps.Keys(iso.Namespaces)) {
 		fmt.Fprintf(w, " %s -> %s", o, iso.Namespaces[o])
 	}
 	fmt.Fprintln(w)
@@ -193,17 +195,4 @@ func (p *Plan) Write(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w)
-}
-
-func sortedKeys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -167,7 +169,7 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 		}
 		docs = append(docs, out)
 	}
-	for _, ns := range sortedKeys(iso.Namespaces) {
+	for _, ns := range slices.Sorted(maps.Keys(iso.Namespaces)) {
 		if haveNS[ns] {
 			continue
 		}
@@ -307,7 +309,7 @@ func (r *rewriter) isolationSidecars() ([]Manifest, error) {
 	}
 	hosts = append(hosts, "default/*", "istio-system/*", "kube-system/*")
 	var out []Manifest
-	for _, orig := range sortedKeys(r.iso.Namespaces) {
+	for _, orig := range slices.Sorted(maps.Keys(r.iso.Namespaces)) {
 		live := r.iso.Namespaces[orig]
 		if r.namespaceWideSidecar[live] {
 			continue
@@ -347,15 +349,6 @@ func (r *rewriter) standardClient() (Manifest, error) {
 	}
 	m.Origin = "the standard client (fixtures/client.yaml): no manifest matches the client labels"
 	return m, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // errNotMap is returned for a document whose shape is not an object.

@@ -22,7 +22,7 @@ func (r *rewriter) virtualService(spec map[string]any) {
 			if !ok {
 				continue
 			}
-			for _, m := range maps(rm["match"]) {
+			for _, m := range objects(rm["match"]) {
 				if v, ok := m["gateways"]; ok {
 					m["gateways"] = mapStrings(v, r.gateway)
 				}
@@ -33,11 +33,11 @@ func (r *rewriter) virtualService(spec map[string]any) {
 					m["sniHosts"] = mapStrings(v, r.host)
 				}
 			}
-			for _, d := range maps(rm["route"]) {
+			for _, d := range objects(rm["route"]) {
 				r.destination(d["destination"])
 			}
 			r.destination(rm["mirror"])
-			for _, mi := range maps(rm["mirrors"]) {
+			for _, mi := range objects(rm["mirrors"]) {
 				r.destination(mi["destination"])
 			}
 			if del, ok := rm["delegate"].(map[string]any); ok {
@@ -80,7 +80,8 @@ func (r *rewriter) gateway(g string) string {
 	return r.ns(ns) + "/" + name
 }
 
-func maps(v any) []map[string]any {
+// objects is the JSON objects of a decoded JSON list (nil for anything else).
+func objects(v any) []map[string]any {
 	list, _ := v.([]any)
 	var out []map[string]any
 	for _, x := range list {

@@ -152,6 +152,7 @@ func Build(ctx context.Context, cacheDir string, p Program, opts Options) (strin
 	dir := filepath.Join(cacheDir, p.Label+"-"+Key(p.Files, p.Variant, gover))
 	bin := filepath.Join(dir, p.Binary)
 	if isFile(bin) {
+		markUsed(dir)
 		return bin, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -165,6 +166,7 @@ func Build(ctx context.Context, cacheDir string, p Program, opts Options) (strin
 	}
 	defer unlock()
 	if isFile(bin) { // built by the process we waited for
+		markUsed(dir)
 		return bin, nil
 	}
 	src := filepath.Join(dir, "src")
@@ -219,8 +221,23 @@ func Build(ctx context.Context, cacheDir string, p Program, opts Options) (strin
 		return "", fmt.Errorf("building %s: %w", p.What, err)
 	}
 	fmt.Fprintf(progress, "%s: built in %s: %s\n", p.What, elapsed, bin)
-	pruneOld(cacheDir, p.Label, filepath.Base(dir))
+	markUsed(dir)
+	pruneOld(cacheDir, p.Label, filepath.Base(dir), time.Now().Add(-PruneUnusedFor))
 	return bin, nil
+}
+
+// PruneUnusedFor is how long a build of a label may go unused before a
+// new build of the same label removes it. Builds of the same label with
+// different sources are in use at once when two checkouts share the cache
+// (a branch and main, parallel CI jobs): removing them at once would delete
+// a binary another process is about to run.
+const PruneUnusedFor = 24 * time.Hour
+
+// markUsed records that dir's build was just used: pruneOld reads the
+// folder's modification time.
+func markUsed(dir string) {
+	now := time.Now()
+	_ = os.Chtimes(dir, now, now)
 }
 
 // goCommand runs the go command in dir, under `nice -n N` when opts.Nice is
@@ -242,10 +259,10 @@ func goCommand(ctx context.Context, opts Options, dir string, args ...string) *e
 	return cmd
 }
 
-// pruneOld removes the cache folders of label's earlier builds (a binary
-// of 100-200 MB each) except keep, skipping any folder whose lock another
-// process holds.
-func pruneOld(cacheDir, label, keep string) {
+// pruneOld removes the cache folders of label's other builds (a binary of
+// 100-200 MB each) except keep that were last used before cutoff, skipping
+// any folder whose lock another process holds.
+func pruneOld(cacheDir, label, keep string, cutoff time.Time) {
 	entries, err := os.ReadDir(cacheDir)
 	if err != nil {
 		return
@@ -258,6 +275,9 @@ func pruneOld(cacheDir, label, keep string) {
 			continue
 		}
 		old := filepath.Join(cacheDir, e.Name())
+		if info, err := os.Stat(old); err != nil || info.ModTime().After(cutoff) {
+			continue // recently used by some checkout: leave it
+		}
 		unlock, err := lockDir(cancelled, old, func() {})
 		if err != nil {
 			continue // being built or unreadable: leave it

@@ -15,8 +15,9 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/e2erun"
 )
 
-// TestScenarios runs one feature per scenario: scenarios of the same
-// istiod settings together, those that cannot be isolated one at a time.
+// TestScenarios runs one feature per scenario: scenarios of the same IP
+// family and istiod settings together, those that cannot be isolated one
+// at a time.
 func TestScenarios(t *testing.T) {
 	plans, bad, err := suite.Plans(os.Stdout)
 	if err != nil {
@@ -33,7 +34,7 @@ func TestScenarios(t *testing.T) {
 		return
 	}
 	for _, g := range groups {
-		t.Run("istiod="+g.Config.Key(), func(t *testing.T) {
+		t.Run(string(g.Family)+",istiod="+g.Config.Key(), func(t *testing.T) {
 			if err := suite.EnsureIstio(suiteCtx, testenv.EnvConf(), g); err != nil {
 				t.Fatalf("Istio not ready: %v", err)
 			}

@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
-	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
 	"github.com/listenerlab/listenerlab/internal/localcluster/xdsclient"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
@@ -28,7 +27,7 @@ type localProvider struct {
 	s         *Suite
 	bins      controlplane.Binaries
 	istiodBin string
-	cp        *controlplane.ControlPlane
+	cp        *controlplane.ControlPlane // nil until the first group, and between families
 	istiod    *controlplane.Istiod
 	config    string // key of the settings istiod runs with
 
@@ -38,8 +37,10 @@ type localProvider struct {
 
 func (*localProvider) where() string { return "a local control plane (no Envoy: xDS client)" }
 
+// setup only builds: the control plane starts with the first group, of
+// that group's IP family (ensureIstio).
 func (p *localProvider) setup() []env.Func {
-	return []env.Func{p.build, p.start}
+	return []env.Func{p.build}
 }
 
 func (p *localProvider) finish() []env.Func { return []env.Func{p.stop} }
@@ -65,41 +66,53 @@ func (p *localProvider) build(ctx context.Context, cfg *envconf.Config) (context
 	return ctx, err
 }
 
-func (p *localProvider) start(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-	cp, err := controlplane.Start(ctx, p.bins, controlplane.Options{Log: stepWriter{p.s}})
+// start runs a control plane of one IP family with Istio's CRDs and the
+// built-in Services, and points the suite's clients at it.
+func (p *localProvider) start(ctx context.Context, cfg *envconf.Config, family controlplane.IPFamily) error {
+	cp, err := controlplane.Start(ctx, p.bins, controlplane.Options{Log: stepWriter{p.s}, Family: family})
 	if err != nil {
-		return ctx, err
+		return err
 	}
 	p.cp = cp
 	p.s.kubecfg = cp.Kubeconfig
 	cfg.WithKubeconfigFile(cp.Kubeconfig)
 	crds, err := controlplane.IstioCRDs(ctx, "", p.s.version.Module)
 	if err != nil {
-		return ctx, err
+		return err
 	}
 	p.s.step("installing the CRDs of Istio %s", p.s.version.Label)
 	if err := cp.ApplyCRDs(ctx, crds); err != nil {
-		return ctx, err
+		return err
 	}
-	return ctx, cp.InstallBuiltins(ctx)
+	return cp.InstallBuiltins(ctx)
 }
 
 func (p *localProvider) stop(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	p.stopControlPlane()
+	return ctx, nil
+}
+
+// stopControlPlane ends istiod and the control plane. After a failure so
+// far, or with -keep-cluster, the folder is kept and the logs copied to
+// the artifacts (cluster-logs/FAMILY).
+func (p *localProvider) stopControlPlane() {
 	if p.istiod != nil {
 		p.istiod.Stop()
+		p.istiod, p.config = nil, ""
 	}
 	if p.cp == nil {
-		return ctx, nil
+		return
 	}
+	cp := p.cp
+	p.cp = nil
 	if p.s.failed() || p.s.cfg.KeepCluster {
-		dir := p.cp.Keep()
-		p.s.step("kept the local control plane's logs and data in %s (stopped; remove it when done)", dir)
-		_ = copyLogs(dir, p.s.artifacts.ClusterLogs())
-		return ctx, nil
+		dir := cp.Keep()
+		p.s.step("kept the %s control plane's logs and data in %s (stopped; remove it when done)", cp.Family, dir)
+		_ = copyLogs(dir, filepath.Join(p.s.artifacts.ClusterLogs(), string(cp.Family)))
+		return
 	}
-	p.s.step("stopping the local control plane")
-	p.cp.Stop()
-	return ctx, nil
+	p.s.step("stopping the %s control plane", cp.Family)
+	cp.Stop()
 }
 
 // copyLogs copies the processes' logs into the artifacts.
@@ -118,8 +131,19 @@ func copyLogs(from, to string) error {
 	return nil
 }
 
-// ensureIstio (re)starts istiod when a group needs other settings.
-func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error {
+// ensureIstio starts a control plane of the group's IP family unless one
+// runs, and (re)starts istiod when the group needs other settings.
+func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, g *Group) error {
+	if p.cp != nil && p.cp.Family != g.Family {
+		p.stopControlPlane()
+	}
+	if p.cp == nil {
+		p.s.step("starting a %s control plane", g.Family)
+		if err := p.start(ctx, cfg, g.Family); err != nil {
+			return err
+		}
+	}
+	c := g.Config
 	if p.istiod != nil && p.config == c.Key() && p.istiod.Exited() == nil {
 		p.s.step("istiod %s with settings %s already runs", p.s.version.Label, c)
 		return nil

@@ -11,12 +11,18 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
-// Group is the scenarios that share one istiod configuration.
+// Group is the scenarios that share one cluster IP family and one istiod
+// configuration.
 type Group struct {
+	// Family is the IP family of the group's scenarios (client.ipFamily):
+	// the kind cluster's, or the one the local provider starts a control
+	// plane of.
+	Family controlplane.IPFamily
 	// Config is the istiod settings (env, mesh config) of the group.
 	Config kindcluster.IstiodConfig
 	// Shared run beside each other.
@@ -28,8 +34,9 @@ type Group struct {
 // Plans loads the scenarios -scenarios names and plans each, paths
 // relative to the module root. A scenario that does not load or cannot be
 // planned is recorded as an error and returned in bad; one that does not
-// apply here (version, IP family) is recorded as skipped (and printed in
-// a dry run). err is a pattern that matches no file: nothing runs.
+// apply here (version; IP family on kind, where the cluster has one) is
+// recorded as skipped (and printed in a dry run). The local provider runs
+// every family: it starts a control plane of each scenario's. err is a pattern that matches no file: nothing runs.
 func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err error) {
 	var paths []string
 	for _, pat := range strings.Split(s.cfg.Scenarios, ",") {
@@ -49,18 +56,15 @@ func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err 
 		if rel, err := filepath.Rel(s.root, sc.Path); err == nil {
 			sc.Path = rel
 		}
-		p, err := deploy.Build(sc, opts)
+		o := opts
+		if s.cfg.Provider == ProviderLocal {
+			o.IPFamily = sc.Header.Client.IPFamily
+		}
+		p, err := deploy.Build(sc, o)
 		if err != nil {
 			bad = append(bad, fmt.Errorf("%s: %w", sc.Path, err))
 			s.record(verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: verify.Error, Err: err.Error()})
 			continue
-		}
-		if p.Skip == "" && s.cfg.Provider == ProviderLocal && hasKind(sc, "DaemonSet") {
-			// Seen on the local control plane: the DaemonSet controller made
-			// no pod for the kwok node within the pod wait (4 minutes), so
-			// the scenario cannot run there yet; make verify and make e2e
-			// (kind) still check it.
-			p.Skip = "DaemonSet pods are not created on the local control plane yet (make verify and make e2e check this scenario)"
 		}
 		if p.Skip != "" {
 			s.record(verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: verify.Skip, Err: p.Skip})
@@ -74,19 +78,29 @@ func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err 
 	return plans, bad, nil
 }
 
-// Groups groups plans by istiod settings, the default settings first,
-// then in the order the plans first name them.
+// Groups groups plans by IP family (IPv4, IPv6, dual stack) and, within
+// one, by istiod settings, the default settings first, then in the order
+// the plans first name them.
 func Groups(plans []*deploy.Plan) []*Group {
-	byKey := map[string]*Group{}
-	var keys []string
+	type key struct {
+		family controlplane.IPFamily
+		config string
+	}
+	byKey := map[key]*Group{}
+	var keys []key
 	for _, p := range plans {
 		h := p.Iso.Original.Header
 		c := kindcluster.IstiodConfig{Env: h.Istiod.Env, MeshConfig: h.MeshConfig}
-		g, ok := byKey[c.Key()]
+		f, err := controlplane.ParseIPFamily(h.Client.IPFamily)
+		if err != nil {
+			f = controlplane.IPv4 // the loader refuses other families
+		}
+		k := key{f, c.Key()}
+		g, ok := byKey[k]
 		if !ok {
-			g = &Group{Config: c}
-			byKey[c.Key()] = g
-			keys = append(keys, c.Key())
+			g = &Group{Family: f, Config: c}
+			byKey[k] = g
+			keys = append(keys, k)
 		}
 		if p.Iso.Exclusive != "" {
 			g.Exclusive = append(g.Exclusive, p)
@@ -95,7 +109,13 @@ func Groups(plans []*deploy.Plan) []*Group {
 		}
 	}
 	def := kindcluster.IstiodConfig{}.Key()
-	sort.SliceStable(keys, func(i, j int) bool { return keys[i] == def && keys[j] != def })
+	rank := map[controlplane.IPFamily]int{controlplane.IPv4: 0, controlplane.IPv6: 1, controlplane.DualStack: 2}
+	sort.SliceStable(keys, func(i, j int) bool {
+		if a, b := rank[keys[i].family], rank[keys[j].family]; a != b {
+			return a < b
+		}
+		return keys[i].config == def && keys[j].config != def
+	})
 	out := make([]*Group, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, byKey[k])
@@ -107,7 +127,8 @@ func Groups(plans []*deploy.Plan) []*Group {
 // settings, then every plan.
 func (s *Suite) PrintGroup(w io.Writer, g *Group) {
 	if s.cfg.Provider == ProviderLocal {
-		fmt.Fprintf(w, "### istiod settings %s: istiod process with this env and mesh config\n", g.Config)
+		r := g.Family.Ranges()
+		fmt.Fprintf(w, "### %s control plane (services %s, pods %s), istiod settings %s: istiod process with this env and mesh config\n", g.Family, r.Services, r.Pods, g.Config)
 	} else {
 		overlay, _ := g.Config.Overlay()
 		args, err := kindcluster.InstallArgs(s.version, "OVERLAY")
@@ -131,13 +152,3 @@ func (s *Suite) Acquire(ctx context.Context) error {
 
 // Release gives back the slot Acquire took.
 func (s *Suite) Release() { <-s.slots }
-
-// hasKind reports whether sc holds a manifest of kind.
-func hasKind(sc *scenario.Scenario, kind string) bool {
-	for _, m := range sc.Manifests {
-		if m.Kind == kind {
-			return true
-		}
-	}
-	return false
-}

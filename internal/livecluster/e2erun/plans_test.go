@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,13 +16,15 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
 // TestPlansOfTheCorpus plans the whole corpus the way make e2e-local
 // does: every scenario file is planned, recorded as skipped, or reported,
-// and paths are relative to the module root.
+// and paths are relative to the module root; no scenario is skipped for
+// its IP family, since a control plane of each family runs.
 func TestPlansOfTheCorpus(t *testing.T) {
 	s := testSuite(t, nil)
 	files, err := filepath.Glob(filepath.Join(s.root, "scenarios", "*", "*.yaml"))
@@ -40,13 +43,13 @@ func TestPlansOfTheCorpus(t *testing.T) {
 		if r.Outcome != verify.Skip || r.Err == "" {
 			t.Errorf("%s recorded as %s (%q) while planning; only skips are recorded then", r.Scenario, r.Outcome, r.Err)
 		}
+		if strings.Contains(r.Err, "IP family") {
+			t.Errorf("%s skipped on the local provider: %s", r.Scenario, r.Err)
+		}
 		skipped++
 	}
 	if len(plans)+skipped != len(files) {
 		t.Errorf("%d plans and %d skips for %d scenario files", len(plans), skipped, len(files))
-	}
-	if skipped == 0 {
-		t.Errorf("no scenario skipped on an IPv4 cluster: the corpus has dual-stack scenarios")
 	}
 	for _, p := range plans {
 		if filepath.IsAbs(p.File) || !strings.HasPrefix(p.File, "scenarios"+string(filepath.Separator)) {
@@ -98,6 +101,43 @@ func TestPlansOfTheCorpus(t *testing.T) {
 	if g := seen["serviceentry-pilot-hash-allocation-flag-off"]; g == "" || g == groups[0].Config.Key() {
 		t.Errorf("serviceentry-pilot-hash-allocation-flag-off sets istiod env and is in group %q", g)
 	}
+	// Families in order, each once: one control plane per family.
+	var families []controlplane.IPFamily
+	for _, g := range groups {
+		if n := len(families); n == 0 || families[n-1] != g.Family {
+			families = append(families, g.Family)
+		}
+		for _, p := range append(append([]*deploy.Plan(nil), g.Shared...), g.Exclusive...) {
+			if want, _ := controlplane.ParseIPFamily(p.Iso.Original.Header.Client.IPFamily); want != g.Family {
+				t.Errorf("%s needs family %s and is in a %s group", p.Scenario, want, g.Family)
+			}
+		}
+	}
+	if got := fmt.Sprint(families); got != "[IPv4 IPv6 DualStack]" {
+		t.Errorf("families of the groups %s, want [IPv4 IPv6 DualStack] (the corpus has IPv6 and dual-stack scenarios)", got)
+	}
+}
+
+// TestKindSkipsOtherFamilies checks that on kind, whose cluster has one
+// family, the scenarios of the others are skipped and named.
+func TestKindSkipsOtherFamilies(t *testing.T) {
+	s := testSuite(t, func(c *Config) { c.Provider, c.DryRun, c.Scenarios = ProviderKind, true, "scenarios/ipfamily,scenarios/kubernetes/tcp-port-on-clusterip.yaml" })
+	plans, _, err := s.Plans(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 1 || plans[0].Scenario != "kubernetes-tcp-port-on-clusterip" {
+		t.Errorf("plans %d, want only the IPv4 scenario", len(plans))
+	}
+	skips := 0
+	for _, r := range s.results {
+		if r.Outcome == verify.Skip && strings.Contains(r.Err, "needs IP family") {
+			skips++
+		}
+	}
+	if skips != 2 {
+		t.Errorf("%d IP family skips, want the IPv6 and the dual-stack scenario: %+v", skips, s.results)
+	}
 }
 
 func TestPlansRefuseBadInput(t *testing.T) {
@@ -138,7 +178,7 @@ func TestPlansRefuseBadInput(t *testing.T) {
 // skipped, and a real run does not print plans.
 func TestDryRunPrintsSkips(t *testing.T) {
 	for _, dry := range []bool{false, true} {
-		s := testSuite(t, func(c *Config) { c.Scenarios = "scenarios/*"; c.DryRun = dry })
+		s := testSuite(t, func(c *Config) { c.Provider, c.Scenarios, c.DryRun = ProviderKind, "scenarios/*", dry })
 		var b bytes.Buffer
 		if _, _, err := s.Plans(&b); err != nil {
 			t.Fatal(err)

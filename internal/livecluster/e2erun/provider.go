@@ -35,8 +35,9 @@ type provider interface {
 	// setup and finish are the suite's first and last steps.
 	setup() []env.Func
 	finish() []env.Func
-	// ensureIstio runs istiod with a scenario group's settings.
-	ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error
+	// ensureIstio runs istiod with a scenario group's settings (the local
+	// provider: in a control plane of the group's IP family).
+	ensureIstio(ctx context.Context, cfg *envconf.Config, g *Group) error
 	// injects says whether client pods get an istio-proxy container.
 	injects() bool
 	// attach is called once the scenario's pods run, before the sync
@@ -62,15 +63,15 @@ func (kindProvider) where() string { return "kind" }
 
 func (k kindProvider) setup() []env.Func {
 	if k.s.cfg.KubeContext == "" {
-		return []env.Func{k.preflight, envfuncs.CreateClusterWithConfig(k.s.kind, k.s.cfg.ClusterName, k.s.cfg.KindConfig), k.useKind, k.buildIstioctl}
+		return []env.Func{k.preflight, envfuncs.CreateClusterWithConfig(k.s.kind, k.s.cfg.ClusterName, k.s.cfg.KindConfig), k.useKind, k.buildIstioctl, k.s.collectGarbage}
 	}
-	return []env.Func{k.useContext, k.buildIstioctl}
+	return []env.Func{k.useContext, k.buildIstioctl, k.s.collectGarbage}
 }
 
 func (k kindProvider) finish() []env.Func { return []env.Func{k.exportLogs, k.destroy} }
 
-func (k kindProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, c kindcluster.IstiodConfig) error {
-	return k.s.ensureIstioKind(ctx, cfg, c)
+func (k kindProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, g *Group) error {
+	return k.s.ensureIstioKind(ctx, cfg, g.Config)
 }
 
 func (kindProvider) injects() bool { return true }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/e2e-framework/klient"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/yaml"
 
@@ -40,7 +41,7 @@ import (
 type Run struct {
 	s     *Suite
 	p     *deploy.Plan
-	cfg   *envconf.Config
+	kc    klient.Client
 	cs    kubernetes.Interface
 	ic    istioclient.Interface
 	rc    *rest.Config
@@ -57,9 +58,19 @@ type Run struct {
 	marker     int
 }
 
-// NewRun prepares the run of one plan on the suite's cluster.
+// NewRun prepares the run of one plan on the suite's cluster: the one
+// the suite's kubeconfig names now (the local provider starts a control
+// plane per IP family, after the framework copied cfg for the features).
 func (s *Suite) NewRun(cfg *envconf.Config, p *deploy.Plan) (*Run, error) {
-	cs, rc, err := clients(cfg)
+	if s.kubecfg != "" {
+		cfg = envconf.NewWithKubeConfig(s.kubecfg)
+	}
+	kc, err := cfg.NewClient()
+	if err != nil {
+		return nil, fmt.Errorf("%s: kubernetes client: %w", p.Scenario, err)
+	}
+	rc := kc.RESTConfig()
+	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: kubernetes client: %w", p.Scenario, err)
 	}
@@ -67,7 +78,7 @@ func (s *Suite) NewRun(cfg *envconf.Config, p *deploy.Plan) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: istio client: %w", p.Scenario, err)
 	}
-	return &Run{s: s, p: p, cfg: cfg, cs: cs, ic: ic, rc: rc, start: time.Now()}, nil
+	return &Run{s: s, p: p, kc: kc, cs: cs, ic: ic, rc: rc, start: time.Now()}, nil
 }
 
 func (r *Run) clientNS() string { return r.p.Iso.ClientNamespace() }
@@ -167,7 +178,7 @@ func (r *Run) createStamped(ctx context.Context, ms []isolate.Manifest) ([]time.
 		if err := yaml.Unmarshal(m.YAML, &obj.Object); err != nil {
 			return nil, fmt.Errorf("%s: %w", m.Ref(), err)
 		}
-		if err := r.cfg.Client().Resources().Create(ctx, obj); err != nil {
+		if err := r.kc.Resources().Create(ctx, obj); err != nil {
 			return nil, fmt.Errorf("creating %s (%s): %w", m.Ref(), m.Origin, err)
 		}
 		if deploy.OrderMatters(m.Kind) {
@@ -391,11 +402,11 @@ func (r *Run) bumpMarker(ctx context.Context) error {
 	}
 	cur := &unstructured.Unstructured{}
 	cur.SetGroupVersionKind(obj.GroupVersionKind())
-	if err := r.cfg.Client().Resources().Get(ctx, isolate.SyncMarker, r.clientNS(), cur); err != nil {
+	if err := r.kc.Resources().Get(ctx, isolate.SyncMarker, r.clientNS(), cur); err != nil {
 		return err
 	}
 	obj.SetResourceVersion(cur.GetResourceVersion())
-	return r.cfg.Client().Resources().Update(ctx, obj)
+	return r.kc.Resources().Update(ctx, obj)
 }
 
 // waitSynced waits until istiod knows every object of the scenario, then

@@ -135,10 +135,10 @@ func (s *Suite) DryRun() bool { return s.cfg.DryRun }
 // Timeout is the deadline of the whole suite.
 func (s *Suite) Timeout() time.Duration { return s.cfg.SuiteTimeout }
 
-// Setup is the suite's first steps: the provider's (create or reuse the
-// cluster, build what runs), then deleting what earlier runs left.
+// Setup is the suite's first steps, the provider's: create or reuse the
+// cluster and delete what earlier runs left in it (kind), build what runs.
 func (s *Suite) Setup() []env.Func {
-	return append(s.provider.setup(), s.collectGarbage)
+	return s.provider.setup()
 }
 
 // Finish is the suite's last steps: the reports, then the provider's
@@ -237,7 +237,11 @@ func (s *Suite) WriteReports() ([]byte, error) {
 
 // clients are the Kubernetes clients of the suite's cluster.
 func clients(cfg *envconf.Config) (kubernetes.Interface, *rest.Config, error) {
-	rc := cfg.Client().RESTConfig()
+	kc, err := cfg.NewClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	rc := kc.RESTConfig()
 	cs, err := kubernetes.NewForConfig(rc)
 	return cs, rc, err
 }
@@ -264,7 +268,7 @@ func (s *Suite) collectGarbage(ctx context.Context, cfg *envconf.Config) (contex
 
 // EnsureIstio runs istiod with a group's settings, the provider's way.
 func (s *Suite) EnsureIstio(ctx context.Context, cfg *envconf.Config, g *Group) error {
-	return s.provider.ensureIstio(ctx, cfg, g.Config)
+	return s.provider.ensureIstio(ctx, cfg, g)
 }
 
 // ensureIstioKind installs Istio with the settings of a scenario group
@@ -365,9 +369,9 @@ func (s *Suite) PrintPlan(w io.Writer) {
 	if s.cfg.Provider == ProviderLocal {
 		fmt.Fprintf(w, "suite step 1: build kube-apiserver and kube-controller-manager (k8s.io/kubernetes %s), kwok %s and istiod %s (%s@%s), one at a time, cached\n",
 			controlplane.KubernetesVersion, controlplane.KwokVersion, s.version.Label, backend.IstiodPackage, s.version.Module)
-		fmt.Fprintf(w, "suite step 2: start etcd, kube-apiserver (service CIDR %s), kube-controller-manager and kwok (node %s, pod CIDR %s) on loopback; install Istio's CRDs, istio-system, the kube-dns and istiod Services\n",
-			controlplane.ServiceCIDR, controlplane.NodeName, controlplane.PodCIDR)
-		fmt.Fprintf(w, "per istiod settings group: (re)start istiod as a process with the group's env and mesh config, wait for /ready, then the group's scenarios\n")
+		fmt.Fprintf(w, "per IP family of the scenarios (IPv4, IPv6, DualStack, in that order): start etcd, kube-apiserver (the family's service ranges), kube-controller-manager (node %s's pod ranges) and kwok on loopback; install Istio's CRDs, istio-system, the kube-dns and istiod Services\n",
+			controlplane.NodeName)
+		fmt.Fprintf(w, "per istiod settings group within a family: (re)start istiod as a process with the group's env and mesh config, wait for /ready, then the group's scenarios\n")
 		fmt.Fprintf(w, "per scenario: the steps below; the client has no istio-proxy: an xDS client connects as it before the sync wait, and its config dump replaces Envoy's\n")
 		fmt.Fprintf(w, "at the end: write %s, %s and %s; stop every process and remove their folder (kept, with logs copied to %s, if a scenario failed or KEEP_CLUSTER=1)\n\n",
 			s.artifacts.JUnit(), s.artifacts.Results(), s.artifacts.Report(), s.artifacts.ClusterLogs())

@@ -42,15 +42,6 @@ type Binaries struct {
 	Kwok string
 }
 
-// The cluster's address ranges: kind's (package clusterdefaults), which
-// the simulated resolver also uses.
-var (
-	// ServiceCIDR holds ClusterIPs.
-	ServiceCIDR = clusterdefaults.ServiceCIDRv4.String()
-	// PodCIDR is the one node's pod range.
-	PodCIDR = clusterdefaults.NodePodCIDRv4.String()
-)
-
 const (
 	// NodeName is the one node, run by kwok.
 	NodeName = "listenerlab-kwok"
@@ -66,6 +57,11 @@ type ControlPlane struct {
 	Kubeconfig string
 	// REST is the client config of the same.
 	REST *rest.Config
+	// Family is the control plane's address families.
+	Family IPFamily
+	// NodePodCIDRs are the pod ranges the controller manager gave the
+	// kwok node (kwok takes pod IPs from them), primary family first.
+	NodePodCIDRs []string
 
 	log   io.Writer
 	procs []*process
@@ -77,6 +73,8 @@ type ControlPlane struct {
 type Options struct {
 	// Log receives one line per step; nil discards them.
 	Log io.Writer
+	// Family is the service and pod ranges' families; IPv4 when empty.
+	Family IPFamily
 }
 
 // Start runs etcd, the API server, the controller manager and kwok, creates
@@ -88,7 +86,11 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 	if err != nil {
 		return nil, fmt.Errorf("local control plane: %w", err)
 	}
-	cp = &ControlPlane{Dir: dir, log: o.Log}
+	if o.Family == "" {
+		o.Family = IPv4
+	}
+	ranges := o.Family.Ranges()
+	cp = &ControlPlane{Dir: dir, log: o.Log, Family: o.Family}
 	if cp.log == nil {
 		cp.log = io.Discard
 	}
@@ -131,19 +133,25 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 	if err != nil {
 		return cp, err
 	}
-	cp.step("starting kube-apiserver on %s", hostPort(apiPort))
+	cp.step("starting kube-apiserver on %s (%s, services %s)", hostPort(apiPort), o.Family, flag(ranges.Services))
 	api, err := start(dir, "kube-apiserver", bins.Kubernetes, []string{"kube-apiserver",
 		"--etcd-servers", "http://" + hostPort(etcdClient),
-		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", strconv.Itoa(apiPort),
+		"--bind-address", "127.0.0.1", "--advertise-address", o.Family.advertiseAddress(), "--secure-port", strconv.Itoa(apiPort),
 		"--cert-dir", filepath.Join(dir, "pki"),
 		"--token-auth-file", filepath.Join(dir, "tokens.csv"),
 		"--authorization-mode", "RBAC",
-		"--service-cluster-ip-range", ServiceCIDR,
+		"--service-cluster-ip-range", flag(ranges.Services),
 		"--service-account-issuer", "https://kubernetes.default." + clusterdefaults.ServiceDomain,
 		"--service-account-key-file", filepath.Join(dir, "sa.key"),
 		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
 		// No token controller runs: pods need no ServiceAccount object.
-		"--disable-admission-plugins", "ServiceAccount",
+		// TaintNodesByCondition would taint the new node
+		// node.kubernetes.io/not-ready:NoSchedule, a taint only the node
+		// lifecycle controller removes once the node is Ready; it does not
+		// run here (without kubelet heartbeats it would taint the node
+		// unreachable), and DaemonSet pods do not tolerate that taint, so
+		// the DaemonSet controller made no pod for the node.
+		"--disable-admission-plugins", "ServiceAccount,TaintNodesByCondition",
 		"--allow-privileged",
 		"--endpoint-reconciler-type", "lease",
 	}, nil)
@@ -170,13 +178,17 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		return cp, err
 	}
 
-	cp.step("starting kube-controller-manager (EndpointSlices, Deployments, StatefulSets, DaemonSets, Jobs, namespaces)")
+	cp.step("starting kube-controller-manager (node pod ranges from %s, EndpointSlices, Deployments, StatefulSets, DaemonSets, Jobs, namespaces)", flag(ranges.Pods))
 	kcm, err := start(dir, "kube-controller-manager", bins.Kubernetes, []string{"kube-controller-manager",
 		"--kubeconfig", cp.Kubeconfig, "--leader-elect=false", "--secure-port=0",
 		"--controllers", strings.Join([]string{"endpointslice-controller", "endpointslice-mirroring-controller", "endpoints-controller",
 			"deployment-controller", "replicaset-controller", "statefulset-controller", "daemonset-controller",
 			"job-controller", "cronjob-controller", "namespace-controller",
-			"garbage-collector-controller", "serviceaccount-controller"}, ","),
+			"garbage-collector-controller", "serviceaccount-controller", "node-ipam-controller"}, ","),
+		// The node's pod ranges, as kind's kube-controller-manager
+		// allocates them: a /24 of each IPv4 range, a /64 of each IPv6 one
+		// (the default mask sizes).
+		"--allocate-node-cidrs", "--cluster-cidr", flag(ranges.Pods), "--service-cluster-ip-range", flag(ranges.Services),
 		"--concurrent-endpoint-syncs=10", "--concurrent-service-endpoint-syncs=10",
 	}, nil)
 	if err != nil {
@@ -266,16 +278,31 @@ func (cp *ControlPlane) startKwok(ctx context.Context, cs kubernetes.Interface, 
 		ObjectMeta: metav1.ObjectMeta{Name: NodeName,
 			Labels:      map[string]string{"type": "kwok", "kubernetes.io/hostname": NodeName},
 			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"}},
-		Spec: corev1.NodeSpec{PodCIDR: PodCIDR, PodCIDRs: []string{PodCIDR}},
 	}
 	if _, err := cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating node %s: %w", NodeName, err)
 	}
-	cp.step("starting kwok for node %s (pods get IPs from %s)", NodeName, PodCIDR)
+	// kwok takes pod IPs from the node's podCIDRs, one per family: they
+	// must be there before it sees a pod.
+	kcm := cp.procs[len(cp.procs)-1]
+	if err := kcm.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+		n, err := cs.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if len(n.Spec.PodCIDRs) != len(cp.Family.Ranges().Pods) {
+			return fmt.Errorf("node %s has pod ranges %v, want one of each of %s", NodeName, n.Spec.PodCIDRs, flag(cp.Family.Ranges().Pods))
+		}
+		cp.NodePodCIDRs = n.Spec.PodCIDRs
+		return nil
+	}); err != nil {
+		return err
+	}
+	cp.step("starting kwok for node %s (pods get IPs from %s)", NodeName, strings.Join(cp.NodePodCIDRs, ","))
 	kwok, err := start(cp.Dir, "kwok", bin, []string{
 		"--kubeconfig", cp.Kubeconfig, "--config", stagesFile,
 		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-		"--cidr", PodCIDR, "--node-ip", "127.0.0.1", "--server-address", "127.0.0.1:0",
+		"--cidr", cp.NodePodCIDRs[0], "--node-ip", cp.Family.advertiseAddress(), "--server-address", "127.0.0.1:0",
 	}, nil)
 	if err != nil {
 		return err

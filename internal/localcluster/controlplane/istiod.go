@@ -164,7 +164,7 @@ func (cp *ControlPlane) ApplyCRDs(ctx context.Context, crds []byte) error {
 
 // InstallBuiltins creates what a real cluster with Istio has besides the
 // API server's own "kubernetes" Service: istio-system, the kube-dns
-// Service of kind's CoreDNS (10.96.0.10) and istiod's Service with the
+// Service of kind's CoreDNS (10.96.0.10, or fd00:10:96::a on IPv6) and istiod's Service with the
 // Istio chart's ports. No pods back them; sidecars still get their
 // listeners, as in kind.
 func (cp *ControlPlane) InstallBuiltins(ctx context.Context) error {
@@ -185,7 +185,11 @@ func (cp *ControlPlane) InstallBuiltins(ctx context.Context) error {
 		s := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: b.Name, Namespace: b.Namespace, Labels: maps.Clone(b.Selector)},
 			Spec: corev1.ServiceSpec{Selector: maps.Clone(b.Selector), Ports: slices.Clone(b.Ports)}}
 		if b.FixedIP {
+			// The primary family's, single stack, as kind's.
 			s.Spec.ClusterIP = b.ClusterIPv4().String()
+			if cp.Family == IPv6 {
+				s.Spec.ClusterIP = b.ClusterIPv6().String()
+			}
 		}
 		svcs = append(svcs, s)
 	}

@@ -121,7 +121,9 @@ func TestPlansOfTheCorpus(t *testing.T) {
 // TestKindSkipsOtherFamilies checks that on kind, whose cluster has one
 // family, the scenarios of the others are skipped and named.
 func TestKindSkipsOtherFamilies(t *testing.T) {
-	s := testSuite(t, func(c *Config) { c.Provider, c.DryRun, c.Scenarios = ProviderKind, true, "scenarios/ipfamily,scenarios/kubernetes/tcp-port-on-clusterip.yaml" })
+	s := testSuite(t, func(c *Config) {
+		c.Provider, c.DryRun, c.Scenarios = ProviderKind, true, "scenarios/ipfamily,scenarios/kubernetes/tcp-port-on-clusterip.yaml"
+	})
 	plans, _, err := s.Plans(nil)
 	if err != nil {
 		t.Fatal(err)

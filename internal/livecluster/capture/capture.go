@@ -98,10 +98,10 @@ func (cp *capturer) warn(obj, field, format string, args ...any) {
 }
 
 // Capture reads the client pod's situation through list and get calls
-// only, and renders it as a scenario: the header (client labels and proxy
-// metadata, istiod flags, mesh config, creation order), then the Services,
-// EndpointSlices, ServiceEntries, WorkloadEntries and Sidecars the client's
-// namespace can see, and the client's own workload. Secrets are never
+// only, and renders it as a scenario: the header (client labels, address
+// and proxy metadata, istiod flags, mesh config, creation order), then the
+// Services, EndpointSlices, ServiceEntries, WorkloadEntries, Sidecars and
+// VirtualServices the client's namespace can see, and the client's own workload. Secrets are never
 // read; the istio ConfigMap is read, never written. The output depends
 // only on the cluster's state and Options: same state, same bytes.
 func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, error) {
@@ -138,8 +138,18 @@ func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, erro
 		return nil, fmt.Errorf("reading the cluster: %w", err)
 	}
 	plane := readControlPlane(ctx, c, pod, cp.warn)
-	client := proxySettings(pod, plane.proxyMetadata, cp.warn)
+	client := proxySettings(pod, plane.proxyDefaults, cp.warn)
 	client.Labels = clientLbls
+	// The pod's own address, pinned: a headless Service's endpoints are
+	// written with their live addresses, which the resolver's own choice
+	// for the client could collide with, and the client's own endpoint gets
+	// no listener. A dual-stack pod keeps the resolver's (client.ip holds
+	// one address: pinning one family would leave the proxy single-stack).
+	if len(pod.Status.PodIPs) == 1 {
+		client.IP = pod.Status.PodIPs[0].IP
+	} else if len(pod.Status.PodIPs) == 0 && pod.Status.PodIP != "" {
+		client.IP = pod.Status.PodIP
+	}
 
 	objs, err := cp.objects(ctx, w, pod, clientLbls)
 	if err != nil {
@@ -301,6 +311,19 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 		}
 	}
 
+	// VirtualServices shape the chains of TCP and TLS listeners (their
+	// routes' destinations and matches); the predictor keeps those bound
+	// to the mesh, so gateway-only ones are written too.
+	for _, vs := range w.VirtualServices {
+		if !vis.keeps(vs.Namespace, vs.Spec.ExportTo, qualify(vs.Spec.Hosts, vs.Namespace)) {
+			continue
+		}
+		doc, err := virtualServiceDoc(vs)
+		if err := add("VirtualService", vs.ObjectMeta, vs.Name, doc, err); err != nil {
+			return nil, err
+		}
+	}
+
 	wl := cp.workload(ctx, pod, clientLbls)
 	doc, err := wl.doc()
 	if err := add(wl.kind, metav1.ObjectMeta{Namespace: wl.namespace, Name: wl.name}, wl.name, doc, err); err != nil {
@@ -404,6 +427,19 @@ func (cp *capturer) validate(o object) {
 		}
 		cp.warn(o.ref(), "", "%v", err)
 	}
+}
+
+// qualify writes short host names (no dot) as the Service hostnames they
+// stand for in namespace ns, as Istio resolves a VirtualService's hosts.
+func qualify(hosts []string, ns string) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = h
+		if !strings.Contains(h, ".") && h != "*" {
+			out[i] = h + "." + ns + "." + domainSuffix
+		}
+	}
+	return out
 }
 
 func orUnknown(s string) string {

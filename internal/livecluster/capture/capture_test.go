@@ -82,6 +82,11 @@ func TestCaptureWritesTheVisibleObjects(t *testing.T) {
 	if c.DNSCapture || !c.DNSAutoAllocate || c.InterceptionMode != "REDIRECT" || c.IPFamily != "" {
 		t.Errorf("proxy metadata %+v", c)
 	}
+	// Pinned (found by e2e-local's capture round trip): the resolver's own
+	// choice could be a live endpoint's address of a headless Service.
+	if c.IP != "10.244.1.5" {
+		t.Errorf("client.ip %q, want the pod's 10.244.1.5", c.IP)
+	}
 	if len(h.Istiod.Env) != 2 || h.Istiod.Env["PILOT_ENABLE_IP_AUTOALLOCATE"] != "true" || h.Istiod.Env["PILOT_ENABLE_AMBIENT"] != "false" {
 		t.Errorf("istiod env %v", h.Istiod.Env)
 	}
@@ -215,5 +220,107 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 	}
 	if err := capture.WriteFile(filepath.Join(dir, "missing", "s.yaml"), []byte("x")); err == nil {
 		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+// TestCaptureWritesVirtualServices: the VirtualServices the client's
+// namespace can see are written (found by e2e-local's capture round trip:
+// without them a TCP route's subset chain was lost), those it cannot see
+// are not, and a short host is matched as the Service it names.
+func TestCaptureWritesVirtualServices(t *testing.T) {
+	c := capturetest.Cluster()
+	vs := func(ns, name string, hosts []string, exportTo ...string) *networkingv1.VirtualService {
+		v := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.NewTime(capturetest.T0)}}
+		v.Spec.Hosts, v.Spec.ExportTo = hosts, exportTo
+		v.Spec.Tcp = []*apiv1alpha3.TCPRoute{{Route: []*apiv1alpha3.RouteDestination{{Destination: &apiv1alpha3.Destination{Host: hosts[0], Subset: "primary"}}}}}
+		return v
+	}
+	for _, v := range []*networkingv1.VirtualService{
+		vs("shop", "sql-a", []string{"sql-a.example.com"}),
+		vs("shop", "web", []string{"web"}),
+		vs("team-b", "private", []string{"api"}, "."),
+		vs("far", "remote", []string{"remote.far.svc.cluster.local"}),
+	} {
+		if _, err := c.Istio.NetworkingV1().VirtualServices(v.Namespace).Create(context.Background(), v, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := capture.Capture(context.Background(), c, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Objects {
+		if strings.HasPrefix(o, "VirtualService/") {
+			got = append(got, o)
+		}
+	}
+	// team-b/private is not exported to shop; far is not imported.
+	if want := "VirtualService/shop/sql-a VirtualService/shop/web"; strings.Join(got, " ") != want {
+		t.Errorf("VirtualServices %q, want %q", got, want)
+	}
+	sc := load(t, res)
+	v := versions.Newest()
+	_, p, err := resolve.Predict(sc, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []scenario.Expectation{{Listeners: map[string][]string{
+		"0.0.0.0_3306": {"all -> cluster outbound|3306|primary|sql-a.example.com"},
+	}}}
+	if d := compare.Expectations(want, v.Minor, p.Listeners, p.Conflicts); len(d) > 0 {
+		t.Errorf("prediction on the captured scenario: %v", d)
+	}
+}
+
+// TestCaptureReadsTheMeshInterceptionMode: the injector renders
+// ISTIO_META_INTERCEPTION_MODE from the mesh's defaultConfig unless the
+// pod's annotations say otherwise; a pod without that variable (no
+// injected proxy read) gets the mesh's mode, and an annotation wins over
+// it.
+func TestCaptureReadsTheMeshInterceptionMode(t *testing.T) {
+	for _, tc := range []struct {
+		name, annotation, want string
+	}{
+		{"mesh default", "", "TPROXY"},
+		{"annotation wins", "NONE", "NONE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := capturetest.Cluster()
+			ctx := context.Background()
+			cms := c.Kube.CoreV1().ConfigMaps("istio-system")
+			cm, err := cms.Get(ctx, "istio", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cm.Data["mesh"] += "  interceptionMode: TPROXY\n"
+			if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			pods := c.Kube.CoreV1().Pods(capturetest.Namespace)
+			pod, err := pods.Get(ctx, capturetest.Pod, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(pod.Annotations, "sidecar.istio.io/interceptionMode")
+			if tc.annotation != "" {
+				pod.Annotations["sidecar.istio.io/interceptionMode"] = tc.annotation
+			}
+			for i := range pod.Spec.Containers {
+				if pod.Spec.Containers[i].Name == "istio-proxy" {
+					pod.Spec.Containers[i].Env = pod.Spec.Containers[i].Env[:1] // no ISTIO_META_INTERCEPTION_MODE
+				}
+			}
+			if _, err := pods.Update(ctx, pod, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := capture.Capture(ctx, c, opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := load(t, res).Header.Client.InterceptionMode; got != tc.want {
+				t.Errorf("interception mode %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -75,6 +75,13 @@ func Connect(kubeconfig, context string) (livestate.Clients, error) {
 	return clientsFor(rc)
 }
 
+// ReadOnlyClients are the API clients Connect builds, for a client config
+// at hand (the e2e suite's capture round trip): the same rate limits, and
+// every request but a plain GET refused before it leaves the process.
+func ReadOnlyClients(rc *rest.Config) (livestate.Clients, error) {
+	return clientsFor(rc)
+}
+
 func clientsFor(rc *rest.Config) (livestate.Clients, error) {
 	rc = rest.CopyConfig(rc)
 	rc.UserAgent = "listenerlab-capture"

@@ -111,6 +111,10 @@ func workloadEntryDoc(we *networkingv1.WorkloadEntry) (map[string]any, error) {
 	return istioDoc("WorkloadEntry", we.ObjectMeta, &we.Spec)
 }
 
+func virtualServiceDoc(vs *networkingv1.VirtualService) (map[string]any, error) {
+	return istioDoc("VirtualService", vs.ObjectMeta, &vs.Spec)
+}
+
 func sidecarDoc(sc *networkingv1.Sidecar) (map[string]any, error) {
 	return istioDoc("Sidecar", sc.ObjectMeta, &sc.Spec)
 }

@@ -26,8 +26,10 @@ type controlPlane struct {
 	image string
 	// meshConfig holds the header's meshConfig (outboundTrafficPolicy).
 	meshConfig map[string]any
-	// proxyMetadata is the mesh's defaultConfig.proxyMetadata.
-	proxyMetadata map[string]string
+	// proxyDefaults are the mesh's defaultConfig.proxyMetadata and
+	// interceptionMode: the injector renders the proxy's metadata and
+	// ISTIO_META_INTERCEPTION_MODE from them.
+	proxyDefaults scenario.ProxyConfigOverrides
 }
 
 // revision names the istiod Deployment and mesh ConfigMap that serve the
@@ -73,9 +75,7 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 	}
 	var mesh struct {
 		OutboundTrafficPolicy map[string]any `json:"outboundTrafficPolicy"`
-		DefaultConfig         struct {
-			ProxyMetadata map[string]string `json:"proxyMetadata"`
-		} `json:"defaultConfig"`
+		DefaultConfig         scenario.ProxyConfigOverrides `json:"defaultConfig"`
 		RootNamespace               string   `json:"rootNamespace"`
 		DefaultServiceExportTo      []string `json:"defaultServiceExportTo"`
 		DefaultServiceEntryExportTo []string `json:"defaultServiceEntryExportTo"`
@@ -87,7 +87,7 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 	if len(mesh.OutboundTrafficPolicy) > 0 {
 		cp.meshConfig = map[string]any{"outboundTrafficPolicy": mesh.OutboundTrafficPolicy}
 	}
-	cp.proxyMetadata = mesh.DefaultConfig.ProxyMetadata
+	cp.proxyDefaults = mesh.DefaultConfig
 	if mesh.RootNamespace != "" && mesh.RootNamespace != istiod.Namespace {
 		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh.rootNamespace", "%s is not modelled: the predictor takes istio-system as the root namespace", mesh.RootNamespace)
 	}
@@ -114,13 +114,15 @@ func discovery(cs []corev1.Container) *corev1.Container {
 // in the order pilot-agent builds it (GetNodeMetaData in
 // pkg/bootstrap/config.go): the mesh's defaultConfig.proxyMetadata, then
 // the pod's proxy.istio.io/config proxyMetadata over it, then the
-// istio-proxy container's ISTIO_META_* environment over both.
-func proxySettings(pod *corev1.Pod, meshMetadata map[string]string, warn func(obj, field, format string, args ...any)) scenario.Client {
+// istio-proxy container's ISTIO_META_* environment over both. The
+// interception mode likewise starts from the mesh's
+// defaultConfig.interceptionMode.
+func proxySettings(pod *corev1.Pod, meshDefaults scenario.ProxyConfigOverrides, warn func(obj, field, format string, args ...any)) scenario.Client {
 	ref := "Pod/" + pod.Namespace + "/" + pod.Name
-	meta, annotated, err := scenario.ProxySettings(scenario.ProxyConfigOverrides{ProxyMetadata: meshMetadata}, pod.Annotations)
+	meta, annotated, err := scenario.ProxySettings(meshDefaults, pod.Annotations)
 	if err != nil {
 		warn(ref, "metadata.annotations."+scenario.AnnotationProxyConfig, "%v: ignored", err)
-		meta, annotated, _ = scenario.ProxySettings(scenario.ProxyConfigOverrides{ProxyMetadata: meshMetadata}, withoutProxyConfig(pod.Annotations))
+		meta, annotated, _ = scenario.ProxySettings(meshDefaults, withoutProxyConfig(pod.Annotations))
 	}
 	proxy := findContainer(pod, istiod.ProxyContainer)
 	if proxy == nil {
@@ -150,7 +152,7 @@ func proxySettings(pod *corev1.Pod, meshMetadata map[string]string, warn func(ob
 
 // interceptionMode is what istiod reads (the ISTIO_META_INTERCEPTION_MODE
 // the injector renders), else what the injector renders it from (the
-// annotations, scenario.ProxySettings), else the -m argument of the
+// annotations over the mesh's defaultConfig, scenario.ProxySettings), else the -m argument of the
 // iptables init container (istio-init, or istio-validation under the CNI
 // plugin); empty means REDIRECT.
 func interceptionMode(pod *corev1.Pod, meta map[string]string, annotated string) string {

@@ -43,8 +43,9 @@ func sortObjects(objs []object) {
 }
 
 // agedKinds are the kinds whose creation time Istio reads for listeners:
-// the oldest service wins a shared listener, the oldest Sidecar applies.
-var agedKinds = []string{"Service", "ServiceEntry", "Sidecar"}
+// the oldest service wins a shared listener, the oldest Sidecar applies,
+// VirtualServices are merged oldest first (initVirtualServices).
+var agedKinds = []string{"Service", "ServiceEntry", "Sidecar", "VirtualService"}
 
 // creationOrder lists the objects younger than the oldest ones, oldest
 // first: the resolver creates unlisted objects together and each listed

@@ -54,7 +54,7 @@ func TestDryRunOfTheCorpus(t *testing.T) {
 				t.Errorf("%s: manifest %s not printed", sc.Path, m.Ref())
 			}
 		}
-		for _, kind := range []string{deploy.CreateNamespaces, deploy.Apply, deploy.WaitPods, deploy.WaitSynced, deploy.FetchConfigDump, deploy.ReadConflicts, deploy.Compare, deploy.DeleteNamespaces} {
+		for _, kind := range []string{deploy.CreateNamespaces, deploy.Apply, deploy.WaitPods, deploy.WaitSynced, deploy.FetchConfigDump, deploy.ReadConflicts, deploy.Compare, deploy.CaptureRoundTrip, deploy.DeleteNamespaces} {
 			if !strings.Contains(out, " "+kind+": ") {
 				t.Errorf("%s: no %s step", sc.Path, kind)
 			}

@@ -92,9 +92,10 @@ func (p *localProvider) stop(ctx context.Context, cfg *envconf.Config) (context.
 	return ctx, nil
 }
 
-// stopControlPlane ends istiod and the control plane. After a failure so
-// far, or with -keep-cluster, the folder is kept and the logs copied to
-// the artifacts (cluster-logs/FAMILY).
+// stopControlPlane ends istiod and the control plane and removes its
+// folder. After a failure so far, the processes' logs are copied to the
+// artifacts first (cluster-logs/FAMILY); with -keep-cluster the folder
+// stays too, with etcd's data.
 func (p *localProvider) stopControlPlane() {
 	if p.istiod != nil {
 		p.istiod.Stop()
@@ -105,14 +106,22 @@ func (p *localProvider) stopControlPlane() {
 	}
 	cp := p.cp
 	p.cp = nil
-	if p.s.failed() || p.s.cfg.KeepCluster {
-		dir := cp.Keep()
-		p.s.step("kept the %s control plane's logs and data in %s (stopped; remove it when done)", cp.Family, dir)
-		_ = copyLogs(dir, filepath.Join(p.s.artifacts.ClusterLogs(), string(cp.Family)))
+	if !p.s.failed() && !p.s.cfg.KeepCluster {
+		p.s.step("stopping the %s control plane", cp.Family)
+		cp.Stop()
 		return
 	}
-	p.s.step("stopping the %s control plane", cp.Family)
-	cp.Stop()
+	dir := cp.Keep()
+	logs := filepath.Join(p.s.artifacts.ClusterLogs(), string(cp.Family))
+	if err := copyLogs(dir, logs); err != nil {
+		p.s.step("copying the %s control plane's logs: %v", cp.Family, err)
+	}
+	if p.s.cfg.KeepCluster {
+		p.s.step("kept the %s control plane's logs and data in %s (stopped; remove it when done); logs also in %s", cp.Family, dir, logs)
+		return
+	}
+	p.s.step("stopped the %s control plane; its logs are in %s", cp.Family, logs)
+	_ = os.RemoveAll(dir)
 }
 
 // copyLogs copies the processes' logs into the artifacts.

@@ -232,6 +232,8 @@ func TestWriteReports(t *testing.T) {
 	} {
 		s.record(r)
 	}
+	s.recordRoundTrip(RoundTrip{Scenario: "zeta", OK: true})
+	s.recordRoundTrip(RoundTrip{Scenario: "alpha", Problem: "listener 10.96.1.1_80:\n  -address=10.96.1.1", Dir: "art/alpha"})
 	if !s.failed() {
 		t.Error("failed() is false with a failed and an errored scenario")
 	}
@@ -239,9 +241,12 @@ func TestWriteReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "\n1 passed, 1 failed, 1 skipped\n1 errors; 4 scenarios on Istio 1.26 in a local control plane (no Envoy: xDS client)\n"
+	want := "\n1 passed, 1 failed, 1 skipped\n1 errors; 4 scenarios on Istio 1.26 in a local control plane (no Envoy: xDS client)\ncapture round trips: 1/2\n"
 	if !strings.HasSuffix(string(text), want) {
 		t.Errorf("report ends\n%s\nwant\n%s", text, want)
+	}
+	if want := "CAPTURE FAIL  alpha\n  listener 10.96.1.1_80:\n    -address=10.96.1.1\n  files: art/alpha\n"; !strings.Contains(string(text), want) {
+		t.Errorf("report lacks the failed round trip %q:\n%s", want, text)
 	}
 	if i, j := strings.Index(string(text), "alpha"), strings.Index(string(text), "zeta"); i < 0 || j < i {
 		t.Errorf("report not sorted by scenario:\n%s", text)

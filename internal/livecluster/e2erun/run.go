@@ -196,22 +196,31 @@ type Verdict struct {
 	// not pass, followed by the folder of its evidence (if any) and the
 	// command that reruns just it.
 	Text string
+	// Capture is the capture round trip, when the scenario got that far.
+	Capture *RoundTrip
 }
 
-// Passed says whether the scenario passed.
-func (v Verdict) Passed() bool { return v.Result.Outcome == verify.Pass }
+// Passed says whether the scenario passed, its capture round trip
+// included.
+func (v Verdict) Passed() bool {
+	return v.Result.Outcome == verify.Pass && (v.Capture == nil || v.Capture.OK)
+}
 
 // Assess runs the waits, reads, and the comparison, records the verdict
 // for the reports, and for a scenario that did not pass writes its
 // evidence to the artifacts.
 func (r *Run) Assess(ctx context.Context) (v Verdict) {
 	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label}
+	var rt *RoundTrip
 	defer func() {
 		res.Duration = time.Since(r.start)
 		r.s.record(res)
 		var b bytes.Buffer
 		report.Verdict(&b, res)
-		v = Verdict{Result: res, Text: b.String()}
+		if rt != nil {
+			fmt.Fprintln(&b, rt)
+		}
+		v = Verdict{Result: res, Text: b.String(), Capture: rt}
 		if v.Passed() {
 			return
 		}
@@ -250,6 +259,12 @@ func (r *Run) Assess(ctx context.Context) (v Verdict) {
 			conflicts, gauges, err = r.readConflicts(ctx, s)
 			if err == nil {
 				r.compare(&res, sim, conflicts, gauges)
+			}
+		case deploy.CaptureRoundTrip:
+			if res.Outcome == verify.Pass || res.Outcome == verify.Fail {
+				got := r.roundTrip(ctx)
+				r.s.recordRoundTrip(got)
+				rt = &got
 			}
 		}
 		if err != nil {

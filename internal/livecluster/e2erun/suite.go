@@ -50,8 +50,9 @@ type Suite struct {
 	// log receives the suite's steps (os.Stderr).
 	log io.Writer
 
-	resultsMu sync.Mutex
-	results   []verify.Result
+	resultsMu  sync.Mutex
+	results    []verify.Result
+	roundTrips []RoundTrip
 
 	// quiet keeps istiod's pushes to one scenario while its conflict
 	// records are read (/debug/push_status holds one push context's
@@ -165,10 +166,23 @@ func (s *Suite) record(r verify.Result) {
 	s.results = append(s.results, r)
 }
 
-// failed says whether a scenario failed or could not run.
+// recordRoundTrip keeps one scenario's capture round trip for the reports.
+func (s *Suite) recordRoundTrip(rt RoundTrip) {
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
+	s.roundTrips = append(s.roundTrips, rt)
+}
+
+// failed says whether a scenario failed or could not run, or a capture
+// round trip failed.
 func (s *Suite) failed() bool {
 	s.resultsMu.Lock()
 	defer s.resultsMu.Unlock()
+	for _, rt := range s.roundTrips {
+		if !rt.OK {
+			return true
+		}
+	}
 	for _, r := range s.results {
 		if r.Outcome == verify.Fail || r.Outcome == verify.Error {
 			return true
@@ -195,7 +209,9 @@ func (s *Suite) writeReports(ctx context.Context, _ *envconf.Config) (context.Co
 func (s *Suite) WriteReports() ([]byte, error) {
 	s.resultsMu.Lock()
 	rs := append([]verify.Result(nil), s.results...)
+	rts := append([]RoundTrip(nil), s.roundTrips...)
 	s.resultsMu.Unlock()
+	sort.Slice(rts, func(i, j int) bool { return rts[i].Scenario < rts[j].Scenario })
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Scenario < rs[j].Scenario })
 	if err := os.MkdirAll(s.artifacts.Dir(), 0o755); err != nil {
 		return nil, fmt.Errorf("artifacts: %w", err)
@@ -218,8 +234,17 @@ func (s *Suite) WriteReports() ([]byte, error) {
 			errs++
 		}
 	}
+	roundTrips := 0
+	for _, rt := range rts {
+		if rt.OK {
+			roundTrips++
+		} else {
+			fmt.Fprintln(&text, rt)
+		}
+	}
 	fmt.Fprintf(&text, "\n%d passed, %d failed, %d skipped\n%d errors; %d scenarios on Istio %s in %s\n",
 		pass, fail, skip, errs, len(rs), s.version.Label, s.provider.where())
+	fmt.Fprintf(&text, "capture round trips: %d/%d\n", roundTrips, len(rts))
 	js, err := json.MarshalIndent(rs, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("results.json: %w", err)

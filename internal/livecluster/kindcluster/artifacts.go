@@ -19,6 +19,9 @@ import (
 //	    world.json        the live World
 //	    prediction.json   the prediction on the live World
 //	    diff.txt          the differences and the command that reruns it
+//	    captured.yaml     the scenario capture wrote from the live cluster,
+//	    original.yaml     and the scenario file, when the two predict
+//	                      different listeners (capture round trip)
 type Artifacts struct {
 	Root    string
 	Version string
@@ -41,6 +44,8 @@ const (
 	WorldFile      = "world.json"
 	PredictionFile = "prediction.json"
 	DiffFile       = "diff.txt"
+	CapturedFile   = "captured.yaml"
+	OriginalFile   = "original.yaml"
 )
 
 // Scenario is the folder of one scenario's failure evidence.

@@ -301,3 +301,47 @@ func isAuto(addr string) bool {
 	}
 	return false
 }
+
+// NewPairing pairs the addresses of two Worlds of one cluster state whose
+// objects carry the same names, such as the live World and the resolved
+// World of a scenario captured from it (package capture): Services and
+// ServiceEntries by namespace and name, the clients, and pods by namespace
+// and name. Namespaces are not renamed. A capture keeps ClusterIPs and
+// ServiceEntry addresses, so what it pairs in practice are the built-in
+// Services, which the resolver places itself, and the pods the resolver
+// makes for the client's workload.
+func NewPairing(simulated, live *world.World) *Translator {
+	t := &Translator{ips: map[string]string{}, unrename: func(s string) string { return s }}
+	pair := func(liveIPs, simIPs []string) {
+		for i := range liveIPs {
+			if i < len(simIPs) && liveIPs[i] != "" && simIPs[i] != "" && liveIPs[i] != corev1.ClusterIPNone && canonical(liveIPs[i]) != canonical(simIPs[i]) {
+				t.ips[canonical(liveIPs[i])] = simIPs[i]
+			}
+		}
+	}
+	simSvc := map[string][]string{}
+	for _, s := range simulated.Services {
+		simSvc[s.Namespace+"/"+s.Name] = s.Spec.ClusterIPs
+	}
+	for _, s := range live.Services {
+		if ips, ok := simSvc[s.Namespace+"/"+s.Name]; ok {
+			pair(s.Spec.ClusterIPs, ips)
+		}
+	}
+	simSE := map[string][]string{}
+	for _, se := range simulated.ServiceEntries {
+		simSE[se.Namespace+"/"+se.Name] = seAddresses(se.Status.GetAddresses())
+	}
+	for _, se := range live.ServiceEntries {
+		pair(seAddresses(se.Status.GetAddresses()), simSE[se.Namespace+"/"+se.Name])
+	}
+	pair(live.Client.IPs, simulated.Client.IPs)
+	simPods := map[string][]string{}
+	for _, p := range simulated.Pods {
+		simPods[p.Namespace+"/"+p.Name] = podIPs(p)
+	}
+	for _, p := range live.Pods {
+		pair(podIPs(p), simPods[p.Namespace+"/"+p.Name])
+	}
+	return t
+}

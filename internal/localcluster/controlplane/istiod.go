@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,6 +66,9 @@ func (cp *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Isti
 	if err := os.WriteFile(meshFile, mesh, 0o644); err != nil {
 		return nil, err
 	}
+	if err := cp.writeInstall(ctx, o.Env, string(mesh)); err != nil {
+		return nil, err
+	}
 	env := []string{"POD_NAMESPACE=" + istiod.Namespace, "POD_NAME=istiod-local", "REVISION=default",
 		"KUBECONFIG=" + cp.Kubeconfig, "JWT_POLICY=first-party-jwt", "PILOT_CERT_PROVIDER=istiod",
 		"ENABLE_DEBUG_ON_HTTP=true"}
@@ -96,6 +100,51 @@ func (cp *ControlPlane) StartIstiod(ctx context.Context, o IstiodOptions) (*Isti
 		return nil, err
 	}
 	return i, nil
+}
+
+// writeInstall writes what an Istio install leaves in istio-system for
+// readers of the cluster (listenerlab capture): the istio ConfigMap with
+// the mesh config and the istiod Deployment with the feature flags in its
+// discovery container's environment, scaled to zero (istiod runs as a
+// process here). Existing ones are replaced.
+func (cp *ControlPlane) writeInstall(ctx context.Context, env map[string]string, mesh string) error {
+	cs, err := kubernetes.NewForConfig(cp.REST)
+	if err != nil {
+		return err
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "istio", Namespace: istiod.Namespace}, Data: map[string]string{"mesh": mesh}}
+	if err := replace(ctx, cs.CoreV1().ConfigMaps(istiod.Namespace), cm); err != nil {
+		return fmt.Errorf("writing ConfigMap %s/istio: %w", istiod.Namespace, err)
+	}
+	var vars []corev1.EnvVar
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		vars = append(vars, corev1.EnvVar{Name: k, Value: env[k]})
+	}
+	labels := map[string]string{"app": "istiod", "istio": "pilot"}
+	zero := int32(0)
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "istiod", Namespace: istiod.Namespace, Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &zero, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: istiod.DiscoveryContainer, Image: "pilot-discovery (a local process)", Env: vars}}}}}}
+	if err := replace(ctx, cs.AppsV1().Deployments(istiod.Namespace), dep); err != nil {
+		return fmt.Errorf("writing Deployment %s/istiod: %w", istiod.Namespace, err)
+	}
+	return nil
+}
+
+// replacer is the part of a typed client replace needs.
+type replacer[T any] interface {
+	Create(context.Context, T, metav1.CreateOptions) (T, error)
+	Delete(context.Context, string, metav1.DeleteOptions) error
+}
+
+// replace deletes obj's namesake, if any, and creates obj.
+func replace[T interface{ GetName() string }](ctx context.Context, c replacer[T], obj T) error {
+	if err := c.Delete(ctx, obj.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	_, err := c.Create(ctx, obj, metav1.CreateOptions{})
+	return err
 }
 
 // Stop ends istiod.

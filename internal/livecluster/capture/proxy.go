@@ -74,11 +74,11 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 		return cp
 	}
 	var mesh struct {
-		OutboundTrafficPolicy map[string]any `json:"outboundTrafficPolicy"`
-		DefaultConfig         scenario.ProxyConfigOverrides `json:"defaultConfig"`
-		RootNamespace               string   `json:"rootNamespace"`
-		DefaultServiceExportTo      []string `json:"defaultServiceExportTo"`
-		DefaultServiceEntryExportTo []string `json:"defaultServiceEntryExportTo"`
+		OutboundTrafficPolicy       map[string]any                `json:"outboundTrafficPolicy"`
+		DefaultConfig               scenario.ProxyConfigOverrides `json:"defaultConfig"`
+		RootNamespace               string                        `json:"rootNamespace"`
+		DefaultServiceExportTo      []string                      `json:"defaultServiceExportTo"`
+		DefaultServiceEntryExportTo []string                      `json:"defaultServiceEntryExportTo"`
 	}
 	if err := yaml.Unmarshal([]byte(cm.Data["mesh"]), &mesh); err != nil {
 		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh", "not valid mesh config YAML (%v): left at its defaults", err)

@@ -85,7 +85,7 @@ func TestCreationOrderIsBatchedWithPauses(t *testing.T) {
 		kinds = append(kinds, s.Kind)
 	}
 	got := strings.Join(kinds, " ")
-	want := "create-namespaces apply pause apply pause apply wait-pods wait-addresses wait-synced read-world predict fetch-config-dump read-conflicts compare delete-namespaces"
+	want := "create-namespaces apply pause apply pause apply wait-pods wait-addresses wait-synced read-world predict fetch-config-dump read-conflicts compare capture-round-trip delete-namespaces"
 	if got != want {
 		t.Errorf("steps:\n got %s\nwant %s", got, want)
 	}

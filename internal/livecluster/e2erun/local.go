@@ -147,7 +147,7 @@ func (p *localProvider) ensureIstio(ctx context.Context, cfg *envconf.Config, g 
 		p.stopControlPlane()
 	}
 	if p.cp == nil {
-		p.s.step("starting a %s control plane", g.Family)
+		p.s.step("starting the %s control plane", g.Family)
 		if err := p.start(ctx, cfg, g.Family); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -128,7 +129,7 @@ func Groups(plans []*deploy.Plan) []*Group {
 func (s *Suite) PrintGroup(w io.Writer, g *Group) {
 	if s.cfg.Provider == ProviderLocal {
 		r := g.Family.Ranges()
-		fmt.Fprintf(w, "### %s control plane (services %s, pods %s), istiod settings %s: istiod process with this env and mesh config\n", g.Family, r.Services, r.Pods, g.Config)
+		fmt.Fprintf(w, "### %s control plane (services %s, pods %s), istiod settings %s: istiod process with this env and mesh config\n", g.Family, joinPrefixes(r.Services), joinPrefixes(r.Pods), g.Config)
 	} else {
 		overlay, _ := g.Config.Overlay()
 		args, err := kindcluster.InstallArgs(s.version, "OVERLAY")
@@ -152,3 +153,12 @@ func (s *Suite) Acquire(ctx context.Context) error {
 
 // Release gives back the slot Acquire took.
 func (s *Suite) Release() { <-s.slots }
+
+// joinPrefixes writes address ranges as the Kubernetes flags take them.
+func joinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}

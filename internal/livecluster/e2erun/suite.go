@@ -398,7 +398,7 @@ func (s *Suite) PrintPlan(w io.Writer) {
 			controlplane.NodeName)
 		fmt.Fprintf(w, "per istiod settings group within a family: (re)start istiod as a process with the group's env and mesh config, wait for /ready, then the group's scenarios\n")
 		fmt.Fprintf(w, "per scenario: the steps below; the client has no istio-proxy: an xDS client connects as it before the sync wait, and its config dump replaces Envoy's\n")
-		fmt.Fprintf(w, "at the end: write %s, %s and %s; stop every process and remove their folder (kept, with logs copied to %s, if a scenario failed or KEEP_CLUSTER=1)\n\n",
+		fmt.Fprintf(w, "at the end: write %s, %s and %s; stop every process and remove their folder (after a failure the logs are first copied to %s/FAMILY; with KEEP_CLUSTER=1 the folder is kept)\n\n",
 			s.artifacts.JUnit(), s.artifacts.Results(), s.artifacts.Report(), s.artifacts.ClusterLogs())
 		return
 	}

@@ -247,3 +247,35 @@ spec:
 		t.Errorf("String = %q, want %q", got, want)
 	}
 }
+
+// TestPairingTranslatesOnlyWhatDiffers: a captured World keeps the
+// scenario's ClusterIPs; the pairing maps the built-in istiod Service's
+// live ClusterIP (random in a cluster) and the client's pod address to
+// the resolver's, leaves equal ones alone and renames no namespace.
+func TestPairingTranslatesOnlyWhatDiffers(t *testing.T) {
+	svc := func(ns, name, ip string) corev1.Service {
+		return corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: corev1.ServiceSpec{ClusterIP: ip, ClusterIPs: []string{ip}}}
+	}
+	sim := &world.World{
+		Services: []corev1.Service{svc("istio-system", "istiod", "10.96.0.11"), svc("ll1-default", "db", "10.96.7.7")},
+		Client:   world.Client{Name: "client-0", Namespace: "ll1-default", IPs: []string{"10.244.0.9"}},
+	}
+	live := &world.World{
+		Services: []corev1.Service{svc("istio-system", "istiod", "10.96.183.4"), svc("ll1-default", "db", "10.96.7.7")},
+		Client:   world.Client{Name: "client-0", Namespace: "ll1-default", IPs: []string{"10.244.0.3"}},
+	}
+	tr := livestate.NewPairing(sim, live)
+	for in, want := range map[string]string{
+		"10.96.183.4_15012": "10.96.0.11_15012",
+		"10.96.7.7_5432":    "10.96.7.7_5432",
+		"10.244.0.3":        "10.244.0.9",
+		"outbound|5432||db.ll1-default.svc.cluster.local": "outbound|5432||db.ll1-default.svc.cluster.local",
+	} {
+		if got := tr.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := tr.Addresses(); len(got) != 2 {
+		t.Errorf("pairs %v, want the istiod ClusterIP and the client's address only", got)
+	}
+}

@@ -103,7 +103,15 @@ e2e-dry-run:
 # E2E_PARALLEL.
 ARTIFACTS ?= artifacts
 E2E_PARALLEL ?= 8
+# A test binary that dies without cleaning up (a panic, go test's own
+# timeout) takes its processes with it (parent-death signal) but leaves its
+# folder: the folders whose owner.pid is gone are removed afterwards (kept
+# ones have no owner.pid).
 e2e-local:
-	$(GO) test -tags e2e -count=1 -timeout 80m -v -run 'TestScenarios$$' ./e2e -args -provider=local \
+	@status=0; $(GO) test -tags e2e -count=1 -timeout 80m -v -run 'TestScenarios$$' ./e2e -args -provider=local \
 		-istio=$(ISTIO_VERSION) -scenarios='$(SCENARIOS)' -artifacts=$(ARTIFACTS) -max-parallel=$(E2E_PARALLEL) \
-		-suite-timeout=70m $(if $(filter 1,$(KEEP_CLUSTER)),-keep-cluster)
+		-suite-timeout=70m $(if $(filter 1,$(KEEP_CLUSTER)),-keep-cluster) || status=$$?; \
+	for d in $${TMPDIR:-/tmp}/listenerlab-local-*; do \
+		if [ -f "$$d/owner.pid" ] && ! kill -0 "$$(cat "$$d/owner.pid")" 2>/dev/null; then \
+			echo "e2e-local: removing $$d, left by a test binary that died"; rm -rf "$$d"; fi; \
+	done; exit $$status

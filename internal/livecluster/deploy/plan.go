@@ -120,7 +120,7 @@ func Build(sc *scenario.Scenario, o Options) (*Plan, error) {
 	p.add(Step{Kind: ReadConflicts, Text: "with no other scenario changing the cluster, change the sync marker, wait for the client's push, and read istiod's conflict records for the client (/debug/push_status) and the pilot_conflict_* gauges (/metrics)",
 		Timeout: t.Synced, Command: istiod.DebugCommand(istiod.PushStatusPath)})
 	p.add(Step{Kind: Compare, Text: "compare prediction and config dump at every level (listeners, addresses, filter chain matches, destinations), conflicts, listeners in error_state, and the scenario's expectations (live addresses translated to the simulated ones)"})
-	p.add(Step{Kind: CaptureRoundTrip, Text: "capture the client from the cluster as listenerlab capture does (list and get only) and check that the captured scenario predicts the listeners the live World predicts (built-in Services and the client's pods at the resolver's addresses)"})
+	p.add(Step{Kind: CaptureRoundTrip, Text: "capture the client from the cluster as listenerlab capture does (list and get only) and check that the captured scenario predicts the listeners and conflicts the live World predicts (built-in Services and the client's pods at the resolver's addresses)"})
 	p.add(Step{Kind: DeleteNamespaces, Text: fmt.Sprintf("delete namespaces %s and wait until they are gone", strings.Join(iso.LiveNamespaces(), ", ")), Timeout: t.Delete})
 	return p, nil
 }

@@ -18,10 +18,10 @@ import (
 // RoundTrip is the outcome of one scenario's capture round trip: capture
 // (the code behind listenerlab capture) reads the deployed client back
 // from the cluster as a scenario, and that scenario must predict the
-// listeners the live World predicts.
+// listeners and conflicts the live World predicts.
 type RoundTrip struct {
 	Scenario string
-	// OK says the two predictions have the same listeners.
+	// OK says the two predictions have the same listeners and conflicts.
 	OK bool
 	// Problem is the first difference (-live World +captured scenario),
 	// or why capture or the captured scenario failed.
@@ -43,11 +43,11 @@ func (rt RoundTrip) String() string {
 }
 
 // roundTrip captures the client, predicts the captured scenario with the
-// simulated resolver, and compares its listeners with the prediction on
-// the live World, the live addresses of the built-in Services and of the
-// client's pods translated to those the resolver gives them (capture
-// leaves both to the resolver). Run it after the live World was read and
-// predicted.
+// simulated resolver, and compares its listeners and conflicts with the
+// prediction on the live World, the live addresses of the built-in
+// Services and of the client's pods translated to those the resolver
+// gives them (capture leaves both to the resolver). Run it after the live
+// World was read and predicted.
 func (r *Run) roundTrip(ctx context.Context) RoundTrip {
 	rt := RoundTrip{Scenario: r.p.Scenario}
 	var captured []byte
@@ -74,7 +74,8 @@ func (r *Run) roundTrip(ctx context.Context) RoundTrip {
 		return fail("the captured scenario does not resolve: %v", err)
 	}
 	tr := livestate.NewPairing(sim, r.live)
-	if diffs := compare.Listeners(tr.Listeners(r.pred.Listeners), pred.Listeners); len(diffs) > 0 {
+	diffs := append(compare.Listeners(tr.Listeners(r.pred.Listeners), pred.Listeners), compare.Conflicts(tr.Conflicts(r.pred.Conflicts), pred.Conflicts)...)
+	if len(diffs) > 0 {
 		return fail("the captured scenario predicts %d differences from the live World (-live +captured), the first:\n%s", len(diffs), diffs[0])
 	}
 	rt.OK = true

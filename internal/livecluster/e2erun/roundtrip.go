@@ -51,8 +51,12 @@ func (rt RoundTrip) String() string {
 func (r *Run) roundTrip(ctx context.Context) RoundTrip {
 	rt := RoundTrip{Scenario: r.p.Scenario}
 	var captured []byte
+	var warned []string
 	fail := func(format string, args ...any) RoundTrip {
 		rt.Problem = fmt.Sprintf(format, args...)
+		if len(warned) > 0 {
+			rt.Problem += "\ncapture warned: " + strings.Join(warned, "; ")
+		}
 		rt.Dir = r.keepRoundTrip(captured)
 		return rt
 	}
@@ -60,11 +64,19 @@ func (r *Run) roundTrip(ctx context.Context) RoundTrip {
 	if err != nil {
 		return fail("capture: %v", err)
 	}
-	res, err := capture.Capture(ctx, clients, capture.Options{Namespace: r.clientNS(), Pod: r.live.Client.Name, Context: r.s.provider.where(), Now: func() time.Time { return r.start }})
+	kubeContext := r.s.context
+	if kubeContext == "" {
+		kubeContext = "listenerlab-local" // the local control plane's kubeconfig
+	}
+	res, err := capture.Capture(ctx, clients, capture.Options{Namespace: r.clientNS(), Pod: r.live.Client.Name, Context: kubeContext, Now: func() time.Time { return r.start }})
 	if err != nil {
 		return fail("capture: %v", err)
 	}
 	captured = res.YAML
+	// capture's warnings are said with a failure: they may explain it.
+	for _, w := range res.Warnings {
+		warned = append(warned, w.String())
+	}
 	sc, err := scenario.Parse(res.Name+".yaml", res.YAML)
 	if err != nil {
 		return fail("the captured scenario does not load: %v", err)

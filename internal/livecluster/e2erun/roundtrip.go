@@ -10,6 +10,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/capture"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
+	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -66,7 +67,7 @@ func (r *Run) roundTrip(ctx context.Context) RoundTrip {
 	}
 	kubeContext := r.s.context
 	if kubeContext == "" {
-		kubeContext = "listenerlab-local" // the local control plane's kubeconfig
+		kubeContext = controlplane.KubeContext
 	}
 	res, err := capture.Capture(ctx, clients, capture.Options{Namespace: r.clientNS(), Pod: r.live.Client.Name, Context: kubeContext, Now: func() time.Time { return r.start }})
 	if err != nil {

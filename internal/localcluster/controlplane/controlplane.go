@@ -45,6 +45,8 @@ type Binaries struct {
 const (
 	// NodeName is the one node, run by kwok.
 	NodeName = "listenerlab-kwok"
+	// KubeContext is the context of the kubeconfig Start writes.
+	KubeContext = "listenerlab-local"
 	// dirPrefix names Start's temporary folders.
 	dirPrefix = "listenerlab-local-"
 )
@@ -249,8 +251,8 @@ func (cp *ControlPlane) writeKubeconfig(server, token string) error {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: server, InsecureSkipTLSVerify: true}
 	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: token}
-	cfg.Contexts["listenerlab-local"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "admin"}
-	cfg.CurrentContext = "listenerlab-local"
+	cfg.Contexts[KubeContext] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "admin"}
+	cfg.CurrentContext = KubeContext
 	cp.Kubeconfig = filepath.Join(cp.Dir, "kubeconfig")
 	if err := clientcmd.WriteToFile(*cfg, cp.Kubeconfig); err != nil {
 		return err

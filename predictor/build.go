@@ -318,15 +318,24 @@ func (b *builder) add(o opts, why string) {
 	case httpOverHTTP:
 		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
 	case autoOverAuto:
-		b.finding(SniffedListenerTaken, s, sp, key,
-			"%s:%d adds no chain to %s: the listener already sniffs protocols for an earlier service; its HTTP is still routed by virtual host, its other TCP traffic is not", s.Hostname, sp.Number, key)
+		b.sniffedListenerTaken(o, key, cur)
 		return
 	}
 	chains, proto := b.buildChains(o, class)
 	if cur != nil && conflict != noConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
-		b.finding(ServerFirstConflict, s, sp, key,
-			"%s:%d dropped from %s: %s is a server-first protocol and cannot share a port with %s (the listener was built for %s)",
-			s.Hostname, sp.Number, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
+		sev, goes := SeverityError, "the chains of "+key
+		for _, c := range cur.chains {
+			if c.matchAll() || len(c.alpn) == 0 && c.conflictsWith(&chain{cidrs: o.cidrs}) {
+				goes = c.dest.String() + " (" + c.svc.Hostname + ")"
+				if sameHost(c.dest, listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}) {
+					sev = SeverityWarning
+				}
+				break
+			}
+		}
+		b.findingAt(ServerFirstConflict, sev, s, sp, key,
+			"connections to %s:%d (%s) go to %s: istiod drops it from %s because %s is a server-first protocol and cannot share a listener with %s (built for port %s)",
+			s.Hostname, sp.Number, sp.Protocol, goes, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
 		return
 	}
 	reason := why
@@ -334,6 +343,41 @@ func (b *builder) add(o opts, why string) {
 		reason = addrWhy
 	}
 	b.apply(o, key, cur, conflict, chains, proto, reason)
+}
+
+// sniffedListenerTaken raises SniffedListenerTaken: an auto-detected port
+// meets a listener that already sniffs, and istiod adds nothing for it
+// (buildSidecarOutboundListener returns on auto over auto). Its HTTP is
+// still routed by virtual host (RDS); its other connections take the TCP
+// chain of the earlier service that matches the same destinations, else the
+// listener's default.
+func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
+	s, sp := o.svc, o.port
+	own := listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}
+	mine := &chain{cidrs: o.cidrs}
+	var taker *chain
+	for _, c := range cur.chains {
+		if len(c.alpn) == 0 && len(c.sni) == 0 && c.conflictsWith(mine) {
+			taker = c
+			break
+		}
+	}
+	goes := "the listener's default chain"
+	if taker != nil {
+		goes = taker.dest.String() + " (" + taker.svc.Hostname + ")"
+	}
+	if taker != nil && sameHost(taker.dest, own) {
+		b.findingAt(SniffedListenerTaken, SeverityWarning, s, sp, key,
+			"%s:%d adds nothing to %s, which already sniffs for %s (%s): the same host, so its connections reach it either way",
+			s.Hostname, sp.Number, key, taker.svc.Hostname, taker.svc.Source)
+		return
+	}
+	b.findingAt(SniffedListenerTaken, SeverityError, s, sp, key,
+		"non-HTTP connections to %s:%d go to %s: %s already sniffs for an earlier service, so istiod adds no chain for this one; its HTTP is still routed by Host",
+		s.Hostname, sp.Number, goes, key)
+	if taker != nil {
+		b.related(taker.svc)
+	}
 }
 
 // chooseBinds models the first part of buildSidecarOutboundListener: with
@@ -358,7 +402,7 @@ func (b *builder) chooseBinds(o opts, class listenerClass) (opts, string) {
 		}
 		if !strings.Contains(addr, "/") {
 			o.binds = append([]string{addr}, extra...)
-			return o, b.addressReason(s, addr)
+			return o, b.addressReason(s, o.port, addr)
 		}
 		o.binds = wild
 		o.cidrs = append([]string{addr}, extra...)
@@ -467,12 +511,14 @@ func pick(cond bool, a, b string) string {
 	return b
 }
 
-func (b *builder) addressReason(s *service, addr string) string {
+func (b *builder) addressReason(s *service, p port, addr string) string {
 	switch {
 	case addr == wildcardV4 || addr == wildcardV6:
 		if s.Registry == registryExternal {
-			if s.AutoV4 != "" && !b.p.usesAutoIPs() {
-				b.finding(AutoAddressUnused, s, port{}, "", "%s has the auto-allocated address %s, but this proxy does not use it (needs DNS capture): its TCP ports land on the wildcard listener", s.Hostname, s.AutoV4)
+			// A TLS port is matched by SNI on the wildcard listener (tcpChains):
+			// its traffic is routed without the address, so nothing is lost.
+			if s.AutoV4 != "" && !b.p.usesAutoIPs() && !p.Protocol.isTLS() {
+				b.finding(AutoAddressUnused, s, port{}, "", "%s's TCP and auto-detected ports listen on the wildcard address, not on its auto-allocated address %s: this client does not capture DNS, so it connects to the host's real addresses and the address is unused", s.Hostname, s.AutoV4)
 			}
 			return "TCP ServiceEntry without addresses: listens on the wildcard address"
 		}
@@ -556,10 +602,36 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
-		b.finding(Shadowed, in.svc, o.port, name,
-			"%s:%d (%s) shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
-			in.svc.Hostname, o.port.Number, in.svc.Source, name, winner.svc.Hostname, winner.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
+		if sameHost(winner.dest, in.dest) {
+			b.findingAt(Shadowed, SeverityWarning, in.svc, o.port, name,
+				"%s:%d is declared twice: %s's chain on %s (match %s) is dropped for %s's, which wins because %s; connections reach %s either way",
+				in.svc.Hostname, o.port.Number, in.svc.Source, name, chainMatch(in).String(), winner.svc.Source, whyFirst(winner.svc, in.svc), in.svc.Hostname)
+			continue
+		}
+		b.findingAt(Shadowed, SeverityError, in.svc, o.port, name,
+			"connections to %s:%d go to %s: its chain on %s (match %s) is dropped because %s (%s) has the same match and wins because %s",
+			in.svc.Hostname, o.port.Number, winner.dest.String(), name, chainMatch(in).String(), winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
 	}
+}
+
+// sameHost reports whether two destinations are the clusters of one host
+// (outbound|PORT|SUBSET|HOST): a connection reaches that host either way.
+func sameHost(a, b listener.Destination) bool {
+	ha, hb := clusterHost(a), clusterHost(b)
+	return ha != "" && ha == hb
+}
+
+// clusterHost is the host of a single-cluster TCP destination, "" for
+// anything else (HTTP routes, weighted clusters, passthrough).
+func clusterHost(d listener.Destination) string {
+	if d.Kind != listener.TCP {
+		return ""
+	}
+	parts := strings.Split(d.Cluster, "|")
+	if len(parts) != 4 || parts[0] != "outbound" {
+		return ""
+	}
+	return parts[3]
 }
 
 // whyFirst explains why a was processed before b.

@@ -30,13 +30,18 @@ const (
 // Severity is how bad a finding is.
 type Severity string
 
-// The severities, most severe first.
+// The severities, most severe first, by what happens to traffic (the
+// README's definition; every code in findingTypes is judged by it).
 const (
-	// SeverityError: traffic goes somewhere its author did not intend.
+	// SeverityError: a connection a workload would make to one service
+	// reaches something else: another service's cluster, a blackhole, or
+	// it is refused or stalls.
 	SeverityError Severity = "error"
-	// SeverityWarning: traffic works today but depends on luck or order.
+	// SeverityWarning: configuration that has no effect (the same host
+	// declared twice, an address this proxy does not use while its
+	// traffic still arrives), or that breaks on a likely change.
 	SeverityWarning Severity = "warning"
-	// SeverityInfo: worth knowing, nothing to fix in most meshes.
+	// SeverityInfo: facts worth knowing; no connection goes elsewhere.
 	SeverityInfo Severity = "info"
 )
 
@@ -63,36 +68,40 @@ type FindingType struct {
 // findingTypes is the one table of finding codes.
 var findingTypes = []FindingType{
 	{Code: Shadowed, Severity: SeverityError,
-		Summary: "Two services build the same filter chain match on one listener; istiod keeps the first and drops the other.",
-		Fix:     "Give each colliding TCP service an address of its own (ServiceEntry addresses, DNS capture for the auto-allocated ones, a ClusterIP instead of headless) or a port of its own."},
-	{Code: Hijack, Severity: SeverityWarning,
-		Summary: "A match-all chain on a wildcard listener sends every connection on its port to one service, including traffic meant for other destinations.",
+		Graded:  "error when the dropped chain's connections reach another service; warning when the winner is the same host (a duplicate declaration: every connection reaches that host's cluster either way).",
+		Summary: "Two services build the same filter chain match on one listener; istiod keeps the first and drops the other, so the second one's connections go to the first.",
+		Fix:     "Give each colliding TCP service an address of its own (ServiceEntry addresses, DNS capture for the auto-allocated ones, a ClusterIP instead of headless) or a port of its own; for the same host declared twice, delete one declaration."},
+	{Code: Hijack, Severity: SeverityError,
+		Graded:  "error when the chain's cluster is another host's; warning for a resolution NONE entry (its cluster is ORIGINAL_DST, connections keep their destination) under REGISTRY_ONLY, where it lets through connections that would be refused; info for such an entry under ALLOW_ANY.",
+		Summary: "A match-all chain on a wildcard listener takes every connection on its port that has no listener of its own: connections to other destinations go to one service instead of passing through.",
 		Fix:     "Give the service an address of its own (ServiceEntry addresses, a ClusterIP) or a protocol matched by SNI or Host (TLS, HTTP), so it does not own 0.0.0.0 on its port."},
 	{Code: CIDROverlap, Severity: SeverityWarning,
-		Summary: "Two prefix-range chains on one listener overlap; Envoy picks the longest prefix, so the broader range loses the narrower one's addresses.",
+		Summary: "Two prefix-range chains on one listener overlap; Envoy picks the longest prefix, so the broader range's claim has no effect on the narrower one's addresses.",
 		Fix:     "Make the ServiceEntries' CIDRs disjoint, or split the broader CIDR around the narrower one."},
 	{Code: ClusterIPOverlap, Severity: SeverityError,
 		Graded:  "error when connections to the ClusterIP do not reach its Service; warning when the ServiceEntry address equals the ClusterIP and the Service keeps the connections; info when a ServiceEntry CIDR contains the ClusterIP and the Service keeps the connections.",
 		Summary: "A ServiceEntry address or CIDR contains the ClusterIP of a Service on the same port; only one of them gets those connections.",
 		Fix:     "Remove the cluster's service range from the ServiceEntry's addresses, or put the ServiceEntry on a port the Service does not use."},
 	{Code: ServerFirstConflict, Severity: SeverityError,
-		Summary: "A server-first protocol (MySQL, MongoDB) shares a port with another protocol; istiod drops it from the listener.",
+		Graded:  "error when the dropped service's connections reach another service; warning when the listener's service is the same host.",
+		Summary: "A server-first protocol (MySQL, MongoDB) shares a listener with another protocol; istiod drops the later one, whose connections take the listener's chains.",
 		Fix:     "Move the MySQL or MongoDB service to a port no HTTP, TCP or auto-detected service uses, or declare the same protocol for all of them."},
 	{Code: ServerFirstSniffed, Severity: SeverityError,
-		Summary: "A port that carries a server-first protocol lands on a listener with the http_inspector, which waits for the client to speak first.",
+		Summary: "A port that carries a server-first protocol lands on a listener with the http_inspector, which waits for the client to speak first: connections stall.",
 		Fix:     "Keep HTTP and auto-detected services off the server-first port, and declare its protocol (TCP, MySQL or Mongo) on every service that uses it."},
-	{Code: SniffedListenerTaken, Severity: SeverityWarning,
-		Summary: "An auto-detected port adds nothing to a listener that already sniffs for an earlier service; its non-HTTP traffic goes elsewhere.",
+	{Code: SniffedListenerTaken, Severity: SeverityError,
+		Graded:  "error when the listener's chains send the port's non-HTTP connections to another service; warning when they reach the same host.",
+		Summary: "An auto-detected port adds nothing to a listener that already sniffs for an earlier service; its non-HTTP connections take the earlier service's chains.",
 		Fix:     "Name the port's protocol (tcp-, http-) or give the service its own address."},
 	{Code: PortSkipped, Severity: SeverityWarning,
-		Summary: "A service or Sidecar egress port gets no listener: the port is reserved by the sidecar or cannot be bound.",
+		Summary: "A service or Sidecar egress port gets no listener (the port is reserved by the sidecar or cannot be bound): its connections bypass the service's routing.",
 		Fix:     "Use a port other than the sidecar's 15001, 15006, 15021 and 15090 (and, for an unprivileged proxy, one above 1023)."},
-	{Code: ManyEndpointListeners, Severity: SeverityWarning,
-		Summary: "A headless service port makes one listener per endpoint, more than the configured limit; every sidecar carries them all.",
+	{Code: ManyEndpointListeners, Severity: SeverityInfo,
+		Summary: "A headless service port makes one listener per endpoint, more than the configured limit; every sidecar carries them all, and the count grows with the replicas.",
 		Fix:     "Give the Service a ClusterIP, name the port for HTTP, or hide the service from most clients with a Sidecar or exportTo."},
 	{Code: AutoAddressUnused, Severity: SeverityWarning,
-		Summary: "A ServiceEntry has an auto-allocated address, but the client does not capture DNS, so its TCP ports land on the wildcard listener.",
-		Fix:     "Enable DNS capture on the client (ISTIO_META_DNS_CAPTURE: \"true\") or give the ServiceEntry explicit addresses."},
+		Summary: "A ServiceEntry has an auto-allocated address, but the client does not capture DNS, so its TCP ports listen on the wildcard: the address has no effect, and the port's other traffic is taken too (Hijack).",
+		Fix:     "Enable DNS capture on the client (ISTIO_META_DNS_CAPTURE: \"true\"), give the ServiceEntry explicit addresses, or declare the port's protocol TLS or HTTP."},
 	{Code: NoEndpoints, Severity: SeverityInfo,
 		Summary: "A passthrough service without a VIP gets one listener per endpoint, and it has none.",
 		Fix:     "Check the selector matches ready pods, or give the service a ClusterIP."},
@@ -105,8 +114,8 @@ var findingTypes = []FindingType{
 	{Code: UDPNoListener, Severity: SeverityInfo,
 		Summary: "UDP ports are not proxied by the sidecar.",
 		Fix:     "Nothing to do: UDP traffic bypasses the sidecar."},
-	{Code: EnvoyFilterNotModelled, Severity: SeverityWarning,
-		Summary: "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch.",
+	{Code: EnvoyFilterNotModelled, Severity: SeverityInfo,
+		Summary: "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch, so what it does to traffic is not checked.",
 		Fix:     "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead."},
 }
 

@@ -187,15 +187,45 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: "no chain matches everything: unmatched connections go to " + catchAll.Cluster}
 	}
 	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) {
-		what := "connection"
-		if !alone {
-			what = "connection that no other chain matches"
-		}
-		b.finding(Hijack, defSvc.svc, defSvc.port, l.Name,
-			"%s has no passthrough chain: every %s on port %d goes to %s (%s)",
-			l.Name, what, e.port.Number, defSvc.svc.Hostname, strings.TrimPrefix(defSvc.dest.String(), "cluster "))
+		b.hijack(l.Name, e.port.Number, defSvc, catchAll, alone)
 	}
 	return l
+}
+
+// hijack raises Hijack: the match-all chain c is the only or the default
+// chain of a wildcard listener, so Envoy hands it every connection on the
+// port that no address listener and no other chain takes. Those
+// connections would otherwise go to catchAll. A resolution NONE service's
+// own cluster is ORIGINAL_DST (passthrough): such connections keep their
+// destination, and only lose the refusal REGISTRY_ONLY would give them.
+func (b *builder) hijack(name string, number int, c *chain, catchAll listener.Destination, alone bool) {
+	what := "every connection on port " + itoa(number) + " without a listener of its own"
+	if !alone {
+		what += " that no other chain of " + name + " matches"
+	}
+	instead := "passing through to its own destination"
+	if catchAll.Cluster == listener.BlackHoleCluster {
+		instead = "being refused (REGISTRY_ONLY)"
+	}
+	own := "outbound|" + itoa(c.port.Number) + "||" + c.svc.Hostname
+	if len(c.svc.Ports) == 1 {
+		own = "outbound|" + itoa(c.svc.Ports[0].Number) + "||" + c.svc.Hostname
+	}
+	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own {
+		if catchAll.Cluster == listener.BlackHoleCluster {
+			b.findingAt(Hijack, SeverityWarning, c.svc, c.port, name,
+				"%s goes to %s, whose cluster is ORIGINAL_DST: connections to unregistered destinations on port %d keep their destination instead of being refused (REGISTRY_ONLY)",
+				what, c.dest.Cluster, number)
+			return
+		}
+		b.findingAt(Hijack, SeverityInfo, c.svc, c.port, name,
+			"%s goes to %s, whose cluster is ORIGINAL_DST: connections keep their own destination, but are counted as %s and take its DestinationRule",
+			what, c.dest.Cluster, c.svc.Hostname)
+		return
+	}
+	b.findingAt(Hijack, SeverityError, c.svc, c.port, name,
+		"%s goes to %s instead of %s: %s's match-all chain is the listener's %s",
+		what, c.dest.String(), instead, c.svc.Hostname, pick(alone, "only chain", "default chain"))
 }
 
 // uniqueFindings keeps one finding per code, service, port, listener and

@@ -88,7 +88,7 @@ spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}]
 ` + se + `metadata: {name: a}
 spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
 		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||a.example.com"}},
-		finding: "b.example.com:3306 (ServiceEntry default/b) shadowed on 0.0.0.0_3306 by a.example.com",
+		finding: "connections to b.example.com:3306 go to cluster outbound|3306||a.example.com: its chain on 0.0.0.0_3306 (match all) is dropped",
 	}, {
 		rule:   "creationOrder makes the older ServiceEntry win",
 		header: "client: {dnsCapture: false}\ncreationOrder: [ServiceEntry/a]",
@@ -98,7 +98,7 @@ spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}]
 ` + se + `metadata: {name: a}
 spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
 		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||b.example.com"}},
-		finding: "b.example.com wins because it is older",
+		finding: "b.example.com (ServiceEntry default/b) has the same match and wins because it is older",
 	}, {
 		rule:   "DNS capture uses auto-allocated VIPs",
 		header: "client: {dnsCapture: true}",

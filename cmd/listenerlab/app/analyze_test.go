@@ -13,11 +13,12 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"analyze", analyzeData + "Shadowed/bad.yaml"}, exitMismatch},                       // an error finding
-		{[]string{"analyze", "--fail-on", "none", analyzeData + "Shadowed/bad.yaml"}, exitOK},        // never fails
-		{[]string{"analyze", analyzeData + "Hijack/bad.yaml"}, exitOK},                               // warnings only
-		{[]string{"analyze", analyzeData + "Hijack/bad.yaml", "--fail-on", "warning"}, exitMismatch}, // flags after the path
-		{[]string{"analyze", "--fail-on", "info", analyzeData + "Hijack/fixed.yaml"}, exitOK},        // no finding at all
+		{[]string{"analyze", analyzeData + "Shadowed/bad.yaml"}, exitMismatch},                            // an error finding
+		{[]string{"analyze", "--fail-on", "none", analyzeData + "Shadowed/bad.yaml"}, exitOK},             // never fails
+		{[]string{"analyze", analyzeData + "Hijack/bad.yaml"}, exitMismatch},                              // connections on 9000 go to one host
+		{[]string{"analyze", analyzeData + "CIDROverlap/bad.yaml"}, exitOK},                               // warnings only
+		{[]string{"analyze", analyzeData + "CIDROverlap/bad.yaml", "--fail-on", "warning"}, exitMismatch}, // flags after the path
+		{[]string{"analyze", "--fail-on", "info", analyzeData + "Hijack/fixed.yaml"}, exitOK},             // no finding at all
 		{[]string{"analyze", "--client", "default/app=client", analyzeData + "Shadowed/bad.yaml"}, exitMismatch},
 	} {
 		if code, _, errOut := run(tt.args...); code != tt.code {
@@ -46,7 +47,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 
 func TestAnalyzeOutputs(t *testing.T) {
 	_, text, _ := run("analyze", analyzeData+"gitops")
-	if !strings.Contains(text, "ERROR   Shadowed: users-db.example.com:3306 ") || !strings.Contains(text, "external.yaml#2, ") || !strings.Contains(text, "for 3 sidecars") {
+	if !strings.Contains(text, "ERROR   Shadowed: connections to users-db.example.com:3306 ") || !strings.Contains(text, "external.yaml#2, ") || !strings.Contains(text, "for 3 sidecars") {
 		t.Errorf("text output:\n%s", text)
 	}
 	_, first, _ := run("analyze", "-o", "json", analyzeData+"gitops")

@@ -165,6 +165,9 @@ func (b *builder) run(egresses []egress) {
 		if eg.Port != nil {
 			if ok, why := b.canBind(o.bindToPort, first(o.binds), eg.Port.Number, eg.Port.Protocol); !ok {
 				b.finding(PortSkipped, nil, *eg.Port, "", "%s port %d gets no listener: %s", eg.Source, eg.Port.Number, why)
+				if witnessable(o.bindToPort, eg.Port.Number) {
+					b.witness(witnessSpec{port: eg.Port.Number, v6: b.p.V6 && !b.p.V4, meant: eg.Source + " port " + itoa(eg.Port.Number)})
+				}
 				continue
 			}
 			for _, s := range eg.Services {
@@ -182,6 +185,9 @@ func (b *builder) run(egresses []egress) {
 			for _, sp := range s.Ports {
 				if ok, why := b.canBind(o.bindToPort, first(o.binds), sp.Number, sp.Protocol); !ok {
 					b.finding(PortSkipped, s, sp, "", "%s:%d gets no listener: %s", s.Hostname, sp.Number, why)
+					if witnessable(o.bindToPort, sp.Number) {
+						b.witness(b.connFor(s, sp, first(o.binds), nil))
+					}
 					continue
 				}
 				so := o
@@ -237,6 +243,24 @@ func (b *builder) perEndpoint(o opts) {
 	if built > b.opts.maxEndpointListeners {
 		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
 	}
+}
+
+// witnessable reports whether a skipped port's connections can be traced:
+// not for a proxy or egress listener that captures nothing (the
+// application connects to a bound port, and nothing is bound), nor on the
+// virtual inbound port 15006, whose listener the prediction leaves out.
+func witnessable(bindToPort bool, number int) bool {
+	return !bindToPort && number != 15006
+}
+
+// chainConn is the witness connection for chain c's service: connFor, to
+// the chain's first destination prefix when it has prefix ranges.
+func (b *builder) chainConn(c *chain, bind string) witnessSpec {
+	spec := b.connFor(c.svc, c.port, bind, c.sni)
+	if ps := prefixes(c); len(ps) > 0 {
+		spec.addr = ps[0].Addr().String()
+	}
+	return spec
 }
 
 func first(xs []string) string {
@@ -336,6 +360,7 @@ func (b *builder) add(o opts, why string) {
 		b.findingAt(ServerFirstConflict, sev, s, sp, key,
 			"connections to %s:%d (%s) go to %s: istiod drops it from %s because %s is a server-first protocol and cannot share a listener with %s (built for port %s)",
 			s.Hostname, sp.Number, sp.Protocol, goes, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
+		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 		return
 	}
 	reason := why
@@ -370,11 +395,13 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 		b.findingAt(SniffedListenerTaken, SeverityWarning, s, sp, key,
 			"%s:%d adds nothing to %s, which already sniffs for %s (%s): the same host, so its connections reach it either way",
 			s.Hostname, sp.Number, key, taker.svc.Hostname, taker.svc.Source)
+		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 		return
 	}
 	b.findingAt(SniffedListenerTaken, SeverityError, s, sp, key,
 		"non-HTTP connections to %s:%d go to %s: %s already sniffs for an earlier service, so istiod adds no chain for this one; its HTTP is still routed by Host",
 		s.Hostname, sp.Number, goes, key)
+	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 	if taker != nil {
 		b.related(taker.svc)
 	}
@@ -519,6 +546,7 @@ func (b *builder) addressReason(s *service, p port, addr string) string {
 			// its traffic is routed without the address, so nothing is lost.
 			if s.AutoV4 != "" && !b.p.usesAutoIPs() && !p.Protocol.isTLS() {
 				b.finding(AutoAddressUnused, s, port{}, "", "%s's TCP and auto-detected ports listen on the wildcard address, not on its auto-allocated address %s: this client does not capture DNS, so it connects to the host's real addresses and the address is unused", s.Hostname, s.AutoV4)
+				b.witness(witnessSpec{port: p.Number, v6: addr == wildcardV6, meant: s.Hostname})
 			}
 			return "TCP ServiceEntry without addresses: listens on the wildcard address"
 		}
@@ -606,11 +634,13 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 			b.findingAt(Shadowed, SeverityWarning, in.svc, o.port, name,
 				"%s:%d is declared twice: %s's chain on %s (match %s) is dropped for %s's, which wins because %s; connections reach %s either way",
 				in.svc.Hostname, o.port.Number, in.svc.Source, name, chainMatch(in).String(), winner.svc.Source, whyFirst(winner.svc, in.svc), in.svc.Hostname)
+			b.witness(b.chainConn(in, first(o.binds)))
 			continue
 		}
 		b.findingAt(Shadowed, SeverityError, in.svc, o.port, name,
 			"connections to %s:%d go to %s: its chain on %s (match %s) is dropped because %s (%s) has the same match and wins because %s",
 			in.svc.Hostname, o.port.Number, winner.dest.String(), name, chainMatch(in).String(), winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
+		b.witness(b.chainConn(in, first(o.binds)))
 	}
 }
 

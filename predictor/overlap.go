@@ -59,6 +59,9 @@ func (b *builder) cidrOverlaps(e *entry) {
 						"%s:%d range %s on %s contains %s of %s (%s): Envoy picks the longest prefix, so connections to %s never reach %s",
 						broad.c.svc.Hostname, broad.c.port.Number, bp, e.name(), np, narrow.c.svc.Hostname, narrow.c.svc.Source, np, broad.c.svc.Hostname)
 					b.related(narrow.c.svc)
+					spec := b.chainConn(broad.c, e.binds[0])
+					spec.addr = np.Addr().String()
+					b.witness(spec)
 				}
 			}
 		}
@@ -160,6 +163,11 @@ func (b *builder) clusterIPOverlap(x, k imported, xp netip.Prefix, vip netip.Add
 			"%s: connections to that ClusterIP on port %d go to %s instead of %s", head, number, where, k.svc.Hostname)
 	}
 	b.related(k.svc)
+	spec := witnessSpec{addr: vip.String(), port: number, meant: k.svc.Hostname}
+	if k.port.Protocol.isHTTP() {
+		spec.host = k.svc.Hostname
+	}
+	b.witness(spec)
 }
 
 // addressPrefix reads a ServiceEntry address: an IP is a full-length prefix.

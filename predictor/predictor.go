@@ -44,6 +44,13 @@ type Finding struct {
 	// Related names the manifests of the other services involved, in
 	// Source's form (set by the overlap and sniffing findings).
 	Related []string `json:"related,omitempty"`
+	// Witness is a connection that shows the finding, traced through the
+	// predicted listeners; every error and warning has one (but a
+	// PortSkipped of a proxy that captures nothing).
+	Witness *Witness `json:"witness,omitempty"`
+	// spec is the witness connection a rule chose, traced once the
+	// listeners are final (fillWitnesses).
+	spec *witnessSpec
 }
 
 // Predict applies Istio's listener rules of version v to the World; options
@@ -112,6 +119,8 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)
 	pred.Findings = uniqueFindings(b.findings)
+	fillWitnesses(pred.Findings, pred.Listeners, catchAll)
+	pred.Findings = slices.DeleteFunc(pred.Findings, elsewhere)
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]
 		if a.Port != c.Port {
@@ -187,7 +196,7 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: "no chain matches everything: unmatched connections go to " + catchAll.Cluster}
 	}
 	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) {
-		b.hijack(l.Name, e.port.Number, defSvc, catchAll, alone)
+		b.hijack(l.Name, e, defSvc, catchAll, alone)
 	}
 	return l
 }
@@ -198,7 +207,9 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 // connections would otherwise go to catchAll. A resolution NONE service's
 // own cluster is ORIGINAL_DST (passthrough): such connections keep their
 // destination, and only lose the refusal REGISTRY_ONLY would give them.
-func (b *builder) hijack(name string, number int, c *chain, catchAll listener.Destination, alone bool) {
+func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Destination, alone bool) {
+	number := e.port.Number
+	defer b.witness(hijackConn(e, catchAll))
 	what := "every connection on port " + itoa(number) + " without a listener of its own"
 	if !alone {
 		what += " that no other chain of " + name + " matches"
@@ -226,6 +237,49 @@ func (b *builder) hijack(name string, number int, c *chain, catchAll listener.De
 	b.findingAt(Hijack, SeverityError, c.svc, c.port, name,
 		"%s goes to %s instead of %s: %s's match-all chain is the listener's %s",
 		what, c.dest.String(), instead, c.svc.Hostname, pick(alone, "only chain", "default chain"))
+}
+
+// hijackConn is Hijack's witness: a connection on the port to a free
+// address, meant for no service; a TLS ClientHello with a name no SNI chain
+// of the listener holds when some chain matches by SNI, or on 443.
+func hijackConn(e *entry, catchAll listener.Destination) witnessSpec {
+	spec := witnessSpec{port: e.port.Number, v6: e.binds[0] == wildcardV6, meant: "its own destination (passthrough)"}
+	if catchAll.Cluster == listener.BlackHoleCluster {
+		spec.meant = "refused (REGISTRY_ONLY)"
+	}
+	var names []string
+	for _, c := range e.chains {
+		names = append(names, c.sni...)
+	}
+	if len(names) > 0 || e.port.Number == 443 {
+		spec.tls, spec.sni = true, "www.example.com"
+		for i := 0; sniTaken(names, spec.sni); i++ {
+			spec.sni = "other" + itoa(i) + ".example.com"
+		}
+	}
+	return spec
+}
+
+// elsewhere reports an AutoAddressUnused whose witness reaches another
+// service: the entry's own connections do not arrive, and the error that
+// says so (Shadowed) names the same fix.
+func elsewhere(f Finding) bool {
+	if f.Code != string(AutoAddressUnused) || f.Witness == nil {
+		return false
+	}
+	d := f.Witness.Destination
+	return strings.HasPrefix(d, "cluster outbound|") && !strings.HasSuffix(d, "|"+f.Witness.Meant)
+}
+
+// sniTaken reports whether a server name matches one of names, exactly or
+// by a wildcard "*.suffix".
+func sniTaken(names []string, sni string) bool {
+	for _, n := range names {
+		if n == sni || n == "*" || strings.HasPrefix(n, "*.") && strings.HasSuffix(sni, n[1:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // uniqueFindings keeps one finding per code, service, port, listener and

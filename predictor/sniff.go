@@ -47,6 +47,7 @@ func (b *builder) serverFirstSniffed() {
 			for _, h := range http {
 				b.related(h.svc)
 			}
+			b.witness(b.chainConn(c, e.binds[0]))
 		}
 	}
 }

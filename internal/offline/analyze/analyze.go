@@ -63,6 +63,18 @@ type Finding struct {
 	Listener string   `json:"listener,omitempty"`
 	Objects  []Object `json:"objects"`
 	Clients  []string `json:"clients"`
+	// Witness is the connection that shows the finding, traced for one of
+	// its clients; every error and warning has one.
+	Witness *Witness `json:"witness,omitempty"`
+}
+
+// Witness is a finding's witness connection (predictor.Witness: where it
+// is sent, what it was meant for, where it goes), the client it was traced
+// for, and the `listenerlab trace` command that replays it.
+type Witness struct {
+	predictor.Witness
+	Client  string `json:"client"`
+	Command string `json:"command"`
 }
 
 // InputError lists every problem with the input: files that do not load,
@@ -107,6 +119,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
+	o.paths = paths
 	prog := newProgress(o)
 	folders, skipped, ignored, replaced, err := load(paths, o)
 	if err != nil {
@@ -338,7 +351,7 @@ func (f *folder) analyzeEach(o options, prog *progress) ([]Finding, error) {
 			byKey[key] = len(out)
 			out = append(out, Finding{
 				Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Fix: ruleFor(pf.Code).Fix,
-				Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Clients: []string{c.Name},
+				Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Clients: []string{c.Name}, Witness: f.witness(pf, c, o),
 			})
 		}
 	}

@@ -14,7 +14,8 @@ import (
 
 // WriteText writes one line per finding (severity, code, message, the
 // objects as FILE#DOCUMENT, the fix, the clients), then a summary line.
-func WriteText(w io.Writer, r *Report) error {
+func WriteText(out io.Writer, r *Report) error {
+	w := out
 	counts := map[string]int{}
 	for _, f := range r.Findings {
 		counts[f.Severity]++
@@ -25,6 +26,11 @@ func WriteText(w io.Writer, r *Report) error {
 		if _, err := fmt.Fprintf(w, "%-7s %s: %s [%s] fix: %s (clients: %s)\n", strings.ToUpper(f.Severity), f.Code, f.Message,
 			strings.Join(locs, ", "), f.Fix, strings.Join(f.Clients, ", ")); err != nil {
 			return err
+		}
+		if w := f.Witness; w != nil {
+			if _, err := fmt.Fprintf(out, "        witness: %s (meant for %s, goes to %s)\n", w.Command, w.Meant, w.Destination); err != nil {
+				return err
+			}
 		}
 	}
 	_, err := fmt.Fprintf(w, "%d findings (%d error, %d warning, %d info) for %d sidecars, Istio %s rules\n",
@@ -109,6 +115,8 @@ type sarifProperties struct {
 	Service  string   `json:"service,omitempty"`
 	Port     int      `json:"port,omitempty"`
 	Listener string   `json:"listener,omitempty"`
+	// Witness is the finding's witness connection, as in JSON.
+	Witness *Witness `json:"witness,omitempty"`
 }
 
 var sarifLevel = map[string]string{"error": "error", "warning": "warning", "info": "note"}
@@ -137,7 +145,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	}
 	for _, f := range r.Findings {
 		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity], Message: sarifText{f.Message},
-			Properties: sarifProperties{Fix: f.Fix, Clients: f.Clients, Service: f.Service, Port: f.Port, Listener: f.Listener}}
+			Properties: sarifProperties{Fix: f.Fix, Clients: f.Clients, Service: f.Service, Port: f.Port, Listener: f.Listener, Witness: f.Witness}}
 		for _, o := range f.Objects {
 			if o.File == "" {
 				continue

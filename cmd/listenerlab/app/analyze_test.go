@@ -139,7 +139,7 @@ func TestWitnessCommandsPaste(t *testing.T) {
 }
 
 // shellSplit splits a command line as a POSIX shell does for the quoting
-// witness commands use: words separated by spaces, single quotes with '\''.
+// witness commands use: words separated by spaces, single quotes with '\”.
 func shellSplit(t *testing.T, s string) []string {
 	t.Helper()
 	var out []string

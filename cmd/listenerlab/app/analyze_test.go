@@ -139,7 +139,8 @@ func TestWitnessCommandsPaste(t *testing.T) {
 }
 
 // shellSplit splits a command line as a POSIX shell does for the quoting
-// witness commands use: words separated by spaces, single quotes with '\”.
+// witness commands use: words separated by spaces, single-quoted parts,
+// and a backslash escaping one character outside quotes.
 func shellSplit(t *testing.T, s string) []string {
 	t.Helper()
 	var out []string

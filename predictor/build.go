@@ -120,6 +120,12 @@ func (b *builder) finding(code Code, s *service, p port, listenerName, format st
 	b.findingAt(code, t.Severity, s, p, listenerName, format, args...)
 }
 
+// why says why the last finding raised happens: the rule and Istio's
+// behaviour, in plain words.
+func (b *builder) why(format string, args ...any) {
+	b.findings[len(b.findings)-1].Why = fmt.Sprintf(format, args...)
+}
+
 // findingAt raises a finding of a graded code at the given severity.
 func (b *builder) findingAt(code Code, severity Severity, s *service, p port, listenerName, format string, args ...any) {
 	f := Finding{Code: string(code), Severity: string(severity), Listener: listenerName, Message: fmt.Sprintf(format, args...)}
@@ -164,7 +170,8 @@ func (b *builder) run(egresses []egress) {
 		}
 		if eg.Port != nil {
 			if ok, why := b.canBind(o.bindToPort, first(o.binds), eg.Port.Number, eg.Port.Protocol); !ok {
-				b.finding(PortSkipped, nil, *eg.Port, "", "%s port %d gets no listener: %s", eg.Source, eg.Port.Number, why)
+				b.finding(PortSkipped, nil, *eg.Port, "", "connections on port %d bypass %s: the port gets no listener", eg.Port.Number, eg.Source)
+				b.why("%s; a connection on a port without a listener passes through the sidecar unrouted", why)
 				if witnessable(o.bindToPort, eg.Port.Number) {
 					b.witness(witnessSpec{port: eg.Port.Number, v6: b.p.V6 && !b.p.V4, meant: eg.Source + " port " + itoa(eg.Port.Number)})
 				}
@@ -184,7 +191,8 @@ func (b *builder) run(egresses []egress) {
 		for _, s := range eg.Services {
 			for _, sp := range s.Ports {
 				if ok, why := b.canBind(o.bindToPort, first(o.binds), sp.Number, sp.Protocol); !ok {
-					b.finding(PortSkipped, s, sp, "", "%s:%d gets no listener: %s", s.Hostname, sp.Number, why)
+					b.finding(PortSkipped, s, sp, "", "connections to %s:%d bypass the sidecar's routing: the port gets no listener", s.Hostname, sp.Number)
+					b.why("%s; a connection on a port without a listener passes through the sidecar unrouted (no mesh TLS, retries or telemetry for it)", why)
 					if witnessable(o.bindToPort, sp.Number) {
 						b.witness(b.connFor(s, sp, first(o.binds), nil))
 					}
@@ -217,7 +225,8 @@ func (b *builder) perEndpoint(o opts) {
 		if s.Registry != registryKube {
 			why = "a resolution-NONE ServiceEntry with a workloadSelector but no endpoints"
 		}
-		b.finding(NoEndpoints, s, sp, "", "%s:%d gets no listener: %s gets one listener per endpoint, and it has none", s.Hostname, sp.Number, why)
+		b.finding(NoEndpoints, s, sp, "", "%s:%d gets no listener: it has no endpoints", s.Hostname, sp.Number)
+		b.why("%s gets one listener per endpoint (it has no VIP to listen on), and it has none", why)
 		return
 	}
 	built := 0
@@ -229,7 +238,8 @@ func (b *builder) perEndpoint(o opts) {
 			}
 		}
 		if !valid {
-			b.finding(EndpointSkipped, s, sp, "", "%s:%d: endpoint %s is not an IP address, so it gets no per-endpoint listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
+			b.finding(EndpointSkipped, s, sp, "", "%s:%d: endpoint %s gets no listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
+			b.why("a passthrough service without a VIP gets one listener per endpoint address, and %s is not an IP address", strings.Join(addrs, ","))
 			continue
 		}
 		if len(b.p.IPs) > 0 && addrs[0] == b.p.IPs[0] {
@@ -241,7 +251,8 @@ func (b *builder) perEndpoint(o opts) {
 		built++
 	}
 	if built > b.opts.maxEndpointListeners {
-		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
+		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d listeners, one per endpoint", s.Hostname, sp.Number, built)
+		b.why("a headless service's TCP or auto-detected port has no VIP, so istiod gives every sidecar that sees it a listener per pod; more than %d", b.opts.maxEndpointListeners)
 	}
 }
 
@@ -323,12 +334,14 @@ func (k conflictKind) String() string {
 func (b *builder) add(o opts, why string) {
 	s, sp := o.svc, o.port
 	if s.Resolution == resAlias {
-		b.finding(AliasNoListener, s, sp, "", "%s:%d gets no listener: an ExternalName Service is an alias, served through the target's listeners", s.Hostname, sp.Number)
+		b.finding(AliasNoListener, s, sp, "", "%s:%d gets no listener of its own", s.Hostname, sp.Number)
+		b.why("an ExternalName Service is a DNS alias: connections go to the target's address and take the target's listeners")
 		return
 	}
 	class := sp.Protocol.class()
 	if class == classNone {
-		b.finding(UDPNoListener, s, sp, "", "%s:%d gets no listener: UDP is not proxied by the sidecar", s.Hostname, sp.Number)
+		b.finding(UDPNoListener, s, sp, "", "%s:%d gets no listener: UDP bypasses the sidecar", s.Hostname, sp.Number)
+		b.why("Istio's sidecar proxies TCP only; UDP (DNS aside, with DNS capture) is not redirected")
 		return
 	}
 	o, addrWhy := b.chooseBinds(o, class)
@@ -347,7 +360,7 @@ func (b *builder) add(o opts, why string) {
 	}
 	chains, proto := b.buildChains(o, class)
 	if cur != nil && conflict != noConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
-		sev, goes := SeverityError, "the chains of "+key
+		sev, goes := SeverityError, "the default chain of "+key
 		for _, c := range cur.chains {
 			if c.matchAll() || len(c.alpn) == 0 && c.conflictsWith(&chain{cidrs: o.cidrs}) {
 				goes = c.dest.String() + " (" + c.svc.Hostname + ")"
@@ -357,9 +370,19 @@ func (b *builder) add(o opts, why string) {
 				break
 			}
 		}
+		sniffs := false
+		for _, c := range cur.chains {
+			sniffs = sniffs || len(c.alpn) > 0
+		}
+		if sniffs && sp.Protocol.serverFirst() {
+			goes = "stall on " + key + ", which sniffs and waits for the client to speak first, then go to " + goes
+		} else {
+			goes = "go to " + goes
+		}
 		b.findingAt(ServerFirstConflict, sev, s, sp, key,
-			"connections to %s:%d (%s) go to %s: istiod drops it from %s because %s is a server-first protocol and cannot share a listener with %s (built for port %s)",
-			s.Hostname, sp.Number, sp.Protocol, goes, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
+			"connections to %s:%d (%s) %s", s.Hostname, sp.Number, sp.Protocol, goes)
+		b.why("%s is already built for port %s (%s); %s is a server-first protocol, which istiod never merges with another protocol on one listener, so it drops %s:%d and its connections take the listener's chains",
+			key, cur.port.Name, cur.protocol, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), s.Hostname, sp.Number)
 		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 		return
 	}
@@ -393,14 +416,16 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	}
 	if taker != nil && sameHost(taker.dest, own) {
 		b.findingAt(SniffedListenerTaken, SeverityWarning, s, sp, key,
-			"%s:%d adds nothing to %s, which already sniffs for %s (%s): the same host, so its connections reach it either way",
-			s.Hostname, sp.Number, key, taker.svc.Hostname, taker.svc.Source)
+			"%s:%d is declared twice; connections reach %s either way", s.Hostname, sp.Number, s.Hostname)
+		b.why("%s already sniffs the protocol (auto-detect) for %s (%s), so istiod adds no chain for this declaration: it has no effect",
+			key, taker.svc.Hostname, taker.svc.Source)
 		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 		return
 	}
 	b.findingAt(SniffedListenerTaken, SeverityError, s, sp, key,
-		"non-HTTP connections to %s:%d go to %s: %s already sniffs for an earlier service, so istiod adds no chain for this one; its HTTP is still routed by Host",
-		s.Hostname, sp.Number, goes, key)
+		"non-HTTP connections to %s:%d go to %s", s.Hostname, sp.Number, goes)
+	b.why("both ports are auto-detected (no protocol declared) and land on %s, which already sniffs for an earlier service: istiod adds no chain for %s (auto over auto); its HTTP is still routed by Host, its other bytes take the earlier service's chain",
+		key, s.Hostname)
 	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 	if taker != nil {
 		b.related(taker.svc)
@@ -545,7 +570,8 @@ func (b *builder) addressReason(s *service, p port, addr string) string {
 			// A TLS port is matched by SNI on the wildcard listener (tcpChains):
 			// its traffic is routed without the address, so nothing is lost.
 			if s.AutoV4 != "" && !b.p.usesAutoIPs() && !p.Protocol.isTLS() {
-				b.finding(AutoAddressUnused, s, port{}, "", "%s's TCP and auto-detected ports listen on the wildcard address, not on its auto-allocated address %s: this client does not capture DNS, so it connects to the host's real addresses and the address is unused", s.Hostname, s.AutoV4)
+				b.finding(AutoAddressUnused, s, port{}, "", "%s's TCP ports listen on the wildcard address, not on its address %s", s.Hostname, s.AutoV4)
+				b.why("Istio allocated %s to the ServiceEntry, but a sidecar uses allocated addresses only when it captures DNS (ISTIO_META_DNS_CAPTURE): this one resolves the host's real addresses, so its TCP and auto-detected ports listen on the wildcard and take the port's other traffic too", s.AutoV4)
 				b.witness(witnessSpec{port: p.Number, v6: addr == wildcardV6, meant: s.Hostname})
 			}
 			return "TCP ServiceEntry without addresses: listens on the wildcard address"
@@ -632,15 +658,19 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
 		if sameHost(winner.dest, in.dest) {
 			b.findingAt(Shadowed, SeverityWarning, in.svc, o.port, name,
-				"%s:%d is declared twice: %s's chain on %s (match %s) is dropped for %s's, which wins because %s; connections reach %s either way",
-				in.svc.Hostname, o.port.Number, in.svc.Source, name, chainMatch(in).String(), winner.svc.Source, whyFirst(winner.svc, in.svc), in.svc.Hostname)
+				"%s:%d is declared twice; connections reach %s either way", in.svc.Hostname, o.port.Number, in.svc.Hostname)
+			b.why("%s's chain on %s (match %s) equals the one %s built first (%s); istiod keeps the first and drops the copy, so the second declaration has no effect",
+				in.svc.Source, name, chainMatch(in).String(), winner.svc.Source, whyFirst(winner.svc, in.svc))
 			b.witness(b.chainConn(in, first(o.binds)))
+			b.related(winner.svc)
 			continue
 		}
 		b.findingAt(Shadowed, SeverityError, in.svc, o.port, name,
-			"connections to %s:%d go to %s: its chain on %s (match %s) is dropped because %s (%s) has the same match and wins because %s",
-			in.svc.Hostname, o.port.Number, winner.dest.String(), name, chainMatch(in).String(), winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
+			"connections to %s:%d go to %s", in.svc.Hostname, o.port.Number, winner.dest.String())
+		b.why("its chain on %s (match %s) equals the one %s (%s) built first (%s); istiod keeps the first chain of a match and drops the later one",
+			name, chainMatch(in).String(), winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
 		b.witness(b.chainConn(in, first(o.binds)))
+		b.related(winner.svc)
 	}
 }
 

@@ -40,7 +40,10 @@ type Finding struct {
 	// Source names the manifest of the service.
 	Source   string `json:"source,omitempty"`
 	Listener string `json:"listener,omitempty"`
-	Message  string `json:"message"`
+	// Message says what happens to which connections, in one line.
+	Message string `json:"message"`
+	// Why is the rule and Istio's behaviour behind it, in plain words.
+	Why string `json:"why,omitempty"`
 	// Related names the manifests of the other services involved, in
 	// Source's form (set by the overlap and sniffing findings).
 	Related []string `json:"related,omitempty"`
@@ -120,7 +123,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.envoyFilterFindings(w, pred.Listeners)
 	pred.Findings = uniqueFindings(b.findings)
 	fillWitnesses(pred.Findings, pred.Listeners, catchAll)
-	pred.Findings = slices.DeleteFunc(pred.Findings, elsewhere)
+	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]
 		if a.Port != c.Port {
@@ -129,7 +132,10 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 		if a.Listener != c.Listener {
 			return a.Listener < c.Listener
 		}
-		return a.Message < c.Message
+		if a.Message != c.Message {
+			return a.Message < c.Message
+		}
+		return a.Why < c.Why
 	})
 	return pred
 }
@@ -210,13 +216,15 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Destination, alone bool) {
 	number := e.port.Number
 	defer b.witness(hijackConn(e, catchAll))
-	what := "every connection on port " + itoa(number) + " without a listener of its own"
-	if !alone {
-		what += " that no other chain of " + name + " matches"
-	}
-	instead := "passing through to its own destination"
+	what := "connections on port " + itoa(number) + " to other destinations"
+	instead := "passing through"
 	if catchAll.Cluster == listener.BlackHoleCluster {
 		instead = "being refused (REGISTRY_ONLY)"
+	}
+	why := fmt.Sprintf("%s's chain on %s matches everything (no address of its own, and a protocol matched by neither SNI nor Host), so it is the listener's %s; Envoy hands %s every connection on port %d that no listener bound to its address takes",
+		c.svc.Hostname, name, pick(alone, "only chain", "default chain"), name, number)
+	if !alone {
+		why += " and no other chain matches"
 	}
 	own := "outbound|" + itoa(c.port.Number) + "||" + c.svc.Hostname
 	if len(c.svc.Ports) == 1 {
@@ -225,18 +233,18 @@ func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Dest
 	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own {
 		if catchAll.Cluster == listener.BlackHoleCluster {
 			b.findingAt(Hijack, SeverityWarning, c.svc, c.port, name,
-				"%s goes to %s, whose cluster is ORIGINAL_DST: connections to unregistered destinations on port %d keep their destination instead of being refused (REGISTRY_ONLY)",
-				what, c.dest.Cluster, number)
+				"%s pass through as %s instead of being refused (REGISTRY_ONLY)", what, c.svc.Hostname)
+			b.why("%s; its cluster %s is ORIGINAL_DST (resolution NONE), so they keep their destination", why, c.dest.Cluster)
 			return
 		}
 		b.findingAt(Hijack, SeverityInfo, c.svc, c.port, name,
-			"%s goes to %s, whose cluster is ORIGINAL_DST: connections keep their own destination, but are counted as %s and take its DestinationRule",
-			what, c.dest.Cluster, c.svc.Hostname)
+			"%s keep their destination but are counted as %s", what, c.svc.Hostname)
+		b.why("%s; its cluster %s is ORIGINAL_DST (resolution NONE), so they keep their destination, and take its DestinationRule", why, c.dest.Cluster)
 		return
 	}
 	b.findingAt(Hijack, SeverityError, c.svc, c.port, name,
-		"%s goes to %s instead of %s: %s's match-all chain is the listener's %s",
-		what, c.dest.String(), instead, c.svc.Hostname, pick(alone, "only chain", "default chain"))
+		"%s go to %s instead of %s", what, c.svc.Hostname, instead)
+	b.why("%s", why)
 }
 
 // hijackConn is Hijack's witness: a connection on the port to a free
@@ -260,15 +268,27 @@ func hijackConn(e *entry, catchAll listener.Destination) witnessSpec {
 	return spec
 }
 
-// elsewhere reports an AutoAddressUnused whose witness reaches another
-// service: the entry's own connections do not arrive, and the error that
-// says so (Shadowed) names the same fix.
-func elsewhere(f Finding) bool {
-	if f.Code != string(AutoAddressUnused) || f.Witness == nil {
-		return false
+// moot returns a test for the AutoAddressUnused findings that say nothing
+// more: one whose witness reaches another service (the entry's own
+// connections do not arrive, and the error that says so, Shadowed, names
+// the same fix), and one of an entry whose chain istiod dropped (Shadowed,
+// SniffedListenerTaken, ServerFirstConflict say that declaration has no
+// effect).
+func moot(fs []Finding) func(Finding) bool {
+	dropped := map[string]bool{}
+	for _, f := range fs {
+		switch Code(f.Code) {
+		case Shadowed, SniffedListenerTaken, ServerFirstConflict:
+			dropped[f.Source] = true
+		}
 	}
-	d := f.Witness.Destination
-	return strings.HasPrefix(d, "cluster outbound|") && !strings.HasSuffix(d, "|"+f.Witness.Meant)
+	return func(f Finding) bool {
+		if f.Code != string(AutoAddressUnused) || f.Witness == nil {
+			return false
+		}
+		d := f.Witness.Destination
+		return dropped[f.Source] || strings.HasPrefix(d, "cluster outbound|") && !strings.HasSuffix(d, "|"+f.Witness.Meant)
+	}
 }
 
 // sniTaken reports whether a server name matches one of names, exactly or
@@ -289,7 +309,7 @@ func uniqueFindings(fs []Finding) []Finding {
 	index := map[string]int{}
 	var out []Finding
 	for _, f := range fs {
-		key := strings.Join([]string{f.Code, f.Service, itoa(f.Port), f.Listener, f.Message}, "\x00")
+		key := strings.Join([]string{f.Code, f.Service, itoa(f.Port), f.Listener, f.Message, f.Why}, "\x00")
 		i, seen := index[key]
 		if !seen {
 			index[key] = len(out)

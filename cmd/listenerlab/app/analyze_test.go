@@ -51,8 +51,37 @@ func TestAnalyzeBadInput(t *testing.T) {
 
 func TestAnalyzeOutputs(t *testing.T) {
 	_, text, _ := run("analyze", analyzeData+"gitops")
-	if !strings.Contains(text, "ERROR   Shadowed: connections to users-db.example.com:3306 ") || !strings.Contains(text, "external.yaml#2, ") || !strings.Contains(text, "for 3 sidecars") {
+	if !strings.Contains(text, "ERROR Shadowed: connections to users-db.example.com:3306 ") || !strings.Contains(text, "external.yaml#2 (ServiceEntry") || !strings.Contains(text, "for 3 sidecars") {
 		t.Errorf("text output:\n%s", text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if len(line) > 100 && strings.Contains(strings.TrimSpace(line), " ") {
+			t.Errorf("a line of %d columns: %q", len(line), line)
+		}
+	}
+	// The witness commands of the text output, pasted with their line
+	// continuations, run and answer what the JSON witnesses say.
+	var commands []string
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(strings.TrimSpace(lines[i]), "listenerlab trace ") {
+			continue
+		}
+		cmd := strings.TrimSpace(lines[i])
+		for strings.HasSuffix(cmd, " \\") && i+1 < len(lines) {
+			i++
+			cmd = strings.TrimSuffix(cmd, "\\") + strings.TrimSpace(lines[i])
+		}
+		commands = append(commands, cmd)
+	}
+	if len(commands) != 4 {
+		t.Fatalf("%d witness commands in the text output, want one per finding (4):\n%s", len(commands), text)
+	}
+	for _, cmd := range commands {
+		args := shellSplit(t, cmd)
+		if code, out, errOut := run(append([]string{"trace"}, args[2:]...)...); code != exitOK || !strings.Contains(out, "answer: cluster outbound|") {
+			t.Errorf("pasted %q: exit %d: %s%s", cmd, code, out, errOut)
+		}
 	}
 	_, first, _ := run("analyze", "-o", "json", analyzeData+"gitops")
 	_, second, _ := run("analyze", analyzeData+"gitops", "-o", "json")

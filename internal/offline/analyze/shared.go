@@ -313,14 +313,14 @@ func (f *folder) merge(preds []*predictor.Prediction, o options) []Finding {
 					at[j] = k
 					continue
 				}
-				objs := f.objectsOf(pf, p)
+				objs := f.objectsOf(pf)
 				if !fromFolder(objs) {
 					at[j] = -1
 					continue
 				}
 				byKey[key], at[j] = len(out), len(out)
 				out = append(out, Finding{
-					Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Fix: ruleFor(pf.Code).Fix,
+					Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Why: pf.Why, Fix: ruleFor(pf.Code).Fix,
 					Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Witness: f.witness(pf, c, o),
 				})
 			}

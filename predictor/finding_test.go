@@ -147,13 +147,17 @@ func TestFindingsRaisedThroughTable(t *testing.T) {
 // findingsMarkdown renders the table for the README.
 func findingsMarkdown() string {
 	var b strings.Builder
-	b.WriteString("| code | severity | meaning | fix |\n|---|---|---|---|\n")
+	b.WriteString("| code | severity | meaning | fix | istioctl analyze |\n|---|---|---|---|---|\n")
 	for _, ft := range FindingTypes() {
 		sev := string(ft.Severity)
 		if ft.Graded != "" {
 			sev += " (graded: " + ft.Graded + ")"
 		}
-		b.WriteString("| `" + string(ft.Code) + "` | " + sev + " | " + ft.Summary + " | " + ft.Fix + " |\n")
+		istioctl := ft.Istioctl
+		if istioctl == "" {
+			istioctl = "no overlapping message"
+		}
+		b.WriteString("| `" + string(ft.Code) + "` | " + sev + " | " + ft.Summary + " | " + ft.Fix + " | " + istioctl + " |\n")
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/predictor"
@@ -42,6 +43,9 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		wrap(&b, "    manifests: ", "      ", strings.Join(locs, ", "))
 		wrap(&b, "    fix: ", "      ", f.Fix)
+		if ist := istCode.FindAllString(ruleFor(f.Code).Istioctl, -1); len(ist) > 0 {
+			wrap(&b, "    istioctl analyze: ", "      ", "see also "+strings.Join(ist, ", "))
+		}
 		wrap(&b, "    clients: ", "      ", clientsText(f.Clients, r))
 		if wt := f.Witness; wt != nil {
 			text := witnessText(wt)
@@ -60,6 +64,9 @@ func WriteText(w io.Writer, r *Report) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// istCode finds istioctl analyze's message codes in a rule's Istioctl.
+var istCode = regexp.MustCompile(`IST[0-9]{4}`)
 
 // witnessText says the witness in words: the connection, what it was
 // meant for, where it goes.
@@ -180,10 +187,18 @@ type sarifText struct {
 }
 
 type sarifRule struct {
-	ID               string    `json:"id"`
-	Name             string    `json:"name"`
-	ShortDescription sarifText `json:"shortDescription"`
-	Help             sarifText `json:"help"`
+	ID               string               `json:"id"`
+	Name             string               `json:"name"`
+	ShortDescription sarifText            `json:"shortDescription"`
+	FullDescription  *sarifText           `json:"fullDescription,omitempty"`
+	Help             sarifText            `json:"help"`
+	Properties       *sarifRuleProperties `json:"properties,omitempty"`
+}
+
+// sarifRuleProperties says which istioctl analyze messages look at the
+// same configuration, so a user can correlate the two tools.
+type sarifRuleProperties struct {
+	Istioctl string `json:"istioctlAnalyze"`
 }
 
 type sarifResult struct {
@@ -243,9 +258,12 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "listenerlab", InformationURI: "https://github.com/listenerlab/listenerlab"}},
 		Invocations: invocations(r), Results: []sarifResult{}}
 	for _, rule := range known {
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix},
-		})
+		sr := sarifRule{ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix}}
+		if rule.Istioctl != "" {
+			sr.FullDescription = &sarifText{rule.Summary + " Overlaps istioctl analyze: " + rule.Istioctl}
+			sr.Properties = &sarifRuleProperties{Istioctl: rule.Istioctl}
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sr)
 	}
 	for _, f := range r.Findings {
 		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity], Message: sarifText{f.Message},

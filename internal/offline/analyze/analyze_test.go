@@ -6,10 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"gotest.tools/v3/golden"
+
+	"github.com/listenerlab/listenerlab/predictor"
 )
 
 // TestCodes runs each code's minimal manifests: bad.yaml raises the code,
@@ -29,6 +32,24 @@ func TestCodes(t *testing.T) {
 		{code: "PortSkipped", want: 1},
 		{code: "ManyEndpointListeners", opts: []Option{WithMaxEndpointListeners(2)}, want: 2}, // 3 listeners for the pg pods, 4 for api
 		{code: "AutoAddressUnused", want: 1},
+		{code: "SniffedListenerTaken", want: 1},
+		{code: "NoEndpoints", want: 1},
+		{code: "EndpointSkipped", want: 1},
+		{code: "AliasNoListener", want: 1},
+		{code: "UDPNoListener", want: 1},
+		{code: "EnvoyFilterNotModelled", want: 1},
+	}
+	// Every code of the predictor's table has a pair.
+	for _, ft := range predictor.FindingTypes() {
+		if !slices.ContainsFunc(tests, func(tt struct {
+			code string
+			opts []Option
+			want int
+		}) bool {
+			return tt.code == string(ft.Code)
+		}) {
+			t.Errorf("%s has no bad.yaml and fixed.yaml under testdata/%s", ft.Code, ft.Code)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {

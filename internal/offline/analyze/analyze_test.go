@@ -247,3 +247,43 @@ func TestExplicitClient(t *testing.T) {
 		t.Errorf("clients %v, sidecars %d", r.Clients, r.Sidecars)
 	}
 }
+
+// TestIstioAnalyzerShapes runs the inputs a user compares with istioctl
+// analyze: the shape of its IST0134 test data (seven ServiceEntries of one
+// host on 443) gives one error, the address-less entry without a protocol
+// that takes 0.0.0.0_443, with a witness TLS connection to another host
+// going to istio.io's cluster; the same-host duplicates are warnings. The
+// HTTPS egress entry of Istio's guides gives nothing.
+func TestIstioAnalyzerShapes(t *testing.T) {
+	r, err := Run([]string{"../../../scenarios/serviceentry/same-host-entries-auto-443-captures-https.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []Finding
+	for _, f := range r.Findings {
+		switch {
+		case f.Severity == "error":
+			errs = append(errs, f)
+		case f.Code == "Shadowed" && f.Severity != "warning":
+			t.Errorf("a same-host duplicate at %s: %s", f.Severity, f.Message)
+		}
+	}
+	if len(errs) != 1 || errs[0].Code != "Hijack" || errs[0].Listener != "0.0.0.0_443" {
+		t.Fatalf("errors %+v, want one Hijack on 0.0.0.0_443", errs)
+	}
+	w := errs[0].Witness
+	if w == nil || !w.TLS || w.SNI == "" || w.SNI == "istio.io" || !strings.HasSuffix(w.To, ":443") || w.Destination != "cluster outbound|443||istio.io" {
+		t.Errorf("witness %+v, want TLS to another host on 443 going to istio.io's cluster", w)
+	}
+	if !r.Fails("error") {
+		t.Error("the capture must fail CI under the default --fail-on error")
+	}
+
+	r, err = Run([]string{"testdata/egress/googleapis.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("the HTTPS egress entry gives findings: %+v", r.Findings)
+	}
+}

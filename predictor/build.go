@@ -191,11 +191,18 @@ func (b *builder) run(egresses []egress) {
 		for _, s := range eg.Services {
 			for _, sp := range s.Ports {
 				if ok, why := b.canBind(o.bindToPort, first(o.binds), sp.Number, sp.Protocol); !ok {
+					if !witnessable(o.bindToPort, sp.Number) {
+						b.finding(PortSkipped, s, sp, "", "connections to %s:%d get no listener of the service", s.Hostname, sp.Number)
+						if o.bindToPort {
+							b.why("%s; the proxy captures nothing, so an application that connects to the sidecar on this port (the way to use it without capture) finds nothing listening", why)
+						} else {
+							b.why("%s; the connections are not routed to the service (a real sidecar hands a connection on its own port to its own listener there)", why)
+						}
+						continue
+					}
 					b.finding(PortSkipped, s, sp, "", "connections to %s:%d bypass the sidecar's routing: the port gets no listener", s.Hostname, sp.Number)
 					b.why("%s; a connection on a port without a listener passes through the sidecar unrouted (no mesh TLS, retries or telemetry for it)", why)
-					if witnessable(o.bindToPort, sp.Number) {
-						b.witness(b.connFor(s, sp, first(o.binds), nil))
-					}
+					b.witness(b.connFor(s, sp, first(o.binds), nil))
 					continue
 				}
 				so := o
@@ -259,9 +266,13 @@ func (b *builder) perEndpoint(o opts) {
 // witnessable reports whether a skipped port's connections can be traced:
 // not for a proxy or egress listener that captures nothing (the
 // application connects to a bound port, and nothing is bound), nor on the
-// virtual inbound port 15006, whose listener the prediction leaves out.
+// sidecar's own ports 15006, 15021 and 15090, whose listeners (virtual
+// inbound, and the bootstrap's status and Prometheus listeners a real
+// sidecar hands such connections to) the prediction leaves out. 15001 is
+// the virtual outbound listener itself: the connection stays on it.
 func witnessable(bindToPort bool, number int) bool {
-	return !bindToPort && number != 15006
+	_, reserved := reservedPorts[number]
+	return !bindToPort && (!reserved || number == 15001)
 }
 
 // chainConn is the witness connection for chain c's service: connFor, to

@@ -114,7 +114,7 @@ var findingTypes = []FindingType{
 	{Code: PortSkipped, Severity: SeverityWarning,
 		Summary: "A service or Sidecar egress port gets no listener (the port is reserved by the sidecar or cannot be bound): its connections bypass the service's routing.",
 		Fix:     "Use a port other than the sidecar's 15001, 15006, 15021 and 15090 (and, for an unprivileged proxy, one above 1023).",
-		Witness: "A connection to the port: no listener takes it and it passes through (none when the proxy captures nothing)."},
+		Witness: "A connection to the port: no listener takes it and it passes through (none when the proxy captures nothing, or on the sidecar's own ports 15006, 15021 and 15090, whose listeners the prediction leaves out)."},
 	{Code: ManyEndpointListeners, Severity: SeverityInfo,
 		Summary: "A headless service port makes one listener per endpoint, more than the configured limit; every sidecar carries them all, and the count grows with the replicas.",
 		Fix:     "Give the Service a ClusterIP, name the port for HTTP, or hide the service from most clients with a Sidecar or exportTo.",

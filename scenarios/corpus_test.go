@@ -92,8 +92,11 @@ func TestWitnesses(t *testing.T) {
 				}
 				where := fmt.Sprintf("%s %s: %s %s %q", v.Label, f, fd.Severity, fd.Code, fd.Message)
 				if fd.Witness == nil {
-					// A proxy that captures nothing has no connection to trace.
-					if fd.Code != string(predictor.PortSkipped) || w.Client.InterceptionMode != "NONE" {
+					// A proxy that captures nothing has no connection to trace;
+					// the sidecar's own ports lead to listeners the prediction
+					// leaves out.
+					own := fd.Port == 15006 || fd.Port == 15021 || fd.Port == 15090
+					if fd.Code != string(predictor.PortSkipped) || w.Client.InterceptionMode != "NONE" && !own {
 						t.Errorf("%s: no witness", where)
 					}
 					continue

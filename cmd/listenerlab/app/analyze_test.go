@@ -126,7 +126,10 @@ func TestWitnessCommandsPaste(t *testing.T) {
 		for _, f := range r.Findings {
 			w := f.Witness
 			if w == nil {
-				if f.Severity != "info" {
+				// The sidecar's own ports lead to listeners the prediction
+				// leaves out: no witness (predictor.witnessable).
+				own := f.Code == "PortSkipped" && (f.Port == 15006 || f.Port == 15021 || f.Port == 15090)
+				if f.Severity != "info" && !own {
 					t.Errorf("%s: %s %s has no witness", in, f.Severity, f.Code)
 				}
 				continue

@@ -48,8 +48,9 @@ type Finding struct {
 	// Source's form (set by the overlap and sniffing findings).
 	Related []string `json:"related,omitempty"`
 	// Witness is a connection that shows the finding, traced through the
-	// predicted listeners; every error and warning has one (but a
-	// PortSkipped of a proxy that captures nothing).
+	// predicted listeners; every error and warning has one, but a
+	// PortSkipped of a proxy that captures nothing or on the sidecar's own
+	// ports (witnessable).
 	Witness *Witness `json:"witness,omitempty"`
 	// spec is the witness connection a rule chose, traced once the
 	// listeners are final (fillWitnesses).
@@ -242,8 +243,12 @@ func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Dest
 		b.why("%s; its cluster %s is ORIGINAL_DST (resolution NONE), so they keep their destination, and take its DestinationRule", why, c.dest.Cluster)
 		return
 	}
+	target := clusterHost(c.dest) // a VirtualService may route elsewhere
+	if target == "" {
+		target = c.dest.String()
+	}
 	b.findingAt(Hijack, SeverityError, c.svc, c.port, name,
-		"%s go to %s instead of %s", what, c.svc.Hostname, instead)
+		"%s go to %s instead of %s", what, target, instead)
 	b.why("%s", why)
 }
 

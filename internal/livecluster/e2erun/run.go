@@ -260,6 +260,9 @@ func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener
 	real := d.Outbound()
 	res.Real = real
 	res.Differences = append(compare.Listeners(r.pred.Listeners, real), compare.Conflicts(r.pred.Conflicts, conflicts)...)
+	// Every finding's witness connection, replayed on the live listeners.
+	res.Differences = append(res.Differences, compare.Witnesses(r.pred.Findings, d)...)
+	res.Witnesses = verify.Witnessed(r.pred.Findings)
 	for _, f := range d.Rejected {
 		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
 	}

@@ -239,7 +239,7 @@ func (f *folder) analyzeShared(o options, prog *progress) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.merge(preds), nil
+	return f.merge(preds, o), nil
 }
 
 // predictShared predicts every client, preds[i] for f.clients[i], sharing
@@ -298,7 +298,7 @@ func (f *folder) predictOne(c Client, o options) (*predictor.Prediction, error) 
 // findings: one per code, service, port, listener and message, listing
 // its clients. It walks the clients in order, as analyzeEach does, and
 // works through each distinct prediction once.
-func (f *folder) merge(preds []*predictor.Prediction) []Finding {
+func (f *folder) merge(preds []*predictor.Prediction, o options) []Finding {
 	var out []Finding
 	byKey := map[string]int{}
 	done := map[*predictor.Prediction][]int{}
@@ -313,15 +313,15 @@ func (f *folder) merge(preds []*predictor.Prediction) []Finding {
 					at[j] = k
 					continue
 				}
-				objs := f.objectsOf(pf, p)
+				objs := f.objectsOf(pf)
 				if !fromFolder(objs) {
 					at[j] = -1
 					continue
 				}
 				byKey[key], at[j] = len(out), len(out)
 				out = append(out, Finding{
-					Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Fix: ruleFor(pf.Code).Fix,
-					Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs,
+					Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Why: pf.Why, Fix: ruleFor(pf.Code).Fix,
+					Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Witness: f.witness(pf, c, o),
 				})
 			}
 			done[p] = at

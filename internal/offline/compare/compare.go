@@ -21,6 +21,9 @@ const (
 	LevelMatch       Level = "match"       // a filter chain match exists on one side only
 	LevelDestination Level = "destination" // same match, different destination
 	LevelConflict    Level = "conflict"    // istiod's conflict records differ
+	// LevelWitness: a finding's witness connection goes elsewhere on the
+	// real listeners than the finding says.
+	LevelWitness Level = "witness"
 )
 
 // Difference is one disagreement. Want is the prediction (or expectation),

@@ -354,10 +354,10 @@ func (h *Header) validate() error {
 	return nil
 }
 
-// AppliesTo reports whether the scenario applies to the minor version.
-func (h *Header) AppliesTo(minor int) bool {
+// AppliesTo reports whether the scenario applies to the version.
+func (h *Header) AppliesTo(v versions.Version) bool {
 	r, err := versions.ParseRange(h.Versions)
-	return err == nil && r.Contains(minor)
+	return err == nil && r.Includes(v)
 }
 
 // ClientNamespace is the client's namespace, "default" when unset.

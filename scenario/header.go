@@ -59,8 +59,10 @@ type Istiod struct {
 // Expectation is what a scenario asserts about the listeners, optionally
 // only for a range of Istio versions.
 type Expectation struct {
-	// Versions is a range such as ">=1.25", "<1.25", "1.24-1.26"; empty
-	// means every version.
+	// Versions is a range such as ">=1.25", "<1.25", "1.24-1.26", or a
+	// version gate ("SidecarExactHostLookup", "!SidecarExactHostLookup":
+	// the versions that have or lack that behaviour, as their Istio source
+	// decides for versions on demand); empty means every version.
 	Versions string `json:"versions,omitempty"`
 	// Listeners maps a listener name to its chains, each written as
 	// "MATCH -> DESTINATION" (e.g. "all -> cluster outbound|3306||a.example.com",

@@ -145,14 +145,14 @@ func Conflicts(want, got []listener.Conflict) []Difference {
 }
 
 // Expectations checks listeners and conflicts against the expectations of
-// a scenario that apply to the given minor version. Want is the
-// expectation, Got what the listeners show.
-func Expectations(exps []scenario.Expectation, minor int, ls []listener.Listener, cs []listener.Conflict) []Difference {
+// a scenario that apply to version v. Want is the expectation, Got what
+// the listeners show.
+func Expectations(exps []scenario.Expectation, v versions.Version, ls []listener.Listener, cs []listener.Conflict) []Difference {
 	have := byName(ls)
 	var out []Difference
 	for _, e := range exps {
 		r, err := versions.ParseRange(e.Versions)
-		if err != nil || !r.Contains(minor) {
+		if err != nil || !r.Includes(v) {
 			continue
 		}
 		names := make([]string, 0, len(e.Listeners))

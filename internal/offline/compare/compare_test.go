@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -74,14 +75,14 @@ func TestExpectationsByVersion(t *testing.T) {
 		{Versions: ">=1.25", Listeners: map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||a"}}},
 		{Versions: "<1.25", Absent: []string{"0.0.0.0_3306"}},
 	}
-	if d := Expectations(exps, 26, ls, nil); d != nil {
+	if d := Expectations(exps, versions.Version{Minor: 26}, ls, nil); d != nil {
 		t.Errorf("1.26: %v", d)
 	}
-	if d := Expectations(exps, 24, ls, nil); len(d) != 1 {
+	if d := Expectations(exps, versions.Version{Minor: 24}, ls, nil); len(d) != 1 {
 		t.Errorf("1.24 should fail the absent expectation once: %v", d)
 	}
 	exps = []scenario.Expectation{{Conflicts: []string{"0.0.0.0_3306 b"}}}
-	if d := Expectations(exps, 26, ls, nil); len(d) != 1 || d[0].Level != LevelConflict {
+	if d := Expectations(exps, versions.Version{Minor: 26}, ls, nil); len(d) != 1 || d[0].Level != LevelConflict {
 		t.Errorf("missing expected conflict: %v", d)
 	}
 }

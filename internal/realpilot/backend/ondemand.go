@@ -177,8 +177,9 @@ func (c Cached) matches(query string) bool {
 // on-demand version that query names, else generates and caches the
 // backend module of the istio.io/istio module query and returns it as a
 // Version: Label is the query as typed, Module the resolved module
-// version, Minor from its VERSION file (else its istio.io/api pin), Note its
-// provenance, Image the query when it is a release number (x.y.z).
+// version, Minor from its VERSION file (else its istio.io/api pin), Source
+// the version gates its Istio source decides, Note its provenance, Image
+// the query when it is a release number (x.y.z).
 func Version(ctx context.Context, query string, opts GenerateOptions) (versions.Version, error) {
 	query = strings.TrimSpace(query)
 	v, lookupErr := versions.Lookup(query)
@@ -194,6 +195,12 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 	}
 	for _, c := range cached {
 		if c.matches(query) {
+			if c.Provenance.Gates == nil {
+				// Generated before provenance recorded the gates.
+				if c.Provenance.Gates, err = modgen.ReadGates(ctx, c.Provenance.Module, modgen.Options{Go: opts.Go}); err != nil {
+					return versions.Version{}, err
+				}
+			}
 			return fromProvenance(query, c.Provenance), nil
 		}
 	}
@@ -218,7 +225,7 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 var releaseNumber = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 
 func fromProvenance(label string, p modgen.Provenance) versions.Version {
-	v := versions.Version{Label: label, Module: p.Module, Minor: p.Minor, Note: p.Summary()}
+	v := versions.Version{Label: label, Module: p.Module, Minor: p.Minor, Note: p.Summary(), Source: p.Gates}
 	if releaseNumber.MatchString(label) {
 		v.Image = label
 	}

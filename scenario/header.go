@@ -35,8 +35,22 @@ type Client struct {
 	// manifest matches, the standard client workload (fixtures/client.yaml)
 	// is added with these labels (app: client when empty).
 	Labels map[string]string `json:"labels,omitempty"`
+	// Pod names the client pod, for a client that is one pod of several
+	// carrying the client labels: a Pod manifest's name, or a
+	// StatefulSet's pod NAME-ORDINAL (pg-0), the same names as in a real
+	// cluster. For kinds whose pod names a controller makes up
+	// (Deployment, ReplicaSet, ...) it is the simulated name
+	// (scenario.PodNames; an error lists them), and in a real cluster
+	// the client is one of that workload's pods. Without Labels, the
+	// labels are the named pod's.
+	Pod string `json:"pod,omitempty"`
 	// IP pins the client pod's IP; otherwise the resolver assigns one.
+	// The same as IPs with one address.
 	IP string `json:"ip,omitempty"`
+	// IPs pins the client pod's addresses, at most one per family, in the
+	// families IPFamily gives the cluster; on a dual-stack client a family
+	// left out gets its simulated address, as the cluster would assign it.
+	IPs []string `json:"ips,omitempty"`
 	// IPFamily is IPv4 (default), IPv6 or DualStack; it sets the cluster's
 	// address families too.
 	IPFamily string `json:"ipFamily,omitempty"`

@@ -29,6 +29,18 @@ func TestLoadFileErrors(t *testing.T) {
 		{"invalid-serviceentry-unknown-field.yaml", []string{"document 2 (ServiceEntry ext)", "spec", "resolutoin"}},
 		{"invalid-client-matches-two-workloads.yaml", []string{"document 3 (Pod two)", "metadata.labels", "match two workloads", "Pod one in document 2"}},
 		{"invalid-client-ip.yaml", []string{"client.ip", "10.0.0.300"}},
+		{"invalid-client-pod-ordinal.yaml", []string{"document 1 (Scenario t)", "client.pod: pg-3: StatefulSet pg has 3 replicas (pg-0..pg-2)"}},
+		{"invalid-client-pod-unknown.yaml", []string{"client.pod: postgres-0: no such pod in namespace default", "StatefulSet pg: pg-0..pg-2",
+			"Deployment pgbouncer: pgbouncer-wzx6n8j576-sxxcl (simulated names)"}},
+		{"invalid-client-pod-labels.yaml", []string{"client.labels: client.pod pg-0 (StatefulSet pg, document 2) has labels app=pg, not the client labels role=pooler"}},
+		{"invalid-client-pod-namespace.yaml", []string{"client.pod: pg-0: a pod of StatefulSet pg in namespace default, but the client namespace is db"}},
+		{"invalid-client-pod-name.yaml", []string{"client.pod", `"pg_0": not a valid pod name`}},
+		{"invalid-client-labels-match-statefulset-and-deployment.yaml", []string{"document 3 (Deployment pgbouncer)", "metadata.labels",
+			"the client labels app=pg match two workloads (StatefulSet pg in document 2, and this one)", "name its pod with client.pod (StatefulSet pg: pg-0..pg-2;"}},
+		{"invalid-client-ips-two-ipv4.yaml", []string{"client.ips[1]", "10.244.0.50 and 10.244.0.51 are both IPv4: a pod has one address per family"}},
+		{"invalid-client-ips-ipv6-on-ipv4.yaml", []string{"client.ips[1]", "fd00:10:244::50 is an IPv6 address but client.ipFamily is IPv4", "DualStack"}},
+		{"invalid-client-ips-loopback.yaml", []string{"client.ips[1]", "::1 cannot be a pod address"}},
+		{"invalid-client-ip-and-ips.yaml", []string{"client.ips", "set client.ip or client.ips, not both"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

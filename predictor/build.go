@@ -556,9 +556,14 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
+		same := chainMatch(in).String()
+		if masked := chainMatch(in).Masked().String(); masked != same {
+			// istiod compares prefix ranges masked (util.CidrRangeSliceEqual).
+			same += ", masked " + masked + " as istiod compares them"
+		}
 		b.finding(Shadowed, in.svc, o.port, name,
 			"%s:%d (%s) shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
-			in.svc.Hostname, o.port.Number, in.svc.Source, name, winner.svc.Hostname, winner.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
+			in.svc.Hostname, o.port.Number, in.svc.Source, name, winner.svc.Hostname, winner.svc.Source, same, winner.svc.Hostname, whyFirst(winner.svc, in.svc))
 	}
 }
 
@@ -583,11 +588,14 @@ func chainMatch(c *chain) listener.Match {
 		m.ServerNames = c.sni
 	}
 	for _, cidr := range c.cidrs {
-		// Envoy matches the masked prefix; render it masked, as the dump
-		// parser does ("10.1.2.3/24" is "10.1.2.0/24").
+		// istiod sends the address as written with its prefix length
+		// (util.ConvertAddressToCidr: netip.ParsePrefix, then
+		// PrefixToCidrRange's prefix.Addr().String()), host bits kept:
+		// "10.1.2.3/24" stays so; Envoy matches it masked, and so does
+		// the comparison (listener.Match.Masked).
 		if p, err := netip.ParsePrefix(cidr); err == nil {
 			if p.Addr().String() != wildcardV4 {
-				m.PrefixRanges = append(m.PrefixRanges, p.Masked().String())
+				m.PrefixRanges = append(m.PrefixRanges, p.String())
 			}
 		} else if a, err := netip.ParseAddr(cidr); err == nil && a.String() != wildcardV4 {
 			m.PrefixRanges = append(m.PrefixRanges, netip.PrefixFrom(a, a.BitLen()).String())

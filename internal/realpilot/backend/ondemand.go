@@ -196,8 +196,12 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 	for _, c := range cached {
 		if c.matches(query) {
 			if c.Provenance.Gates == nil {
-				// Generated before provenance recorded the gates.
+				// Generated before provenance recorded the gates: read
+				// them from the source and record them.
 				if c.Provenance.Gates, err = modgen.ReadGates(ctx, c.Provenance.Module, modgen.Options{Go: opts.Go}); err != nil {
+					return versions.Version{}, err
+				}
+				if err := writeProvenance(c.Dir, c.Provenance); err != nil {
 					return versions.Version{}, err
 				}
 			}
@@ -230,6 +234,23 @@ func fromProvenance(label string, p modgen.Provenance) versions.Version {
 		v.Image = label
 	}
 	return v
+}
+
+// writeProvenance replaces a cached module's provenance.json through a
+// temporary file and a rename.
+func writeProvenance(dir string, p modgen.Provenance) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, ".provenance.json.tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("recording the gates of %s: %w", p.Module, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "provenance.json")); err != nil {
+		return fmt.Errorf("recording the gates of %s: %w", p.Module, err)
+	}
+	return nil
 }
 
 // storeModule writes a generated module into the cache through a temporary

@@ -165,9 +165,11 @@ func (h *Header) PinnedIPs() []string {
 	if h.Client.IP != "" {
 		ips = []string{h.Client.IP}
 	}
-	sort.SliceStable(ips, func(i, j int) bool {
-		return strings.Contains(ips[i], ".") && !strings.Contains(ips[j], ".")
-	})
+	is4 := func(s string) bool {
+		a, err := netip.ParseAddr(s)
+		return err == nil && a.Is4()
+	}
+	sort.SliceStable(ips, func(i, j int) bool { return is4(ips[i]) && !is4(ips[j]) })
 	return ips
 }
 

@@ -141,3 +141,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestPinnedIPs: client.ip and client.ips give the pod's addresses IPv4
+// first, whatever their order and form (an IPv6 address written with an
+// embedded IPv4 one is IPv6).
+func TestPinnedIPs(t *testing.T) {
+	tests := []struct {
+		client Client
+		want   []string
+	}{
+		{Client{IP: "10.1.2.3"}, []string{"10.1.2.3"}},
+		{Client{IPs: []string{"fd00::1", "10.1.2.3"}}, []string{"10.1.2.3", "fd00::1"}},
+		{Client{IPs: []string{"64:ff9b::10.1.2.3", "10.1.2.4"}}, []string{"10.1.2.4", "64:ff9b::10.1.2.3"}},
+		{Client{IPs: []string{"10.1.2.4", "64:ff9b::10.1.2.3"}}, []string{"10.1.2.4", "64:ff9b::10.1.2.3"}},
+		{Client{}, nil},
+	}
+	for _, tt := range tests {
+		h := Header{Client: tt.client}
+		if got := h.PinnedIPs(); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("PinnedIPs(%+v) = %v, want %v", tt.client, got, tt.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,49 +44,96 @@ func GeneratedSuffix(s string, n int) string {
 // as in a real cluster; for the kinds whose controllers make names up
 // (Deployment NAME-HASH-SUFFIX, ReplicaSet, ReplicationController, Job
 // and DaemonSet NAME-SUFFIX, CronJob NAME-MINUTE-SUFFIX) stable digests,
-// which a real cluster's names do not match.
+// which a real cluster's names do not match. PodCount and PodName give
+// them one at a time.
 func PodNames(m Manifest) []string {
+	n := PodCount(m)
+	out := make([]string, 0, min(n, 1024))
+	for i := 0; i < n; i++ {
+		out = append(out, PodName(m, i))
+	}
+	return out
+}
+
+// PodCount is how many pods the simulated cluster makes for a workload
+// manifest: its replicas (a Job's parallelism), one for a Pod, a
+// DaemonSet (one node) and a CronJob (one Job), 0 for other kinds.
+func PodCount(m Manifest) int {
 	n := func(r *int32) int {
 		if r == nil {
 			return 1
 		}
-		return int(*r)
-	}
-	var out []string
-	each := func(count int, name func(i int) string) {
-		for i := 0; i < count; i++ {
-			out = append(out, name(i))
-		}
-	}
-	indexed := func(i int) string {
-		return m.Name + "-" + GeneratedSuffix(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5)
+		return max(int(*r), 0)
 	}
 	switch o := m.Object.(type) {
-	case *corev1.Pod:
-		out = []string{m.Name}
+	case *corev1.Pod, *appsv1.DaemonSet, *batchv1.CronJob:
+		return 1
 	case *appsv1.StatefulSet:
-		each(n(o.Spec.Replicas), func(i int) string { return fmt.Sprintf("%s-%d", m.Name, i) })
+		return n(o.Spec.Replicas)
 	case *appsv1.Deployment:
-		hash := GeneratedSuffix(m.Namespace+"/"+m.Name, 10)
-		each(n(o.Spec.Replicas), func(i int) string {
-			return fmt.Sprintf("%s-%s-%s", m.Name, hash, GeneratedSuffix(fmt.Sprintf("%s/%d", hash, i), 5))
-		})
-	case *appsv1.DaemonSet:
-		// One node (kind's control plane): one pod.
-		out = []string{m.Name + "-" + GeneratedSuffix(m.Namespace+"/"+m.Name, 5)}
+		return n(o.Spec.Replicas)
 	case *appsv1.ReplicaSet:
-		each(n(o.Spec.Replicas), indexed)
+		return n(o.Spec.Replicas)
 	case *corev1.ReplicationController:
-		each(n(o.Spec.Replicas), indexed)
+		return n(o.Spec.Replicas)
 	case *batchv1.Job:
-		each(n(o.Spec.Parallelism), indexed)
-	case *batchv1.CronJob:
+		return n(o.Spec.Parallelism)
+	}
+	return 0
+}
+
+// PodName is the name of the i-th pod of a workload manifest (see
+// PodNames).
+func PodName(m Manifest, i int) string {
+	switch m.Kind {
+	case "Pod":
+		return m.Name
+	case "StatefulSet":
+		return fmt.Sprintf("%s-%d", m.Name, i)
+	case "Deployment":
+		hash := GeneratedSuffix(m.Namespace+"/"+m.Name, 10)
+		return fmt.Sprintf("%s-%s-%s", m.Name, hash, GeneratedSuffix(fmt.Sprintf("%s/%d", hash, i), 5))
+	case "DaemonSet":
+		return m.Name + "-" + GeneratedSuffix(m.Namespace+"/"+m.Name, 5)
+	case "CronJob":
 		// One Job, named after the scheduled minute as the CronJob
 		// controller names Jobs.
 		job := fmt.Sprintf("%s-%d", m.Name, Epoch.Unix()/60)
-		out = []string{job + "-" + GeneratedSuffix(m.Namespace+"/"+job, 5)}
+		return job + "-" + GeneratedSuffix(m.Namespace+"/"+job, 5)
 	}
-	return out
+	return m.Name + "-" + GeneratedSuffix(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5)
+}
+
+// findPod is the position of the pod named name among m's pods, or -1.
+// It does not list the pods: a StatefulSet's ordinal is read from the
+// name, and the made-up names are searched among the first 65,536 pods
+// (more than the simulated pod range holds).
+func findPod(m Manifest, name string) int {
+	n := PodCount(m)
+	switch {
+	case n == 0:
+		return -1
+	case m.Kind == "Pod":
+		if name == m.Name {
+			return 0
+		}
+		return -1
+	case !strings.HasPrefix(name, m.Name+"-"):
+		return -1
+	case m.Kind == "StatefulSet":
+		digits := name[len(m.Name)+1:]
+		i, err := strconv.Atoi(digits)
+		if err != nil || i < 0 || i >= n || strconv.Itoa(i) != digits {
+			return -1
+		}
+		return i
+	}
+	for i := 0; i < min(n, 1<<16); i++ {
+		if PodName(m, i) == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // StableNames reports whether the pods of a workload kind have the same
@@ -104,7 +152,7 @@ func (s *Scenario) ClientPod() (Manifest, int, bool) {
 		if m.Namespace != s.Header.ClientNamespace() {
 			continue
 		}
-		if i := slices.Index(PodNames(m), name); i >= 0 {
+		if i := findPod(m, name); i >= 0 {
 			return m, i, true
 		}
 	}
@@ -231,15 +279,14 @@ func (s *Scenario) noClientPod() error {
 	}
 	for _, m := range here {
 		if m.Kind == "StatefulSet" && strings.HasPrefix(name, m.Name+"-") {
-			pods := PodNames(m)
-			if len(pods) == 0 {
+			if PodCount(m) == 0 {
 				return fmt.Errorf("%s: StatefulSet %s has 0 replicas", name, m.Name)
 			}
-			return fmt.Errorf("%s: StatefulSet %s has %d replicas (%s)", name, m.Name, len(pods), podRange(pods))
+			return fmt.Errorf("%s: StatefulSet %s has %d replicas (%s)", name, m.Name, PodCount(m), podRange(m))
 		}
 	}
 	for _, m := range s.Manifests {
-		if m.Namespace != ns && slices.Contains(PodNames(m), name) {
+		if m.Namespace != ns && findPod(m, name) >= 0 {
 			return fmt.Errorf("%s: a pod of %s %s in namespace %s, but the client namespace is %s (set client.namespace)", name, m.Kind, m.Name, m.Namespace, ns)
 		}
 	}
@@ -255,9 +302,8 @@ func (s *Scenario) noClientPod() error {
 func describePods(ms []Manifest) []string {
 	var out []string
 	for _, m := range ms {
-		pods := PodNames(m)
-		what := podRange(pods)
-		if !StableNames(m.Kind) && len(pods) > 0 {
+		what := podRange(m)
+		if !StableNames(m.Kind) && PodCount(m) > 0 {
 			what += " (simulated names)"
 		}
 		out = append(out, fmt.Sprintf("%s %s: %s", m.Kind, m.Name, what))
@@ -265,17 +311,23 @@ func describePods(ms []Manifest) []string {
 	return out
 }
 
-// podRange writes pod names short: a StatefulSet's as NAME-0..NAME-N.
-func podRange(pods []string) string {
+// podRange writes a workload's pod names short: a StatefulSet's as
+// NAME-0..NAME-N, more than four as the first three and the count.
+func podRange(m Manifest) string {
+	n := PodCount(m)
 	switch {
-	case len(pods) == 0:
+	case n == 0:
 		return "no pods"
-	case len(pods) > 2 && strings.HasSuffix(pods[0], "-0") && strings.HasSuffix(pods[len(pods)-1], fmt.Sprintf("-%d", len(pods)-1)):
-		return pods[0] + ".." + pods[len(pods)-1]
-	case len(pods) > 4:
-		return strings.Join(pods[:3], ", ") + fmt.Sprintf(", ... (%d pods)", len(pods))
+	case n > 2 && m.Kind == "StatefulSet":
+		return PodName(m, 0) + ".." + PodName(m, n-1)
+	case n > 4:
+		return fmt.Sprintf("%s, %s, %s, ... (%d pods)", PodName(m, 0), PodName(m, 1), PodName(m, 2), n)
 	}
-	return strings.Join(pods, ", ")
+	names := make([]string, n)
+	for i := range names {
+		names[i] = PodName(m, i)
+	}
+	return strings.Join(names, ", ")
 }
 
 // errNoPod is returned when a name is not a valid pod name.

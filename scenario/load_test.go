@@ -163,3 +163,38 @@ func TestPinnedIPs(t *testing.T) {
 		}
 	}
 }
+
+// TestClientPodHugeStatefulSet: naming a pod of a StatefulSet with two
+// billion replicas reads the ordinal from the name instead of listing
+// the pods, and the error says the range.
+func TestClientPodHugeStatefulSet(t *testing.T) {
+	const sts = `
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: pg}
+spec:
+  serviceName: pg
+  replicas: 2000000000
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg}}
+    spec: {containers: [{name: c, image: x}]}
+`
+	sc, err := Parse("huge.yaml", []byte("kind: Scenario\nname: t\nclient: {pod: pg-1999999999}"+sts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, i, ok := sc.ClientPod(); !ok || m.Name != "pg" || i != 1999999999 {
+		t.Errorf("ClientPod = %s, %d, %v", m.Name, i, ok)
+	}
+	for pod, want := range map[string]string{
+		"pg-2000000000": "client.pod: pg-2000000000: StatefulSet pg has 2000000000 replicas (pg-0..pg-1999999999)",
+		"pg-01":         "client.pod: pg-01: StatefulSet pg has 2000000000 replicas",
+	} {
+		_, err := Parse("huge.yaml", []byte("kind: Scenario\nname: t\nclient: {pod: "+pod+"}"+sts))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("client.pod %s: %v, want %q", pod, err, want)
+		}
+	}
+}

@@ -192,8 +192,11 @@ func (s *simulator) workloads() error {
 			client = clientIndex
 		}
 		var pods []corev1.Pod
-		names := scenario.PodNames(m)
-		for i, name := range names {
+		count := scenario.PodCount(m)
+		for i := 0; i < count; i++ {
+			// One at a time: a workload larger than the pod range fails
+			// when the range is exhausted, before naming the rest.
+			name := scenario.PodName(m, i)
 			var p corev1.Pod
 			var err error
 			if o, isPod := m.Object.(*corev1.Pod); isPod {
@@ -215,7 +218,7 @@ func (s *simulator) workloads() error {
 				case "DaemonSet", "CronJob":
 					field = ""
 				}
-				return s.errorf(m, field, "pod %s (%d of %d): %v", name, i+1, len(names), err)
+				return s.errorf(m, field, "pod %s (%d of %d): %v", name, i+1, count, err)
 			}
 			if m.Kind == "StatefulSet" {
 				p.Spec.Hostname, p.Spec.Subdomain = p.Name, m.Object.(*appsv1.StatefulSet).Spec.ServiceName

@@ -165,12 +165,14 @@ func (s *simulator) workloads() error {
 	} else if h.Client.Pod != "" {
 		return s.errorf(scenario.Manifest{Index: 1, Kind: "Scenario", Name: h.Name}, "client.pod", "client.pod %s: no such pod", h.Client.Pod)
 	}
-	for _, m := range manifests {
-		if clientRef != "" {
-			break
-		}
-		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) {
-			clientRef = m.Ref()
+	if clientRef == "" {
+		// The loader allows one matching workload; where a header is set
+		// after loading (analyze's clients), the last one with pods wins.
+		for _, m := range manifests {
+			if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) &&
+				(clientRef == "" || scenario.PodCount(m) > 0) {
+				clientRef = m.Ref()
+			}
 		}
 	}
 	if clientRef == "" {

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,22 @@ func TestSimulateClient(t *testing.T) {
 
 func mustDeployment(replicas int32) *appsv1.Deployment {
 	return &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: &replicas}}
+}
+
+// TestSimulateClientLastWorkload: a header set after loading (analyze's
+// clients) may select two workloads; the last one with pods gives the
+// client, as analyze's shared Worlds assume.
+func TestSimulateClientLastWorkload(t *testing.T) {
+	sc, err := scenario.Parse("inline.yaml", []byte("kind: Scenario\nname: c\nclient: {labels: {role: pooler}}"+clientDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Header.Client.Labels = map[string]string{"app": "pg"}
+	w, err := Simulate(sc, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(w.Client.Name, "pooler-") {
+		t.Errorf("client %s, want the pooler Deployment's first pod", w.Client.Name)
+	}
 }

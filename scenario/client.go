@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -241,7 +242,7 @@ func (s *Scenario) validateClient() error {
 				return &Error{Index: 1, Kind: "Scenario", Name: h.Name, Field: "client.pod",
 					Err: fmt.Errorf("%s: %s %s (document %d) gives its pods no labels: label them (the live suite finds the client's workload by its labels)", h.Client.Pod, m.Kind, m.Name, m.Index)}
 			}
-			h.Client.Labels = podLabels
+			h.Client.Labels = maps.Clone(podLabels)
 			return nil
 		}
 		if !labels.SelectorFromSet(h.Client.Labels).Matches(labels.Set(podLabels)) {
@@ -330,5 +331,5 @@ func podRange(m Manifest) string {
 	return strings.Join(names, ", ")
 }
 
-// errNoPod is returned when a name is not a valid pod name.
+// errNoPod says why client.pod is not a pod name.
 var errNoPod = errors.New("not a valid pod name (lower case letters, digits, '-' and '.')")

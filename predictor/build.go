@@ -667,11 +667,16 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
+		same := chainMatch(in).String()
+		if masked := chainMatch(in).Masked().String(); masked != same {
+			// istiod compares prefix ranges masked (util.CidrRangeSliceEqual).
+			same += ", masked " + masked + " as istiod compares them"
+		}
 		if sameHost(winner.dest, in.dest) {
 			b.findingAt(Shadowed, SeverityWarning, in.svc, o.port, name,
 				"%s:%d is declared twice; connections reach %s either way", in.svc.Hostname, o.port.Number, in.svc.Hostname)
 			b.why("%s's chain on %s (match %s) equals the one %s built first (%s); istiod keeps the first and drops the copy, so the second declaration has no effect",
-				in.svc.Source, name, chainMatch(in).String(), winner.svc.Source, whyFirst(winner.svc, in.svc))
+				in.svc.Source, name, same, winner.svc.Source, whyFirst(winner.svc, in.svc))
 			b.witness(b.chainConn(in, first(o.binds)))
 			b.related(winner.svc)
 			continue
@@ -679,7 +684,7 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		b.findingAt(Shadowed, SeverityError, in.svc, o.port, name,
 			"connections to %s:%d go to %s", in.svc.Hostname, o.port.Number, winner.dest.String())
 		b.why("its chain on %s (match %s) equals the one %s (%s) built first (%s); istiod keeps the first chain of a match and drops the later one",
-			name, chainMatch(in).String(), winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
+			name, same, winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
 		b.witness(b.chainConn(in, first(o.binds)))
 		b.related(winner.svc)
 	}
@@ -726,11 +731,14 @@ func chainMatch(c *chain) listener.Match {
 		m.ServerNames = c.sni
 	}
 	for _, cidr := range c.cidrs {
-		// Envoy matches the masked prefix; render it masked, as the dump
-		// parser does ("10.1.2.3/24" is "10.1.2.0/24").
+		// istiod sends the address as written with its prefix length
+		// (util.ConvertAddressToCidr: netip.ParsePrefix, then
+		// PrefixToCidrRange's prefix.Addr().String()), host bits kept:
+		// "10.1.2.3/24" stays so; Envoy matches it masked, and so does
+		// the comparison (listener.Match.Masked).
 		if p, err := netip.ParsePrefix(cidr); err == nil {
 			if p.Addr().String() != wildcardV4 {
-				m.PrefixRanges = append(m.PrefixRanges, p.Masked().String())
+				m.PrefixRanges = append(m.PrefixRanges, p.String())
 			}
 		} else if a, err := netip.ParseAddr(cidr); err == nil && a.String() != wildcardV4 {
 			m.PrefixRanges = append(m.PrefixRanges, netip.PrefixFrom(a, a.BitLen()).String())

@@ -203,7 +203,7 @@ spec: {selector: {app: web}, ports: [{name: http, port: 8082}]}`,
 			doc := "kind: Scenario\nname: rule\n" + tt.header + "\n---\n" + tt.objects + "\n"
 			p := predict(t, doc)
 			exp := []scenario.Expectation{{Listeners: tt.want, Absent: tt.absent}}
-			for _, d := range compare.Expectations(exp, versions.Newest().Minor, p.Listeners, p.Conflicts) {
+			for _, d := range compare.Expectations(exp, versions.Newest(), p.Listeners, p.Conflicts) {
 				t.Errorf("(-want +predicted)\n%s", d)
 			}
 			for _, l := range p.Listeners {

@@ -45,7 +45,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, d := range compare.Expectations(sc.Header.Expect, v.Minor, p.Listeners, p.Conflicts) {
+			for _, d := range compare.Expectations(sc.Header.Expect, v, p.Listeners, p.Conflicts) {
 				t.Errorf("expectation not met (-expected +predicted):\n%s", d)
 			}
 			var buf bytes.Buffer
@@ -79,7 +79,7 @@ func TestWitnesses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !sc.Header.AppliesTo(v.Minor) {
+			if !sc.Header.AppliesTo(v) {
 				continue
 			}
 			w, p, err := resolve.Predict(sc, v)

@@ -204,7 +204,8 @@ func setClient(sc *scenario.Scenario, s string) error {
 		}
 		set[k] = v
 	}
-	sc.Header.Client.Namespace, sc.Header.Client.Labels = ns, set
+	// --client replaces the header's client, its named pod included.
+	sc.Header.Client.Namespace, sc.Header.Client.Labels, sc.Header.Client.Pod = ns, set, ""
 	var matched []string
 	for _, m := range sc.Manifests {
 		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == ns && labels.SelectorFromSet(set).Matches(labels.Set(l)) {

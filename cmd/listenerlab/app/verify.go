@@ -192,16 +192,16 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	for _, sc := range scs {
 		byName[sc.Header.Name] = sc
 	}
-	minor := map[string]int{}
+	byLabel := map[string]versions.Version{}
 	for _, v := range vs {
-		minor[v.Label] = v.Minor
+		byLabel[v.Label] = v
 	}
 	versioned := func(name, label string) bool {
 		if byName[name] == nil {
 			return false
 		}
 		for _, e := range byName[name].Header.Expect {
-			if r, err := versions.ParseRange(e.Versions); err == nil && e.Versions != "" && r.Contains(minor[label]) {
+			if r, err := versions.ParseRange(e.Versions); err == nil && e.Versions != "" && r.Includes(byLabel[label]) {
 				return true
 			}
 		}

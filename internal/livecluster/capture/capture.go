@@ -91,6 +91,8 @@ type capturer struct {
 	c        livestate.Clients
 	o        Options
 	warnings []Warning
+	// clientKind is the kind of the client's workload as written.
+	clientKind string
 }
 
 func (cp *capturer) warn(obj, field, format string, args ...any) {
@@ -144,6 +146,12 @@ func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, erro
 	objs, err := cp.objects(ctx, w, pod, clientLbls)
 	if err != nil {
 		return nil, err
+	}
+	if cp.clientKind == "StatefulSet" {
+		// Its pods have the same names in the scenario: name the one
+		// captured, not the StatefulSet's first (which lacks a listener
+		// for its own headless endpoint where the captured pod has one).
+		client.Pod = pod.Name
 	}
 	sortObjects(objs)
 	h := scenario.Header{
@@ -302,6 +310,7 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 	}
 
 	wl := cp.workload(ctx, pod, clientLbls)
+	cp.clientKind = wl.kind
 	doc, err := wl.doc()
 	if err := add(wl.kind, metav1.ObjectMeta{Namespace: wl.namespace, Name: wl.name}, wl.name, doc, err); err != nil {
 		return nil, err

@@ -160,7 +160,7 @@ func TestCapturedScenarioPredictsTheShadowing(t *testing.T) {
 		Absent:    []string{"10.96.30.2_7000", "10.96.40.1_7001"},
 		Conflicts: []string{"0.0.0.0_3306 sql-b.example.com"},
 	}}
-	if d := compare.Expectations(want, v.Minor, p.Listeners, p.Conflicts); len(d) > 0 {
+	if d := compare.Expectations(want, v, p.Listeners, p.Conflicts); len(d) > 0 {
 		t.Errorf("prediction on the captured scenario: %v", d)
 	}
 }

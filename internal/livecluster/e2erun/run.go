@@ -283,7 +283,7 @@ func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener
 	if _, origPred, err := resolve.Predict(r.p.Iso.Original, r.s.version); err == nil {
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
-	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
+	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(conflicts))
 	res.Outcome = verify.Pass
 	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
 		res.Outcome = verify.Fail

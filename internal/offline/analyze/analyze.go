@@ -169,7 +169,7 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 		}
 		f := plain
 		if !sc.Headerless {
-			if !sc.Header.AppliesTo(o.version.Minor) {
+			if !sc.Header.AppliesTo(o.version) {
 				skipped = append(skipped, sc.Path)
 				continue
 			}

@@ -3,6 +3,7 @@ package analyze
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -35,7 +36,11 @@ import (
 // both computations resolve for c.
 func (f *folder) scenarioFor(c Client) scenario.Scenario {
 	sc := *f.sc
-	sc.Header.Client.Namespace, sc.Header.Client.Labels = c.Namespace, c.Labels
+	h := &sc.Header
+	if h.Client.Pod != "" && (c.Namespace != h.ClientNamespace() || !maps.Equal(c.Labels, h.ClientLabels())) {
+		h.Client.Pod = "" // the header's named pod is not this client's
+	}
+	h.Client.Namespace, h.Client.Labels = c.Namespace, c.Labels
 	return sc
 }
 
@@ -62,11 +67,12 @@ type workloadPods struct {
 // sharedKey is the header with the client's namespace and labels left
 // out, and whether the client is one of the folder's workloads or the
 // standard client the resolver adds; "" when the client cannot share a
-// World: its IP is pinned (the resolver gives it to the client's pod), or
-// the standard client workload would change the World (see fixtureUnseen).
+// World: its IPs are pinned or its pod is named (the resolver gives the
+// client's pod those addresses, or picks that pod), or the standard client
+// workload would change the World (see fixtureUnseen).
 func (f *folder) sharedKey(sc *scenario.Scenario) (string, error) {
 	h := sc.Header
-	if h.Client.IP != "" {
+	if h.Client.IP != "" || len(h.Client.IPs) > 0 || h.Client.Pod != "" {
 		return "", nil
 	}
 	kind := "workload "

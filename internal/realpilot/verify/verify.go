@@ -91,7 +91,7 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		r.Outcome, r.Err = Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
 		return r
 	}
-	if !sc.Header.AppliesTo(v.Minor) {
+	if !sc.Header.AppliesTo(v) {
 		r.Outcome, r.Err = Skip, "the scenario applies to Istio "+sc.Header.Versions
 		return r
 	}
@@ -114,7 +114,7 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	}
 	r.Differences = append(r.Differences, compare.Witnesses(pred.Findings, d)...)
 	r.Witnesses = Witnessed(pred.Findings)
-	r.Expectations = compare.Expectations(sc.Header.Expect, v.Minor, r.Real, res.Conflicts)
+	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, res.Conflicts)
 	for _, f := range d.Rejected {
 		r.Differences = append(r.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
 	}

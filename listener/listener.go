@@ -2,6 +2,7 @@ package listener
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -54,7 +55,10 @@ type FilterChain struct {
 // Match is Envoy's filter chain match, limited to the fields Istio sets on
 // outbound listeners.
 type Match struct {
-	DestinationPort      uint32   `json:"destinationPort,omitempty"`
+	DestinationPort uint32 `json:"destinationPort,omitempty"`
+	// PrefixRanges are written as istiod sends them: the address as
+	// written, host bits kept, with its prefix length; Masked is how
+	// Envoy matches them.
 	PrefixRanges         []string `json:"prefixRanges,omitempty"`
 	ServerNames          []string `json:"serverNames,omitempty"`
 	TransportProtocol    string   `json:"transportProtocol,omitempty"`
@@ -129,7 +133,47 @@ func (d Destination) String() string {
 	return string(d.Kind)
 }
 
-// String renders a match compactly; the empty match is "all".
+// Masked is the match as Envoy reads it: each prefix range masked to its
+// length (CidrRange keeps only the prefix), so "10.1.2.3/24" and
+// "10.1.2.0/24" are one match. Two matches are the same when their masked
+// Strings are; the text of each keeps what istiod wrote.
+func (m Match) Masked() Match {
+	out := m
+	out.PrefixRanges = make([]string, 0, len(m.PrefixRanges))
+	for _, s := range m.PrefixRanges {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			s = p.Masked().String()
+		}
+		out.PrefixRanges = append(out.PrefixRanges, s)
+	}
+	if len(out.PrefixRanges) == 0 {
+		out.PrefixRanges = nil
+	}
+	sort.Strings(out.PrefixRanges)
+	return out
+}
+
+// MaskChain rewrites the prefix ranges of a chain written "MATCH ->
+// DESTINATION" (Chains, scenario expectations) masked, as Masked does.
+func MaskChain(s string) string {
+	fields := strings.Split(s, " ")
+	for i, f := range fields {
+		if f == "->" {
+			break
+		}
+		ranges, ok := strings.CutPrefix(f, "ip=")
+		if !ok {
+			continue
+		}
+		m := Match{PrefixRanges: strings.Split(ranges, ",")}.Masked()
+		fields[i] = "ip=" + strings.Join(m.PrefixRanges, ",")
+	}
+	return strings.Join(fields, " ")
+}
+
+// String renders a match compactly; the empty match is "all". Prefix
+// ranges are written as istiod sends them: the address as written, with
+// its prefix length (see Masked).
 func (m Match) String() string {
 	var parts []string
 	if m.DestinationPort != 0 {

@@ -120,6 +120,12 @@ func (b *builder) finding(code Code, s *service, p port, listenerName, format st
 	b.findingAt(code, t.Severity, s, p, listenerName, format, args...)
 }
 
+// why says why the last finding raised happens: the rule and Istio's
+// behaviour, in plain words.
+func (b *builder) why(format string, args ...any) {
+	b.findings[len(b.findings)-1].Why = fmt.Sprintf(format, args...)
+}
+
 // findingAt raises a finding of a graded code at the given severity.
 func (b *builder) findingAt(code Code, severity Severity, s *service, p port, listenerName, format string, args ...any) {
 	f := Finding{Code: string(code), Severity: string(severity), Listener: listenerName, Message: fmt.Sprintf(format, args...)}
@@ -164,7 +170,11 @@ func (b *builder) run(egresses []egress) {
 		}
 		if eg.Port != nil {
 			if ok, why := b.canBind(o.bindToPort, first(o.binds), eg.Port.Number, eg.Port.Protocol); !ok {
-				b.finding(PortSkipped, nil, *eg.Port, "", "%s port %d gets no listener: %s", eg.Source, eg.Port.Number, why)
+				b.finding(PortSkipped, nil, *eg.Port, "", "connections on port %d bypass %s: the port gets no listener", eg.Port.Number, eg.Source)
+				b.why("%s; a connection on a port without a listener passes through the sidecar unrouted", why)
+				if witnessable(o.bindToPort, eg.Port.Number) {
+					b.witness(witnessSpec{port: eg.Port.Number, v6: b.p.V6 && !b.p.V4, meant: eg.Source + " port " + itoa(eg.Port.Number)})
+				}
 				continue
 			}
 			for _, s := range eg.Services {
@@ -181,7 +191,18 @@ func (b *builder) run(egresses []egress) {
 		for _, s := range eg.Services {
 			for _, sp := range s.Ports {
 				if ok, why := b.canBind(o.bindToPort, first(o.binds), sp.Number, sp.Protocol); !ok {
-					b.finding(PortSkipped, s, sp, "", "%s:%d gets no listener: %s", s.Hostname, sp.Number, why)
+					if !witnessable(o.bindToPort, sp.Number) {
+						b.finding(PortSkipped, s, sp, "", "connections to %s:%d get no listener of the service", s.Hostname, sp.Number)
+						if o.bindToPort {
+							b.why("%s; the proxy captures nothing, so an application that connects to the sidecar on this port (the way to use it without capture) finds nothing listening", why)
+						} else {
+							b.why("%s; the connections are not routed to the service (a real sidecar hands a connection on its own port to its own listener there)", why)
+						}
+						continue
+					}
+					b.finding(PortSkipped, s, sp, "", "connections to %s:%d bypass the sidecar's routing: the port gets no listener", s.Hostname, sp.Number)
+					b.why("%s; a connection on a port without a listener passes through the sidecar unrouted (no mesh TLS, retries or telemetry for it)", why)
+					b.witness(b.connFor(s, sp, first(o.binds), nil))
 					continue
 				}
 				so := o
@@ -211,7 +232,8 @@ func (b *builder) perEndpoint(o opts) {
 		if s.Registry != registryKube {
 			why = "a resolution-NONE ServiceEntry with a workloadSelector but no endpoints"
 		}
-		b.finding(NoEndpoints, s, sp, "", "%s:%d gets no listener: %s gets one listener per endpoint, and it has none", s.Hostname, sp.Number, why)
+		b.finding(NoEndpoints, s, sp, "", "%s:%d gets no listener: it has no endpoints", s.Hostname, sp.Number)
+		b.why("%s gets one listener per endpoint (it has no VIP to listen on), and it has none", why)
 		return
 	}
 	built := 0
@@ -223,7 +245,8 @@ func (b *builder) perEndpoint(o opts) {
 			}
 		}
 		if !valid {
-			b.finding(EndpointSkipped, s, sp, "", "%s:%d: endpoint %s is not an IP address, so it gets no per-endpoint listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
+			b.finding(EndpointSkipped, s, sp, "", "%s:%d: endpoint %s gets no listener", s.Hostname, sp.Number, strings.Join(addrs, ","))
+			b.why("a passthrough service without a VIP gets one listener per endpoint address, and %s is not an IP address", strings.Join(addrs, ","))
 			continue
 		}
 		if len(b.p.IPs) > 0 && addrs[0] == b.p.IPs[0] {
@@ -235,8 +258,31 @@ func (b *builder) perEndpoint(o opts) {
 		built++
 	}
 	if built > b.opts.maxEndpointListeners {
-		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d per-endpoint listeners (one per pod of a headless TCP port)", s.Hostname, sp.Number, built)
+		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d listeners, one per endpoint", s.Hostname, sp.Number, built)
+		b.why("a headless service's TCP or auto-detected port has no VIP, so istiod gives every sidecar that sees it a listener per pod; more than %d", b.opts.maxEndpointListeners)
 	}
+}
+
+// witnessable reports whether a skipped port's connections can be traced:
+// not for a proxy or egress listener that captures nothing (the
+// application connects to a bound port, and nothing is bound), nor on the
+// sidecar's own ports 15006, 15021 and 15090, whose listeners (virtual
+// inbound, and the bootstrap's status and Prometheus listeners a real
+// sidecar hands such connections to) the prediction leaves out. 15001 is
+// the virtual outbound listener itself: the connection stays on it.
+func witnessable(bindToPort bool, number int) bool {
+	_, reserved := reservedPorts[number]
+	return !bindToPort && (!reserved || number == 15001)
+}
+
+// chainConn is the witness connection for chain c's service: connFor, to
+// the chain's first destination prefix when it has prefix ranges.
+func (b *builder) chainConn(c *chain, bind string) witnessSpec {
+	spec := b.connFor(c.svc, c.port, bind, c.sni)
+	if ps := prefixes(c); len(ps) > 0 {
+		spec.addr = ps[0].Addr().String()
+	}
+	return spec
 }
 
 func first(xs []string) string {
@@ -299,12 +345,14 @@ func (k conflictKind) String() string {
 func (b *builder) add(o opts, why string) {
 	s, sp := o.svc, o.port
 	if s.Resolution == resAlias {
-		b.finding(AliasNoListener, s, sp, "", "%s:%d gets no listener: an ExternalName Service is an alias, served through the target's listeners", s.Hostname, sp.Number)
+		b.finding(AliasNoListener, s, sp, "", "%s:%d gets no listener of its own", s.Hostname, sp.Number)
+		b.why("an ExternalName Service is a DNS alias: connections go to the target's address and take the target's listeners")
 		return
 	}
 	class := sp.Protocol.class()
 	if class == classNone {
-		b.finding(UDPNoListener, s, sp, "", "%s:%d gets no listener: UDP is not proxied by the sidecar", s.Hostname, sp.Number)
+		b.finding(UDPNoListener, s, sp, "", "%s:%d gets no listener: UDP bypasses the sidecar", s.Hostname, sp.Number)
+		b.why("Istio's sidecar proxies TCP only; UDP (DNS aside, with DNS capture) is not redirected")
 		return
 	}
 	o, addrWhy := b.chooseBinds(o, class)
@@ -318,15 +366,35 @@ func (b *builder) add(o opts, why string) {
 	case httpOverHTTP:
 		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
 	case autoOverAuto:
-		b.finding(SniffedListenerTaken, s, sp, key,
-			"%s:%d adds no chain to %s: the listener already sniffs protocols for an earlier service; its HTTP is still routed by virtual host, its other TCP traffic is not", s.Hostname, sp.Number, key)
+		b.sniffedListenerTaken(o, key, cur)
 		return
 	}
 	chains, proto := b.buildChains(o, class)
 	if cur != nil && conflict != noConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
-		b.finding(ServerFirstConflict, s, sp, key,
-			"%s:%d dropped from %s: %s is a server-first protocol and cannot share a port with %s (the listener was built for %s)",
-			s.Hostname, sp.Number, key, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), pick(sp.Protocol.serverFirst(), string(cur.protocol), string(sp.Protocol)), cur.port.Name)
+		sev, goes := SeverityError, "the default chain of "+key
+		for _, c := range cur.chains {
+			if c.matchAll() || len(c.alpn) == 0 && c.conflictsWith(&chain{cidrs: o.cidrs}) {
+				goes = c.dest.String() + " (" + c.svc.Hostname + ")"
+				if sameHost(c.dest, listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}) {
+					sev = SeverityWarning
+				}
+				break
+			}
+		}
+		sniffs := false
+		for _, c := range cur.chains {
+			sniffs = sniffs || len(c.alpn) > 0
+		}
+		if sniffs && sp.Protocol.serverFirst() {
+			goes = "stall on " + key + ", which sniffs and waits for the client to speak first, then go to " + goes
+		} else {
+			goes = "go to " + goes
+		}
+		b.findingAt(ServerFirstConflict, sev, s, sp, key,
+			"connections to %s:%d (%s) %s", s.Hostname, sp.Number, sp.Protocol, goes)
+		b.why("%s is already built for port %s (%s); %s is a server-first protocol, which istiod never merges with another protocol on one listener, so it drops %s:%d and its connections take the listener's chains",
+			key, cur.port.Name, cur.protocol, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), s.Hostname, sp.Number)
+		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 		return
 	}
 	reason := why
@@ -334,6 +402,45 @@ func (b *builder) add(o opts, why string) {
 		reason = addrWhy
 	}
 	b.apply(o, key, cur, conflict, chains, proto, reason)
+}
+
+// sniffedListenerTaken raises SniffedListenerTaken: an auto-detected port
+// meets a listener that already sniffs, and istiod adds nothing for it
+// (buildSidecarOutboundListener returns on auto over auto). Its HTTP is
+// still routed by virtual host (RDS); its other connections take the TCP
+// chain of the earlier service that matches the same destinations, else the
+// listener's default.
+func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
+	s, sp := o.svc, o.port
+	own := listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}
+	mine := &chain{cidrs: o.cidrs}
+	var taker *chain
+	for _, c := range cur.chains {
+		if len(c.alpn) == 0 && len(c.sni) == 0 && c.conflictsWith(mine) {
+			taker = c
+			break
+		}
+	}
+	goes := "the listener's default chain"
+	if taker != nil {
+		goes = taker.dest.String() + " (" + taker.svc.Hostname + ")"
+	}
+	if taker != nil && sameHost(taker.dest, own) {
+		b.findingAt(SniffedListenerTaken, SeverityWarning, s, sp, key,
+			"%s:%d is declared twice; connections reach %s either way", s.Hostname, sp.Number, s.Hostname)
+		b.why("%s already sniffs the protocol (auto-detect) for %s (%s), so istiod adds no chain for this declaration: it has no effect",
+			key, taker.svc.Hostname, taker.svc.Source)
+		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
+		return
+	}
+	b.findingAt(SniffedListenerTaken, SeverityError, s, sp, key,
+		"non-HTTP connections to %s:%d go to %s", s.Hostname, sp.Number, goes)
+	b.why("both ports are auto-detected (no protocol declared) and land on %s, which already sniffs for an earlier service: istiod adds no chain for %s (auto over auto); its HTTP is still routed by Host, its other bytes take the earlier service's chain",
+		key, s.Hostname)
+	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
+	if taker != nil {
+		b.related(taker.svc)
+	}
 }
 
 // chooseBinds models the first part of buildSidecarOutboundListener: with
@@ -358,7 +465,7 @@ func (b *builder) chooseBinds(o opts, class listenerClass) (opts, string) {
 		}
 		if !strings.Contains(addr, "/") {
 			o.binds = append([]string{addr}, extra...)
-			return o, b.addressReason(s, addr)
+			return o, b.addressReason(s, o.port, addr)
 		}
 		o.binds = wild
 		o.cidrs = append([]string{addr}, extra...)
@@ -467,12 +574,16 @@ func pick(cond bool, a, b string) string {
 	return b
 }
 
-func (b *builder) addressReason(s *service, addr string) string {
+func (b *builder) addressReason(s *service, p port, addr string) string {
 	switch {
 	case addr == wildcardV4 || addr == wildcardV6:
 		if s.Registry == registryExternal {
-			if s.AutoV4 != "" && !b.p.usesAutoIPs() {
-				b.finding(AutoAddressUnused, s, port{}, "", "%s has the auto-allocated address %s, but this proxy does not use it (needs DNS capture): its TCP ports land on the wildcard listener", s.Hostname, s.AutoV4)
+			// A TLS port is matched by SNI on the wildcard listener (tcpChains):
+			// its traffic is routed without the address, so nothing is lost.
+			if s.AutoV4 != "" && !b.p.usesAutoIPs() && !p.Protocol.isTLS() {
+				b.finding(AutoAddressUnused, s, port{}, "", "%s's TCP ports listen on the wildcard address, not on its address %s", s.Hostname, s.AutoV4)
+				b.why("Istio allocated %s to the ServiceEntry, but a sidecar uses allocated addresses only when it captures DNS (ISTIO_META_DNS_CAPTURE): this one resolves the host's real addresses, so its TCP and auto-detected ports listen on the wildcard and take the port's other traffic too", s.AutoV4)
+				b.witness(witnessSpec{port: p.Number, v6: addr == wildcardV6, meant: s.Hostname})
 			}
 			return "TCP ServiceEntry without addresses: listens on the wildcard address"
 		}
@@ -556,10 +667,47 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
 		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
-		b.finding(Shadowed, in.svc, o.port, name,
-			"%s:%d (%s) shadowed on %s by %s (%s): same filter chain match (%s); %s wins because %s",
-			in.svc.Hostname, o.port.Number, in.svc.Source, name, winner.svc.Hostname, winner.svc.Source, chainMatch(in).String(), winner.svc.Hostname, whyFirst(winner.svc, in.svc))
+		same := chainMatch(in).String()
+		if masked := chainMatch(in).Masked().String(); masked != same {
+			// istiod compares prefix ranges masked (util.CidrRangeSliceEqual).
+			same += ", masked " + masked + " as istiod compares them"
+		}
+		if sameHost(winner.dest, in.dest) {
+			b.findingAt(Shadowed, SeverityWarning, in.svc, o.port, name,
+				"%s:%d is declared twice; connections reach %s either way", in.svc.Hostname, o.port.Number, in.svc.Hostname)
+			b.why("%s's chain on %s (match %s) equals the one %s built first (%s); istiod keeps the first and drops the copy, so the second declaration has no effect",
+				in.svc.Source, name, same, winner.svc.Source, whyFirst(winner.svc, in.svc))
+			b.witness(b.chainConn(in, first(o.binds)))
+			b.related(winner.svc)
+			continue
+		}
+		b.findingAt(Shadowed, SeverityError, in.svc, o.port, name,
+			"connections to %s:%d go to %s", in.svc.Hostname, o.port.Number, winner.dest.String())
+		b.why("its chain on %s (match %s) equals the one %s (%s) built first (%s); istiod keeps the first chain of a match and drops the later one",
+			name, same, winner.svc.Hostname, winner.svc.Source, whyFirst(winner.svc, in.svc))
+		b.witness(b.chainConn(in, first(o.binds)))
+		b.related(winner.svc)
 	}
+}
+
+// sameHost reports whether two destinations are the clusters of one host
+// (outbound|PORT|SUBSET|HOST): a connection reaches that host either way.
+func sameHost(a, b listener.Destination) bool {
+	ha, hb := clusterHost(a), clusterHost(b)
+	return ha != "" && ha == hb
+}
+
+// clusterHost is the host of a single-cluster TCP destination, "" for
+// anything else (HTTP routes, weighted clusters, passthrough).
+func clusterHost(d listener.Destination) string {
+	if d.Kind != listener.TCP {
+		return ""
+	}
+	parts := strings.Split(d.Cluster, "|")
+	if len(parts) != 4 || parts[0] != "outbound" {
+		return ""
+	}
+	return parts[3]
 }
 
 // whyFirst explains why a was processed before b.
@@ -583,11 +731,14 @@ func chainMatch(c *chain) listener.Match {
 		m.ServerNames = c.sni
 	}
 	for _, cidr := range c.cidrs {
-		// Envoy matches the masked prefix; render it masked, as the dump
-		// parser does ("10.1.2.3/24" is "10.1.2.0/24").
+		// istiod sends the address as written with its prefix length
+		// (util.ConvertAddressToCidr: netip.ParsePrefix, then
+		// PrefixToCidrRange's prefix.Addr().String()), host bits kept:
+		// "10.1.2.3/24" stays so; Envoy matches it masked, and so does
+		// the comparison (listener.Match.Masked).
 		if p, err := netip.ParsePrefix(cidr); err == nil {
 			if p.Addr().String() != wildcardV4 {
-				m.PrefixRanges = append(m.PrefixRanges, p.Masked().String())
+				m.PrefixRanges = append(m.PrefixRanges, p.String())
 			}
 		} else if a, err := netip.ParseAddr(cidr); err == nil && a.String() != wildcardV4 {
 			m.PrefixRanges = append(m.PrefixRanges, netip.PrefixFrom(a, a.BitLen()).String())

@@ -74,8 +74,9 @@ func (b *builder) envoyFilterFindings(w *world.World, ls []listener.Listener) {
 					continue
 				}
 				b.finding(EnvoyFilterNotModelled, nil, port{}, l.Name,
-					"not modelled: EnvoyFilter %s/%s configPatches[%d] (%s %s, context %s) patches %s; the predicted listener does not include the patch",
+					"not modelled: EnvoyFilter %s/%s configPatches[%d] (%s %s, context %s) patches %s",
 					ef.Namespace, ef.Name, i, cp.ApplyTo, cp.GetPatch().GetOperation(), ctx, l.Name)
+				b.why("listenerlab does not apply EnvoyFilter patches: the predicted %s, and what its connections do, are without this patch", l.Name)
 				f := &b.findings[len(b.findings)-1]
 				f.Source, f.Port = "EnvoyFilter "+ef.Namespace+"/"+ef.Name, int(l.Port)
 			}

@@ -30,13 +30,18 @@ const (
 // Severity is how bad a finding is.
 type Severity string
 
-// The severities, most severe first.
+// The severities, most severe first, by what happens to traffic (the
+// README's definition; every code in findingTypes is judged by it).
 const (
-	// SeverityError: traffic goes somewhere its author did not intend.
+	// SeverityError: a connection a workload would make to one service
+	// reaches something else: another service's cluster, a blackhole, or
+	// it is refused or stalls.
 	SeverityError Severity = "error"
-	// SeverityWarning: traffic works today but depends on luck or order.
+	// SeverityWarning: configuration that has no effect (the same host
+	// declared twice, an address this proxy does not use while its
+	// traffic still arrives), or that breaks on a likely change.
 	SeverityWarning Severity = "warning"
-	// SeverityInfo: worth knowing, nothing to fix in most meshes.
+	// SeverityInfo: facts worth knowing; no connection goes elsewhere.
 	SeverityInfo Severity = "info"
 )
 
@@ -58,56 +63,89 @@ type FindingType struct {
 	Summary string
 	// Fix is the one-line fix.
 	Fix string
+	// Witness says which connection a finding of the code is shown by, and
+	// where it goes; "none" for info codes, which have no witness.
+	Witness string
+	// Istioctl names the istioctl analyze messages (Istio's
+	// pkg/config/analysis/msg/messages.yaml) that look at the same
+	// configuration, and how they differ; "" when none does.
+	Istioctl string
 }
 
 // findingTypes is the one table of finding codes.
 var findingTypes = []FindingType{
 	{Code: Shadowed, Severity: SeverityError,
-		Summary: "Two services build the same filter chain match on one listener; istiod keeps the first and drops the other.",
-		Fix:     "Give each colliding TCP service an address of its own (ServiceEntry addresses, DNS capture for the auto-allocated ones, a ClusterIP instead of headless) or a port of its own."},
-	{Code: Hijack, Severity: SeverityWarning,
-		Summary: "A match-all chain on a wildcard listener sends every connection on its port to one service, including traffic meant for other destinations.",
-		Fix:     "Give the service an address of its own (ServiceEntry addresses, a ClusterIP) or a protocol matched by SNI or Host (TLS, HTTP), so it does not own 0.0.0.0 on its port."},
+		Graded:   "error when the dropped chain's connections reach another service; warning when the winner is the same host (a duplicate declaration: every connection reaches that host's cluster either way).",
+		Summary:  "Two services build the same filter chain match on one listener; istiod keeps the first and drops the other, so the second one's connections go to the first.",
+		Fix:      "Give each colliding TCP service an address of its own (ServiceEntry addresses, DNS capture for the auto-allocated ones, a ClusterIP instead of headless) or a port of its own; for the same host declared twice, delete one declaration.",
+		Witness:  "A connection to the dropped service (its address, or a free one on the wildcard listener; TLS with its name when matched by SNI): it reaches the first service's cluster.",
+		Istioctl: "IST0177 ConflictingServiceEntryProtocol flags two ServiceEntries of one host and port with different protocols (a same-host duplicate); nothing in istioctl analyze flags two hosts on one listener."},
+	{Code: Hijack, Severity: SeverityError,
+		Graded:   "error when the chain's cluster is another host's; warning for a resolution NONE entry (its cluster is ORIGINAL_DST, connections keep their destination) under REGISTRY_ONLY, where it lets through connections that would be refused; info for such an entry under ALLOW_ANY.",
+		Summary:  "A match-all chain on a wildcard listener takes every connection on its port that has no listener of its own: connections to other destinations go to one service instead of passing through.",
+		Fix:      "Give the service an address of its own (ServiceEntry addresses, a ClusterIP) or a protocol matched by SNI or Host (TLS, HTTP), so it does not own 0.0.0.0 on its port.",
+		Witness:  "A connection on the port to an address no listener holds (TLS with an unrelated name on 443 or beside SNI chains): it reaches the service's cluster instead of passing through.",
+		Istioctl: "IST0134 ServiceEntryAddressesRequired flags the cause (a ServiceEntry without addresses whose port is TCP or has no protocol), not which connections go where."},
 	{Code: CIDROverlap, Severity: SeverityWarning,
-		Summary: "Two prefix-range chains on one listener overlap; Envoy picks the longest prefix, so the broader range loses the narrower one's addresses.",
-		Fix:     "Make the ServiceEntries' CIDRs disjoint, or split the broader CIDR around the narrower one."},
+		Summary: "Two prefix-range chains on one listener overlap; Envoy picks the longest prefix, so the broader range's claim has no effect on the narrower one's addresses.",
+		Fix:     "Make the ServiceEntries' CIDRs disjoint, or split the broader CIDR around the narrower one.",
+		Witness: "A connection to the narrower range's address: it reaches the narrower service, not the broader one."},
 	{Code: ClusterIPOverlap, Severity: SeverityError,
 		Graded:  "error when connections to the ClusterIP do not reach its Service; warning when the ServiceEntry address equals the ClusterIP and the Service keeps the connections; info when a ServiceEntry CIDR contains the ClusterIP and the Service keeps the connections.",
 		Summary: "A ServiceEntry address or CIDR contains the ClusterIP of a Service on the same port; only one of them gets those connections.",
-		Fix:     "Remove the cluster's service range from the ServiceEntry's addresses, or put the ServiceEntry on a port the Service does not use."},
+		Fix:     "Remove the cluster's service range from the ServiceEntry's addresses, or put the ServiceEntry on a port the Service does not use.",
+		Witness: "A connection to the ClusterIP on the port (HTTP with the Service's Host for an HTTP port): the cluster it reaches."},
 	{Code: ServerFirstConflict, Severity: SeverityError,
-		Summary: "A server-first protocol (MySQL, MongoDB) shares a port with another protocol; istiod drops it from the listener.",
-		Fix:     "Move the MySQL or MongoDB service to a port no HTTP, TCP or auto-detected service uses, or declare the same protocol for all of them."},
+		Graded:  "error when the dropped service's connections reach another service; warning when the listener's service is the same host.",
+		Summary: "A server-first protocol (MySQL, MongoDB) shares a listener with another protocol; istiod drops the later one, whose connections take the listener's chains.",
+		Fix:     "Move the MySQL or MongoDB service to a port no HTTP, TCP or auto-detected service uses, or declare the same protocol for all of them.",
+		Witness: "A connection to the dropped service: the chain of the listener's other service that takes it."},
 	{Code: ServerFirstSniffed, Severity: SeverityError,
-		Summary: "A port that carries a server-first protocol lands on a listener with the http_inspector, which waits for the client to speak first.",
-		Fix:     "Keep HTTP and auto-detected services off the server-first port, and declare its protocol (TCP, MySQL or Mongo) on every service that uses it."},
-	{Code: SniffedListenerTaken, Severity: SeverityWarning,
-		Summary: "An auto-detected port adds nothing to a listener that already sniffs for an earlier service; its non-HTTP traffic goes elsewhere.",
-		Fix:     "Name the port's protocol (tcp-, http-) or give the service its own address."},
+		Summary:  "A port that carries a server-first protocol lands on a listener with the http_inspector, which waits for the client to speak first: connections stall.",
+		Fix:      "Keep HTTP and auto-detected services off the server-first port, and declare its protocol (TCP, MySQL or Mongo) on every service that uses it.",
+		Witness:  "A connection to the port: its listener holds the http_inspector (sniffed), where a server-first client stalls.",
+		Istioctl: "IST0118 PortNameIsNotUnderNamingConvention flags a Service port without a protocol, one cause of the sniffing listener."},
+	{Code: SniffedListenerTaken, Severity: SeverityError,
+		Graded:   "error when the listener's chains send the port's non-HTTP connections to another service; warning when they reach the same host.",
+		Summary:  "An auto-detected port adds nothing to a listener that already sniffs for an earlier service; its non-HTTP connections take the earlier service's chains.",
+		Fix:      "Name the port's protocol (tcp-, http-) or give the service its own address.",
+		Witness:  "A plain TCP connection to the service: it reaches the earlier service's chain.",
+		Istioctl: "IST0118 PortNameIsNotUnderNamingConvention flags a Service port without a protocol (auto-detected); IST0177 ConflictingServiceEntryProtocol two ServiceEntries of one host with different protocols."},
 	{Code: PortSkipped, Severity: SeverityWarning,
-		Summary: "A service or Sidecar egress port gets no listener: the port is reserved by the sidecar or cannot be bound.",
-		Fix:     "Use a port other than the sidecar's 15001, 15006, 15021 and 15090 (and, for an unprivileged proxy, one above 1023)."},
-	{Code: ManyEndpointListeners, Severity: SeverityWarning,
-		Summary: "A headless service port makes one listener per endpoint, more than the configured limit; every sidecar carries them all.",
-		Fix:     "Give the Service a ClusterIP, name the port for HTTP, or hide the service from most clients with a Sidecar or exportTo."},
+		Summary: "A service or Sidecar egress port gets no listener (the port is reserved by the sidecar or cannot be bound): its connections bypass the service's routing.",
+		Fix:     "Use a port other than the sidecar's 15001, 15006, 15021 and 15090 (and, for an unprivileged proxy, one above 1023).",
+		Witness: "A connection to the port: no listener takes it and it passes through (none when the proxy captures nothing, or on the sidecar's own ports 15006, 15021 and 15090, whose listeners the prediction leaves out)."},
+	{Code: ManyEndpointListeners, Severity: SeverityInfo,
+		Summary: "A headless service port makes one listener per endpoint, more than the configured limit; every sidecar carries them all, and the count grows with the replicas.",
+		Fix:     "Give the Service a ClusterIP, name the port for HTTP, or hide the service from most clients with a Sidecar or exportTo.",
+		Witness: "none"},
 	{Code: AutoAddressUnused, Severity: SeverityWarning,
-		Summary: "A ServiceEntry has an auto-allocated address, but the client does not capture DNS, so its TCP ports land on the wildcard listener.",
-		Fix:     "Enable DNS capture on the client (ISTIO_META_DNS_CAPTURE: \"true\") or give the ServiceEntry explicit addresses."},
+		Summary:  "A ServiceEntry has an auto-allocated address, but the client does not capture DNS, so its TCP ports listen on the wildcard: the address has no effect, and the port's other traffic is taken too (Hijack).",
+		Fix:      "Enable DNS capture on the client (ISTIO_META_DNS_CAPTURE: \"true\"), give the ServiceEntry explicit addresses, or declare the port's protocol TLS or HTTP.",
+		Witness:  "A connection to the host's real address (any address no listener holds): it reaches the host's cluster through the wildcard listener.",
+		Istioctl: "IST0134 ServiceEntryAddressesRequired flags the same entries, judged by the mesh-wide ISTIO_META_DNS_AUTO_ALLOCATE and the status addresses, not by each client's DNS capture."},
 	{Code: NoEndpoints, Severity: SeverityInfo,
 		Summary: "A passthrough service without a VIP gets one listener per endpoint, and it has none.",
-		Fix:     "Check the selector matches ready pods, or give the service a ClusterIP."},
+		Fix:     "Check the selector matches ready pods, or give the service a ClusterIP.",
+		Witness: "none"},
 	{Code: EndpointSkipped, Severity: SeverityInfo,
 		Summary: "An endpoint is not an IP address, so it gets no per-endpoint listener.",
-		Fix:     "Use IP endpoints for resolution NONE, or resolution DNS for hostnames."},
+		Fix:     "Use IP endpoints for resolution NONE, or resolution DNS for hostnames.",
+		Witness: "none"},
 	{Code: AliasNoListener, Severity: SeverityInfo,
-		Summary: "An ExternalName Service is an alias: it gets no listener of its own.",
-		Fix:     "Nothing to do unless you expected a listener: traffic uses the target's listeners."},
+		Summary:  "An ExternalName Service is an alias: it gets no listener of its own.",
+		Fix:      "Nothing to do unless you expected a listener: traffic uses the target's listeners.",
+		Witness:  "none",
+		Istioctl: "IST0150 ExternalNameServiceTypeInvalidPortName looks at the port names of the same ExternalName Services."},
 	{Code: UDPNoListener, Severity: SeverityInfo,
 		Summary: "UDP ports are not proxied by the sidecar.",
-		Fix:     "Nothing to do: UDP traffic bypasses the sidecar."},
-	{Code: EnvoyFilterNotModelled, Severity: SeverityWarning,
-		Summary: "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch.",
-		Fix:     "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead."},
+		Fix:     "Nothing to do: UDP traffic bypasses the sidecar.",
+		Witness: "none"},
+	{Code: EnvoyFilterNotModelled, Severity: SeverityInfo,
+		Summary:  "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch, so what it does to traffic is not checked.",
+		Fix:      "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead.",
+		Witness:  "none",
+		Istioctl: "IST0151 to IST0155 check the same EnvoyFilters' patch operations, not what they do to listeners."},
 }
 
 // findingTypeOf indexes findingTypes by code.

@@ -76,6 +76,10 @@ func TestFindingTable(t *testing.T) {
 		if ft.Summary == "" || ft.Fix == "" || !strings.HasSuffix(ft.Summary, ".") || !strings.HasSuffix(ft.Fix, ".") {
 			t.Errorf("%s: summary and fix must be sentences: %q %q", ft.Code, ft.Summary, ft.Fix)
 		}
+		// Errors and warnings are shown by a witness connection; info has none.
+		if (ft.Severity == SeverityInfo) != (ft.Witness == "none") {
+			t.Errorf("%s: severity %s with witness %q", ft.Code, ft.Severity, ft.Witness)
+		}
 		switch ft.Severity {
 		case SeverityError, SeverityWarning, SeverityInfo:
 		default:
@@ -147,13 +151,17 @@ func TestFindingsRaisedThroughTable(t *testing.T) {
 // findingsMarkdown renders the table for the README.
 func findingsMarkdown() string {
 	var b strings.Builder
-	b.WriteString("| code | severity | meaning | fix |\n|---|---|---|---|\n")
+	b.WriteString("| code | severity | what happens to traffic | witness | fix | istioctl analyze |\n|---|---|---|---|---|---|\n")
 	for _, ft := range FindingTypes() {
 		sev := string(ft.Severity)
 		if ft.Graded != "" {
 			sev += " (graded: " + ft.Graded + ")"
 		}
-		b.WriteString("| `" + string(ft.Code) + "` | " + sev + " | " + ft.Summary + " | " + ft.Fix + " |\n")
+		istioctl := ft.Istioctl
+		if istioctl == "" {
+			istioctl = "no overlapping message"
+		}
+		b.WriteString("| `" + string(ft.Code) + "` | " + sev + " | " + ft.Summary + " | " + ft.Witness + " | " + ft.Fix + " | " + istioctl + " |\n")
 	}
 	return b.String()
 }

@@ -56,9 +56,13 @@ func (b *builder) cidrOverlaps(e *entry) {
 						continue
 					}
 					b.finding(CIDROverlap, broad.c.svc, broad.c.port, e.name(),
-						"%s:%d range %s on %s contains %s of %s (%s): Envoy picks the longest prefix, so connections to %s never reach %s",
-						broad.c.svc.Hostname, broad.c.port.Number, bp, e.name(), np, narrow.c.svc.Hostname, narrow.c.svc.Source, np, broad.c.svc.Hostname)
+						"connections to %s, in %s's range %s, go to %s", np, broad.c.svc.Hostname, bp, narrow.c.svc.Hostname)
+					b.why("both ranges are prefix matches of chains on %s, and Envoy picks the longest prefix that holds the destination: %s's claim on %s has no effect",
+						e.name(), broad.c.svc.Hostname, np)
 					b.related(narrow.c.svc)
+					spec := b.chainConn(broad.c, e.binds[0])
+					spec.addr = np.Addr().String()
+					b.witness(spec)
 				}
 			}
 		}
@@ -151,15 +155,23 @@ func (b *builder) clusterIPOverlap(x, k imported, xp netip.Prefix, vip netip.Add
 	switch {
 	case c != nil && c.svc.Source == k.svc.Source && c.svc.Hostname == k.svc.Hostname && xp.Bits() == xp.Addr().BitLen():
 		b.findingAt(ClusterIPOverlap, SeverityWarning, x.svc, x.port, listenerName,
-			"%s: both claim %s:%d and connections go to %s, never to %s", head, vip, number, where, x.svc.Hostname)
+			"connections to %s:%d still reach %s; %s's claim on it has no effect", vip, number, k.svc.Hostname, x.svc.Hostname)
+		b.why("%s: both claim %s:%d and connections go to %s", head, vip, number, where)
 	case c != nil && c.svc.Source == k.svc.Source && c.svc.Hostname == k.svc.Hostname:
 		b.findingAt(ClusterIPOverlap, SeverityInfo, x.svc, x.port, listenerName,
-			"%s: connections to %s:%d go to %s, not to %s", head, vip, number, where, x.svc.Hostname)
+			"connections to %s:%d still reach %s, not %s", vip, number, k.svc.Hostname, x.svc.Hostname)
+		b.why("%s: connections to %s:%d go to %s", head, vip, number, where)
 	default:
 		b.findingAt(ClusterIPOverlap, SeverityError, x.svc, x.port, listenerName,
-			"%s: connections to that ClusterIP on port %d go to %s instead of %s", head, number, where, k.svc.Hostname)
+			"connections to %s:%d (%s) go to %s", vip, number, k.svc.Hostname, where)
+		b.why("%s on the same port; Envoy hands a connection to the listener bound to its exact address, else to the wildcard one, then picks the chain with the longest matching prefix", head)
 	}
 	b.related(k.svc)
+	spec := witnessSpec{addr: vip.String(), port: number, meant: k.svc.Hostname}
+	if k.port.Protocol.isHTTP() {
+		spec.host = k.svc.Hostname
+	}
+	b.witness(spec)
 }
 
 // addressPrefix reads a ServiceEntry address: an IP is a full-length prefix.

@@ -21,7 +21,7 @@ spec: {hosts: [wide.example.com], addresses: [10.10.0.0/16], ports: [{number: 54
 ` + se + `metadata: {name: narrow}
 spec: {hosts: [narrow.example.com], addresses: [10.10.1.0/24], ports: [{number: 5432, name: tcp, protocol: TCP}], resolution: NONE}`,
 		code: "CIDROverlap", severity: "warning", related: "ServiceEntry default/narrow",
-		message: "connections to 10.10.1.0/24 never reach wide.example.com",
+		message: "connections to 10.10.1.0/24, in wide.example.com's range 10.10.0.0/16, go to narrow.example.com",
 	}, {
 		name: "a CIDR chain takes an HTTP Service's ClusterIP on the shared wildcard listener",
 		objects: se + `metadata: {name: corp}
@@ -30,7 +30,7 @@ spec: {hosts: [corp.example.com], addresses: [10.96.0.0/16], ports: [{number: 80
 ` + svc + `metadata: {name: web}
 spec: {clusterIP: 10.96.7.7, ports: [{name: http, port: 8080}]}`,
 		code: "ClusterIPOverlap", severity: "error", related: "Service default/web",
-		message: "go to corp.example.com (outbound|8080||corp.example.com on 0.0.0.0_8080) instead of web.default.svc.cluster.local",
+		message: "connections to 10.96.7.7:8080 (web.default.svc.cluster.local) go to corp.example.com (outbound|8080||corp.example.com on 0.0.0.0_8080)",
 	}, {
 		name: "a ServiceEntry IP equal to a TCP ClusterIP clashes on the listener name",
 		objects: se + `metadata: {name: alias}
@@ -39,7 +39,7 @@ spec: {hosts: [alias.example.com], addresses: [10.96.7.8], ports: [{number: 6000
 ` + svc + `metadata: {name: db}
 spec: {clusterIP: 10.96.7.8, ports: [{name: tcp, port: 6000}]}`,
 		code: "ClusterIPOverlap", severity: "error", related: "Service default/db",
-		message: "go to alias.example.com (outbound|6000||alias.example.com on 10.96.7.8_6000) instead of db.default.svc.cluster.local",
+		message: "connections to 10.96.7.8:6000 (db.default.svc.cluster.local) go to alias.example.com (outbound|6000||alias.example.com on 10.96.7.8_6000)",
 	}, {
 		name: "the Service wins the clash when it is processed first",
 		objects: se + `metadata: {name: zz}
@@ -72,7 +72,7 @@ spec: {ports: [{name: http, port: 3306}]}`,
 				t.Fatalf("%d %s findings, want 1: %+v", len(got), tt.code, p.Findings)
 			}
 			f := got[0]
-			if f.Severity != tt.severity || !strings.Contains(f.Message, tt.message) || len(f.Related) != 1 || f.Related[0] != tt.related {
+			if f.Severity != tt.severity || !strings.Contains(f.Message+" (why: "+f.Why+")", tt.message) || len(f.Related) != 1 || f.Related[0] != tt.related {
 				t.Errorf("got %s %v %q, want %s [%s] %q", f.Severity, f.Related, f.Message, tt.severity, tt.related, tt.message)
 			}
 		})

@@ -40,10 +40,21 @@ type Finding struct {
 	// Source names the manifest of the service.
 	Source   string `json:"source,omitempty"`
 	Listener string `json:"listener,omitempty"`
-	Message  string `json:"message"`
+	// Message says what happens to which connections, in one line.
+	Message string `json:"message"`
+	// Why is the rule and Istio's behaviour behind it, in plain words.
+	Why string `json:"why,omitempty"`
 	// Related names the manifests of the other services involved, in
 	// Source's form (set by the overlap and sniffing findings).
 	Related []string `json:"related,omitempty"`
+	// Witness is a connection that shows the finding, traced through the
+	// predicted listeners; every error and warning has one, but a
+	// PortSkipped of a proxy that captures nothing or on the sidecar's own
+	// ports (witnessable).
+	Witness *Witness `json:"witness,omitempty"`
+	// spec is the witness connection a rule chose, traced once the
+	// listeners are final (fillWitnesses).
+	spec *witnessSpec
 }
 
 // Predict applies Istio's listener rules of version v to the World; options
@@ -112,6 +123,8 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)
 	pred.Findings = uniqueFindings(b.findings)
+	fillWitnesses(pred.Findings, pred.Listeners, catchAll)
+	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]
 		if a.Port != c.Port {
@@ -120,7 +133,10 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 		if a.Listener != c.Listener {
 			return a.Listener < c.Listener
 		}
-		return a.Message < c.Message
+		if a.Message != c.Message {
+			return a.Message < c.Message
+		}
+		return a.Why < c.Why
 	})
 	return pred
 }
@@ -187,15 +203,108 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: "no chain matches everything: unmatched connections go to " + catchAll.Cluster}
 	}
 	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) {
-		what := "connection"
-		if !alone {
-			what = "connection that no other chain matches"
-		}
-		b.finding(Hijack, defSvc.svc, defSvc.port, l.Name,
-			"%s has no passthrough chain: every %s on port %d goes to %s (%s)",
-			l.Name, what, e.port.Number, defSvc.svc.Hostname, strings.TrimPrefix(defSvc.dest.String(), "cluster "))
+		b.hijack(l.Name, e, defSvc, catchAll, alone)
 	}
 	return l
+}
+
+// hijack raises Hijack: the match-all chain c is the only or the default
+// chain of a wildcard listener, so Envoy hands it every connection on the
+// port that no address listener and no other chain takes. Those
+// connections would otherwise go to catchAll. A resolution NONE service's
+// own cluster is ORIGINAL_DST (passthrough): such connections keep their
+// destination, and only lose the refusal REGISTRY_ONLY would give them.
+func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Destination, alone bool) {
+	number := e.port.Number
+	defer b.witness(hijackConn(e, catchAll))
+	what := "connections on port " + itoa(number) + " to other destinations"
+	instead := "passing through"
+	if catchAll.Cluster == listener.BlackHoleCluster {
+		instead = "being refused (REGISTRY_ONLY)"
+	}
+	why := fmt.Sprintf("%s's chain on %s matches everything (no address of its own, and a protocol matched by neither SNI nor Host), so it is the listener's %s; Envoy hands %s every connection on port %d that no listener bound to its address takes",
+		c.svc.Hostname, name, pick(alone, "only chain", "default chain"), name, number)
+	if !alone {
+		why += " and no other chain matches"
+	}
+	own := "outbound|" + itoa(c.port.Number) + "||" + c.svc.Hostname
+	if len(c.svc.Ports) == 1 {
+		own = "outbound|" + itoa(c.svc.Ports[0].Number) + "||" + c.svc.Hostname
+	}
+	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own {
+		if catchAll.Cluster == listener.BlackHoleCluster {
+			b.findingAt(Hijack, SeverityWarning, c.svc, c.port, name,
+				"%s pass through as %s instead of being refused (REGISTRY_ONLY)", what, c.svc.Hostname)
+			b.why("%s; its cluster %s is ORIGINAL_DST (resolution NONE), so they keep their destination", why, c.dest.Cluster)
+			return
+		}
+		b.findingAt(Hijack, SeverityInfo, c.svc, c.port, name,
+			"%s keep their destination but are counted as %s", what, c.svc.Hostname)
+		b.why("%s; its cluster %s is ORIGINAL_DST (resolution NONE), so they keep their destination, and take its DestinationRule", why, c.dest.Cluster)
+		return
+	}
+	target := clusterHost(c.dest) // a VirtualService may route elsewhere
+	if target == "" {
+		target = c.dest.String()
+	}
+	b.findingAt(Hijack, SeverityError, c.svc, c.port, name,
+		"%s go to %s instead of %s", what, target, instead)
+	b.why("%s", why)
+}
+
+// hijackConn is Hijack's witness: a connection on the port to a free
+// address, meant for no service; a TLS ClientHello with a name no SNI chain
+// of the listener holds when some chain matches by SNI, or on 443.
+func hijackConn(e *entry, catchAll listener.Destination) witnessSpec {
+	spec := witnessSpec{port: e.port.Number, v6: e.binds[0] == wildcardV6, meant: "its own destination (passthrough)"}
+	if catchAll.Cluster == listener.BlackHoleCluster {
+		spec.meant = "refused (REGISTRY_ONLY)"
+	}
+	var names []string
+	for _, c := range e.chains {
+		names = append(names, c.sni...)
+	}
+	if len(names) > 0 || e.port.Number == 443 {
+		spec.tls, spec.sni = true, "www.example.com"
+		for i := 0; sniTaken(names, spec.sni); i++ {
+			spec.sni = "other" + itoa(i) + ".example.com"
+		}
+	}
+	return spec
+}
+
+// moot returns a test for the AutoAddressUnused findings that say nothing
+// more: one whose witness reaches another service (the entry's own
+// connections do not arrive, and the error that says so, Shadowed, names
+// the same fix), and one of an entry whose chain istiod dropped (Shadowed,
+// SniffedListenerTaken, ServerFirstConflict say that declaration has no
+// effect).
+func moot(fs []Finding) func(Finding) bool {
+	dropped := map[string]bool{}
+	for _, f := range fs {
+		switch Code(f.Code) {
+		case Shadowed, SniffedListenerTaken, ServerFirstConflict:
+			dropped[f.Source] = true
+		}
+	}
+	return func(f Finding) bool {
+		if f.Code != string(AutoAddressUnused) || f.Witness == nil {
+			return false
+		}
+		d := f.Witness.Destination
+		return dropped[f.Source] || strings.HasPrefix(d, "cluster outbound|") && !strings.HasSuffix(d, "|"+f.Witness.Meant)
+	}
+}
+
+// sniTaken reports whether a server name matches one of names, exactly or
+// by a wildcard "*.suffix".
+func sniTaken(names []string, sni string) bool {
+	for _, n := range names {
+		if n == sni || n == "*" || strings.HasPrefix(n, "*.") && strings.HasSuffix(sni, n[1:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // uniqueFindings keeps one finding per code, service, port, listener and
@@ -205,7 +314,7 @@ func uniqueFindings(fs []Finding) []Finding {
 	index := map[string]int{}
 	var out []Finding
 	for _, f := range fs {
-		key := strings.Join([]string{f.Code, f.Service, itoa(f.Port), f.Listener, f.Message}, "\x00")
+		key := strings.Join([]string{f.Code, f.Service, itoa(f.Port), f.Listener, f.Message, f.Why}, "\x00")
 		i, seen := index[key]
 		if !seen {
 			index[key] = len(out)

@@ -88,7 +88,7 @@ spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}]
 ` + se + `metadata: {name: a}
 spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
 		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||a.example.com"}},
-		finding: "b.example.com:3306 (ServiceEntry default/b) shadowed on 0.0.0.0_3306 by a.example.com",
+		finding: "connections to b.example.com:3306 go to cluster outbound|3306||a.example.com (why: its chain on 0.0.0.0_3306 (match all) equals the one a.example.com",
 	}, {
 		rule:   "creationOrder makes the older ServiceEntry win",
 		header: "client: {dnsCapture: false}\ncreationOrder: [ServiceEntry/a]",
@@ -98,7 +98,7 @@ spec: {hosts: [b.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}]
 ` + se + `metadata: {name: a}
 spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP}], resolution: DNS}`,
 		want:    map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||b.example.com"}},
-		finding: "b.example.com wins because it is older",
+		finding: "equals the one b.example.com (ServiceEntry default/b) built first (it is older",
 	}, {
 		rule:   "DNS capture uses auto-allocated VIPs",
 		header: "client: {dnsCapture: true}",
@@ -132,7 +132,7 @@ spec:
 		objects: svc + `metadata: {name: empty}
 spec: {clusterIP: None, selector: {app: none}, ports: [{name: tcp, port: 9093}]}`,
 		absent:  []string{"0.0.0.0_9093"},
-		finding: "gets one listener per endpoint, and it has none",
+		finding: "gets one listener per endpoint (it has no VIP to listen on), and it has none",
 	}, {
 		rule: "resolution NONE without endpoints or selector falls back to the wildcard",
 		objects: se + `metadata: {name: any}
@@ -143,7 +143,7 @@ spec: {hosts: [any.example.com], ports: [{number: 7000, name: tcp, protocol: TCP
 		objects: svc + `metadata: {name: ext}
 spec: {type: ExternalName, externalName: example.com, ports: [{name: tcp, port: 7001}]}`,
 		absent:  []string{"0.0.0.0_7001"},
-		finding: "is an alias",
+		finding: "is a DNS alias",
 	}, {
 		rule: "HTTP service and address-less TCP ServiceEntry merge into a sniffed listener",
 		objects: svc + `metadata: {name: web}
@@ -203,7 +203,7 @@ spec: {selector: {app: web}, ports: [{name: http, port: 8082}]}`,
 			doc := "kind: Scenario\nname: rule\n" + tt.header + "\n---\n" + tt.objects + "\n"
 			p := predict(t, doc)
 			exp := []scenario.Expectation{{Listeners: tt.want, Absent: tt.absent}}
-			for _, d := range compare.Expectations(exp, versions.Newest().Minor, p.Listeners, p.Conflicts) {
+			for _, d := range compare.Expectations(exp, versions.Newest(), p.Listeners, p.Conflicts) {
 				t.Errorf("(-want +predicted)\n%s", d)
 			}
 			for _, l := range p.Listeners {
@@ -219,7 +219,7 @@ spec: {selector: {app: web}, ports: [{name: http, port: 8082}]}`,
 			if tt.finding != "" {
 				var msgs []string
 				for _, f := range p.Findings {
-					msgs = append(msgs, f.Message)
+					msgs = append(msgs, f.Message+" (why: "+f.Why+")")
 				}
 				if !strings.Contains(strings.Join(msgs, "\n"), tt.finding) {
 					t.Errorf("no finding says %q; findings:\n%s", tt.finding, strings.Join(msgs, "\n"))

@@ -42,11 +42,13 @@ func (b *builder) serverFirstSniffed() {
 				how = "shares the listener with HTTP for " + strings.Join(others, ", ")
 			}
 			b.finding(ServerFirstSniffed, c.svc, c.port, e.name(),
-				"%s:%d %s, so %s sniffs with the http_inspector, which waits for the client to speak first; port %d carries a server-first protocol, whose client waits for the server: connections stall until protocol detection gives up",
+				"connections to %s:%d stall: %s waits for the client to speak first", c.svc.Hostname, c.port.Number, e.name())
+			b.why("%s:%d %s, so %s sniffs the protocol with the http_inspector, which reads the client's first bytes; port %d carries a server-first protocol, whose client waits for the server's greeting: the connection hangs until protocol detection gives up",
 				c.svc.Hostname, c.port.Number, how, e.name(), c.port.Number)
 			for _, h := range http {
 				b.related(h.svc)
 			}
+			b.witness(b.chainConn(c, e.binds[0]))
 		}
 	}
 }

@@ -17,7 +17,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
@@ -323,15 +322,16 @@ func (h *Header) validate() error {
 		return fieldErr("name", "name %q must be lower case letters, digits, '-' and '.'", h.Name)
 	}
 	c := h.Client
-	if c.IP != "" {
-		if _, err := netip.ParseAddr(c.IP); err != nil {
-			return fieldErr("client.ip", "invalid IP %q", c.IP)
-		}
-	}
 	switch c.IPFamily {
 	case "", "IPv4", "IPv6", "DualStack":
 	default:
 		return fieldErr("client.ipFamily", "%q is not IPv4, IPv6 or DualStack", c.IPFamily)
+	}
+	if err := h.validateClientIPs(); err != nil {
+		return err
+	}
+	if c.Pod != "" && (len(c.Pod) > 253 || !nameRE.MatchString(c.Pod)) {
+		return fieldErr("client.pod", "%q: %v", c.Pod, errNoPod)
 	}
 	switch c.InterceptionMode {
 	case "", "REDIRECT", "TPROXY", "NONE":
@@ -354,10 +354,10 @@ func (h *Header) validate() error {
 	return nil
 }
 
-// AppliesTo reports whether the scenario applies to the minor version.
-func (h *Header) AppliesTo(minor int) bool {
+// AppliesTo reports whether the scenario applies to the version.
+func (h *Header) AppliesTo(v versions.Version) bool {
 	r, err := versions.ParseRange(h.Versions)
-	return err == nil && r.Contains(minor)
+	return err == nil && r.Includes(v)
 }
 
 // ClientNamespace is the client's namespace, "default" when unset.
@@ -416,7 +416,7 @@ func PodTemplate(obj any) (*corev1.PodTemplateSpec, bool) {
 }
 
 // validate checks what spans documents: unique objects, creationOrder
-// references, and a client that matches at most one workload.
+// references, and a client that names one workload (validateClient).
 func (s *Scenario) validate() error {
 	seen := map[string]int{}
 	if s.Headerless {
@@ -446,18 +446,7 @@ func (s *Scenario) validate() error {
 			return &Error{Index: 1, Kind: "Scenario", Name: s.Header.Name, Field: fmt.Sprintf("creationOrder[%d]", i), Err: fmt.Errorf("no manifest %s in the file", ref)}
 		}
 	}
-	sel := labels.SelectorFromSet(s.Header.ClientLabels())
-	var matched []Manifest
-	for _, m := range s.Manifests {
-		if l, ok := PodLabels(m.Object); ok && m.Namespace == s.Header.ClientNamespace() && sel.Matches(labels.Set(l)) {
-			matched = append(matched, m)
-		}
-	}
-	if len(matched) > 1 {
-		return &Error{Index: matched[1].Index, Kind: matched[1].Kind, Name: matched[1].Name, Field: "metadata.labels",
-			Err: fmt.Errorf("the client labels %v match two workloads (%s %s in document %d, and this one): the client must be one workload", s.Header.ClientLabels(), matched[0].Kind, matched[0].Name, matched[0].Index)}
-	}
-	return nil
+	return s.validateClient()
 }
 
 // Find looks up a manifest by "Kind/namespace/name" or "Kind/name" (in the

@@ -35,8 +35,22 @@ type Client struct {
 	// manifest matches, the standard client workload (fixtures/client.yaml)
 	// is added with these labels (app: client when empty).
 	Labels map[string]string `json:"labels,omitempty"`
+	// Pod names the client pod, for a client that is one pod of several
+	// carrying the client labels: a Pod manifest's name, or a
+	// StatefulSet's pod NAME-ORDINAL (pg-0), the same names as in a real
+	// cluster. For kinds whose pod names a controller makes up
+	// (Deployment, ReplicaSet, ...) it is the simulated name
+	// (scenario.PodNames; an error lists them), and in a real cluster
+	// the client is one of that workload's pods. Without Labels, the
+	// labels are the named pod's.
+	Pod string `json:"pod,omitempty"`
 	// IP pins the client pod's IP; otherwise the resolver assigns one.
+	// The same as IPs with one address.
 	IP string `json:"ip,omitempty"`
+	// IPs pins the client pod's addresses, at most one per family, in the
+	// families IPFamily gives the cluster; on a dual-stack client a family
+	// left out gets its simulated address, as the cluster would assign it.
+	IPs []string `json:"ips,omitempty"`
 	// IPFamily is IPv4 (default), IPv6 or DualStack; it sets the cluster's
 	// address families too.
 	IPFamily string `json:"ipFamily,omitempty"`
@@ -59,8 +73,10 @@ type Istiod struct {
 // Expectation is what a scenario asserts about the listeners, optionally
 // only for a range of Istio versions.
 type Expectation struct {
-	// Versions is a range such as ">=1.25", "<1.25", "1.24-1.26"; empty
-	// means every version.
+	// Versions is a range such as ">=1.25", "<1.25", "1.24-1.26", or a
+	// version gate ("SidecarExactHostLookup", "!SidecarExactHostLookup":
+	// the versions that have or lack that behaviour, as their Istio source
+	// decides for versions on demand); empty means every version.
 	Versions string `json:"versions,omitempty"`
 	// Listeners maps a listener name to its chains, each written as
 	// "MATCH -> DESTINATION" (e.g. "all -> cluster outbound|3306||a.example.com",

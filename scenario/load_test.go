@@ -29,6 +29,18 @@ func TestLoadFileErrors(t *testing.T) {
 		{"invalid-serviceentry-unknown-field.yaml", []string{"document 2 (ServiceEntry ext)", "spec", "resolutoin"}},
 		{"invalid-client-matches-two-workloads.yaml", []string{"document 3 (Pod two)", "metadata.labels", "match two workloads", "Pod one in document 2"}},
 		{"invalid-client-ip.yaml", []string{"client.ip", "10.0.0.300"}},
+		{"invalid-client-pod-ordinal.yaml", []string{"document 1 (Scenario t)", "client.pod: pg-3: StatefulSet pg has 3 replicas (pg-0..pg-2)"}},
+		{"invalid-client-pod-unknown.yaml", []string{"client.pod: postgres-0: no such pod in namespace default", "StatefulSet pg: pg-0..pg-2",
+			"Deployment pgbouncer: pgbouncer-wzx6n8j576-sxxcl (simulated names)"}},
+		{"invalid-client-pod-labels.yaml", []string{"client.labels: client.pod pg-0 (StatefulSet pg, document 2) has labels app=pg, not the client labels role=pooler"}},
+		{"invalid-client-pod-namespace.yaml", []string{"client.pod: pg-0: a pod of StatefulSet pg in namespace default, but the client namespace is db"}},
+		{"invalid-client-pod-name.yaml", []string{"client.pod", `"pg_0": not a valid pod name`}},
+		{"invalid-client-labels-match-statefulset-and-deployment.yaml", []string{"document 3 (Deployment pgbouncer)", "metadata.labels",
+			"the client labels app=pg match two workloads (StatefulSet pg in document 2, and this one)", "name its pod with client.pod (StatefulSet pg: pg-0..pg-2;"}},
+		{"invalid-client-ips-two-ipv4.yaml", []string{"client.ips[1]", "10.244.0.50 and 10.244.0.51 are both IPv4: a pod has one address per family"}},
+		{"invalid-client-ips-ipv6-on-ipv4.yaml", []string{"client.ips[1]", "fd00:10:244::50 is an IPv6 address but client.ipFamily is IPv4", "DualStack"}},
+		{"invalid-client-ips-loopback.yaml", []string{"client.ips[1]", "::1 cannot be a pod address"}},
+		{"invalid-client-ip-and-ips.yaml", []string{"client.ips", "set client.ip or client.ips, not both"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -128,4 +140,61 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil scenario without error")
 		}
 	})
+}
+
+// TestPinnedIPs: client.ip and client.ips give the pod's addresses IPv4
+// first, whatever their order and form (an IPv6 address written with an
+// embedded IPv4 one is IPv6).
+func TestPinnedIPs(t *testing.T) {
+	tests := []struct {
+		client Client
+		want   []string
+	}{
+		{Client{IP: "10.1.2.3"}, []string{"10.1.2.3"}},
+		{Client{IPs: []string{"fd00::1", "10.1.2.3"}}, []string{"10.1.2.3", "fd00::1"}},
+		{Client{IPs: []string{"64:ff9b::10.1.2.3", "10.1.2.4"}}, []string{"10.1.2.4", "64:ff9b::10.1.2.3"}},
+		{Client{IPs: []string{"10.1.2.4", "64:ff9b::10.1.2.3"}}, []string{"10.1.2.4", "64:ff9b::10.1.2.3"}},
+		{Client{}, nil},
+	}
+	for _, tt := range tests {
+		h := Header{Client: tt.client}
+		if got := h.PinnedIPs(); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("PinnedIPs(%+v) = %v, want %v", tt.client, got, tt.want)
+		}
+	}
+}
+
+// TestClientPodHugeStatefulSet: naming a pod of a StatefulSet with two
+// billion replicas reads the ordinal from the name instead of listing
+// the pods, and the error says the range.
+func TestClientPodHugeStatefulSet(t *testing.T) {
+	const sts = `
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: pg}
+spec:
+  serviceName: pg
+  replicas: 2000000000
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg}}
+    spec: {containers: [{name: c, image: x}]}
+`
+	sc, err := Parse("huge.yaml", []byte("kind: Scenario\nname: t\nclient: {pod: pg-1999999999}"+sts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, i, ok := sc.ClientPod(); !ok || m.Name != "pg" || i != 1999999999 {
+		t.Errorf("ClientPod = %s, %d, %v", m.Name, i, ok)
+	}
+	for pod, want := range map[string]string{
+		"pg-2000000000": "client.pod: pg-2000000000: StatefulSet pg has 2000000000 replicas (pg-0..pg-1999999999)",
+		"pg-01":         "client.pod: pg-01: StatefulSet pg has 2000000000 replicas",
+	} {
+		_, err := Parse("huge.yaml", []byte("kind: Scenario\nname: t\nclient: {pod: "+pod+"}"+sts))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("client.pod %s: %v, want %q", pod, err, want)
+		}
+	}
 }

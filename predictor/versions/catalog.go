@@ -22,6 +22,10 @@ type Version struct {
 	Minor int
 	// Note is shown wherever results of this version are shown.
 	Note string
+	// Source holds the gates read from the version's Istio source
+	// (ReadSource): set for versions on demand, empty for catalogued ones,
+	// whose gates follow their minor.
+	Source map[Gate]bool
 }
 
 // Catalog lists every version, oldest first.
@@ -68,15 +72,28 @@ func Labels() []string {
 	return out
 }
 
-// Range is a set of minor versions, written ">=1.25", "<1.25", "1.24-1.26",
-// "1.26" or "" (every version).
+// Range is a set of versions: minors written ">=1.25", "<1.25",
+// "1.24-1.26", "1.26" or "" (every version), or the versions that have a
+// gate's behaviour ("SidecarExactHostLookup") or lack it
+// ("!SidecarExactHostLookup"), for behaviours a development snapshot may
+// have or lack whatever its minor says.
 type Range struct {
 	Min, Max int // inclusive minors; 0 means unbounded
+	// Gate, when set, makes the range the versions that have it (or, with
+	// Without, lack it); Min and Max are then 0.
+	Gate    Gate
+	Without bool
 }
 
 // ParseRange parses a version range.
 func ParseRange(s string) (Range, error) {
 	s = strings.TrimSpace(s)
+	if name := strings.TrimPrefix(s, "!"); name != "" && name[0] >= 'A' && name[0] <= 'Z' {
+		if _, ok := byMinor[Gate(name)]; !ok {
+			return Range{}, fmt.Errorf("version range %q: no gate %s (gates: %v)", s, name, Gates())
+		}
+		return Range{Gate: Gate(name), Without: name != s}, nil
+	}
 	minor := func(v string) (int, error) {
 		v = strings.TrimSpace(v)
 		v = strings.TrimSuffix(v, "-dev")
@@ -114,7 +131,11 @@ func ParseRange(s string) (Range, error) {
 	return Range{Min: m, Max: m}, err
 }
 
-// Contains reports whether the minor version lies in the range.
-func (r Range) Contains(minor int) bool {
-	return (r.Min == 0 || minor >= r.Min) && (r.Max == 0 || minor <= r.Max)
+// Includes reports whether the version lies in the range: its minor, or
+// whether it has the range's gate (from its source where read).
+func (r Range) Includes(v Version) bool {
+	if r.Gate != "" {
+		return v.Has(r.Gate) != r.Without
+	}
+	return (r.Min == 0 || v.Minor >= r.Min) && (r.Max == 0 || v.Minor <= r.Max)
 }

@@ -1,5 +1,10 @@
 package versions
 
+import (
+	"fmt"
+	"slices"
+)
+
 // Version gates: each behaviour that differs between Istio versions is one
 // method here, named after the behaviour, so a rule reads
 // v.ServiceEntryServicePerAddress() instead of v.Minor >= 25. Each names the
@@ -7,6 +12,71 @@ package versions
 // on; the scenarios pin the same differences against real pilot. Where the
 // boundary falls between two catalogued versions (1.24 and 1.26), 1.25 was
 // neither read nor run: the gate puts it with the newer versions.
+//
+// A catalogued version's gates follow its minor (byMinor below, checked on
+// every catalogued version). A version on demand also has its Istio source
+// read (ReadSource, source.go): a gate its source decides follows the
+// source, because a development snapshot's minor says little; the
+// 2026-04-23 master snapshot says VERSION 1.31 but has release-1.30's
+// Sidecar lookup.
+
+// Gate names one behaviour that differs between Istio versions; each has a
+// method of Version named after it, and a scenario expectation may be
+// limited to the versions that have it (versions: "SidecarExactHostLookup",
+// or "!SidecarExactHostLookup" for those that lack it).
+type Gate string
+
+// The gates, named after their methods.
+const (
+	GateIPAutoallocateByDefault       Gate = "IPAutoallocateByDefault"
+	GateServiceEntryServicePerAddress Gate = "ServiceEntryServicePerAddress"
+	GateHTTPInspectorAddsTLSInspector Gate = "HTTPInspectorAddsTLSInspector"
+	GateSidecarExactHostLookup        Gate = "SidecarExactHostLookup"
+	GateVirtualServiceExclusions      Gate = "VirtualServiceExclusions"
+)
+
+// byMinor is each gate's rule for a version whose source does not decide
+// it: the minor versions that have the behaviour.
+var byMinor = map[Gate]func(minor int) bool{
+	GateIPAutoallocateByDefault:       func(m int) bool { return m >= 25 },
+	GateServiceEntryServicePerAddress: func(m int) bool { return m >= 25 },
+	GateHTTPInspectorAddsTLSInspector: func(m int) bool { return m <= 24 },
+	GateSidecarExactHostLookup:        func(m int) bool { return m >= 31 },
+	GateVirtualServiceExclusions:      func(m int) bool { return m >= 31 },
+}
+
+// Gates lists every gate, sorted by name.
+func Gates() []Gate {
+	out := make([]Gate, 0, len(byMinor))
+	for g := range byMinor {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Has reports whether the version has the gate's behaviour: what its Istio
+// source says where it was read (Source), else the rule by minor.
+func (v Version) Has(g Gate) bool {
+	if has, ok := v.Source[g]; ok {
+		return has
+	}
+	rule, ok := byMinor[g]
+	return ok && rule(v.Minor)
+}
+
+// FromSource lists the gates where the version's source says otherwise
+// than its minor would, as "Gate=false", sorted: what a provenance note
+// says about a version on demand.
+func (v Version) FromSource() []string {
+	var out []string
+	for _, g := range Gates() {
+		if has, ok := v.Source[g]; ok && has != byMinor[g](v.Minor) {
+			out = append(out, fmt.Sprintf("%s=%t", g, has))
+		}
+	}
+	return out
+}
 
 // IPAutoallocateByDefault reports whether istiod's ServiceEntry IP
 // allocation controller runs when PILOT_ENABLE_IP_AUTOALLOCATE is not set:
@@ -15,7 +85,7 @@ package versions
 //
 // Source: pilot/pkg/features/pilot.go EnableIPAutoallocate, default false in
 // 1.24, true in 1.26, 1.27, 1.30 and 1.31-dev.
-func (v Version) IPAutoallocateByDefault() bool { return v.Minor >= 25 }
+func (v Version) IPAutoallocateByDefault() bool { return v.Has(GateIPAutoallocateByDefault) }
 
 // ServiceEntryServicePerAddress reports whether a ServiceEntry with several
 // addresses becomes one service per host and address; before, one service
@@ -25,7 +95,9 @@ func (v Version) IPAutoallocateByDefault() bool { return v.Minor >= 25 }
 // Source: pilot/pkg/serviceregistry/serviceentry/conversion.go
 // convertServices: per host, all addresses in ClusterVIPs in 1.24; one
 // service per serviceEntry.Addresses entry in 1.26, 1.27, 1.30 and 1.31-dev.
-func (v Version) ServiceEntryServicePerAddress() bool { return v.Minor >= 25 }
+func (v Version) ServiceEntryServicePerAddress() bool {
+	return v.Has(GateServiceEntryServicePerAddress)
+}
 
 // HTTPInspectorAddsTLSInspector reports whether a listener that gets the
 // http_inspector also gets the tls_inspector, even with no chain matching
@@ -34,7 +106,9 @@ func (v Version) ServiceEntryServicePerAddress() bool { return v.Minor >= 25 }
 // Source: pilot/pkg/networking/core/listener.go buildListenerFromEntry:
 // "if needTLSInspector || needHTTPInspector" in 1.24; "if needTLSInspector"
 // in 1.26, 1.27, 1.30 and 1.31-dev.
-func (v Version) HTTPInspectorAddsTLSInspector() bool { return v.Minor <= 24 }
+func (v Version) HTTPInspectorAddsTLSInspector() bool {
+	return v.Has(GateHTTPInspectorAddsTLSInspector)
+}
 
 // SidecarExactHostLookup reports whether a Sidecar egress listener whose
 // imports are all "namespace/exact-host" looks its services up by host and
@@ -44,7 +118,7 @@ func (v Version) HTTPInspectorAddsTLSInspector() bool { return v.Minor <= 24 }
 // Source: pilot/pkg/model/sidecar.go servicesForExactHosts, present in
 // 1.31-dev (master of 2026-08-27), absent in 1.24, 1.26, 1.27 and the 1.30
 // branch.
-func (v Version) SidecarExactHostLookup() bool { return v.Minor >= 31 }
+func (v Version) SidecarExactHostLookup() bool { return v.Has(GateSidecarExactHostLookup) }
 
 // VirtualServiceExclusions reports whether a Sidecar egress exclusion
 // ("~ns/host") also keeps a VirtualService for that host out of the egress
@@ -53,4 +127,4 @@ func (v Version) SidecarExactHostLookup() bool { return v.Minor >= 31 }
 // Source: pilot/pkg/model/virtualservice.go SelectVirtualServices: the
 // "Excluded(h)" check in addVirtualService in 1.31-dev (master of
 // 2026-08-27), absent in 1.24, 1.26, 1.27 and the 1.30 branch.
-func (v Version) VirtualServiceExclusions() bool { return v.Minor >= 31 }
+func (v Version) VirtualServiceExclusions() bool { return v.Has(GateVirtualServiceExclusions) }

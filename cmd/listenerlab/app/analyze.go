@@ -92,7 +92,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "listenerlab analyze: --namespace: %q is not a namespace name\n", f.namespace)
 			return exitBadInput
 		}
-		opts = append(opts, analyze.WithNamespace(f.namespace))
+		opts = append(opts, analyze.WithNamespace(f.namespace), analyze.WithTraceArgs("--namespace", f.namespace))
 	}
 	if f.meshConfig != "" {
 		mesh, err := readMeshConfig(f.meshConfig)
@@ -100,7 +100,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "listenerlab analyze: --mesh-config: %v\n", err)
 			return exitBadInput
 		}
-		opts = append(opts, analyze.WithMeshConfig(mesh))
+		opts = append(opts, analyze.WithMeshConfig(mesh), analyze.WithTraceArgs("--mesh-config", f.meshConfig))
 	}
 	r, err := analyze.Run(paths, opts...)
 	if err != nil {

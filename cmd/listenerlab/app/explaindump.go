@@ -15,6 +15,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/attribute"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -123,7 +124,9 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	} else {
 		fmt.Fprintf(&buf, "\n%d of %d chains not attributed.\n", att.Unattributed, att.Chains)
 	}
-	diffs := compare.Listeners(p.Listeners, real)
+	// The findings' witness connections, replayed on the dump: a finding
+	// whose connection goes elsewhere on the real sidecar is a difference.
+	diffs := append(compare.Listeners(p.Listeners, real), compare.Witnesses(p.Findings, d)...)
 	status := exitOK
 	if len(diffs) == 0 {
 		fmt.Fprintf(&buf, "Prediction vs dump: no difference.\n")
@@ -132,6 +135,12 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 		fmt.Fprintf(&buf, "Prediction vs dump (-predicted +dump), %d differences:\n", len(diffs))
 		for _, d := range diffs {
 			fmt.Fprintf(&buf, "  %s\n", strings.ReplaceAll(d.String(), "\n", "\n  "))
+		}
+	}
+	if terms := report.Terms(buf.String()); len(terms) > 0 {
+		fmt.Fprintf(&buf, "\nWhat pilot's terms above mean for traffic:\n")
+		for _, t := range terms {
+			fmt.Fprintf(&buf, "  %s: %s\n", t.Term, t.Meaning)
 		}
 	}
 	stdout.Write(buf.Bytes())
@@ -195,7 +204,8 @@ func setClient(sc *scenario.Scenario, s string) error {
 		}
 		set[k] = v
 	}
-	sc.Header.Client.Namespace, sc.Header.Client.Labels = ns, set
+	// --client replaces the header's client, its named pod included.
+	sc.Header.Client.Namespace, sc.Header.Client.Labels, sc.Header.Client.Pod = ns, set, ""
 	var matched []string
 	for _, m := range sc.Manifests {
 		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == ns && labels.SelectorFromSet(set).Matches(labels.Set(l)) {

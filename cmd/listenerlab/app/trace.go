@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/listenerlab/listenerlab/internal/offline/analyze"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/internal/offline/trace"
 	"github.com/listenerlab/listenerlab/listener"
@@ -23,6 +24,9 @@ type traceFlags struct {
 	dump                string
 	istio               string
 	output              string
+	// client, namespace and meshConfig trace on plain manifests, as
+	// analyze reads them (a witness's command).
+	client, namespace, meshConfig string
 }
 
 // traced is one answer, as -o json prints it: on a scenario's prediction
@@ -48,6 +52,9 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.dump, "dump", "", "trace on this config dump (pilot-agent request GET config_dump, istioctl proxy-config all -o json) instead of a prediction")
 	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply to the scenario")
 	fs.StringVar(&f.output, "o", "text", "output: text or json")
+	fs.StringVar(&f.client, "client", "", "trace for this sidecar of plain manifests, NAMESPACE/KEY=VALUE[,KEY=VALUE] (as analyze names it); without it the input is scenario files")
+	fs.StringVar(&f.namespace, "namespace", "", "with --client: place manifests without a namespace in this one, as analyze --namespace does")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", "with --client: mesh config YAML file (or the istio ConfigMap), as analyze --mesh-config reads it")
 	paths, status, ok := parseFlagsOptional(fs, args, stderr)
 	if !ok {
 		return status
@@ -69,6 +76,13 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 	var results []traced
 	if f.dump != "" {
 		r, err := traceDump(f.dump, call, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "listenerlab trace: %v\n", err)
+			return exitBadInput
+		}
+		results = append(results, r)
+	} else if f.client != "" {
+		r, err := f.traceManifests(paths, call, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "listenerlab trace: %v\n", err)
 			return exitBadInput
@@ -115,6 +129,39 @@ func (f *traceFlags) call() (trace.Call, error) {
 	return c, nil
 }
 
+// traceManifests traces on the prediction of one client of plain
+// manifests, loaded as analyze loads them.
+func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.Writer) (traced, error) {
+	c, err := analyze.ParseClient(f.client)
+	if err != nil {
+		return traced{}, fmt.Errorf("--client: %w", err)
+	}
+	v, err := lookupVersion(f.istio, stderr)
+	if err != nil {
+		return traced{}, err
+	}
+	opts := []analyze.Option{analyze.WithVersion(v)}
+	if f.namespace != "" {
+		if !dnsLabelRE.MatchString(f.namespace) {
+			return traced{}, fmt.Errorf("--namespace: %q is not a namespace name", f.namespace)
+		}
+		opts = append(opts, analyze.WithNamespace(f.namespace))
+	}
+	if f.meshConfig != "" {
+		mesh, err := readMeshConfig(f.meshConfig)
+		if err != nil {
+			return traced{}, fmt.Errorf("--mesh-config: %w", err)
+		}
+		opts = append(opts, analyze.WithMeshConfig(mesh))
+	}
+	p, w, err := analyze.PredictClient(paths, c, opts...)
+	if err != nil {
+		return traced{}, err
+	}
+	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w)})
+	return traced{Scenario: "client " + c.Name, File: strings.Join(paths, " "), Version: p.Version, Result: r}, nil
+}
+
 // source checks that the connection is traced on exactly one kind of input.
 func (f *traceFlags) source(fs *flag.FlagSet, paths []string) error {
 	istioSet := false
@@ -126,6 +173,10 @@ func (f *traceFlags) source(fs *flag.FlagSet, paths []string) error {
 		return errors.New("--istio chooses the rules of a prediction; a --dump is what a real istiod built")
 	case f.dump == "" && len(paths) == 0:
 		return errors.New("give a scenario FILE_OR_DIR, or --dump config_dump.json")
+	case f.dump != "" && f.client != "":
+		return errors.New("--client picks a sidecar of manifests; a --dump is one sidecar already")
+	case f.client == "" && (f.namespace != "" || f.meshConfig != ""):
+		return errors.New("--namespace and --mesh-config read plain manifests: give --client too")
 	}
 	return nil
 }

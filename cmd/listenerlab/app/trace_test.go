@@ -89,6 +89,12 @@ func TestTraceBadInput(t *testing.T) {
 		{"trace", "--to", "1.2.3.4:80", "--alpn", "h2,", shadow},
 		{"trace", "--to", "1.2.3.4:80", "--istio", "0.9", shadow},
 		{"trace", "--to", "1.2.3.4:80", "--bogus", shadow},
+		// --client reads plain manifests, as analyze does.
+		{"trace", "--to", "1.2.3.4:80", "--client", "app=web", analyzeData + "gitops"},
+		{"trace", "--to", "1.2.3.4:80", "--client", "default/app=client", "--dump", tlsDump},
+		{"trace", "--to", "1.2.3.4:80", "--namespace", "shop", shadow},
+		{"trace", "--to", "1.2.3.4:80", "--client", "default/app=client", shadow}, // a scenario file, no plain manifests
+		{"trace", "--to", "1.2.3.4:80", "--client", "nowhere/app=ghost", analyzeData + "gitops"},
 	} {
 		code, out, errOut := run(args...)
 		if code != exitBadInput || out != "" || errOut == "" {

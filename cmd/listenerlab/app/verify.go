@@ -61,16 +61,19 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
 	results := verifyAll(ctx, scs, vs, opts, text, stderr)
 	counts := map[verify.Outcome]int{}
+	witnesses := 0
 	for _, r := range results {
 		counts[r.Outcome]++
+		witnesses += r.Witnesses
 	}
 	if len(vs) > 1 {
 		fmt.Fprintln(text)
 		report.Matrix(text, results)
 		report.MatrixNotes(text, vs)
 	}
+	fmt.Fprintf(text, "\n%d finding witnesses replayed on the real listeners (a witness that goes elsewhere fails its scenario)\n", witnesses)
 	// The counts come last, alone on their line, so CI reads them.
-	fmt.Fprintf(text, "\n%d scenarios x %d Istio versions, %d errors\n%d passed, %d failed, %d skipped\n",
+	fmt.Fprintf(text, "%d scenarios x %d Istio versions, %d errors\n%d passed, %d failed, %d skipped\n",
 		len(scs), len(vs), counts[verify.Error], counts[verify.Pass], counts[verify.Fail], counts[verify.Skip])
 	if f.output == "junit" {
 		if err := report.JUnit(stdout, results, vs...); err != nil {
@@ -189,16 +192,16 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	for _, sc := range scs {
 		byName[sc.Header.Name] = sc
 	}
-	minor := map[string]int{}
+	byLabel := map[string]versions.Version{}
 	for _, v := range vs {
-		minor[v.Label] = v.Minor
+		byLabel[v.Label] = v
 	}
 	versioned := func(name, label string) bool {
 		if byName[name] == nil {
 			return false
 		}
 		for _, e := range byName[name].Header.Expect {
-			if r, err := versions.ParseRange(e.Versions); err == nil && e.Versions != "" && r.Contains(minor[label]) {
+			if r, err := versions.ParseRange(e.Versions); err == nil && e.Versions != "" && r.Includes(byLabel[label]) {
 				return true
 			}
 		}

@@ -84,7 +84,23 @@ func runVersionsAdd(args []string, stdout, stderr io.Writer) int {
 	for _, r := range p.Replacements {
 		fmt.Fprintf(stdout, "replaced %s\n", r)
 	}
-	fmt.Fprintf(stdout, "catalog line (predictor/versions/catalog.go):\n\t{Label: %q, Module: %q, Minor: %d, Note: %q},\n",
-		label, p.Module, p.Minor, strings.TrimSpace(p.Summary()))
+	fmt.Fprintf(stdout, "catalog line (predictor/versions/catalog.go):\n\t{Label: %q, Module: %q, Minor: %d, Note: %q%s},\n",
+		label, p.Module, p.Minor, strings.TrimSpace(p.Summary()), sourceField(p.Minor, p.Gates))
 	return exitOK
+}
+
+// sourceField is the catalog line's Source field: the gates whose value
+// the version's Istio source decides otherwise than its minor (none: no
+// field), so a catalogued snapshot keeps the gates its source has.
+func sourceField(minor int, gates map[versions.Gate]bool) string {
+	var fields []string
+	for _, g := range versions.Gates() {
+		if has, ok := gates[g]; ok && has != (versions.Version{Minor: minor}).Has(g) {
+			fields = append(fields, fmt.Sprintf("Gate%s: %t", g, has))
+		}
+	}
+	if len(fields) == 0 {
+		return ""
+	}
+	return ",\n\t\tSource: map[Gate]bool{" + strings.Join(fields, ", ") + "}"
 }

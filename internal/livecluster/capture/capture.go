@@ -91,6 +91,8 @@ type capturer struct {
 	c        livestate.Clients
 	o        Options
 	warnings []Warning
+	// clientKind is the kind of the client's workload as written.
+	clientKind string
 }
 
 func (cp *capturer) warn(obj, field, format string, args ...any) {
@@ -140,20 +142,26 @@ func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, erro
 	plane := readControlPlane(ctx, c, pod, cp.warn)
 	client := proxySettings(pod, plane.proxyDefaults, cp.warn)
 	client.Labels = clientLbls
-	// The pod's own address, pinned: a headless Service's endpoints are
-	// written with their live addresses, which the resolver's own choice
-	// for the client could collide with, and the client's own endpoint gets
-	// no listener. A dual-stack pod keeps the resolver's (client.ip holds
-	// one address: pinning one family would leave the proxy single-stack).
-	if len(pod.Status.PodIPs) == 1 {
-		client.IP = pod.Status.PodIPs[0].IP
-	} else if len(pod.Status.PodIPs) == 0 && pod.Status.PodIP != "" {
-		client.IP = pod.Status.PodIP
+	// The pod's own addresses, pinned (client.ips, one per family): a
+	// headless Service's endpoints are written with their live addresses,
+	// which the resolver's own choice for the client could collide with,
+	// and the client's own endpoint gets no listener.
+	for _, ip := range pod.Status.PodIPs {
+		client.IPs = append(client.IPs, ip.IP)
+	}
+	if len(client.IPs) == 0 && pod.Status.PodIP != "" {
+		client.IPs = []string{pod.Status.PodIP}
 	}
 
 	objs, err := cp.objects(ctx, w, pod, clientLbls)
 	if err != nil {
 		return nil, err
+	}
+	if cp.clientKind == "StatefulSet" {
+		// Its pods have the same names in the scenario: name the one
+		// captured, not the StatefulSet's first (which lacks a listener
+		// for its own headless endpoint where the captured pod has one).
+		client.Pod = pod.Name
 	}
 	sortObjects(objs)
 	h := scenario.Header{
@@ -325,6 +333,7 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 	}
 
 	wl := cp.workload(ctx, pod, clientLbls)
+	cp.clientKind = wl.kind
 	doc, err := wl.doc()
 	if err := add(wl.kind, metav1.ObjectMeta{Namespace: wl.namespace, Name: wl.name}, wl.name, doc, err); err != nil {
 		return nil, err

@@ -84,8 +84,8 @@ func TestCaptureWritesTheVisibleObjects(t *testing.T) {
 	}
 	// Pinned (found by e2e-local's capture round trip): the resolver's own
 	// choice could be a live endpoint's address of a headless Service.
-	if c.IP != "10.244.1.5" {
-		t.Errorf("client.ip %q, want the pod's 10.244.1.5", c.IP)
+	if len(c.IPs) != 1 || c.IPs[0] != "10.244.1.5" {
+		t.Errorf("client.ips %q, want the pod's 10.244.1.5", c.IPs)
 	}
 	if len(h.Istiod.Env) != 2 || h.Istiod.Env["PILOT_ENABLE_IP_AUTOALLOCATE"] != "true" || h.Istiod.Env["PILOT_ENABLE_AMBIENT"] != "false" {
 		t.Errorf("istiod env %v", h.Istiod.Env)
@@ -165,7 +165,7 @@ func TestCapturedScenarioPredictsTheShadowing(t *testing.T) {
 		Absent:    []string{"10.96.30.2_7000", "10.96.40.1_7001"},
 		Conflicts: []string{"0.0.0.0_3306 sql-b.example.com"},
 	}}
-	if d := compare.Expectations(want, v.Minor, p.Listeners, p.Conflicts); len(d) > 0 {
+	if d := compare.Expectations(want, v, p.Listeners, p.Conflicts); len(d) > 0 {
 		t.Errorf("prediction on the captured scenario: %v", d)
 	}
 }
@@ -268,7 +268,7 @@ func TestCaptureWritesVirtualServices(t *testing.T) {
 	want := []scenario.Expectation{{Listeners: map[string][]string{
 		"0.0.0.0_3306": {"all -> cluster outbound|3306|primary|sql-a.example.com"},
 	}}}
-	if d := compare.Expectations(want, v.Minor, p.Listeners, p.Conflicts); len(d) > 0 {
+	if d := compare.Expectations(want, v, p.Listeners, p.Conflicts); len(d) > 0 {
 		t.Errorf("prediction on the captured scenario: %v", d)
 	}
 }

@@ -75,7 +75,7 @@ type Plan struct {
 // or needs another IP family gets a plan with Skip set and no steps.
 func Build(sc *scenario.Scenario, o Options) (*Plan, error) {
 	p := &Plan{Scenario: sc.Header.Name, File: sc.Path}
-	if !sc.Header.AppliesTo(o.Version.Minor) {
+	if !sc.Header.AppliesTo(o.Version) {
 		p.Skip = fmt.Sprintf("the scenario applies to Istio %s", sc.Header.Versions)
 		return p, nil
 	}

@@ -286,6 +286,9 @@ func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener
 	real := d.Outbound()
 	res.Real = real
 	res.Differences = append(compare.Listeners(r.pred.Listeners, real), compare.Conflicts(r.pred.Conflicts, conflicts)...)
+	// Every finding's witness connection, replayed on the live listeners.
+	res.Differences = append(res.Differences, compare.Witnesses(r.pred.Findings, d)...)
+	res.Witnesses = verify.Witnessed(r.pred.Findings)
 	for _, f := range d.Rejected {
 		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
 	}
@@ -306,7 +309,7 @@ func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener
 	if _, origPred, err := resolve.Predict(r.p.Iso.Original, r.s.version); err == nil {
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
-	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version.Minor, tr.Listeners(real), tr.Conflicts(conflicts))
+	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(conflicts))
 	res.Outcome = verify.Pass
 	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
 		res.Outcome = verify.Fail

@@ -33,7 +33,7 @@ func TestIsolationKeepsWhatScenariosTest(t *testing.T) {
 			continue
 		}
 		for _, v := range versions.Catalog {
-			if !sc.Header.AppliesTo(v.Minor) {
+			if !sc.Header.AppliesTo(v) {
 				continue
 			}
 			_, p0, err := resolve.Predict(sc, v)

@@ -24,6 +24,10 @@ const (
 	LabelRun      = "listenerlab.io/run"
 	LabelScenario = "listenerlab.io/scenario"
 	LabelRole     = "listenerlab.io/role"
+	// LabelClient marks the pod template of the workload client.pod names
+	// when a cluster names its pods otherwise than the resolver
+	// (scenario.StableNames): the live client is then its first pod.
+	LabelClient = "listenerlab.io/client"
 	// AnnotationScenario holds the full scenario name (label values are
 	// limited to 63 characters).
 	AnnotationScenario = "listenerlab.io/scenario"
@@ -149,8 +153,15 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 		iso.Namespaces[ns] = live
 	}
 	r := &rewriter{iso: iso, opts: o, clientNS: sc.Header.ClientNamespace(), clientSel: labels.SelectorFromSet(sc.Header.ClientLabels()), client: sc.Header.Client}
-	if sc.Header.Client.IP != "" {
-		iso.Warnings = append(iso.Warnings, fmt.Sprintf("client.ip %s cannot be pinned in a cluster: the client gets the IP the cluster assigns, and expectations naming %s are checked against it", sc.Header.Client.IP, sc.Header.Client.IP))
+	if m, _, ok := sc.ClientPod(); ok {
+		r.clientRef, r.clientMarked = m.Ref(), !scenario.StableNames(m.Kind)
+		if r.clientMarked {
+			iso.Warnings = append(iso.Warnings, fmt.Sprintf("client.pod %s is a simulated name of %s %s: in a cluster the client is that workload's first pod", sc.Header.Client.Pod, m.Kind, m.Name))
+		}
+	}
+	if pinned := sc.Header.PinnedIPs(); len(pinned) > 0 {
+		ips := strings.Join(pinned, ", ")
+		iso.Warnings = append(iso.Warnings, fmt.Sprintf("client addresses %s cannot be pinned in a cluster: the client gets the addresses the cluster assigns, and expectations naming %s are checked against them", ips, ips))
 	}
 
 	// Namespaces first: the scenario's own Namespace documents, then one
@@ -248,6 +259,13 @@ func (iso *Isolated) OriginalNamespace(live string) string {
 func (iso *Isolated) parseLive() (*scenario.Scenario, error) {
 	h := iso.Original.Header
 	h.Client.Namespace = iso.ClientNamespace()
+	if m, _, ok := iso.Original.ClientPod(); ok && !scenario.StableNames(m.Kind) {
+		// The cluster names the pod otherwise: the live client is the
+		// first pod of the workload LabelClient marks.
+		h.Client.Pod = ""
+		h.Client.Labels = maps.Clone(h.ClientLabels())
+		h.Client.Labels[LabelClient] = "true"
+	}
 	h.CreationOrder = nil
 	for _, ref := range iso.Original.Header.CreationOrder {
 		m, ok := iso.Original.Find(ref)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -248,3 +250,66 @@ spec:
 		t.Errorf("a Sidecar of another workload made the scenario exclusive: %q", other.Exclusive)
 	}
 }
+
+// pgCluster has a StatefulSet and a Deployment whose pods carry the same
+// labels; client.pod names the client.
+const pgCluster = `
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: pg}
+spec:
+  replicas: 3
+  serviceName: pg
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg}}
+    spec: {containers: [{name: pg, image: postgres}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pooler}
+spec:
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg, role: pooler}}
+    spec: {containers: [{name: pgbouncer, image: pgbouncer}]}
+`
+
+// TestIsolateClientPod checks that client.pod makes its workload the one
+// with the sidecar, keeps a StatefulSet pod's name for the live suite,
+// and marks a Deployment (whose pod names a cluster makes up) so that
+// the live client is one of its pods.
+func TestIsolateClientPod(t *testing.T) {
+	pooler := scenario.PodNames(scenario.Manifest{Kind: "Deployment", Namespace: "default", Name: "pooler", Object: deployment()})[0]
+	tests := []struct {
+		name, pod, clientKind, otherKind string
+		livePod                          string
+		marked                           bool
+	}{
+		{"statefulset ordinal", "pg-1", "StatefulSet", "Deployment", "pg-1", false},
+		{"deployment pod", pooler, "Deployment", "StatefulSet", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iso := isolated(t, "kind: Scenario\nname: pgc\nclient: {pod: "+tt.pod+", ips: [10.1.2.3]}"+pgCluster)
+			names := map[string]string{"StatefulSet": "pg", "Deployment": "pooler"}
+			client, other := manifest(t, iso, tt.clientKind, names[tt.clientKind]), manifest(t, iso, tt.otherKind, names[tt.otherKind])
+			if strings.Contains(client, isolate.InjectAnnotation) || !strings.Contains(other, isolate.InjectAnnotation+`: "false"`) {
+				t.Errorf("the sidecar is not on %s only:\n%s\n%s", tt.clientKind, client, other)
+			}
+			if got := strings.Contains(client, isolate.LabelClient); got != tt.marked {
+				t.Errorf("%s carries %s: %v, want %v:\n%s", tt.clientKind, isolate.LabelClient, got, tt.marked, client)
+			}
+			h := iso.Live.Header.Client
+			if h.Pod != tt.livePod || (h.Labels[isolate.LabelClient] == "true") != tt.marked || h.Labels["app"] != "pg" {
+				t.Errorf("live client %+v, want pod %q, marked %v", h, tt.livePod, tt.marked)
+			}
+			if !strings.Contains(strings.Join(iso.Warnings, "\n"), "client addresses 10.1.2.3 cannot be pinned in a cluster") {
+				t.Errorf("no warning about the pinned address: %v", iso.Warnings)
+			}
+		})
+	}
+}
+
+func deployment() *appsv1.Deployment { return &appsv1.Deployment{} }

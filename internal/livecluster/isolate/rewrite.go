@@ -19,6 +19,11 @@ type rewriter struct {
 	clientSel labels.Selector
 	client    scenario.Client
 
+	// clientRef is the workload of client.pod ("" without one); with
+	// clientMarked, its pod template gets LabelClient.
+	clientRef    string
+	clientMarked bool
+
 	haveClient bool
 	// namespaceWideSidecar holds live namespaces whose scenario defines a
 	// Sidecar without workloadSelector.
@@ -231,8 +236,15 @@ func (r *rewriter) pod(m scenario.Manifest, meta, spec map[string]any) {
 			l[k] = fmt.Sprint(v)
 		}
 	}
-	if m.Namespace == r.clientNS && r.clientSel.Matches(labels.Set(l)) && !r.haveClient {
+	isClient := m.Namespace == r.clientNS && r.clientSel.Matches(labels.Set(l)) && !r.haveClient
+	if r.clientRef != "" {
+		isClient = m.Ref() == r.clientRef
+	}
+	if isClient {
 		r.haveClient = true
+		if r.clientMarked {
+			child(meta, "labels")[LabelClient] = "true"
+		}
 		for k, v := range ClientAnnotations(r.client) {
 			child(meta, "annotations")[k] = v
 		}

@@ -42,11 +42,16 @@ func ForIsolated(iso *isolate.Isolated) Selection {
 // ClientNotFoundError is a World without its client pod.
 type ClientNotFoundError struct {
 	Namespace string
-	Selector  string
-	Seen      []string
+	// Pod is client.pod, when the header names the pod.
+	Pod      string
+	Selector string
+	Seen     []string
 }
 
 func (e *ClientNotFoundError) Error() string {
+	if e.Pod != "" {
+		return fmt.Sprintf("no running client pod %s with labels %s in namespace %s (pods seen: %v)", e.Pod, e.Selector, e.Namespace, e.Seen)
+	}
 	return fmt.Sprintf("no running client pod with labels %s in namespace %s (pods seen: %v)", e.Selector, e.Namespace, e.Seen)
 }
 
@@ -149,8 +154,9 @@ func Read(ctx context.Context, c Clients, sel Selection) (*world.World, error) {
 	return w, nil
 }
 
-// findClient picks the client pod: the first running pod, by name, with
-// the client labels in the client namespace.
+// findClient picks the client pod: the pod client.pod names (a Pod's or
+// a StatefulSet's, whose names a cluster keeps), else the first running
+// pod, by name, with the client labels in the client namespace.
 func findClient(w *world.World, h scenario.Header) (world.Client, error) {
 	ns := h.ClientNamespace()
 	sel := labels.SelectorFromSet(h.ClientLabels())
@@ -160,6 +166,9 @@ func findClient(w *world.World, h scenario.Header) (world.Client, error) {
 			continue
 		}
 		seen = append(seen, p.Name+" ("+string(p.Status.Phase)+")")
+		if h.Client.Pod != "" && p.Name != h.Client.Pod {
+			continue
+		}
 		if !sel.Matches(labels.Set(p.Labels)) || p.Status.Phase != corev1.PodRunning || len(p.Status.PodIPs) == 0 {
 			continue
 		}
@@ -192,7 +201,7 @@ func findClient(w *world.World, h scenario.Header) (world.Client, error) {
 		}
 		return c, nil
 	}
-	return world.Client{}, &ClientNotFoundError{Namespace: ns, Selector: sel.String(), Seen: seen}
+	return world.Client{}, &ClientNotFoundError{Namespace: ns, Pod: h.Client.Pod, Selector: sel.String(), Seen: seen}
 }
 
 // clean drops what the API server adds for its own bookkeeping: it is noise

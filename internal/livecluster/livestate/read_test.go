@@ -279,3 +279,73 @@ func TestPairingTranslatesOnlyWhatDiffers(t *testing.T) {
 		t.Errorf("pairs %v, want the istiod ClusterIP and the client's address only", got)
 	}
 }
+
+// TestReadClientPodByName: client.pod names a StatefulSet pod, whose name
+// a cluster keeps: the live client is that pod, not the first with the
+// client labels, and its namesakes pair up in translation.
+func TestReadClientPodByName(t *testing.T) {
+	sc, err := scenario.Parse("sts.yaml", []byte(`kind: Scenario
+name: sts
+client: {pod: zk-1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: zk-hs}
+spec:
+  clusterIP: None
+  selector: {app: zk}
+  ports: [{name: tcp-server, port: 2888}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: zk}
+spec:
+  serviceName: zk-hs
+  replicas: 3
+  selector: {matchLabels: {app: zk}}
+  template:
+    metadata: {labels: {app: zk}}
+    spec: {containers: [{name: zk, image: zookeeper}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso, err := isolate.Isolate(sc, isolate.Options{Run: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := iso.ClientNamespace()
+	zk := map[string]string{"app": "zk"}
+	kube := kubefake.NewClientset(ns("default"), ns("kube-system"), ns("istio-system"), ns(live),
+		pod(live, "zk-0", "10.244.0.7", zk), pod(live, "zk-1", "10.244.0.5", zk), pod(live, "zk-2", "10.244.0.6", zk))
+	c := livestate.Clients{Kube: kube, Istio: istiofake.NewSimpleClientset()}
+	w, err := livestate.Read(context.Background(), c, livestate.ForIsolated(iso))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Client.Name != "zk-1" || w.Client.IPs[0] != "10.244.0.5" {
+		t.Errorf("live client %s %v, want zk-1 10.244.0.5", w.Client.Name, w.Client.IPs)
+	}
+	sim, err := resolve.Simulate(iso.Live, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Client.Name != "zk-1" {
+		t.Errorf("simulated client %s, want zk-1", sim.Client.Name)
+	}
+	simIP := map[string]string{}
+	for _, p := range sim.Pods {
+		simIP[p.Name] = p.Status.PodIPs[0].IP
+	}
+	tr := livestate.NewTranslator(iso, sim, w)
+	want := simIP["zk-0"] + " " + simIP["zk-1"] + " " + simIP["zk-2"]
+	if got := tr.String("10.244.0.7 10.244.0.5 10.244.0.6"); got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+	if err := c.Kube.CoreV1().Pods(live).Delete(context.Background(), "zk-1", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := livestate.Read(context.Background(), c, livestate.ForIsolated(iso)); err == nil || !strings.Contains(err.Error(), "no running client pod zk-1") {
+		t.Errorf("without zk-1: %v", err)
+	}
+}

@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -57,12 +54,25 @@ type Finding struct {
 	Code     string   `json:"code"`
 	Severity string   `json:"severity"`
 	Message  string   `json:"message"`
+	Why      string   `json:"why,omitempty"`
 	Fix      string   `json:"fix"`
 	Service  string   `json:"service,omitempty"`
 	Port     int      `json:"port,omitempty"`
 	Listener string   `json:"listener,omitempty"`
 	Objects  []Object `json:"objects"`
 	Clients  []string `json:"clients"`
+	// Witness is the connection that shows the finding, traced for one of
+	// its clients; every error and warning has one.
+	Witness *Witness `json:"witness,omitempty"`
+}
+
+// Witness is a finding's witness connection (predictor.Witness: where it
+// is sent, what it was meant for, where it goes), the client it was traced
+// for, and the `listenerlab trace` command that replays it.
+type Witness struct {
+	predictor.Witness
+	Client  string `json:"client"`
+	Command string `json:"command"`
 }
 
 // InputError lists every problem with the input: files that do not load,
@@ -85,17 +95,13 @@ type folder struct {
 	sc *scenario.Scenario
 	// objects locates each manifest by the predictor's Source form.
 	objects map[string]Object
-	// hosts maps a service hostname to the manifests that define it.
-	hosts map[string][]string
-	// entries holds the ServiceEntries by the predictor's Source form.
-	entries map[string]*networkingv1.ServiceEntry
 	clients []Client
 	// noSidecar are the workloads that get no sidecar.
 	noSidecar []NoSidecar
 }
 
 func newFolder(sc *scenario.Scenario) *folder {
-	return &folder{sc: sc, objects: map[string]Object{}, hosts: map[string][]string{}, entries: map[string]*networkingv1.ServiceEntry{}}
+	return &folder{sc: sc, objects: map[string]Object{}}
 }
 
 // Run analyzes the manifests under paths: files without a Scenario header
@@ -107,6 +113,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
+	o.paths = paths
 	prog := newProgress(o)
 	folders, skipped, ignored, replaced, err := load(paths, o)
 	if err != nil {
@@ -162,7 +169,7 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 		}
 		f := plain
 		if !sc.Headerless {
-			if !sc.Header.AppliesTo(o.version.Minor) {
+			if !sc.Header.AppliesTo(o.version) {
 				skipped = append(skipped, sc.Path)
 				continue
 			}
@@ -189,11 +196,9 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 				replaced = append(replaced, Replaced{Object: prev.ref(), Was: prev.Location(), By: obj.Location()})
 				plain.sc.Manifests[position[obj.ref()]] = m
 				f.objects[obj.ref()] = obj
-				f.index(m, obj)
 				continue
 			}
 			f.objects[obj.ref()] = obj
-			f.index(m, obj)
 			if f == plain {
 				position[obj.ref()] = len(plain.sc.Manifests)
 				plain.sc.Manifests = append(plain.sc.Manifests, m)
@@ -252,57 +257,6 @@ func fileLines(path string) ([]int, error) {
 	return documentLines(data), nil
 }
 
-// index records the hostnames a manifest defines.
-func (f *folder) index(m scenario.Manifest, obj Object) {
-	switch o := m.Object.(type) {
-	case *corev1.Service:
-		h := m.Name + "." + m.Namespace + ".svc.cluster.local"
-		f.hosts[h] = append(f.hosts[h], obj.ref())
-	case *networkingv1.ServiceEntry:
-		f.entries[obj.ref()] = o
-		for _, h := range o.Spec.Hosts {
-			f.hosts[h] = append(f.hosts[h], obj.ref())
-		}
-	}
-}
-
-// winners finds the manifests of the service that won a Shadowed conflict
-// on a listener: those defining the host, narrowed, when several
-// ServiceEntries share it, to the ones with the port and, on an address's
-// own listener, that address; the shadowed manifest itself last resort.
-func (f *folder) winners(host string, port int, listenerName, loser string) []string {
-	all := f.hosts[host]
-	if len(all) < 2 {
-		return all
-	}
-	addr := listenerName
-	if i := strings.LastIndex(listenerName, "_"); i >= 0 {
-		addr = listenerName[:i]
-	}
-	var out []string
-	for _, ref := range all {
-		se := f.entries[ref]
-		if se == nil || ref == loser {
-			continue
-		}
-		hasPort := false
-		for _, p := range se.Spec.Ports {
-			hasPort = hasPort || int(p.Number) == port
-		}
-		hasAddr := addr == "0.0.0.0" || addr == "::"
-		for _, a := range se.Spec.Addresses {
-			hasAddr = hasAddr || a == addr || strings.TrimSuffix(strings.TrimSuffix(a, "/32"), "/128") == addr
-		}
-		if hasPort && hasAddr {
-			out = append(out, ref)
-		}
-	}
-	if len(out) == 0 {
-		return all
-	}
-	return out
-}
-
 // analyze predicts every client's sidecar and merges the findings: one per
 // code, service, port, listener and message, listing its clients.
 func (f *folder) analyze(o options, prog *progress) ([]Finding, error) {
@@ -331,14 +285,14 @@ func (f *folder) analyzeEach(o options, prog *progress) ([]Finding, error) {
 				}
 				continue
 			}
-			objs := f.objectsOf(pf, p)
+			objs := f.objectsOf(pf)
 			if !fromFolder(objs) {
 				continue
 			}
 			byKey[key] = len(out)
 			out = append(out, Finding{
-				Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Fix: ruleFor(pf.Code).Fix,
-				Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Clients: []string{c.Name},
+				Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Why: pf.Why, Fix: ruleFor(pf.Code).Fix,
+				Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Clients: []string{c.Name}, Witness: f.witness(pf, c, o),
 			})
 		}
 	}
@@ -351,29 +305,22 @@ func (f *folder) analyzeEach(o options, prog *progress) ([]Finding, error) {
 // findingKey is what makes two clients' findings one: code, service, port,
 // listener and message.
 func findingKey(pf predictor.Finding) string {
-	return strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message}, "\x00")
+	return strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message, pf.Why}, "\x00")
 }
 
 // sidecarRef finds the Sidecar a PortSkipped finding about an egress port
 // names; the predictor gives such findings no Source.
-var sidecarRef = regexp.MustCompile(`^Sidecar ([^/ ]+)/([^ ]+) egress\[`)
+var sidecarRef = regexp.MustCompile(`\bSidecar ([^/ ]+)/([^ ]+) egress\[`)
 
 // objectsOf lists the manifests a finding involves: its service, the
-// related services the predictor names, the winner of a Shadowed conflict,
-// the Sidecar of a skipped egress port.
-func (f *folder) objectsOf(pf predictor.Finding, p *predictor.Prediction) []Object {
+// related services the predictor names (a Shadowed conflict's winner
+// among them), the Sidecar of a skipped egress port.
+func (f *folder) objectsOf(pf predictor.Finding) []Object {
 	refs := []string{}
 	if pf.Source != "" {
 		refs = append(refs, pf.Source)
 	}
 	refs = append(refs, pf.Related...)
-	if pf.Code == "Shadowed" {
-		for _, c := range p.Conflicts {
-			if c.Listener == pf.Listener && c.Rejected == pf.Service {
-				refs = append(refs, f.winners(c.Accepted, pf.Port, pf.Listener, pf.Source)...)
-			}
-		}
-	}
 	if m := sidecarRef.FindStringSubmatch(pf.Message); m != nil && pf.Source == "" {
 		refs = append(refs, "Sidecar "+m[1]+"/"+m[2])
 	}
@@ -440,7 +387,10 @@ func sortFindings(fs []Finding) {
 		if a.Listener != b.Listener {
 			return a.Listener < b.Listener
 		}
-		return a.Message < b.Message
+		if a.Message != b.Message {
+			return a.Message < b.Message
+		}
+		return a.Why < b.Why
 	})
 }
 

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"gotest.tools/v3/golden"
+
+	"github.com/listenerlab/listenerlab/predictor"
 )
 
 // TestCodes runs each code's minimal manifests: bad.yaml raises the code,
@@ -29,6 +32,24 @@ func TestCodes(t *testing.T) {
 		{code: "PortSkipped", want: 1},
 		{code: "ManyEndpointListeners", opts: []Option{WithMaxEndpointListeners(2)}, want: 2}, // 3 listeners for the pg pods, 4 for api
 		{code: "AutoAddressUnused", want: 1},
+		{code: "SniffedListenerTaken", want: 1},
+		{code: "NoEndpoints", want: 1},
+		{code: "EndpointSkipped", want: 1},
+		{code: "AliasNoListener", want: 1},
+		{code: "UDPNoListener", want: 1},
+		{code: "EnvoyFilterNotModelled", want: 1},
+	}
+	// Every code of the predictor's table has a pair.
+	for _, ft := range predictor.FindingTypes() {
+		if !slices.ContainsFunc(tests, func(tt struct {
+			code string
+			opts []Option
+			want int
+		}) bool {
+			return tt.code == string(ft.Code)
+		}) {
+			t.Errorf("%s has no bad.yaml and fixed.yaml under testdata/%s", ft.Code, ft.Code)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
@@ -224,5 +245,45 @@ func TestExplicitClient(t *testing.T) {
 	}
 	if len(r.Clients) != 1 || r.Clients[0] != "shop/app=web" || r.Sidecars != 1 {
 		t.Errorf("clients %v, sidecars %d", r.Clients, r.Sidecars)
+	}
+}
+
+// TestIstioAnalyzerShapes runs the inputs a user compares with istioctl
+// analyze: the shape of its IST0134 test data (seven ServiceEntries of one
+// host on 443) gives one error, the address-less entry without a protocol
+// that takes 0.0.0.0_443, with a witness TLS connection to another host
+// going to istio.io's cluster; the same-host duplicates are warnings. The
+// HTTPS egress entry of Istio's guides gives nothing.
+func TestIstioAnalyzerShapes(t *testing.T) {
+	r, err := Run([]string{"../../../scenarios/serviceentry/same-host-entries-auto-443-captures-https.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []Finding
+	for _, f := range r.Findings {
+		switch {
+		case f.Severity == "error":
+			errs = append(errs, f)
+		case f.Code == "Shadowed" && f.Severity != "warning":
+			t.Errorf("a same-host duplicate at %s: %s", f.Severity, f.Message)
+		}
+	}
+	if len(errs) != 1 || errs[0].Code != "Hijack" || errs[0].Listener != "0.0.0.0_443" {
+		t.Fatalf("errors %+v, want one Hijack on 0.0.0.0_443", errs)
+	}
+	w := errs[0].Witness
+	if w == nil || !w.TLS || w.SNI == "" || w.SNI == "istio.io" || !strings.HasSuffix(w.To, ":443") || w.Destination != "cluster outbound|443||istio.io" {
+		t.Errorf("witness %+v, want TLS to another host on 443 going to istio.io's cluster", w)
+	}
+	if !r.Fails("error") {
+		t.Error("the capture must fail CI under the default --fail-on error")
+	}
+
+	r, err = Run([]string{"testdata/egress/googleapis.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("the HTTPS egress entry gives findings: %+v", r.Findings)
 	}
 }

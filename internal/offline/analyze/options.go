@@ -23,6 +23,10 @@ type options struct {
 	unshared   bool
 	namespace  string
 	meshConfig map[string]any
+	// paths are Run's inputs; traceArgs the flags a trace of the same
+	// input repeats (WithTraceArgs).
+	paths     []string
+	traceArgs []string
 }
 
 type optionFunc func(*options)
@@ -70,4 +74,11 @@ func WithNamespace(ns string) Option {
 // input may hold.
 func WithMeshConfig(mesh map[string]any) Option {
 	return optionFunc(func(o *options) { o.meshConfig = mesh })
+}
+
+// WithTraceArgs gives the command-line flags that made the input what Run
+// sees (--namespace NS, --mesh-config FILE): each witness's trace command
+// repeats them.
+func WithTraceArgs(args ...string) Option {
+	return optionFunc(func(o *options) { o.traceArgs = append(o.traceArgs, args...) })
 }

@@ -7,29 +7,146 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
-// WriteText writes one line per finding (severity, code, message, the
-// objects as FILE#DOCUMENT, the fix, the clients), then a summary line.
+// textWidth is the width text output wraps at.
+const textWidth = 100
+
+// WriteText writes each finding as one line (severity, code, what happens
+// to which connections), then, indented: why, the manifests that cause it,
+// the fix, the clients, and the witness with the trace command that
+// replays it; then a summary line. Lines wrap at 100 columns, but a
+// command, which wraps with shell line continuations.
 func WriteText(w io.Writer, r *Report) error {
+	var b strings.Builder
 	counts := map[string]int{}
-	for _, f := range r.Findings {
+	for i, f := range r.Findings {
 		counts[f.Severity]++
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		wrap(&b, "", "    ", strings.ToUpper(f.Severity)+" "+f.Code+": "+f.Message)
+		if f.Why != "" {
+			wrap(&b, "    why: ", "      ", f.Why)
+		}
 		locs := make([]string, len(f.Objects))
 		for i, o := range f.Objects {
-			locs[i] = o.Location()
+			locs[i] = o.Location() + " (" + o.ref() + ")"
+			if o.BuiltIn {
+				locs[i] = o.Location()
+			}
 		}
-		if _, err := fmt.Fprintf(w, "%-7s %s: %s [%s] fix: %s (clients: %s)\n", strings.ToUpper(f.Severity), f.Code, f.Message,
-			strings.Join(locs, ", "), f.Fix, strings.Join(f.Clients, ", ")); err != nil {
-			return err
+		wrap(&b, "    manifests: ", "      ", strings.Join(locs, ", "))
+		wrap(&b, "    fix: ", "      ", f.Fix)
+		if ist := istCode.FindAllString(ruleFor(f.Code).Istioctl, -1); len(ist) > 0 {
+			wrap(&b, "    istioctl analyze: ", "      ", "see also "+strings.Join(ist, ", "))
+		}
+		wrap(&b, "    clients: ", "      ", clientsText(f.Clients, r))
+		if wt := f.Witness; wt != nil {
+			text := witnessText(wt)
+			if f.Code == string(predictor.ServerFirstSniffed) && wt.Sniffed {
+				text = strings.TrimSuffix(text, ":") + ", whose http_inspector waits for the client's first bytes:"
+			}
+			wrap(&b, "    witness: ", "      ", text)
+			command(&b, "      ", wt.Command)
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d findings (%d error, %d warning, %d info) for %d sidecars, Istio %s rules\n",
+	if len(r.Findings) > 0 {
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "%d findings (%d error, %d warning, %d info) for %d sidecars, Istio %s rules\n",
 		len(r.Findings), counts["error"], counts["warning"], counts["info"], r.Sidecars, r.Version)
+	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// istCode finds istioctl analyze's message codes in a rule's Istioctl.
+var istCode = regexp.MustCompile(`IST[0-9]{4}`)
+
+// witnessText says the witness in words: the connection, what it was
+// meant for, where it goes.
+func witnessText(w *Witness) string {
+	conn := "a connection to " + w.To
+	switch {
+	case w.SNI != "":
+		conn = "TLS to " + w.To + " (SNI " + w.SNI + ")"
+	case w.TLS:
+		conn = "TLS to " + w.To
+	case w.Host != "":
+		conn = "HTTP to " + w.To + " (Host " + w.Host + ")"
+	}
+	s := conn + " from " + w.Client + ", meant for " + w.Meant + ", goes to " + w.Destination + " on " + w.Listener
+	return s + ":"
+}
+
+// clientsText names a finding's clients: all of them with a count of
+// sidecars and namespaces, else the first three and how many more.
+func clientsText(cs []string, r *Report) string {
+	if len(cs) == len(r.Clients) && len(cs) > 1 {
+		ns := map[string]bool{}
+		for _, c := range cs {
+			ns[clientNamespace(c)] = true
+		}
+		return fmt.Sprintf("all %d sidecars in %d namespaces", len(cs), len(ns))
+	}
+	if len(cs) <= 4 {
+		return strings.Join(cs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (%d of %d sidecars)", strings.Join(cs[:3], ", "), len(cs)-3, len(cs), len(r.Clients))
+}
+
+// clientNamespace is the namespace in a client's name: "Deployment
+// NS/NAME" or "NS/KEY=VALUE".
+func clientNamespace(c string) string {
+	if _, rest, ok := strings.Cut(c, " "); ok && !strings.HasPrefix(rest, "(") {
+		c = rest
+	}
+	ns, _, _ := strings.Cut(c, "/")
+	return ns
+}
+
+// wrap writes text after first, breaking lines at spaces before
+// textWidth and indenting continuation lines by rest.
+func wrap(b *strings.Builder, first, rest, text string) {
+	line := first
+	width := len(first)
+	for i, word := range strings.Fields(text) {
+		if i > 0 && width+1+len(word) > textWidth {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line, width = rest+word, len(rest)+len(word)
+			continue
+		}
+		if i > 0 {
+			line += " "
+			width++
+		}
+		line += word
+		width += len(word)
+	}
+	b.WriteString(line + "\n")
+}
+
+// command writes a shell command indented, continued with " \" where it
+// would pass textWidth: pasted whole, the shell reads it as one line.
+func command(b *strings.Builder, indent, cmd string) {
+	line := indent
+	for i, word := range strings.Fields(cmd) {
+		if i > 0 && len(line)+1+len(word)+2 > textWidth {
+			b.WriteString(line + " \\\n")
+			line = indent + "  " + word
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line + "\n")
 }
 
 // WriteJSON writes the report as indented JSON: same input, same bytes.
@@ -70,10 +187,18 @@ type sarifText struct {
 }
 
 type sarifRule struct {
-	ID               string    `json:"id"`
-	Name             string    `json:"name"`
-	ShortDescription sarifText `json:"shortDescription"`
-	Help             sarifText `json:"help"`
+	ID               string               `json:"id"`
+	Name             string               `json:"name"`
+	ShortDescription sarifText            `json:"shortDescription"`
+	FullDescription  *sarifText           `json:"fullDescription,omitempty"`
+	Help             sarifText            `json:"help"`
+	Properties       *sarifRuleProperties `json:"properties,omitempty"`
+}
+
+// sarifRuleProperties says which istioctl analyze messages look at the
+// same configuration, so a user can correlate the two tools.
+type sarifRuleProperties struct {
+	Istioctl string `json:"istioctlAnalyze"`
 }
 
 type sarifResult struct {
@@ -109,6 +234,8 @@ type sarifProperties struct {
 	Service  string   `json:"service,omitempty"`
 	Port     int      `json:"port,omitempty"`
 	Listener string   `json:"listener,omitempty"`
+	// Witness is the finding's witness connection, as in JSON.
+	Witness *Witness `json:"witness,omitempty"`
 }
 
 var sarifLevel = map[string]string{"error": "error", "warning": "warning", "info": "note"}
@@ -131,13 +258,16 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "listenerlab", InformationURI: "https://github.com/listenerlab/listenerlab"}},
 		Invocations: invocations(r), Results: []sarifResult{}}
 	for _, rule := range known {
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix},
-		})
+		sr := sarifRule{ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix}}
+		if rule.Istioctl != "" {
+			sr.FullDescription = &sarifText{rule.Summary + " Overlaps istioctl analyze: " + rule.Istioctl}
+			sr.Properties = &sarifRuleProperties{Istioctl: rule.Istioctl}
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sr)
 	}
 	for _, f := range r.Findings {
 		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity], Message: sarifText{f.Message},
-			Properties: sarifProperties{Fix: f.Fix, Clients: f.Clients, Service: f.Service, Port: f.Port, Listener: f.Listener}}
+			Properties: sarifProperties{Fix: f.Fix, Clients: f.Clients, Service: f.Service, Port: f.Port, Listener: f.Listener, Witness: f.Witness}}
 		for _, o := range f.Objects {
 			if o.File == "" {
 				continue

@@ -11,6 +11,9 @@ type Rule struct {
 	Code    string
 	Summary string
 	Fix     string
+	// Istioctl names the istioctl analyze messages that look at the same
+	// configuration ("" when none does).
+	Istioctl string
 }
 
 // rules are the codes the predictor raises, described by its one table
@@ -19,7 +22,7 @@ type Rule struct {
 var rules = func() []Rule {
 	var out []Rule
 	for _, t := range predictor.FindingTypes() {
-		out = append(out, Rule{Code: string(t.Code), Summary: t.Summary, Fix: t.Fix})
+		out = append(out, Rule{Code: string(t.Code), Summary: t.Summary, Fix: t.Fix, Istioctl: t.Istioctl})
 	}
 	return out
 }()

@@ -3,6 +3,7 @@ package analyze
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -35,7 +36,11 @@ import (
 // both computations resolve for c.
 func (f *folder) scenarioFor(c Client) scenario.Scenario {
 	sc := *f.sc
-	sc.Header.Client.Namespace, sc.Header.Client.Labels = c.Namespace, c.Labels
+	h := &sc.Header
+	if h.Client.Pod != "" && (c.Namespace != h.ClientNamespace() || !maps.Equal(c.Labels, h.ClientLabels())) {
+		h.Client.Pod = "" // the header's named pod is not this client's
+	}
+	h.Client.Namespace, h.Client.Labels = c.Namespace, c.Labels
 	return sc
 }
 
@@ -62,11 +67,12 @@ type workloadPods struct {
 // sharedKey is the header with the client's namespace and labels left
 // out, and whether the client is one of the folder's workloads or the
 // standard client the resolver adds; "" when the client cannot share a
-// World: its IP is pinned (the resolver gives it to the client's pod), or
-// the standard client workload would change the World (see fixtureUnseen).
+// World: its IPs are pinned or its pod is named (the resolver gives the
+// client's pod those addresses, or picks that pod), or the standard client
+// workload would change the World (see fixtureUnseen).
 func (f *folder) sharedKey(sc *scenario.Scenario) (string, error) {
 	h := sc.Header
-	if h.Client.IP != "" {
+	if h.Client.IP != "" || len(h.Client.IPs) > 0 || h.Client.Pod != "" {
 		return "", nil
 	}
 	kind := "workload "
@@ -239,7 +245,7 @@ func (f *folder) analyzeShared(o options, prog *progress) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.merge(preds), nil
+	return f.merge(preds, o), nil
 }
 
 // predictShared predicts every client, preds[i] for f.clients[i], sharing
@@ -298,7 +304,7 @@ func (f *folder) predictOne(c Client, o options) (*predictor.Prediction, error) 
 // findings: one per code, service, port, listener and message, listing
 // its clients. It walks the clients in order, as analyzeEach does, and
 // works through each distinct prediction once.
-func (f *folder) merge(preds []*predictor.Prediction) []Finding {
+func (f *folder) merge(preds []*predictor.Prediction, o options) []Finding {
 	var out []Finding
 	byKey := map[string]int{}
 	done := map[*predictor.Prediction][]int{}
@@ -313,15 +319,15 @@ func (f *folder) merge(preds []*predictor.Prediction) []Finding {
 					at[j] = k
 					continue
 				}
-				objs := f.objectsOf(pf, p)
+				objs := f.objectsOf(pf)
 				if !fromFolder(objs) {
 					at[j] = -1
 					continue
 				}
 				byKey[key], at[j] = len(out), len(out)
 				out = append(out, Finding{
-					Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Fix: ruleFor(pf.Code).Fix,
-					Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs,
+					Code: pf.Code, Severity: pf.Severity, Message: pf.Message, Why: pf.Why, Fix: ruleFor(pf.Code).Fix,
+					Service: pf.Service, Port: pf.Port, Listener: pf.Listener, Objects: objs, Witness: f.witness(pf, c, o),
 				})
 			}
 			done[p] = at

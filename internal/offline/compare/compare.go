@@ -21,6 +21,9 @@ const (
 	LevelMatch       Level = "match"       // a filter chain match exists on one side only
 	LevelDestination Level = "destination" // same match, different destination
 	LevelConflict    Level = "conflict"    // istiod's conflict records differ
+	// LevelWitness: a finding's witness connection goes elsewhere on the
+	// real listeners than the finding says.
+	LevelWitness Level = "witness"
 )
 
 // Difference is one disagreement. Want is the prediction (or expectation),
@@ -86,35 +89,47 @@ func Listeners(want, got []listener.Listener) []Difference {
 	return out
 }
 
-// chainDiffs pairs chains by match: a match on one side only is a match
-// difference; the same match with another destination is a destination
-// difference.
+// chainDiffs pairs chains by match as Envoy reads it (prefix ranges
+// masked: "10.1.2.3/24" and "10.1.2.0/24" are one match, a difference in
+// text alone is none): a match on one side only is a match difference;
+// the same match with another destination is a destination difference.
+// Each side is shown in its own text.
 func chainDiffs(name string, a, b listener.Listener) []Difference {
-	dests := func(l listener.Listener) map[string][]string {
-		m := map[string][]string{}
+	type side struct {
+		text  string
+		dests []string
+	}
+	dests := func(l listener.Listener) map[string]*side {
+		m := map[string]*side{}
+		add := func(key, text, dest string) {
+			if m[key] == nil {
+				m[key] = &side{text: text}
+			}
+			m[key].dests = append(m[key].dests, dest)
+		}
 		for _, c := range l.FilterChains {
-			m[c.Match.String()] = append(m[c.Match.String()], c.Destination.String())
+			add(c.Match.Masked().String(), c.Match.String(), c.Destination.String())
 		}
 		if l.DefaultChain != nil {
-			m["default"] = append(m["default"], l.DefaultChain.Destination.String())
+			add("default", "default", l.DefaultChain.Destination.String())
 		}
-		for k := range m {
-			sort.Strings(m[k])
+		for _, s := range m {
+			sort.Strings(s.dests)
 		}
 		return m
 	}
 	da, db := dests(a), dests(b)
 	var out []Difference
-	for _, match := range unionKeys(da, db) {
-		x, inA := da[match]
-		y, inB := db[match]
+	for _, key := range unionKeys(da, db) {
+		x, inA := da[key]
+		y, inB := db[key]
 		switch {
 		case !inB:
-			out = append(out, Difference{Level: LevelMatch, Listener: name, Want: match + " -> " + strings.Join(x, " | ")})
+			out = append(out, Difference{Level: LevelMatch, Listener: name, Want: x.text + " -> " + strings.Join(x.dests, " | ")})
 		case !inA:
-			out = append(out, Difference{Level: LevelMatch, Listener: name, Got: match + " -> " + strings.Join(y, " | ")})
-		case strings.Join(x, "|") != strings.Join(y, "|"):
-			out = append(out, Difference{Level: LevelDestination, Listener: name, Want: match + " -> " + strings.Join(x, " | "), Got: match + " -> " + strings.Join(y, " | ")})
+			out = append(out, Difference{Level: LevelMatch, Listener: name, Got: y.text + " -> " + strings.Join(y.dests, " | ")})
+		case strings.Join(x.dests, "|") != strings.Join(y.dests, "|"):
+			out = append(out, Difference{Level: LevelDestination, Listener: name, Want: x.text + " -> " + strings.Join(x.dests, " | "), Got: y.text + " -> " + strings.Join(y.dests, " | ")})
 		}
 	}
 	return out
@@ -145,14 +160,14 @@ func Conflicts(want, got []listener.Conflict) []Difference {
 }
 
 // Expectations checks listeners and conflicts against the expectations of
-// a scenario that apply to the given minor version. Want is the
-// expectation, Got what the listeners show.
-func Expectations(exps []scenario.Expectation, minor int, ls []listener.Listener, cs []listener.Conflict) []Difference {
+// a scenario that apply to version v. Want is the expectation, Got what
+// the listeners show.
+func Expectations(exps []scenario.Expectation, v versions.Version, ls []listener.Listener, cs []listener.Conflict) []Difference {
 	have := byName(ls)
 	var out []Difference
 	for _, e := range exps {
 		r, err := versions.ParseRange(e.Versions)
-		if err != nil || !r.Contains(minor) {
+		if err != nil || !r.Includes(v) {
 			continue
 		}
 		names := make([]string, 0, len(e.Listeners))
@@ -173,7 +188,7 @@ func Expectations(exps []scenario.Expectation, minor int, ls []listener.Listener
 			want = append([]string(nil), want...)
 			sort.Strings(want)
 			got := Chains(l)
-			if strings.Join(want, "\n") != strings.Join(got, "\n") {
+			if !sameChains(want, got) {
 				out = append(out, Difference{Level: LevelMatch, Listener: n, Want: strings.Join(want, "; "), Got: strings.Join(got, "; ")})
 			}
 		}
@@ -205,6 +220,20 @@ func Expectations(exps []scenario.Expectation, minor int, ls []listener.Listener
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Listener < out[j].Listener })
 	return out
+}
+
+// sameChains compares chain lines by what Envoy matches: prefix ranges
+// masked, so an expectation may write them either way.
+func sameChains(want, got []string) bool {
+	mask := func(xs []string) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = listener.MaskChain(x)
+		}
+		sort.Strings(out)
+		return out
+	}
+	return slices.Equal(mask(want), mask(got))
 }
 
 func byName(ls []listener.Listener) map[string]listener.Listener {

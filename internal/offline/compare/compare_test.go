@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -74,14 +75,64 @@ func TestExpectationsByVersion(t *testing.T) {
 		{Versions: ">=1.25", Listeners: map[string][]string{"0.0.0.0_3306": {"all -> cluster outbound|3306||a"}}},
 		{Versions: "<1.25", Absent: []string{"0.0.0.0_3306"}},
 	}
-	if d := Expectations(exps, 26, ls, nil); d != nil {
+	if d := Expectations(exps, versions.Version{Minor: 26}, ls, nil); d != nil {
 		t.Errorf("1.26: %v", d)
 	}
-	if d := Expectations(exps, 24, ls, nil); len(d) != 1 {
+	if d := Expectations(exps, versions.Version{Minor: 24}, ls, nil); len(d) != 1 {
 		t.Errorf("1.24 should fail the absent expectation once: %v", d)
 	}
 	exps = []scenario.Expectation{{Conflicts: []string{"0.0.0.0_3306 b"}}}
-	if d := Expectations(exps, 26, ls, nil); len(d) != 1 || d[0].Level != LevelConflict {
+	if d := Expectations(exps, versions.Version{Minor: 26}, ls, nil); len(d) != 1 || d[0].Level != LevelConflict {
 		t.Errorf("missing expected conflict: %v", d)
+	}
+}
+
+// TestPrefixRangesCompareMasked: a prefix range with host bits set (as
+// istiod sends it) and its masked form are one match, in listener
+// comparison and in expectations; a different prefix is still a
+// difference, shown in each side's own text.
+func TestPrefixRangesCompareMasked(t *testing.T) {
+	chain := func(ranges ...string) []listener.Listener {
+		return []listener.Listener{{Name: "0.0.0.0_9999", Address: "0.0.0.0", Port: 9999, FilterChains: []listener.FilterChain{
+			{Match: listener.Match{PrefixRanges: ranges}, Destination: tcp("outbound|9999||a")}}}}
+	}
+	asWritten := chain("1234:1f1:123:123:f816:3eff:feb8:2287/32", "10.1.2.3/24")
+	tests := []struct {
+		name   string
+		other  []listener.Listener
+		levels []Level
+	}{
+		{"masked", chain("10.1.2.0/24", "1234:1f1::/32"), nil},
+		{"other host bits", chain("10.1.2.200/24", "1234:1f1:ffff::1/32"), nil},
+		{"other prefix", chain("10.1.3.3/24", "1234:1f1::/32"), []Level{LevelMatch, LevelMatch}},
+		{"other length", chain("10.1.2.3/25", "1234:1f1::/32"), []Level{LevelMatch, LevelMatch}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Listeners(asWritten, tt.other)
+			var levels []Level
+			for _, x := range d {
+				levels = append(levels, x.Level)
+			}
+			if !cmp.Equal(levels, tt.levels) {
+				t.Fatalf("levels %v, want %v: %v", levels, tt.levels, d)
+			}
+			if len(d) == 2 && (d[0].Want != "ip=10.1.2.3/24,1234:1f1:123:123:f816:3eff:feb8:2287/32 -> cluster outbound|9999||a" || d[1].Got == "") {
+				t.Errorf("differences not in each side's text: %v", d)
+			}
+		})
+	}
+	for _, want := range []string{
+		"ip=10.1.2.3/24,1234:1f1:123:123:f816:3eff:feb8:2287/32 -> cluster outbound|9999||a",
+		"ip=10.1.2.0/24,1234:1f1::/32 -> cluster outbound|9999||a",
+	} {
+		exps := []scenario.Expectation{{Listeners: map[string][]string{"0.0.0.0_9999": {want}}}}
+		if d := Expectations(exps, versions.Newest(), asWritten, nil); d != nil {
+			t.Errorf("expectation %q: %v", want, d)
+		}
+	}
+	exps := []scenario.Expectation{{Listeners: map[string][]string{"0.0.0.0_9999": {"ip=10.1.2.0/25,1234:1f1::/32 -> cluster outbound|9999||a"}}}}
+	if d := Expectations(exps, versions.Newest(), asWritten, nil); len(d) != 1 {
+		t.Errorf("a /25 expectation met by a /24 chain: %v", d)
 	}
 }

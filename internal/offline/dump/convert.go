@@ -221,11 +221,13 @@ func match(m *listenerv3.FilterChainMatch) listener.Match {
 	return out
 }
 
-// cidr renders a CIDR range the way Envoy reads it (CidrRange::create): an
-// absent prefix_len is 0, so a bare address matches every address of its
-// family; a prefix_len longer than the address is cut to its length; the
-// address is masked to the prefix ("10.1.2.3" with 24 is "10.1.2.0/24").
-// An address Envoy would reject is kept as written.
+// cidr renders a CIDR range as istiod sends it, the address as written
+// with its prefix length ("10.1.2.3" with 24 is "10.1.2.3/24"; Envoy
+// matches it masked, listener.Match.Masked), with the prefix length as
+// Envoy reads it (CidrRange::create): an absent prefix_len is 0, so a bare
+// address matches every address of its family; a prefix_len longer than
+// the address is cut to its length. An address Envoy would reject is kept
+// as written.
 func cidr(r *corev3.CidrRange) string {
 	n := r.GetPrefixLen().GetValue()
 	addr, err := netip.ParseAddr(r.GetAddressPrefix())
@@ -236,5 +238,5 @@ func cidr(r *corev3.CidrRange) string {
 	if n > uint32(addr.BitLen()) {
 		n = uint32(addr.BitLen())
 	}
-	return netip.PrefixFrom(addr, int(n)).Masked().String()
+	return netip.PrefixFrom(addr, int(n)).String()
 }

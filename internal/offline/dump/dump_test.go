@@ -221,12 +221,12 @@ func TestParseListener(t *testing.T) {
 			},
 		},
 		{
-			name: "prefix ranges as Envoy reads them",
+			name: "prefix ranges as istiod sends them, lengths as Envoy reads them",
 			listener: func() *listenerv3.Listener {
 				l := prefixListener()
 				l.FilterChains[0].FilterChainMatch.PrefixRanges = []*corev3.CidrRange{
 					{AddressPrefix: "10.96.0.42"},                                     // no prefix_len: 0
-					{AddressPrefix: "10.1.2.3", PrefixLen: wrapperspb.UInt32(24)},     // masked
+					{AddressPrefix: "10.1.2.3", PrefixLen: wrapperspb.UInt32(24)},     // host bits kept
 					{AddressPrefix: "192.0.2.1", PrefixLen: wrapperspb.UInt32(40)},    // cut to 32
 					{AddressPrefix: "2001:db8::1", PrefixLen: wrapperspb.UInt32(128)}, // IPv6
 					{AddressPrefix: "not-an-ip", PrefixLen: wrapperspb.UInt32(8)},     // kept as written
@@ -234,8 +234,11 @@ func TestParseListener(t *testing.T) {
 				return l
 			},
 			check: func(t *testing.T, e Entry) {
-				want := []string{"0.0.0.0/0", "10.1.2.0/24", "192.0.2.1/32", "2001:db8::1/128", "not-an-ip/8"}
-				wantEqual(t, "PrefixRanges", want, e.Listener.FilterChains[0].Match.PrefixRanges)
+				m := e.Listener.FilterChains[0].Match
+				want := []string{"10.1.2.3/24", "10.96.0.42/0", "192.0.2.1/32", "2001:db8::1/128", "not-an-ip/8"}
+				wantEqual(t, "PrefixRanges", want, m.PrefixRanges)
+				masked := []string{"0.0.0.0/0", "10.1.2.0/24", "192.0.2.1/32", "2001:db8::1/128", "not-an-ip/8"}
+				wantEqual(t, "Masked().PrefixRanges", masked, m.Masked().PrefixRanges)
 			},
 		},
 		{

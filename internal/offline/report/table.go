@@ -34,12 +34,30 @@ func Table(w io.Writer, ls []listener.Listener) error {
 	return tw.Flush()
 }
 
-// Findings writes findings one per line, most severe first.
+// Findings writes findings most severe first: a line each, then why and
+// the witness connection (as trace's flags), indented.
 func Findings(w io.Writer, fs []predictor.Finding) {
 	for _, sev := range predictor.Severities() {
 		for _, f := range fs {
-			if f.Severity == string(sev) {
-				fmt.Fprintf(w, "%-7s %-20s %s\n", strings.ToUpper(f.Severity), f.Code, f.Message)
+			if f.Severity != string(sev) {
+				continue
+			}
+			fmt.Fprintf(w, "%-7s %-20s %s\n", strings.ToUpper(f.Severity), f.Code, f.Message)
+			if f.Why != "" {
+				fmt.Fprintf(w, "        why: %s\n", f.Why)
+			}
+			if x := f.Witness; x != nil {
+				flags := "--to " + x.To
+				switch {
+				case x.SNI != "":
+					flags += " --sni " + x.SNI
+				case x.TLS:
+					flags += " --tls"
+				}
+				if x.Host != "" {
+					flags += " --host " + x.Host
+				}
+				fmt.Fprintf(w, "        witness: trace %s: meant for %s, goes to %s on %s\n", flags, x.Meant, x.Destination, x.Listener)
 			}
 		}
 	}
@@ -71,4 +89,59 @@ func Explain(w io.Writer, title string, p *predictor.Prediction) {
 		fmt.Fprintf(w, "\nFindings:\n")
 		Findings(w, p.Findings)
 	}
+	var text strings.Builder
+	for _, l := range p.Listeners {
+		text.WriteString(l.Reason + "\n")
+		for _, c := range l.FilterChains {
+			text.WriteString(c.Reason + " " + c.Destination.String() + "\n")
+		}
+		if l.DefaultChain != nil {
+			text.WriteString(l.DefaultChain.Reason + " " + l.DefaultChain.Destination.String() + "\n")
+		}
+	}
+	for _, c := range p.Conflicts {
+		text.WriteString(c.Kind + "\n")
+	}
+	if terms := Terms(text.String()); len(terms) > 0 {
+		fmt.Fprintf(w, "\nWhat pilot's terms above mean for traffic:\n")
+		for _, t := range terms {
+			fmt.Fprintf(w, "  %s: %s\n", t.Term, t.Meaning)
+		}
+	}
+}
+
+// Term is one of pilot's words in reasons, and what it means for the
+// connections.
+type Term struct {
+	Term    string
+	Meaning string
+}
+
+// terms says in plain words what pilot's words in listener and chain
+// reasons mean for traffic, in the order explain lists them.
+var terms = []Term{
+	{"UnsupportedProtocol", "pilot's name for a port without a declared protocol, or a listener that mixes HTTP and TCP: the listener sniffs each connection (http_inspector); plaintext HTTP/1.1 and h2c go to the HTTP route, chosen by Host, anything else to the TCP chains"},
+	{"auto over tcp", "an auto-detected port met a TCP listener on the same address and port: pilot merged them into one sniffed listener, so the TCP service keeps the non-HTTP bytes and HTTP goes to the route by Host"},
+	{"http over tcp", "an HTTP port met a TCP listener on the same address and port: pilot merged them into one sniffed listener; HTTP goes to the route by Host, other bytes to the TCP chains"},
+	{"tcp over http", "a TCP port met an HTTP listener on the same address and port: pilot merged them into one sniffed listener; HTTP goes to the route by Host, other bytes to the TCP chain"},
+	{"tcp over tcp", "two TCP ports on the same address and port: their chains share one listener; a chain whose match equals an earlier one's is dropped, and its connections go to the earlier service"},
+	{"tcp over current tcp", "istiod's record of a dropped TCP chain: the rejected service's connections that match it go to the accepted service"},
+	{"tcp over auto", "a TCP port met a sniffed listener: its chain is added beside the earlier ones (dropped if the match is the same)"},
+	{"auto over http", "an auto-detected port replaced an HTTP-only listener with a sniffed one: HTTP still goes to the route by Host, other bytes to the TCP chain"},
+	{"auto over auto", "an auto-detected port met a listener that already sniffs: pilot adds nothing, so its non-HTTP connections take the earlier service's chains"},
+	{"PassthroughCluster", "the connection goes to its original destination, outside the mesh's routing (no mTLS, no retries)"},
+	{"BlackHoleCluster", "the connection is closed: REGISTRY_ONLY refuses destinations that no service declares"},
+	{"outbound|", "outbound|PORT|SUBSET|HOST is the cluster of HOST's port: a connection sent there reaches that service's endpoints, whatever address it was opened to"},
+	{"ORIGINAL_DST", "a cluster that connects to the connection's own destination address (resolution NONE): like passthrough, but counted as the service"},
+}
+
+// Terms returns the terms that occur in text, with their meaning.
+func Terms(text string) []Term {
+	var out []Term
+	for _, t := range terms {
+		if strings.Contains(text, t.Term) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -1,8 +1,8 @@
 package resolve
 
 import (
+	"cmp"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"net/netip"
 	"slices"
@@ -14,7 +14,6 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,10 +27,10 @@ import (
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// Epoch is the creation time of every object applied together; objects in
-// the header's creationOrder follow one second apart. Built-in objects are
-// an hour older.
-var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// Epoch is the creation time of every object applied together
+// (scenario.Epoch); objects in the header's creationOrder follow one
+// second apart. Built-in objects are an hour older.
+var Epoch = scenario.Epoch
 
 // AutoAllocateLabel opts a ServiceEntry out of IP auto-allocation.
 const AutoAllocateLabel = "networking.istio.io/enable-autoallocate-ip"
@@ -99,7 +98,7 @@ func (s *simulator) errorf(m scenario.Manifest, field, format string, args ...an
 // reserve takes the addresses manifests chose themselves, so allocation
 // never hands them out twice.
 func (s *simulator) reserve() {
-	if ip := s.sc.Header.Client.IP; ip != "" {
+	for _, ip := range s.sc.Header.PinnedIPs() {
 		a := netip.MustParseAddr(ip)
 		s.podV4.take(a)
 		s.podV6.take(a)
@@ -149,111 +148,87 @@ func (s *simulator) builtins() {
 	}
 }
 
-// workloads makes the pods of every Deployment, StatefulSet and Pod, and the
-// standard client when no manifest defines the client.
+// workloads makes the pods of every workload manifest (named as
+// scenario.PodNames names them), and the standard client when no manifest
+// defines the client. The client is the pod client.pod names, else the
+// first pod of the workload the client labels select; its pinned
+// addresses (client.ip, client.ips) replace the simulated ones of their
+// families.
 func (s *simulator) workloads() error {
 	h := s.sc.Header
 	clientNS, clientLabels := h.ClientNamespace(), h.ClientLabels()
 	sel := labels.SelectorFromSet(clientLabels)
 	manifests := s.sc.Manifests
-	haveClient := false
-	for _, m := range manifests {
-		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) {
-			haveClient = true
+	clientRef, clientIndex := "", 0
+	if m, i, ok := s.sc.ClientPod(); ok {
+		clientRef, clientIndex = m.Ref(), i
+	} else if h.Client.Pod != "" {
+		return s.errorf(scenario.Manifest{Index: 1, Kind: "Scenario", Name: h.Name}, "client.pod", "client.pod %s: no such pod", h.Client.Pod)
+	}
+	if clientRef == "" {
+		// The loader allows one matching workload; where a header is set
+		// after loading (analyze's clients), the last one with pods wins.
+		for _, m := range manifests {
+			if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) &&
+				(clientRef == "" || scenario.PodCount(m) > 0) {
+				clientRef = m.Ref()
+			}
 		}
 	}
-	if !haveClient {
+	if clientRef == "" {
 		d, err := fixtures.Client(clientNS, clientLabels)
 		if err != nil {
 			return err
 		}
-		manifests = append(append([]scenario.Manifest(nil), manifests...), scenario.Manifest{
-			APIVersion: "apps/v1", Kind: "Deployment", Namespace: clientNS, Name: d.Name, Object: d,
-		})
+		m := scenario.Manifest{APIVersion: "apps/v1", Kind: "Deployment", Namespace: clientNS, Name: d.Name, Object: d}
+		manifests = append(slices.Clone(manifests), m)
+		clientRef = m.Ref()
 	}
 	for _, m := range manifests {
-		var pods []corev1.Pod
-		// add makes one more pod of a workload kind the loader added.
-		add := func(name string, tmpl corev1.PodTemplateSpec) error {
-			p, err := s.pod(m, name, tmpl)
-			if err != nil {
-				return s.errorf(m, "", "pod %s: %v", name, err)
-			}
-			pods = append(pods, p)
-			return nil
-		}
-		switch o := m.Object.(type) {
-		case *appsv1.Deployment:
-			hash := shortHash(m.Namespace+"/"+m.Name, 10)
-			for i := 0; i < replicas(o.Spec.Replicas); i++ {
-				name := fmt.Sprintf("%s-%s-%s", m.Name, hash, shortHash(fmt.Sprintf("%s/%d", hash, i), 5))
-				p, err := s.pod(m, name, o.Spec.Template)
-				if err != nil {
-					return s.errorf(m, "spec.replicas", "pod %s (%d of %d): %v", name, i+1, replicas(o.Spec.Replicas), err)
-				}
-				pods = append(pods, p)
-			}
-		case *appsv1.StatefulSet:
-			for i := 0; i < replicas(o.Spec.Replicas); i++ {
-				name := fmt.Sprintf("%s-%d", m.Name, i)
-				p, err := s.pod(m, name, o.Spec.Template)
-				if err != nil {
-					return s.errorf(m, "spec.replicas", "pod %s (%d of %d): %v", name, i+1, replicas(o.Spec.Replicas), err)
-				}
-				p.Spec.Hostname, p.Spec.Subdomain = p.Name, o.Spec.ServiceName
-				pods = append(pods, p)
-			}
-		case *appsv1.DaemonSet:
-			// One node (kind's control plane): one pod.
-			if err := add(m.Name+"-"+shortHash(m.Namespace+"/"+m.Name, 5), o.Spec.Template); err != nil {
-				return err
-			}
-		case *appsv1.ReplicaSet:
-			for i := 0; i < replicas(o.Spec.Replicas); i++ {
-				if err := add(m.Name+"-"+shortHash(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5), o.Spec.Template); err != nil {
-					return err
-				}
-			}
-		case *corev1.ReplicationController:
-			tmpl, _ := scenario.PodTemplate(o)
-			for i := 0; i < replicas(o.Spec.Replicas); i++ {
-				if err := add(m.Name+"-"+shortHash(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5), *tmpl); err != nil {
-					return err
-				}
-			}
-		case *batchv1.Job:
-			for i := 0; i < replicas(o.Spec.Parallelism); i++ {
-				if err := add(m.Name+"-"+shortHash(fmt.Sprintf("%s/%s/%d", m.Namespace, m.Name, i), 5), o.Spec.Template); err != nil {
-					return err
-				}
-			}
-		case *batchv1.CronJob:
-			// Taken as running one Job (named after the scheduled time, as
-			// the CronJob controller names Jobs).
-			job := fmt.Sprintf("%s-%d", m.Name, Epoch.Unix()/60)
-			if err := add(job+"-"+shortHash(m.Namespace+"/"+job, 5), o.Spec.JobTemplate.Spec.Template); err != nil {
-				return err
-			}
-		case *corev1.Pod:
-			p := *o.DeepCopy()
-			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
-			p.Namespace = m.Namespace
-			p.CreationTimestamp = s.created(m)
-			if err := s.ready(&p, o.Status.PodIP); err != nil {
-				return s.errorf(m, "", "pod IP: %v", err)
-			}
-			pods = append(pods, p)
-		default:
+		tmpl, ok := scenario.PodTemplate(m.Object)
+		if !ok {
 			continue
 		}
-		if len(pods) > 0 && m.Namespace == clientNS && sel.Matches(labels.Set(pods[0].Labels)) {
-			// The client is the workload's first pod; the header may pin
-			// its IP.
-			if h.Client.IP != "" {
-				pods[0].Status.PodIP = h.Client.IP
-				pods[0].Status.PodIPs = []corev1.PodIP{{IP: h.Client.IP}}
+		client := -1
+		if m.Ref() == clientRef {
+			client = clientIndex
+		}
+		var pods []corev1.Pod
+		count := scenario.PodCount(m)
+		for i := 0; i < count; i++ {
+			// One at a time: a workload larger than the pod range fails
+			// when the range is exhausted, before naming the rest.
+			name := scenario.PodName(m, i)
+			var p corev1.Pod
+			var err error
+			if o, isPod := m.Object.(*corev1.Pod); isPod {
+				p = *o.DeepCopy()
+				p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
+				p.Namespace = m.Namespace
+				p.CreationTimestamp = s.created(m)
+				err = s.ready(&p, o.Status.PodIP, i == client)
+			} else {
+				p, err = s.pod(m, name, *tmpl, i == client)
 			}
-			p := pods[0]
+			if err != nil {
+				field := "spec.replicas"
+				switch m.Kind {
+				case "Pod":
+					return s.errorf(m, "", "pod IP: %v", err)
+				case "Job":
+					field = "spec.parallelism"
+				case "DaemonSet", "CronJob":
+					field = ""
+				}
+				return s.errorf(m, field, "pod %s (%d of %d): %v", name, i+1, count, err)
+			}
+			if m.Kind == "StatefulSet" {
+				p.Spec.Hostname, p.Spec.Subdomain = p.Name, m.Object.(*appsv1.StatefulSet).Spec.ServiceName
+			}
+			pods = append(pods, p)
+		}
+		if client >= 0 && client < len(pods) {
+			p := pods[client]
 			proxy, err := s.proxySettings(m, p)
 			if err != nil {
 				return err
@@ -307,7 +282,7 @@ func templateField(m scenario.Manifest) string {
 	return "spec.template.metadata."
 }
 
-func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplateSpec) (corev1.Pod, error) {
+func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplateSpec, client bool) (corev1.Pod, error) {
 	p := corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: *tmpl.ObjectMeta.DeepCopy(),
@@ -315,33 +290,53 @@ func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplat
 	}
 	p.Name, p.Namespace = name, m.Namespace
 	p.CreationTimestamp = s.created(m)
-	err := s.ready(&p, "")
+	err := s.ready(&p, "", client)
 	return p, err
 }
 
 // ready gives a pod its IPs, a node and a Running, Ready status; it fails
-// when the pod range of a family is exhausted.
-func (s *simulator) ready(p *corev1.Pod, fixed string) error {
+// when the pod range of a family is exhausted. A Pod manifest's own
+// status.podIP is kept as written; the client pod gets the header's
+// pinned addresses, and the simulated one of each cluster family they
+// leave out.
+func (s *simulator) ready(p *corev1.Pod, fixed string, client bool) error {
 	p.Spec.NodeName = "listenerlab-control-plane"
 	p.Status.Phase = corev1.PodRunning
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	var pinned4, pinned6 string
+	if client {
+		for _, ip := range s.sc.Header.PinnedIPs() {
+			if netip.MustParseAddr(ip).Is4() {
+				pinned4 = ip
+			} else {
+				pinned6 = ip
+			}
+		}
+	}
 	var ips []string
-	if fixed != "" {
+	family := func(want bool, pinned string, p *pool) error {
+		if !want {
+			return nil
+		}
+		// A pinned family still takes its simulated address, so the
+		// other pods' addresses do not depend on the pin.
+		a, err := p.allocate()
+		if err != nil {
+			return err
+		}
+		ips = append(ips, cmp.Or(pinned, a.String()))
+		return nil
+	}
+	switch {
+	case fixed != "" && pinned4 == "" && pinned6 == "":
 		ips = append(ips, fixed)
-	}
-	if fixed == "" && s.v4 {
-		a, err := s.podV4.allocate()
-		if err != nil {
+	default:
+		if err := family(s.v4, pinned4, s.podV4); err != nil {
 			return err
 		}
-		ips = append(ips, a.String())
-	}
-	if fixed == "" && s.v6 {
-		a, err := s.podV6.allocate()
-		if err != nil {
+		if err := family(s.v6, pinned6, s.podV6); err != nil {
 			return err
 		}
-		ips = append(ips, a.String())
 	}
 	p.Status.PodIP = ips[0]
 	p.Status.PodIPs = nil
@@ -733,17 +728,6 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// shortHash is a stable lower-case alphanumeric digest, like the suffixes
-// Kubernetes controllers give pod names.
-func shortHash(s string, n int) string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	v := h.Sum64()
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = alphabet[v%uint64(len(alphabet))]
-		v /= uint64(len(alphabet))
-	}
-	return string(out)
-}
+// shortHash is scenario.GeneratedSuffix: the simulated controllers'
+// name suffixes.
+func shortHash(s string, n int) string { return scenario.GeneratedSuffix(s, n) }

@@ -1,8 +1,13 @@
 package resolve
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -108,5 +113,112 @@ func TestSimulateIsDeterministic(t *testing.T) {
 	b, _ := Simulate(sc, versions.Newest())
 	if a.Client.Name != b.Client.Name || a.Pods[0].Name != b.Pods[0].Name || a.Services[4].Spec.ClusterIP != b.Services[4].Spec.ClusterIP {
 		t.Error("two resolutions of one scenario differ")
+	}
+}
+
+// clientDoc holds a StatefulSet and a Deployment whose pods carry the same
+// labels: only client.pod can name the client.
+const clientDoc = `
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: pg}
+spec:
+  replicas: 3
+  serviceName: pg
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg}}
+    spec: {containers: [{name: pg, image: postgres}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pooler}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg, role: pooler}}
+    spec: {containers: [{name: pgbouncer, image: pgbouncer}]}
+`
+
+// TestSimulateClient checks which pod the client is and which addresses it
+// gets: client.pod by StatefulSet ordinal and by a Deployment pod's
+// simulated name, and pinned addresses of one or both families (the
+// other family of a dual-stack client keeps its simulated address).
+func TestSimulateClient(t *testing.T) {
+	pooler1 := scenario.PodNames(scenario.Manifest{Kind: "Deployment", Namespace: "default", Name: "pooler",
+		Object: mustDeployment(2)})[1]
+	tests := []struct {
+		name, client string
+		wantPod      string
+		wantIPs      []string
+		wantLabels   string
+	}{
+		{"ordinal", "{pod: pg-1}", "pg-1", []string{"10.244.0.11"}, "app=pg"},
+		{"ordinal with labels", "{pod: pg-2, labels: {app: pg}}", "pg-2", []string{"10.244.0.12"}, "app=pg"},
+		{"deployment pod", "{pod: " + pooler1 + "}", pooler1, []string{"10.244.0.14"}, "app=pg,role=pooler"},
+		{"labels pick the deployment", "{labels: {role: pooler}}", "", []string{"10.244.0.13"}, "app=pg,role=pooler"},
+		{"ip", "{pod: pg-1, ip: 10.1.2.3}", "pg-1", []string{"10.1.2.3"}, "app=pg"},
+		{"dual stack, both pinned, IPv6 written first", `{pod: pg-0, ipFamily: DualStack, ips: ["fd00:1::5", 10.1.2.3]}`, "pg-0",
+			[]string{"10.1.2.3", "fd00:1::5"}, "app=pg"},
+		{"dual stack, IPv4 pinned", "{pod: pg-0, ipFamily: DualStack, ips: [10.1.2.3]}", "pg-0",
+			[]string{"10.1.2.3", "fd00:10:244::a"}, "app=pg"},
+		{"dual stack, IPv6 pinned", `{pod: pg-1, ipFamily: DualStack, ips: ["fd00:1::5"]}`, "pg-1",
+			[]string{"10.244.0.11", "fd00:1::5"}, "app=pg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := scenario.Parse("inline.yaml", []byte("kind: Scenario\nname: c\nclient: "+tt.client+clientDoc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := Simulate(sc, versions.Newest())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantPod != "" && w.Client.Name != tt.wantPod {
+				t.Errorf("client pod %s, want %s", w.Client.Name, tt.wantPod)
+			}
+			if !slices.Equal(w.Client.IPs, tt.wantIPs) {
+				t.Errorf("client IPs %v, want %v", w.Client.IPs, tt.wantIPs)
+			}
+			if got := labels.Set(w.Client.Labels).String(); got != tt.wantLabels {
+				t.Errorf("client labels %s, want %s", got, tt.wantLabels)
+			}
+			for _, p := range w.Pods {
+				if p.Name == w.Client.Name {
+					var ips []string
+					for _, ip := range p.Status.PodIPs {
+						ips = append(ips, ip.IP)
+					}
+					if !slices.Equal(ips, w.Client.IPs) || p.Status.PodIP != ips[0] {
+						t.Errorf("client pod's status has %v (podIP %s), the World's client %v", ips, p.Status.PodIP, w.Client.IPs)
+					}
+				}
+			}
+		})
+	}
+}
+
+func mustDeployment(replicas int32) *appsv1.Deployment {
+	return &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: &replicas}}
+}
+
+// TestSimulateClientLastWorkload: a header set after loading (analyze's
+// clients) may select two workloads; the last one with pods gives the
+// client, as analyze's shared Worlds assume.
+func TestSimulateClientLastWorkload(t *testing.T) {
+	sc, err := scenario.Parse("inline.yaml", []byte("kind: Scenario\nname: c\nclient: {labels: {role: pooler}}"+clientDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Header.Client.Labels = map[string]string{"app": "pg"}
+	w, err := Simulate(sc, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(w.Client.Name, "pooler-") {
+		t.Errorf("client %s, want the pooler Deployment's first pod", w.Client.Name)
 	}
 }

@@ -217,17 +217,27 @@ func TestBuildPrunesEarlierBuildsOfTheSameVersion(t *testing.T) {
 	tmp := t.TempDir()
 	cache := filepath.Join(tmp, "cache")
 	old := filepath.Join(cache, "1.31-dev-00000000000000aa")
+	recent := filepath.Join(cache, "1.31-dev-00000000000000bb")
 	other := filepath.Join(cache, "1.26-00000000000000aa")
-	for _, d := range []string{old, other} {
+	longAgo := time.Now().Add(-2 * gobuild.PruneUnusedFor)
+	for _, d := range []string{old, recent, other} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
+		}
+		if d != recent {
+			if err := os.Chtimes(d, longAgo, longAgo); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if _, err := Build(context.Background(), testVersion(t), BuildOptions{CacheDir: cache, Go: writeScript(t, tmp, "go", fakeGo)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(old); !os.IsNotExist(err) {
-		t.Errorf("earlier 1.31-dev build %s was kept", old)
+		t.Errorf("earlier 1.31-dev build %s, unused for two days, was kept", old)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("a 1.31-dev build another checkout used recently was removed: %v", err)
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another version's build was removed: %v", err)

@@ -177,8 +177,9 @@ func (c Cached) matches(query string) bool {
 // on-demand version that query names, else generates and caches the
 // backend module of the istio.io/istio module query and returns it as a
 // Version: Label is the query as typed, Module the resolved module
-// version, Minor from its VERSION file (else its istio.io/api pin), Note its
-// provenance, Image the query when it is a release number (x.y.z).
+// version, Minor from its VERSION file (else its istio.io/api pin), Source
+// the version gates its Istio source decides, Note its provenance, Image
+// the query when it is a release number (x.y.z).
 func Version(ctx context.Context, query string, opts GenerateOptions) (versions.Version, error) {
 	query = strings.TrimSpace(query)
 	v, lookupErr := versions.Lookup(query)
@@ -194,6 +195,16 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 	}
 	for _, c := range cached {
 		if c.matches(query) {
+			if c.Provenance.Gates == nil {
+				// Generated before provenance recorded the gates: read
+				// them from the source and record them.
+				if c.Provenance.Gates, err = modgen.ReadGates(ctx, c.Provenance.Module, modgen.Options{Go: opts.Go}); err != nil {
+					return versions.Version{}, err
+				}
+				if err := writeProvenance(c.Dir, c.Provenance); err != nil {
+					return versions.Version{}, err
+				}
+			}
 			return fromProvenance(query, c.Provenance), nil
 		}
 	}
@@ -218,11 +229,28 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 var releaseNumber = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 
 func fromProvenance(label string, p modgen.Provenance) versions.Version {
-	v := versions.Version{Label: label, Module: p.Module, Minor: p.Minor, Note: p.Summary()}
+	v := versions.Version{Label: label, Module: p.Module, Minor: p.Minor, Note: p.Summary(), Source: p.Gates}
 	if releaseNumber.MatchString(label) {
 		v.Image = label
 	}
 	return v
+}
+
+// writeProvenance replaces a cached module's provenance.json through a
+// temporary file and a rename.
+func writeProvenance(dir string, p modgen.Provenance) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, ".provenance.json.tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("recording the gates of %s: %w", p.Module, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "provenance.json")); err != nil {
+		return fmt.Errorf("recording the gates of %s: %w", p.Module, err)
+	}
+	return nil
 }
 
 // storeModule writes a generated module into the cache through a temporary

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/listenerlab/listenerlab/internal/realpilot/modgen"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // TestVersionFromCache checks that a generated module in the cache answers
 // --istio by module version, commit prefix and original query without the
 // module proxy (the Go option points at a command that does not exist, so
-// any attempt to generate fails), and that Build's module files come from it.
+// any attempt to generate fails), that the gates its source decided reach
+// the Version and its note, and that Build's module files come from it.
 func TestVersionFromCache(t *testing.T) {
 	t.Setenv("LISTENERLAB_CACHE", t.TempDir())
 	const module = "v0.0.0-20260423205519-b01690e6db7d"
@@ -20,7 +22,10 @@ func TestVersionFromCache(t *testing.T) {
 		GoMod: []byte("module listenerlab.dev/pilotbackend\n\ngo 1.25.7\n\nrequire istio.io/istio " + module + "\n"),
 		GoSum: []byte("istio.io/istio " + module + " h1:x=\n"),
 		Provenance: modgen.Provenance{Query: "b01690e6db7d", Module: module, Time: time.Date(2026, 4, 23, 20, 55, 19, 0, time.UTC),
-			Minor: 31, MinorFrom: "VERSION 1.31"},
+			Minor: 31, MinorFrom: "VERSION 1.31",
+			// What versions.ReadSource reads from that snapshot (TestReadSourceModules).
+			Gates: map[versions.Gate]bool{versions.GateIPAutoallocateByDefault: true, versions.GateServiceEntryServicePerAddress: true,
+				versions.GateHTTPInspectorAddsTLSInspector: false, versions.GateSidecarExactHostLookup: false, versions.GateVirtualServiceExclusions: false}},
 	}
 	if err := storeModule(m); err != nil {
 		t.Fatal(err)
@@ -34,6 +39,10 @@ func TestVersionFromCache(t *testing.T) {
 		}
 		if v.Label != q || v.Module != module || v.Minor != 31 || v.Image != "" || !strings.Contains(v.Note, "of 2026-04-23, minor 1.31 from VERSION 1.31") {
 			t.Errorf("Version(%s) = %+v", q, v)
+		}
+		if v.SidecarExactHostLookup() || v.VirtualServiceExclusions() || !v.IPAutoallocateByDefault() ||
+			!strings.Contains(v.Note, "unlike other 1.31 its source has SidecarExactHostLookup=false, VirtualServiceExclusions=false") {
+			t.Errorf("Version(%s): gates not from its source: %+v", q, v)
 		}
 	}
 	for _, q := range []string{"b01690", "c01690e6db7d", "1.99.0"} {

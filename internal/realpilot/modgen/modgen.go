@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // IstioModule is the module path of Istio.
@@ -76,6 +78,9 @@ type Provenance struct {
 	// MinorFrom says where Minor comes from (the VERSION file, else the
 	// istio.io/api pin).
 	MinorFrom string `json:"minorFrom"`
+	// Gates are the predictor's version gates as the module's Istio
+	// source decides them (versions.ReadSource); they win over the minor.
+	Gates map[versions.Gate]bool `json:"gates,omitempty"`
 	// Replacements are the pins the module proxy refused.
 	Replacements []Replacement `json:"replacements,omitempty"`
 	// GoVersion is the go command that tidied the module.
@@ -86,6 +91,9 @@ type Provenance struct {
 func (p Provenance) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "istio.io/istio %s of %s, minor 1.%d from %s", p.Module, p.Time.UTC().Format("2006-01-02"), p.Minor, p.MinorFrom)
+	if differ := (versions.Version{Minor: p.Minor, Source: p.Gates}).FromSource(); len(differ) > 0 {
+		fmt.Fprintf(&b, ", unlike other 1.%d its source has %s", p.Minor, strings.Join(differ, ", "))
+	}
 	if len(p.Replacements) == 0 {
 		b.WriteString(", no replacements")
 		return b.String()
@@ -183,6 +191,9 @@ func Generate(ctx context.Context, query string, opts Options) (*Module, error) 
 	if err != nil {
 		return nil, fmt.Errorf("istio.io/istio@%s: %w", src.Version, err)
 	}
+	if prov.Gates, err = versions.ReadSource(os.DirFS(src.Dir)); err != nil {
+		return nil, fmt.Errorf("istio.io/istio@%s: %w", src.Version, err)
+	}
 	opts.logf("istio.io/istio %s of %s, minor 1.%d from %s", prov.Module, prov.Time.UTC().Format("2006-01-02"), prov.Minor, prov.MinorFrom)
 
 	mod = regexp.MustCompile(`(?m)^module\s+istio\.io/istio\s*$`).ReplaceAll(mod, []byte("module "+BackendModule))
@@ -225,6 +236,29 @@ func Generate(ctx context.Context, query string, opts Options) (*Module, error) 
 		out.Provenance.GoVersion = strings.TrimSpace(v)
 	}
 	return out, nil
+}
+
+// ReadGates decides the predictor's version gates from the source of an
+// istio.io/istio module version (downloaded, or read from the module
+// cache): for modules generated before provenance recorded them.
+func ReadGates(ctx context.Context, module string, opts Options) (map[versions.Gate]bool, error) {
+	work, err := os.MkdirTemp("", "listenerlab-modgen-")
+	if err != nil {
+		return nil, fmt.Errorf("making a folder for the download: %w", err)
+	}
+	defer os.RemoveAll(work)
+	dls, err := opts.download(ctx, work, IstioModule+"@"+module)
+	if err != nil {
+		return nil, err
+	}
+	if dls[0].Error != "" {
+		return nil, fmt.Errorf("reading the source of istio.io/istio@%s: %s", module, dls[0].Error)
+	}
+	gates, err := versions.ReadSource(os.DirFS(dls[0].Dir))
+	if err != nil {
+		return nil, fmt.Errorf("istio.io/istio@%s: %w", module, err)
+	}
+	return gates, nil
 }
 
 // Minor decides the Istio minor version of a module: its VERSION file

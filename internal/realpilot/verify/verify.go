@@ -40,6 +40,10 @@ type Result struct {
 	Differences []compare.Difference `json:"differences,omitempty"`
 	// Expectations the real result does not meet (want: the scenario).
 	Expectations []compare.Difference `json:"expectations,omitempty"`
+	// Witnesses is how many findings' witness connections were replayed
+	// on the real listeners (a witness that goes elsewhere is a
+	// difference at level witness).
+	Witnesses int `json:"witnesses,omitempty"`
 	// Reasons are the predictor's reasons for the listeners that differ.
 	Reasons map[string]string `json:"reasons,omitempty"`
 	Err     string            `json:"error,omitempty"`
@@ -59,6 +63,20 @@ type Options struct {
 	Progress io.Writer
 	// Timeout bounds one backend run; zero means pilot's default.
 	Timeout time.Duration
+	// tamper changes the prediction before its witnesses are replayed
+	// (tests: a wrong witness must fail).
+	tamper func(*predictor.Prediction)
+}
+
+// Witnessed counts the findings with a witness connection.
+func Witnessed(fs []predictor.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Witness != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Backend builds (once) and returns the pilot backend binary of v.
@@ -73,7 +91,7 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		r.Outcome, r.Err = Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
 		return r
 	}
-	if !sc.Header.AppliesTo(v.Minor) {
+	if !sc.Header.AppliesTo(v) {
 		r.Outcome, r.Err = Skip, "the scenario applies to Istio "+sc.Header.Versions
 		return r
 	}
@@ -91,7 +109,12 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	d, res := obs.Dump, obs.Result
 	r.Real = d.Outbound()
 	r.Differences = append(compare.Listeners(pred.Listeners, r.Real), compare.Conflicts(pred.Conflicts, res.Conflicts)...)
-	r.Expectations = compare.Expectations(sc.Header.Expect, v.Minor, r.Real, res.Conflicts)
+	if o.tamper != nil {
+		o.tamper(pred)
+	}
+	r.Differences = append(r.Differences, compare.Witnesses(pred.Findings, d)...)
+	r.Witnesses = Witnessed(pred.Findings)
+	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, res.Conflicts)
 	for _, f := range d.Rejected {
 		r.Differences = append(r.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
 	}

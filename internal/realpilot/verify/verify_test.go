@@ -12,6 +12,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -81,6 +82,25 @@ func TestScenarioAgainstRealDumps(t *testing.T) {
 	r := Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, conflict), Options{})
 	if r.Outcome != Pass {
 		t.Fatalf("outcome %s: %v %v %s", r.Outcome, r.Differences, r.Expectations, r.Err)
+	}
+
+	if r.Witnesses < 2 {
+		t.Errorf("%d witnesses replayed, want the Shadowed and Hijack errors' at least", r.Witnesses)
+	}
+
+	// A witness that says its connection goes elsewhere than the real
+	// listeners send it fails, printed like any other difference.
+	wrong := Options{tamper: func(p *predictor.Prediction) {
+		for i := range p.Findings {
+			if w := p.Findings[i].Witness; w != nil && p.Findings[i].Code == string(predictor.Shadowed) {
+				w.Destination = "cluster outbound|3306||sql-b.example.com"
+			}
+		}
+	}}
+	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, conflict), wrong)
+	if r.Outcome != Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelWitness ||
+		!strings.Contains(r.Differences[0].String(), "+--to 203.0.113.10:3306 (meant for sql-b.example.com) -> 0.0.0.0_3306 cluster outbound|3306||sql-a.example.com") {
+		t.Errorf("a wrong witness must fail at the witness level: %s %v", r.Outcome, r.Differences)
 	}
 
 	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, nil), Options{})

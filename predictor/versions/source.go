@@ -1,0 +1,85 @@
+package versions
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+)
+
+// sourceMarker is how a gate is read from an istio.io/istio source tree:
+// the file that holds the behaviour and a pattern that finds it. A file
+// that exists without the pattern lacks the behaviour, unless absent says
+// the pattern that shows the older behaviour (then finding neither leaves
+// the gate undecided: the code moved).
+type sourceMarker struct {
+	file    string
+	present *regexp.Regexp
+	absent  *regexp.Regexp
+	// value, when set, reads the gate from the present pattern's first
+	// group ("true" or "false") instead of from its presence.
+	value bool
+}
+
+// markers are read from the same files and functions each gate's doc
+// comment names.
+var markers = map[Gate]sourceMarker{
+	// The default of PILOT_ENABLE_IP_AUTOALLOCATE.
+	GateIPAutoallocateByDefault: {
+		file:    "pilot/pkg/features/pilot.go",
+		present: regexp.MustCompile(`"PILOT_ENABLE_IP_AUTOALLOCATE",\s*(true|false)\s*,`),
+		value:   true,
+	},
+	// convertServices' HostAddress holds one address (one service per
+	// address) or a list (one service per host).
+	GateServiceEntryServicePerAddress: {
+		file:    "pilot/pkg/serviceregistry/serviceentry/conversion.go",
+		present: regexp.MustCompile(`type [Hh]ostAddress struct \{[^}]*\n\s*address\s+string\s*\n`),
+		absent:  regexp.MustCompile(`type [Hh]ostAddress struct \{[^}]*\n\s*addresses\s+\[\]string\s*\n`),
+	},
+	// buildListenerFromEntry adds the tls_inspector for the http_inspector too.
+	GateHTTPInspectorAddsTLSInspector: {
+		file:    "pilot/pkg/networking/core/listener.go",
+		present: regexp.MustCompile(`if needTLSInspector \|\| needHTTPInspector \{`),
+		absent:  regexp.MustCompile(`if needTLSInspector \{`),
+	},
+	// The exact-host fast path of the Sidecar egress import lookup.
+	GateSidecarExactHostLookup: {
+		file:    "pilot/pkg/model/sidecar.go",
+		present: regexp.MustCompile(`func \(ps \*PushContext\) servicesForExactHosts\(`),
+	},
+	// SelectVirtualServices skips hosts a "~" egress entry excludes.
+	GateVirtualServiceExclusions: {
+		file:    "pilot/pkg/model/virtualservice.go",
+		present: regexp.MustCompile(`\.Excluded\(h\)`),
+	},
+}
+
+// ReadSource decides the gates from an istio.io/istio source tree (its
+// module directory, as `go mod download -json` names it): each gate whose
+// file exists and whose marker decides it. A gate left out follows the
+// minor version.
+func ReadSource(src fs.FS) (map[Gate]bool, error) {
+	out := map[Gate]bool{}
+	for _, g := range Gates() {
+		m := markers[g]
+		b, err := fs.ReadFile(src, m.file)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s for the gate %s: %w", m.file, g, err)
+		}
+		switch found := m.present.FindSubmatch(b); {
+		case found != nil && m.value:
+			out[g] = string(found[1]) == "true"
+		case found != nil:
+			out[g] = true
+		case m.value:
+			// the value is unreadable: leave the gate to the minor
+		case m.absent == nil || m.absent.Match(b):
+			out[g] = false
+		}
+	}
+	return out, nil
+}

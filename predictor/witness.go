@@ -1,0 +1,168 @@
+package predictor
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/internal/offline/trace"
+	"github.com/listenerlab/listenerlab/listener"
+)
+
+// Witness is one connection that shows what a finding says: the client
+// opens it (to an address and port, with TLS and a server name, or a Host
+// header, where they matter), it is meant for a service, and tracing it
+// through the predicted listeners (trace.Trace, Envoy's listener hand-off
+// and filter chain match) says where it goes. verify replays it on the
+// real pilot's listeners.
+type Witness struct {
+	// To is the original destination, ADDRESS:PORT (IPv6 in brackets).
+	To string `json:"to"`
+	// TLS marks a connection that starts with a ClientHello; SNI is its
+	// server name.
+	TLS bool   `json:"tls,omitempty"`
+	SNI string `json:"sni,omitempty"`
+	// Host is the Host header of a plaintext HTTP request.
+	Host string `json:"host,omitempty"`
+	// Meant is the service the connection is meant for (a hostname), or,
+	// for a destination without a service, what it should get:
+	// "its own destination (passthrough)" or "refused (REGISTRY_ONLY)".
+	Meant string `json:"meant"`
+	// Listener is the listener that takes it; "virtualOutbound" when none
+	// does.
+	Listener string `json:"listener"`
+	// Destination is where it goes: "cluster outbound|443||istio.io",
+	// "route 8080", "cluster PassthroughCluster"; "closed" when no chain
+	// takes it.
+	Destination string `json:"destination"`
+	// Sniffed is set when the listener holds the http_inspector, which
+	// waits for the client's first bytes (ServerFirstSniffed: a
+	// server-first connection stalls there).
+	Sniffed bool `json:"sniffed,omitempty"`
+}
+
+// Call is the witness as the connection trace follows.
+func (w Witness) Call() (trace.Call, error) {
+	to, err := trace.ParseAddress(w.To)
+	if err != nil {
+		return trace.Call{}, err
+	}
+	return trace.Call{To: to, TLS: w.TLS, SNI: w.SNI, Host: w.Host}, nil
+}
+
+// Outcome is where a traced connection goes, as a witness records it:
+// the listener, the destination, and whether the listener sniffs.
+func Outcome(ls []listener.Listener, r trace.Result) (listenerName, destination string, sniffed bool) {
+	destination = "closed"
+	if r.Destination != nil {
+		destination = r.Destination.String()
+	}
+	for _, l := range ls {
+		if l.Name == r.Listener {
+			sniffed = slices.Contains(l.ListenerFilters, "http_inspector")
+			break
+		}
+	}
+	return r.Listener, destination, sniffed
+}
+
+// witnessSpec is a witness connection as a rule chooses it, before the
+// listeners are final: addr "" means any address that no listener on the
+// port is bound to and no prefix range of its wildcard listener holds.
+type witnessSpec struct {
+	addr  string
+	v6    bool
+	port  int
+	tls   bool
+	sni   string
+	host  string
+	meant string
+}
+
+// witness attaches a witness connection to the last finding raised.
+func (b *builder) witness(spec witnessSpec) {
+	f := &b.findings[len(b.findings)-1]
+	f.spec = &spec
+}
+
+// connFor is the witness connection to service s on port p: to its own
+// address for this proxy when it has one, else to the listener's bind
+// address unless it is a wildcard, else to a free address; plaintext HTTP
+// with the service's Host for an HTTP port, a TLS ClientHello with its
+// hostname for a TLS port matched by SNI.
+func (b *builder) connFor(s *service, p port, bind string, sni []string) witnessSpec {
+	spec := witnessSpec{port: p.Number, meant: s.Hostname}
+	addr := s.address(b.p)
+	switch {
+	case addr != "" && !strings.Contains(addr, "/") && addr != wildcardV4 && addr != wildcardV6:
+		spec.addr = addr
+	case bind != "" && bind != wildcardV4 && bind != wildcardV6 && !strings.HasPrefix(bind, "unix://"):
+		spec.addr = bind
+	}
+	spec.v6 = bind == wildcardV6 || b.p.V6 && !b.p.V4
+	if len(sni) > 0 && !slices.Contains(sni, "*") {
+		spec.tls, spec.sni = true, strings.TrimPrefix(sni[0], "*.")
+	} else if p.Protocol.isHTTP() {
+		spec.host = s.Hostname
+	}
+	return spec
+}
+
+// fillWitnesses traces every finding's witness connection through the
+// final listeners ls, the way `listenerlab trace` does.
+func fillWitnesses(fs []Finding, ls []listener.Listener, unmatched listener.Destination) {
+	for i := range fs {
+		spec := fs[i].spec
+		if spec == nil {
+			continue
+		}
+		fs[i].spec = nil
+		addr := spec.addr
+		if addr == "" {
+			addr = freeAddress(ls, spec.port, spec.v6)
+		}
+		a, err := netip.ParseAddr(addr)
+		if err != nil {
+			continue
+		}
+		c := trace.Call{To: netip.AddrPortFrom(a, uint16(spec.port)), TLS: spec.tls, SNI: spec.sni, Host: spec.host}
+		r := trace.Trace(ls, c, trace.Options{Unmatched: unmatched})
+		w := &Witness{To: c.To.String(), TLS: spec.tls, SNI: spec.sni, Host: spec.host, Meant: spec.meant}
+		w.Listener, w.Destination, w.Sniffed = Outcome(ls, r)
+		fs[i].Witness = w
+	}
+}
+
+// freeAddress picks a documentation address (RFC 5737, RFC 3849) that no
+// listener on port is bound to and no prefix range of a chain on the port
+// holds: a destination with no listener or chain of its own, like an
+// external host's real address.
+func freeAddress(ls []listener.Listener, port int, v6 bool) string {
+	base := netip.MustParseAddr("203.0.113.10")
+	if v6 {
+		base = netip.MustParseAddr("2001:db8::10")
+	}
+	taken := func(a netip.Addr) bool {
+		for _, l := range ls {
+			if int(l.Port) != port {
+				continue
+			}
+			if l.Address == a.String() || slices.Contains(l.AdditionalAddresses, a.String()) {
+				return true
+			}
+			for _, fc := range l.FilterChains {
+				for _, r := range fc.Match.PrefixRanges {
+					if p, err := netip.ParsePrefix(r); err == nil && p.Contains(a) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	a := base
+	for i := 0; i < 200 && taken(a); i++ {
+		a = a.Next()
+	}
+	return a.String()
+}

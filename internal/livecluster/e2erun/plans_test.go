@@ -122,7 +122,7 @@ func TestPlansOfTheCorpus(t *testing.T) {
 // family, the scenarios of the others are skipped and named.
 func TestKindSkipsOtherFamilies(t *testing.T) {
 	s := testSuite(t, func(c *Config) {
-		c.Provider, c.DryRun, c.Scenarios = ProviderKind, true, "scenarios/ipfamily,scenarios/kubernetes/tcp-port-on-clusterip.yaml"
+		c.Provider, c.DryRun, c.Scenarios = ProviderKind, true, "scenarios/ipfamily/ipv6-single-stack.yaml,scenarios/ipfamily/dual-stack-prefer-dual-stack.yaml,scenarios/kubernetes/tcp-port-on-clusterip.yaml"
 	})
 	plans, _, err := s.Plans(nil)
 	if err != nil {

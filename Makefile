@@ -3,7 +3,7 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test lint unit verify vet bench profile-analyze fuzz golden e2e e2e-dry-run e2e-local
+.PHONY: build test lint unit verify vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
@@ -13,7 +13,7 @@ build:
 # istiod of ISTIO_VERSION (e2e-local). The first run builds each version's
 # backend, Kubernetes and kwok: about an hour on 2 cores; later runs
 # minutes.
-test: lint unit verify e2e-local
+test: lint unit verify fuzz-pilot e2e-local
 
 # gofmt, go vet and staticcheck, each on the default build and with the
 # build tags e2e (the live suite) and pilot (the backend tests that need
@@ -69,6 +69,16 @@ profile-analyze:
 fuzz:
 	cd scenario && $(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 .
 	cd internal/offline/resolve && $(GO) test -run '^$$' -fuzz FuzzSimulate -fuzztime 60s -parallel 1 .
+
+# Generated scenarios against the real pilot of every catalogued version
+# (listenerlab fuzz): FUZZ_COUNT cases per version from the fixed
+# FUZZ_SEED, so a failure reproduces; each divergence is shrunk into a
+# scenario file in artifacts/fuzz. About a minute or two in all with the
+# backends built.
+FUZZ_COUNT ?= 60
+FUZZ_SEED ?= 1
+fuzz-pilot:
+	$(GO) run ./cmd/listenerlab fuzz --istio $(ISTIO) --count $(FUZZ_COUNT) --seed $(FUZZ_SEED) --workers 2 --out artifacts/fuzz
 
 # Rewrite every golden file after a deliberate change: the tests of each
 # package that uses gotest.tools/v3/golden (scenarios, dump, analyze) run

@@ -18,6 +18,7 @@
 //	|---|---|---|---|---|
 //	| A Kubernetes Service is one service: its ClusterIPs, ports and exportTo annotation; headless is passthrough, ExternalName an alias | services.go kubeServices | pilot/pkg/serviceregistry/kube/conversion.go ConvertService [all] | all | - |
 //	| A Service's endpoints come from its EndpointSlices, paired with its ports by name | services.go kubeServices, slicePortMatches | pilot/pkg/serviceregistry/kube/controller/endpointslice.go updateEndpointCacheForSlice [all] | all | - |
+//	| An address listed by several EndpointSlices of a Service (the controller's and a hand-written one) is one endpoint per port name | services.go sliceEndpoints | pilot/pkg/serviceregistry/kube/controller/endpointslice.go get [all] | all | - |
 //	| A Kubernetes port's protocol: UDP, then appProtocol, then the name before its first dash; an unknown name is TCP on 25, 53, 3306 and 27017, else auto-detect | protocol.go kubeProtocol | pkg/config/kube/conversion.go ConvertProtocol, wellKnownPorts [all] | all | - |
 //	| A protocol name parses case-insensitively; an unknown one means auto-detect | protocol.go parseProtocol | pkg/config/protocol/instance.go Parse [all] | all | - |
 //	| A port's protocol picks its listener class: HTTP, TCP, auto-detect, or none (UDP) | protocol.go class | pilot/pkg/networking/networking.go ModelProtocolToListenerProtocol [all] | all | - |

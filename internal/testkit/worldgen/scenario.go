@@ -371,12 +371,12 @@ func (g *gen) workload(s genSvc) {
 				"spec":     cloneTree(podSpec), "status": map[string]any{"podIP": ip}})
 		}
 	case x == 1:
-		g.add(map[string]any{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": g.meta(s.ns, s.selector),
+		g.add(map[string]any{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": g.meta(s.ns, "wl-"+s.name),
 			"spec": map[string]any{"replicas": 1 + g.r.IntN(3), "serviceName": s.name,
 				"selector": map[string]any{"matchLabels": labels},
 				"template": map[string]any{"metadata": map[string]any{"labels": labels}, "spec": podSpec}}})
 	default:
-		g.add(map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": g.meta(s.ns, s.selector),
+		g.add(map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": g.meta(s.ns, "wl-"+s.name),
 			"spec": map[string]any{"replicas": g.r.IntN(3), "selector": map[string]any{"matchLabels": labels},
 				"template": map[string]any{"metadata": map[string]any{"labels": labels}, "spec": podSpec}}})
 	}

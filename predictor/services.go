@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -223,6 +224,9 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 			if !v.ServiceEntryServicePerAddress() && addrs[0] != wildcardV4 {
 				vips, addrs = addrs, addrs[:1]
 			}
+			if v.ServiceEntryServicesByResourceName() {
+				addrs = uniqueAddresses(addrs)
+			}
 			for _, a := range addrs {
 				s := &service{
 					Hostname: h, Namespace: se.Namespace, Name: h, Registry: registryExternal,
@@ -245,6 +249,19 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 				}
 				out = append(out, s)
 			}
+		}
+	}
+	return out
+}
+
+// uniqueAddresses keeps the first of each address: the registry keeps a
+// ServiceEntry's services by namespace, name, host and address, so an
+// address listed twice (once as an IP, once as its /32) is one service.
+func uniqueAddresses(addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
 		}
 	}
 	return out

@@ -54,3 +54,16 @@ func (v Version) SidecarExactHostLookup() bool { return v.Minor >= 31 }
 // "Excluded(h)" check in addVirtualService in 1.31-dev (master of
 // 2026-08-27), absent in 1.24, 1.26, 1.27 and the 1.30 branch.
 func (v Version) VirtualServiceExclusions() bool { return v.Minor >= 31 }
+
+// ServiceEntryServicesByResourceName reports whether a ServiceEntry's
+// services are kept by resource name (namespace, ServiceEntry, host and
+// address), so the same address listed twice (10.0.0.5 and 10.0.0.5/32) is
+// one service; before, each entry of addresses was a service of its own,
+// and the second one conflicted with the first on their listener.
+//
+// Source: pilot/pkg/serviceregistry/serviceentry/controller.go
+// ServiceWithInstances.ResourceName (a krt collection keyed by
+// model.Service.ResourceName) in 1.30 and 1.31-dev; servicesBySE, a plain
+// list per ServiceEntry, in store.go of 1.24, 1.26 and 1.27. Pinned by the
+// scenario serviceentry/same-address-twice.
+func (v Version) ServiceEntryServicesByResourceName() bool { return v.Minor >= 30 }

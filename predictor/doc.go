@@ -51,6 +51,7 @@
 //	| TCP chains go to outbound|PORT||HOST; TLS without a VIP of its own is matched by SNI | build.go tcpChains | pilot/pkg/networking/core/listener.go buildSidecarOutboundTCPListenerOpts [all] | all | - |
 //	| A conflict makes a new entry, a merge that turns the listener sniffed, or a merge of TCP chains | build.go apply | pilot/pkg/networking/core/listener.go buildSidecarOutboundListener [all] | all | - |
 //	| A chain whose match equals an existing chain's is dropped: the service processed first wins | build.go merge, conflictsWith, whyFirst | pilot/pkg/networking/core/listener.go mergeTCPFilterChains, conflictsWith [all] | all | Shadowed |
+//	| istiod keeps one conflict record per metric and listener: a later conflict on the same listener overwrites the earlier one | predictor.go lastConflicts | pilot/pkg/model/push_context.go AddMetric [all] | all | - |
 //	| A match-all chain becomes the default chain; without one the default is the catch-all; a wildcard listener's match-all takes every connection | predictor.go finalize | pilot/pkg/networking/core/listener.go buildListenerFromEntry [all] | all | Hijack |
 //	| The tls_inspector is added wherever the http_inspector is | predictor.go finalize | pilot/pkg/networking/core/listener.go buildListenerFromEntry [all] | <=1.24 (HTTPInspectorAddsTLSInspector) | - |
 //	| Overlapping prefix ranges on one listener: Envoy picks the longest prefix | overlap.go cidrOverlaps | Envoy FilterChainManagerImpl::findFilterChainForDestinationIP (Envoy, not read here) | all | CIDROverlap |

@@ -25,6 +25,9 @@ const (
 	// EnvoyFilterNotModelled: an EnvoyFilter patch the prediction does not
 	// include touches an outbound listener of the client.
 	EnvoyFilterNotModelled Code = "EnvoyFilterNotModelled"
+	// NotModelled: an istiod setting changes a predicted listener in a way
+	// the predictor does not model; the prediction is incomplete there.
+	NotModelled Code = "NotModelled"
 )
 
 // Severity is how bad a finding is.
@@ -108,6 +111,9 @@ var findingTypes = []FindingType{
 	{Code: EnvoyFilterNotModelled, Severity: SeverityWarning,
 		Summary: "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch.",
 		Fix:     "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead."},
+	{Code: NotModelled, Severity: SeverityWarning,
+		Summary: "An istiod setting changes this listener in a way listenerlab does not model yet: the prediction is incomplete there.",
+		Fix:     "Compare that listener with the sidecar's real config dump (listenerlab explain --dump, or listenerlab verify against real pilot)."},
 }
 
 // findingTypeOf indexes findingTypes by code.

@@ -111,6 +111,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)
+	b.redisFilterFindings(w)
 	pred.Findings = uniqueFindings(b.findings)
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]

@@ -227,17 +227,29 @@ func signature(d compare.Difference) string {
 	return string(d.Level) + "/" + shape
 }
 
-// notModelled is the first "not modelled" finding of a prediction.
-func notModelled(p *predictor.Prediction) string {
+// notModelled explains a divergence by the prediction's own "not
+// modelled" findings: every difference must be on a listener such a finding
+// names. It returns the first such finding, or "".
+func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	if p == nil {
 		return ""
 	}
-	for _, f := range p.Findings {
-		if strings.HasPrefix(f.Message, "not modelled") {
-			return f.Message
+	first := ""
+	for _, d := range diffs {
+		explained := false
+		for _, f := range p.Findings {
+			if strings.HasPrefix(f.Message, "not modelled") && f.Listener == d.Listener {
+				explained = true
+				if first == "" {
+					first = f.Message
+				}
+			}
+		}
+		if !explained {
+			return ""
 		}
 	}
-	return ""
+	return first
 }
 
 func runVersion(ctx context.Context, opt Options, v versions.Version, bin string, deadline time.Time, progress io.Writer) (VersionSummary, error) {
@@ -313,7 +325,7 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 				first := vd.diffs[0]
 				sig := signature(first)
 				div := Divergence{Seed: seed, Version: v.Label, First: first, Signature: sig, Original: len(k.Objects),
-					NotModelled: notModelled(vd.pred)}
+					NotModelled: notModelled(vd.pred, vd.diffs)}
 				mu.Lock()
 				vs.Worlds++
 				vs.ByLevel[first.Level]++

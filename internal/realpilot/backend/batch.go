@@ -284,6 +284,22 @@ func (p *Pool) Starts() int {
 	return n
 }
 
+// PIDs are the process ids of the pool's live processes.
+func (p *Pool) PIDs() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []int
+	for _, b := range p.batches {
+		b.mu.Lock()
+		if b.cmd != nil && b.cmd.Process != nil {
+			out = append(out, b.cmd.Process.Pid)
+		}
+		b.mu.Unlock()
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Close ends every process of the pool.
 func (p *Pool) Close() error {
 	p.mu.Lock()

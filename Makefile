@@ -3,7 +3,7 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test lint unit verify vet bench profile-analyze fuzz golden e2e e2e-dry-run e2e-local
+.PHONY: build test lint unit verify vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
@@ -69,6 +69,18 @@ profile-analyze:
 fuzz:
 	cd scenario && $(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 .
 	cd internal/offline/resolve && $(GO) test -run '^$$' -fuzz FuzzSimulate -fuzztime 60s -parallel 1 .
+
+# Generated scenarios against the real pilot of every catalogued version
+# (listenerlab fuzz): FUZZ_COUNT cases per version from the fixed
+# FUZZ_SEED, so a failure reproduces; each divergence is shrunk into a
+# scenario file in artifacts/fuzz. About a minute or two in all with the
+# backends built. Not yet part of `test`: from seed 1 it still finds
+# divergences on 1.24-1.30 that are not fixed (see README, "Fuzzing
+# against real pilot"); it joins `test` when they are.
+FUZZ_COUNT ?= 60
+FUZZ_SEED ?= 1
+fuzz-pilot:
+	$(GO) run ./cmd/listenerlab fuzz --istio $(ISTIO) --count $(FUZZ_COUNT) --seed $(FUZZ_SEED) --workers 2 --out artifacts/fuzz
 
 # Rewrite every golden file after a deliberate change: the tests of each
 # package that uses gotest.tools/v3/golden (scenarios, dump, analyze) run

@@ -25,6 +25,9 @@ const (
 	// EnvoyFilterNotModelled: an EnvoyFilter patch the prediction does not
 	// include touches an outbound listener of the client.
 	EnvoyFilterNotModelled Code = "EnvoyFilterNotModelled"
+	// NotModelled: an istiod setting changes a predicted listener in a way
+	// the predictor does not model; the prediction is incomplete there.
+	NotModelled Code = "NotModelled"
 )
 
 // Severity is how bad a finding is.
@@ -146,6 +149,10 @@ var findingTypes = []FindingType{
 		Fix:      "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead.",
 		Witness:  "none",
 		Istioctl: "IST0151 to IST0155 check the same EnvoyFilters' patch operations, not what they do to listeners."},
+	{Code: NotModelled, Severity: SeverityInfo,
+		Summary: "An istiod setting changes this listener in a way listenerlab does not model yet: the prediction is incomplete there, so what the setting does to traffic is not checked.",
+		Fix:     "Compare that listener with the sidecar's real config dump (listenerlab explain --dump, or listenerlab verify against real pilot).",
+		Witness: "none"},
 }
 
 // findingTypeOf indexes findingTypes by code.

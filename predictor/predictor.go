@@ -109,7 +109,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses)}
 	b.run(egresses)
 	b.httpRouteNotes()
-	pred := &Prediction{Version: v.Label, Conflicts: b.conflicts}
+	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts)}
 	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 	if registryOnly(w, sidecar) {
 		catchAll.Cluster = listener.BlackHoleCluster
@@ -122,6 +122,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)
+	b.redisFilterFindings(w)
 	pred.Findings = uniqueFindings(b.findings)
 	fillWitnesses(pred.Findings, pred.Listeners, catchAll)
 	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
@@ -325,6 +326,26 @@ func uniqueFindings(fs []Finding) []Finding {
 			if !slices.Contains(out[i].Related, r) {
 				out[i].Related = append(out[i].Related, r)
 			}
+		}
+	}
+	return out
+}
+
+// lastConflicts keeps, of the conflicts recorded on one listener with one
+// kind, the last: istiod keeps its records in a map by metric and listener
+// name, so a later conflict on the same listener overwrites an earlier one
+// (three services on one port record only the last rejected). The
+// Shadowed findings still name every rejected service.
+func lastConflicts(cs []listener.Conflict) []listener.Conflict {
+	type key struct{ listener, kind string }
+	last := map[key]int{}
+	for i, c := range cs {
+		last[key{c.Listener, c.Kind}] = i
+	}
+	var out []listener.Conflict
+	for i, c := range cs {
+		if last[key{c.Listener, c.Kind}] == i {
+			out = append(out, c)
 		}
 	}
 	return out

@@ -50,6 +50,13 @@ func TestRules(t *testing.T) {
 spec: {selector: {app: web}, ports: [{name: http, port: 8080}]}`,
 		want: map[string][]string{"0.0.0.0_8080": {"transport=raw_buffer alpn=h2c,http/1.1 -> route 8080", "default -> passthrough"}},
 	}, {
+		rule:   "PILOT_ENABLE_REDIS_FILTER: the redis_proxy chain is not modelled and says so",
+		header: "istiod: {env: {PILOT_ENABLE_REDIS_FILTER: \"true\"}}",
+		objects: svc + `metadata: {name: cache}
+spec: {clusterIP: 10.96.5.7, selector: {app: cache}, ports: [{name: redis, port: 6379}]}`,
+		want:    map[string][]string{"10.96.5.7_6379": {"all -> cluster outbound|6379||cache.default.svc.cluster.local"}},
+		finding: "not modelled: PILOT_ENABLE_REDIS_FILTER is on, so istiod ends the chain of Redis port 6379 of cache.default.svc.cluster.local on 10.96.5.7_6379 with a redis_proxy filter",
+	}, {
 		rule: "TCP service port listens on the ClusterIP",
 		objects: svc + `metadata: {name: db}
 spec: {clusterIP: 10.96.5.5, selector: {app: db}, ports: [{name: tcp-db, port: 5432}]}`,

@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -109,17 +110,39 @@ func kubeServices(w *world.World) []*service {
 			proto, why := kubeProtocol(p.Port, p.Name, string(p.Protocol), p.AppProtocol)
 			s.Ports = append(s.Ports, port{Name: p.Name, Number: int(p.Port), Protocol: proto, Why: why})
 		}
-		for _, es := range bySvc[k.Namespace+"/"+k.Name] {
-			for _, sp := range k.Spec.Ports {
-				if !slicePortMatches(es.Ports, sp.Name) {
-					continue
+		s.Endpoints = sliceEndpoints(k, bySvc[k.Namespace+"/"+k.Name])
+		out = append(out, s)
+	}
+	return out
+}
+
+// sliceEndpoints pairs the endpoints of a Service's EndpointSlices with its
+// ports by port name, keeping one endpoint per first address and port: the
+// registry's endpoint cache lists an address once per port however many
+// slices name it (the EndpointSlice controller's slice and a hand-written
+// one for the same pods, or an endpoint moving between slices).
+func sliceEndpoints(k *corev1.Service, slices []*discoveryv1.EndpointSlice) map[int][][]string {
+	out := map[int][][]string{}
+	seen := map[int]map[string]bool{}
+	for _, es := range slices {
+		for _, sp := range k.Spec.Ports {
+			if !slicePortMatches(es.Ports, sp.Name) {
+				continue
+			}
+			n := int(sp.Port)
+			for _, ep := range es.Endpoints {
+				if len(ep.Addresses) > 0 {
+					if seen[n] == nil {
+						seen[n] = map[string]bool{}
+					}
+					if seen[n][ep.Addresses[0]] {
+						continue
+					}
+					seen[n][ep.Addresses[0]] = true
 				}
-				for _, ep := range es.Endpoints {
-					s.Endpoints[int(sp.Port)] = append(s.Endpoints[int(sp.Port)], ep.Addresses)
-				}
+				out[n] = append(out[n], ep.Addresses)
 			}
 		}
-		out = append(out, s)
 	}
 	return out
 }
@@ -201,6 +224,9 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 			if !v.ServiceEntryServicePerAddress() && addrs[0] != wildcardV4 {
 				vips, addrs = addrs, addrs[:1]
 			}
+			if v.ServiceEntryServicesByResourceName() {
+				addrs = uniqueAddresses(addrs)
+			}
 			for _, a := range addrs {
 				s := &service{
 					Hostname: h, Namespace: se.Namespace, Name: h, Registry: registryExternal,
@@ -223,6 +249,19 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 				}
 				out = append(out, s)
 			}
+		}
+	}
+	return out
+}
+
+// uniqueAddresses keeps the first of each address: the registry keeps a
+// ServiceEntry's services by namespace, name, host and address, so an
+// address listed twice (once as an IP, once as its /32) is one service.
+func uniqueAddresses(addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
 		}
 	}
 	return out

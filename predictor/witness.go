@@ -94,10 +94,13 @@ func (b *builder) connFor(s *service, p port, bind string, sni []string) witness
 	spec := witnessSpec{port: p.Number, meant: s.Hostname}
 	addr := s.address(b.p)
 	switch {
+	case bind != "" && bind != wildcardV4 && bind != wildcardV6 && !strings.HasPrefix(bind, "unix://"):
+		// A listener bound to an address of its own (a Sidecar egress
+		// bind, 127.0.0.1 without interception) takes only connections
+		// opened to that address, whatever the service's VIP.
+		spec.addr = bind
 	case addr != "" && !strings.Contains(addr, "/") && addr != wildcardV4 && addr != wildcardV6:
 		spec.addr = addr
-	case bind != "" && bind != wildcardV4 && bind != wildcardV6 && !strings.HasPrefix(bind, "unix://"):
-		spec.addr = bind
 	}
 	spec.v6 = bind == wildcardV6 || b.p.V6 && !b.p.V4
 	if len(sni) > 0 && !slices.Contains(sni, "*") {

@@ -28,21 +28,23 @@ type Gate string
 
 // The gates, named after their methods.
 const (
-	GateIPAutoallocateByDefault       Gate = "IPAutoallocateByDefault"
-	GateServiceEntryServicePerAddress Gate = "ServiceEntryServicePerAddress"
-	GateHTTPInspectorAddsTLSInspector Gate = "HTTPInspectorAddsTLSInspector"
-	GateSidecarExactHostLookup        Gate = "SidecarExactHostLookup"
-	GateVirtualServiceExclusions      Gate = "VirtualServiceExclusions"
+	GateIPAutoallocateByDefault            Gate = "IPAutoallocateByDefault"
+	GateServiceEntryServicePerAddress      Gate = "ServiceEntryServicePerAddress"
+	GateHTTPInspectorAddsTLSInspector      Gate = "HTTPInspectorAddsTLSInspector"
+	GateSidecarExactHostLookup             Gate = "SidecarExactHostLookup"
+	GateVirtualServiceExclusions           Gate = "VirtualServiceExclusions"
+	GateServiceEntryServicesByResourceName Gate = "ServiceEntryServicesByResourceName"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
 // it: the minor versions that have the behaviour.
 var byMinor = map[Gate]func(minor int) bool{
-	GateIPAutoallocateByDefault:       func(m int) bool { return m >= 25 },
-	GateServiceEntryServicePerAddress: func(m int) bool { return m >= 25 },
-	GateHTTPInspectorAddsTLSInspector: func(m int) bool { return m <= 24 },
-	GateSidecarExactHostLookup:        func(m int) bool { return m >= 31 },
-	GateVirtualServiceExclusions:      func(m int) bool { return m >= 31 },
+	GateIPAutoallocateByDefault:            func(m int) bool { return m >= 25 },
+	GateServiceEntryServicePerAddress:      func(m int) bool { return m >= 25 },
+	GateHTTPInspectorAddsTLSInspector:      func(m int) bool { return m <= 24 },
+	GateSidecarExactHostLookup:             func(m int) bool { return m >= 31 },
+	GateVirtualServiceExclusions:           func(m int) bool { return m >= 31 },
+	GateServiceEntryServicesByResourceName: func(m int) bool { return m >= 30 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -128,3 +130,18 @@ func (v Version) SidecarExactHostLookup() bool { return v.Has(GateSidecarExactHo
 // "Excluded(h)" check in addVirtualService in 1.31-dev (master of
 // 2026-08-27), absent in 1.24, 1.26, 1.27 and the 1.30 branch.
 func (v Version) VirtualServiceExclusions() bool { return v.Has(GateVirtualServiceExclusions) }
+
+// ServiceEntryServicesByResourceName reports whether a ServiceEntry's
+// services are kept by resource name (namespace, ServiceEntry, host and
+// address), so the same address listed twice (10.0.0.5 and 10.0.0.5/32) is
+// one service; before, each entry of addresses was a service of its own,
+// and the second one conflicted with the first on their listener.
+//
+// Source: pilot/pkg/serviceregistry/serviceentry/controller.go
+// ServiceWithInstances.ResourceName (a krt collection keyed by
+// model.Service.ResourceName) in 1.30 and 1.31-dev; servicesBySE, a plain
+// list per ServiceEntry, in store.go of 1.24, 1.26 and 1.27. Pinned by the
+// scenario serviceentry/same-address-twice.
+func (v Version) ServiceEntryServicesByResourceName() bool {
+	return v.Has(GateServiceEntryServicesByResourceName)
+}

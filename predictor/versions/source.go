@@ -53,6 +53,13 @@ var markers = map[Gate]sourceMarker{
 		file:    "pilot/pkg/model/virtualservice.go",
 		present: regexp.MustCompile(`\.Excluded\(h\)`),
 	},
+	// ServiceEntry services in a krt collection keyed by ResourceName, or
+	// the older store's plain list per ServiceEntry.
+	GateServiceEntryServicesByResourceName: {
+		file:    "pilot/pkg/serviceregistry/serviceentry/controller.go",
+		present: regexp.MustCompile(`func \(swi ServiceWithInstances\) ResourceName\(\) string`),
+		absent:  regexp.MustCompile(`servicesBySE:`),
+	},
 }
 
 // ReadSource decides the gates from an istio.io/istio source tree (its

@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners", runUpgradeDiff},
 		"analyze":      {"check a folder of manifests for shadowed, hijacked and overlapping listeners, for every workload's sidecar", runAnalyze},
 		"trace":        {"follow one connection (--to ADDRESS:PORT) through the listeners: which listener, chain, route or cluster", runTrace},
+		"fuzz":         {"check generated scenarios against real pilot; shrink each divergence into a scenario file", runFuzz},
 		"capture":      {"write a scenario reproducing a live sidecar's situation, read from a cluster (list and get only)", runCapture},
 	}
 }

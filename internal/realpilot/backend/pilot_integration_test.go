@@ -286,3 +286,56 @@ func TestPilotStatusAddresses(t *testing.T) {
 		})
 	}
 }
+
+// TestPilotBatch answers Worlds one after another in one batch process and
+// checks each answer against a single run on the same World: the same
+// listeners and conflicts, a refused World in between answered as refused
+// without ending the process.
+func TestPilotBatch(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			good := loadWorld(t, "tcp-conflict.world.json")
+			single, err := Run(context.Background(), bin, good, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := loadWorld(t, "tcp-conflict.world.json")
+			bad.ServiceEntries[1].Spec.Ports[0].Name = ""
+			b := NewBatch(bin, good.Env, nil)
+			defer b.Close()
+			for i, w := range []*world.World{good, bad, good} {
+				res, err := b.Run(context.Background(), w)
+				if w == bad {
+					if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "ServiceEntry client/sql-b") {
+						t.Errorf("World %d: want ErrRefused naming ServiceEntry client/sql-b, got %v", i, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("World %d: %v", i, err)
+				}
+				if !slices.Equal(res.Conflicts, single.Conflicts) {
+					t.Errorf("World %d: conflicts %+v, a single run says %+v", i, res.Conflicts, single.Conflicts)
+				}
+				got, want := dumpListeners(t, res.ConfigDump), dumpListeners(t, single.ConfigDump)
+				if len(got) != len(want) {
+					t.Errorf("World %d: %d listeners, a single run builds %d", i, len(got), len(want))
+				}
+				for name, l := range want {
+					if !slices.Equal(chainClusters(got[name]), chainClusters(l)) {
+						t.Errorf("World %d: listener %s: clusters %v, a single run says %v", i, name, chainClusters(got[name]), chainClusters(l))
+					}
+				}
+			}
+			if n := b.Starts(); n != 1 {
+				t.Errorf("batch started %d processes for 3 Worlds, want 1", n)
+			}
+			other := loadWorld(t, "tcp-conflict.world.json")
+			other.Env = map[string]string{"PILOT_ENABLE_IP_AUTOALLOCATE": "false"}
+			if _, err := b.Run(context.Background(), other); err == nil {
+				t.Error("a World with another env was answered by the batch process")
+			}
+		})
+	}
+}

@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"time"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
@@ -86,18 +84,7 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 		defer cancel()
 	}
 
-	if env == nil {
-		env = os.Environ()
-	}
-	env = append([]string(nil), env...)
-	keys := make([]string, 0, len(w.Env))
-	for k := range w.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		env = append(env, k+"="+w.Env[k]) // later entries win in os/exec
-	}
+	env = processEnv(env, w.Env)
 
 	cmd := exec.CommandContext(ctx, binaryPath)
 	cmd.Stdin = bytes.NewReader(input)
@@ -123,6 +110,10 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 		return nil, fail(problem, ctxErr)
 	}
 	if runErr != nil {
+		var exit *exec.ExitError
+		if errors.As(runErr, &exit) && exit.ExitCode() == 2 {
+			runErr = fmt.Errorf("%w: %w", ErrRefused, runErr)
+		}
 		return nil, fail("failed", runErr)
 	}
 	var res wireResult
@@ -133,6 +124,11 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 		return nil, fail(fmt.Sprintf("printed result format %q, want %q (rebuild the backend from this listenerlab version)",
 			res.Format, ResultFormat), ErrResultFormat)
 	}
+	return result(w, res, fail)
+}
+
+// result checks a backend's answer for w and reads its conflicts.
+func result(w *world.World, res wireResult, fail func(problem string, err error) error) (*Result, error) {
 	if len(res.ConfigDump) == 0 || string(res.ConfigDump) == "null" {
 		return nil, fail("printed a result without configDump", ErrResultFormat)
 	}

@@ -1,5 +1,7 @@
-// Package worldgen generates large Worlds for benchmarks of the predictor
-// and the pilot backend.
+// Package worldgen generates Worlds: large ones for benchmarks of the
+// predictor and the pilot backend (Generate), and small random scenarios,
+// deterministic from a seed, that listenerlab fuzz checks against real
+// pilot (Scenario).
 package worldgen
 
 import (

@@ -61,8 +61,9 @@ func (f *failer) Log(args ...any)                   { fmt.Fprintln(os.Stderr, ar
 func (f *failer) Logf(format string, args ...any)   { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 func (f *failer) Helper()                           {}
 
-// Cleanup records f; the process exits without running them (the fake's
-// cleanups stop servers and goroutines that die with the process anyway).
+// Cleanup records fn. A single run exits without running them (the fake's
+// cleanups stop servers and goroutines that die with the process anyway);
+// batch mode runs them after each World (cleanup).
 func (f *failer) Cleanup(fn func()) {
 	f.mu.Lock()
 	f.cleanups = append(f.cleanups, fn)
@@ -79,6 +80,19 @@ func (f *failer) TempDir() string {
 	f.tmpDirs = append(f.tmpDirs, d)
 	f.mu.Unlock()
 	return d
+}
+
+// cleanup runs the recorded cleanups, newest first, and removes what
+// TempDir made: batch mode stops each World's fake server before the next.
+func (f *failer) cleanup() {
+	f.mu.Lock()
+	fns := f.cleanups
+	f.cleanups = nil
+	f.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+	f.removeTempDirs()
 }
 
 // removeTempDirs removes what TempDir made (on a successful run).

@@ -7,7 +7,17 @@
 // the same code that reads a live istiod's.
 //
 // Usage: pilotbackend [world.json]   (the World is read from stdin without an
-// argument or with "-").
+// argument or with "-"), or pilotbackend --batch.
+//
+// Batch mode (--batch) reads a stream of Worlds from stdin, one JSON object
+// after another, and answers each with one line on stdout, in order: the
+// result object below, or {"format":...,"error":"...","badData":true|false}
+// for a World it cannot answer (badData: what exit code 2 means below). The
+// process start-up (Istio's package init, about half a second) is paid once;
+// each World gets its own fake discovery server, stopped after its answer.
+// Istio reads its feature flags at package init, so every World of a batch
+// must carry the env the process was started with: a World whose env
+// differs is refused (badData). A failure of Istio's test fake still exits 3.
 //
 // Output on stdout, one JSON object:
 //
@@ -31,6 +41,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -38,6 +49,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -75,6 +87,10 @@ func main() {
 	stdout := os.Stdout
 	os.Stdout = os.Stderr
 	configureLogging()
+
+	if len(os.Args) == 2 && os.Args[1] == "--batch" {
+		os.Exit(profiled(func() int { return batch(os.Stdin, stdout) }))
+	}
 
 	f := &failer{}
 	out, err := run(os.Args[1:], f)
@@ -153,6 +169,92 @@ func run(args []string, f *failer) ([]byte, error) {
 			return nil, fmt.Errorf("%w: env %s: %v", errBadData, k, err)
 		}
 	}
+	return answer(w, f)
+}
+
+// profiled runs fn with a CPU profile written to LISTENERLAB_PILOT_CPUPROFILE
+// when that is set (to see where a batch spends its time).
+func profiled(fn func() int) int {
+	path := os.Getenv("LISTENERLAB_PILOT_CPUPROFILE")
+	if path == "" {
+		return fn()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pilot backend: cpu profile:", err)
+		return exitOther
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "pilot backend: cpu profile:", err)
+		return exitOther
+	}
+	defer pprof.StopCPUProfile()
+	return fn()
+}
+
+// batch answers every World of in on out, one line each, until in ends.
+// It returns the process's exit code.
+func batch(in io.Reader, out io.Writer) int {
+	if proxyIstioVersion == "" {
+		fmt.Fprintln(os.Stderr, "pilot backend: built without a proxy Istio version: build it with listenerlab's pilot.Build")
+		return exitOther
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(in, 1<<20))
+	bw := bufio.NewWriterSize(out, 1<<20)
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return exitOK
+			}
+			fmt.Fprintln(os.Stderr, "pilot backend: batch: reading the next World:", err)
+			return exitBadData
+		}
+		f := &failer{}
+		res, err := batchOne(raw, f)
+		if f.failed() {
+			f.exit()
+		}
+		f.cleanup()
+		if err != nil {
+			line, _ := json.Marshal(struct {
+				Format  string `json:"format"`
+				Error   string `json:"error"`
+				BadData bool   `json:"badData"`
+			}{resultFormat, err.Error(), errors.Is(err, errBadData)})
+			res = line
+		}
+		if _, err := bw.Write(append(res, '\n')); err != nil {
+			fmt.Fprintln(os.Stderr, "pilot backend: writing result:", err)
+			return exitOther
+		}
+		if err := bw.Flush(); err != nil {
+			fmt.Fprintln(os.Stderr, "pilot backend: writing result:", err)
+			return exitOther
+		}
+	}
+}
+
+// batchOne answers one World of a batch. The process's environment was set
+// once, before Istio's packages read it: a World that asks for another
+// value is refused rather than answered with the wrong features.
+func batchOne(data []byte, f *failer) ([]byte, error) {
+	w, err := decodeWorld(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadData, err)
+	}
+	for k, v := range w.Env {
+		if got, ok := os.LookupEnv(k); !ok || got != v {
+			return nil, fmt.Errorf("%w: env %s=%q, but this batch process was started with %s=%q: start one process per env",
+				errBadData, k, v, k, got)
+		}
+	}
+	return answer(w, f)
+}
+
+// answer builds the client's listeners for w and returns the result JSON.
+func answer(w *world, f *failer) ([]byte, error) {
 
 	meshConfig := mesh.DefaultMeshConfig()
 	if len(w.MeshConfig) > 0 {

@@ -1,0 +1,404 @@
+// Package fuzz checks generated scenarios (worldgen.Scenario) against the
+// real pilot of each Istio version: every case is loaded and resolved as a
+// scenario file would be, predicted, answered by the version's backend in
+// batch mode, and compared as verify compares. A divergence is shrunk
+// (objects, list elements and fields dropped while the same difference
+// remains) and written as a scenario file whose header names the seed, the
+// version and the first difference.
+package fuzz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario"
+)
+
+// LevelPredictor is the level of a divergence where the predictor refused a
+// World that real pilot answered.
+const LevelPredictor compare.Level = "predictor-error"
+
+// Options configure a run.
+type Options struct {
+	// Versions are checked one after another.
+	Versions []versions.Version
+	// Count is the number of cases per version; with Duration set, the
+	// run of a version also stops when its share of Duration is spent.
+	Count int
+	// Duration bounds the whole run, split evenly between the versions;
+	// zero means no bound.
+	Duration time.Duration
+	// Seed is the first case's seed; case i has seed Seed+i on every
+	// version.
+	Seed uint64
+	// Out receives the shrunk scenario files; empty writes none.
+	Out string
+	// Workers is the number of cases checked at once (each with its own
+	// backend processes); zero means 1.
+	Workers int
+	// Progress receives a progress line every few seconds and the
+	// backend builds' progress; nil discards them.
+	Progress io.Writer
+	// ShrinkRuns bounds the checks one shrink may spend; zero means 300.
+	ShrinkRuns int
+}
+
+// Divergence is one case on which prediction and real pilot differ.
+type Divergence struct {
+	Seed    uint64
+	Version string
+	// First is the first difference of the original case.
+	First compare.Difference
+	// Signature groups divergences that are the same finding: level and
+	// shape of the first difference.
+	Signature string
+	// File is the shrunk scenario, when written; Objects how many
+	// manifests it kept (of Original).
+	File              string
+	Objects, Original int
+	// NotModelled is set when the prediction said it is incomplete ("not
+	// modelled: ..."): an explained divergence, not a failure.
+	NotModelled string
+}
+
+// VersionSummary is what a version's run found.
+type VersionSummary struct {
+	Version string
+	// Worlds counts the cases compared; Refused those Istio's validation
+	// refused (not compared); Invalid those the loader or resolver refused
+	// (a generator bug); Errors backend failures.
+	Worlds, Refused, Invalid, Errors int
+	// ByLevel counts divergences by the level of their first difference.
+	ByLevel     map[compare.Level]int
+	Divergences []Divergence
+	Elapsed     time.Duration
+	// Messages hold the first few invalid cases and errors.
+	Messages []string
+}
+
+// Failed reports whether a divergence that is no "not modelled" one was
+// found, or a generated case was invalid.
+func (s VersionSummary) Failed() bool {
+	for _, d := range s.Divergences {
+		if d.NotModelled == "" {
+			return true
+		}
+	}
+	return s.Invalid > 0 || s.Errors > 0
+}
+
+// Summary is a whole run.
+type Summary struct {
+	Versions []VersionSummary
+	Elapsed  time.Duration
+}
+
+// Failed reports whether any version failed.
+func (s Summary) Failed() bool {
+	for _, v := range s.Versions {
+		if v.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+// Run checks opt.Count cases on every version of opt.Versions.
+func Run(ctx context.Context, opt Options) (Summary, error) {
+	start := time.Now()
+	var sum Summary
+	if opt.Workers < 1 {
+		opt.Workers = 1
+	}
+	if opt.ShrinkRuns == 0 {
+		opt.ShrinkRuns = 300
+	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	for i, v := range opt.Versions {
+		bin, err := backend.Build(ctx, v, backend.BuildOptions{Progress: progress, Nice: 5})
+		if err != nil {
+			return sum, err
+		}
+		var deadline time.Time
+		if opt.Duration > 0 {
+			left := opt.Duration - time.Since(start)
+			deadline = time.Now().Add(left / time.Duration(len(opt.Versions)-i))
+		}
+		vs, err := runVersion(ctx, opt, v, bin, deadline, progress)
+		sum.Versions = append(sum.Versions, vs)
+		if err != nil {
+			return sum, err
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+// verdict is one case checked once.
+type verdict struct {
+	kind  string // ok, diverged, refused, invalid, error
+	diffs []compare.Difference
+	pred  *predictor.Prediction
+	msg   string
+}
+
+// Checker checks cases on one version with one set of backend processes.
+type Checker struct {
+	Version versions.Version
+	pool    *backend.Pool
+}
+
+// NewChecker checks cases on v with the backend binary bin.
+func NewChecker(v versions.Version, bin string) *Checker {
+	return &Checker{Version: v, pool: backend.NewPool(bin, nil)}
+}
+
+// Close ends the checker's backend processes.
+func (c *Checker) Close() error { return c.pool.Close() }
+
+func caseName(seed uint64) string { return fmt.Sprintf("fuzz-%d", seed) }
+
+// check loads, resolves, predicts, runs and compares one case.
+func (c *Checker) check(ctx context.Context, k *worldgen.Case) verdict {
+	name := caseName(k.Seed)
+	y, err := k.YAML(name)
+	if err != nil {
+		return verdict{kind: "invalid", msg: err.Error()}
+	}
+	sc, err := scenario.Parse(name+".yaml", y)
+	if err != nil {
+		return verdict{kind: "invalid", msg: err.Error()}
+	}
+	w, err := resolve.Simulate(sc, c.Version)
+	if err != nil {
+		return verdict{kind: "invalid", msg: err.Error()}
+	}
+	res, err := c.pool.Run(ctx, w)
+	if errors.Is(err, backend.ErrRefused) {
+		return verdict{kind: "refused", msg: err.Error()}
+	}
+	if err != nil {
+		return verdict{kind: "error", msg: err.Error()}
+	}
+	pred, err := predictor.Predict(w, c.Version)
+	if err != nil {
+		return verdict{kind: "diverged", diffs: []compare.Difference{{Level: LevelPredictor, Listener: "-", Want: "error: " + err.Error(), Got: "listeners"}}}
+	}
+	d, err := verify.ParseDump(res.ConfigDump)
+	if err != nil {
+		return verdict{kind: "error", msg: err.Error()}
+	}
+	diffs := verify.Differences(pred, &verify.Observation{Result: res, Dump: d})
+	if len(diffs) > 0 {
+		return verdict{kind: "diverged", diffs: diffs, pred: pred}
+	}
+	return verdict{kind: "ok", pred: pred}
+}
+
+// signature is the level and shape of a difference: missing (predicted
+// only), extra (real only) or changed.
+func signature(d compare.Difference) string {
+	shape := "changed"
+	switch {
+	case d.Got == "":
+		shape = "missing"
+	case d.Want == "":
+		shape = "extra"
+	}
+	return string(d.Level) + "/" + shape
+}
+
+// notModelled explains a divergence by the prediction's own "not
+// modelled" findings: every difference must be on a listener such a finding
+// names. It returns the first such finding, or "".
+func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
+	if p == nil {
+		return ""
+	}
+	first := ""
+	for _, d := range diffs {
+		explained := false
+		for _, f := range p.Findings {
+			if strings.HasPrefix(f.Message, "not modelled") && f.Listener == d.Listener {
+				explained = true
+				if first == "" {
+					first = f.Message
+				}
+			}
+		}
+		if !explained {
+			return ""
+		}
+	}
+	return first
+}
+
+func runVersion(ctx context.Context, opt Options, v versions.Version, bin string, deadline time.Time, progress io.Writer) (VersionSummary, error) {
+	vs := VersionSummary{Version: v.Label, ByLevel: map[compare.Level]int{}}
+	start := time.Now()
+	var mu sync.Mutex
+	shrunk := map[string]bool{}
+	next := uint64(0)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	report := func(final bool) {
+		mu.Lock()
+		n, div := vs.Worlds, len(vs.Divergences)
+		refused, invalid, errs := vs.Refused, vs.Invalid, vs.Errors
+		mu.Unlock()
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(progress, "fuzz %s: %d worlds, %d divergences, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s\n",
+			v.Label, n, div, refused, invalid, errs, float64(n)/max(el, 0.001), map[bool]string{true: " (done)"}[final])
+	}
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				report(false)
+			}
+		}
+	}()
+	for wk := 0; wk < opt.Workers; wk++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chk := NewChecker(v, bin)
+			defer chk.Close()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if int(i) >= opt.Count || ctx.Err() != nil || !deadline.IsZero() && time.Now().After(deadline) {
+					return
+				}
+				seed := opt.Seed + i
+				k := worldgen.Scenario(seed)
+				vd := chk.check(ctx, k)
+				mu.Lock()
+				switch vd.kind {
+				case "ok":
+					vs.Worlds++
+				case "refused":
+					vs.Refused++
+					if vs.Refused <= 3 {
+						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: refused: %s", seed, lastLine(vd.msg)))
+					}
+				case "invalid":
+					vs.Invalid++
+					if len(vs.Messages) < 5 {
+						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: invalid: %s", seed, vd.msg))
+					}
+				case "error":
+					vs.Errors++
+					if len(vs.Messages) < 5 {
+						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: %s", seed, vd.msg))
+					}
+				}
+				mu.Unlock()
+				if vd.kind != "diverged" {
+					continue
+				}
+				first := vd.diffs[0]
+				sig := signature(first)
+				div := Divergence{Seed: seed, Version: v.Label, First: first, Signature: sig, Original: len(k.Objects),
+					NotModelled: notModelled(vd.pred, vd.diffs)}
+				mu.Lock()
+				vs.Worlds++
+				vs.ByLevel[first.Level]++
+				again := shrunk[sig]
+				shrunk[sig] = true
+				mu.Unlock()
+				if !again && opt.Out != "" {
+					small := Shrink(k, func(c *worldgen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, opt.ShrinkRuns)
+					file, err := write(opt.Out, small, v, first, chk, ctx)
+					if err != nil {
+						mu.Lock()
+						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: writing the shrunk scenario: %v", seed, err))
+						mu.Unlock()
+					}
+					div.File, div.Objects = file, len(small.Objects)
+				}
+				mu.Lock()
+				vs.Divergences = append(vs.Divergences, div)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	vs.Elapsed = time.Since(start)
+	sort.Slice(vs.Divergences, func(i, j int) bool { return vs.Divergences[i].Seed < vs.Divergences[j].Seed })
+	report(true)
+	return vs, ctx.Err()
+}
+
+// stillDiverges reports whether k still shows a difference of signature
+// sig.
+func stillDiverges(ctx context.Context, chk *Checker, k *worldgen.Case, sig string) bool {
+	vd := chk.check(ctx, k)
+	if vd.kind != "diverged" {
+		return false
+	}
+	return slices.ContainsFunc(vd.diffs, func(d compare.Difference) bool { return signature(d) == sig })
+}
+
+// write renders the shrunk case as a scenario file in dir: its header names
+// the seed, the version and the first difference of the shrunk case.
+func write(dir string, k *worldgen.Case, v versions.Version, orig compare.Difference, chk *Checker, ctx context.Context) (string, error) {
+	vd := chk.check(ctx, k)
+	first := orig
+	if vd.kind == "diverged" {
+		first = vd.diffs[0]
+	}
+	name := fmt.Sprintf("fuzz-%d-%s", k.Seed, strings.ReplaceAll(v.Label, ".", "-"))
+	desc := fmt.Sprintf("Found by listenerlab fuzz --seed %d --count 1 --istio %s, shrunk; first difference (-predicted +real): %s",
+		k.Seed, v.Label, first.String())
+	k = k.Clone()
+	k.Header["description"] = desc
+	y, err := k.YAML(name,
+		fmt.Sprintf("listenerlab fuzz: seed %d, Istio %s (%s)", k.Seed, v.Label, v.Module),
+		"first difference (-predicted +real):", first.String())
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, name+".yaml")
+	return file, os.WriteFile(file, y, 0o644)
+}
+
+// lastLine is the part of a backend error that names the refused object.
+func lastLine(msg string) string {
+	if i := strings.Index(msg, "; last lines of its stderr"); i >= 0 {
+		msg = msg[:i]
+	}
+	if i := strings.LastIndex(msg, "bad World: "); i >= 0 {
+		msg = msg[i+len("bad World: "):]
+	}
+	return msg
+}

@@ -153,13 +153,9 @@ func (b *Batch) Run(ctx context.Context, w *world.World) (*Result, error) {
 	if EnvKey(w.Env) != EnvKey(b.env) {
 		return nil, fmt.Errorf("pilot backend %s: World %q has another env than this batch process", name, w.Scenario)
 	}
-	in := *w
-	if in.Format == "" {
-		in.Format = world.Format
-	}
-	input, err := json.Marshal(&in)
+	input, err := encodeWorld(name, w)
 	if err != nil {
-		return nil, fmt.Errorf("pilot backend %s: encoding World %q: %w", name, w.Scenario, err)
+		return nil, err
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -68,13 +68,9 @@ func Run(ctx context.Context, binaryPath string, w *world.World, env []string) (
 	if w == nil {
 		return nil, fmt.Errorf("pilot backend %s: no World", name)
 	}
-	in := *w
-	if in.Format == "" {
-		in.Format = world.Format
-	}
-	input, err := json.Marshal(&in)
+	input, err := encodeWorld(name, w)
 	if err != nil {
-		return nil, fmt.Errorf("pilot backend %s: encoding World %q: %w", name, w.Scenario, err)
+		return nil, err
 	}
 	timeout := time.Duration(0)
 	if _, ok := ctx.Deadline(); !ok {
@@ -182,3 +178,17 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 func (t *tailBuffer) Bytes() []byte { return t.buf }
+
+// encodeWorld is w as the backend reads it, in the current World format
+// when w names none.
+func encodeWorld(name string, w *world.World) ([]byte, error) {
+	in := *w
+	if in.Format == "" {
+		in.Format = world.Format
+	}
+	b, err := json.Marshal(&in)
+	if err != nil {
+		return nil, fmt.Errorf("pilot backend %s: encoding World %q: %w", name, w.Scenario, err)
+	}
+	return b, nil
+}

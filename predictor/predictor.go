@@ -203,7 +203,9 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 	default:
 		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: "no chain matches everything: unmatched connections go to " + catchAll.Cluster}
 	}
-	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) {
+	// An HTTP_PROXY egress port is a proxy the user declared for every
+	// destination: that it takes every connection on its port is its job.
+	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) && e.port.Protocol != pHTTPProxy {
 		b.hijack(l.Name, e, defSvc, catchAll, alone)
 	}
 	return l

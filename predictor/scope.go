@@ -237,7 +237,7 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 		if exactLookup && allExact(e.Hosts) {
 			candidates = exactHostServices(all, visible, p.Namespace, e.Hosts)
 		}
-		eg.Services = selectServices(candidates, p.Namespace, e.Hosts, eg.Port)
+		eg.Services = selectServices(candidates, p.Namespace, e.Hosts, portToMatch(eg.Port))
 		out = append(out, eg)
 	}
 	return out, sc
@@ -369,6 +369,16 @@ func selectServices(visible []*service, configNS string, hosts []string, egressP
 		}
 	}
 	return out
+}
+
+// portToMatch models needsPortMatch: an egress port imports only the
+// services that have it, except an HTTP_PROXY port, a generic HTTP proxy
+// that imports its hosts whatever their ports.
+func portToMatch(egressPort *port) *port {
+	if egressPort == nil || egressPort.Protocol == pHTTPProxy {
+		return nil
+	}
+	return egressPort
 }
 
 // trimToPort models serviceMatchingListenerPort: a service is imported on

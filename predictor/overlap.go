@@ -108,6 +108,12 @@ func importedPorts(egresses []egress) map[int][]imported {
 // listener name (a clash merges them, mergeTCPFilterChains) or on
 // Envoy's listener and prefix matching.
 func (b *builder) clusterIPOverlaps(egresses []egress, byPort map[int][]*entry) {
+	if b.p.CaptureNone {
+		// Nothing is captured: a connection to the ClusterIP never meets
+		// the proxy's listeners (they listen on 127.0.0.1), whatever
+		// addresses the ServiceEntry declares.
+		return
+	}
 	for number, ports := range importedPorts(egresses) {
 		var entries, vips []imported
 		for _, ip := range ports {

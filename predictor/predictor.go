@@ -124,7 +124,15 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.envoyFilterFindings(w, pred.Listeners)
 	b.redisFilterFindings(w)
 	pred.Findings = uniqueFindings(b.findings)
-	fillWitnesses(pred.Findings, pred.Listeners, catchAll)
+	unmatched := catchAll
+	if p.CaptureNone {
+		// Without interception istiod builds no virtualOutbound
+		// (buildVirtualOutboundListener): a connection no listener is bound
+		// to is never captured and goes straight to its destination, even
+		// under REGISTRY_ONLY.
+		unmatched = listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
+	}
+	fillWitnesses(pred.Findings, pred.Listeners, unmatched)
 	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]

@@ -220,7 +220,7 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 	sc := selectSidecar(w, p)
 	visible := visibleTo(all, p.Namespace)
 	if sc == nil || len(sc.Spec.Egress) == 0 {
-		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil), Hosts: []string{"*/*"}, Source: "default egress (*/*)"}}, sc
+		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil, false), Hosts: []string{"*/*"}, Source: "default egress (*/*)"}}, sc
 	}
 	// From 1.31 exact imports are looked up by host and namespace
 	// (servicesForExactHosts): one service per pair, the oldest, in
@@ -237,7 +237,7 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 		if exactLookup && allExact(e.Hosts) {
 			candidates = exactHostServices(all, visible, p.Namespace, e.Hosts)
 		}
-		eg.Services = selectServices(candidates, p.Namespace, e.Hosts, portToMatch(eg.Port))
+		eg.Services = selectServices(candidates, p.Namespace, e.Hosts, portToMatch(eg.Port), p.version.SidecarHostExclusions())
 		out = append(out, eg)
 	}
 	return out, sc
@@ -302,7 +302,12 @@ func exactHostServices(all, visible []*service, configNS string, hosts []string)
 // by "namespace/host" (namespace "*", "." or a name; "~" excludes), trim
 // to the egress port, and keep one namespace per hostname (the proxy's own,
 // else a Kubernetes Service over a ServiceEntry, else the first seen).
-func selectServices(visible []*service, configNS string, hosts []string, egressPort *port) []*service {
+//
+// With exclusions (1.31 on), a namespace starting with "~" excludes its
+// hosts ("~/*" everything not imported otherwise, "~ns/h" one host);
+// before, "~" is the namespace of nothing, so such an entry imports nothing
+// and excludes nothing.
+func selectServices(visible []*service, configNS string, hosts []string, egressPort *port, exclusions bool) []*service {
 	type rule struct {
 		ns, host string
 		exclude  bool
@@ -311,7 +316,7 @@ func selectServices(visible []*service, configNS string, hosts []string, egressP
 	for _, h := range hosts {
 		ns, name, _ := strings.Cut(h, "/")
 		r := rule{ns: ns, host: name}
-		if strings.HasPrefix(ns, "~") {
+		if exclusions && strings.HasPrefix(ns, "~") {
 			r.exclude, r.ns = true, strings.TrimPrefix(ns, "~")
 			if r.ns == "" {
 				r.ns = "*"

@@ -34,6 +34,7 @@ const (
 	GateSidecarExactHostLookup             Gate = "SidecarExactHostLookup"
 	GateVirtualServiceExclusions           Gate = "VirtualServiceExclusions"
 	GateServiceEntryServicesByResourceName Gate = "ServiceEntryServicesByResourceName"
+	GateSidecarHostExclusions              Gate = "SidecarHostExclusions"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -45,6 +46,7 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateSidecarExactHostLookup:             func(m int) bool { return m >= 31 },
 	GateVirtualServiceExclusions:           func(m int) bool { return m >= 31 },
 	GateServiceEntryServicesByResourceName: func(m int) bool { return m >= 30 },
+	GateSidecarHostExclusions:              func(m int) bool { return m >= 31 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -145,3 +147,16 @@ func (v Version) VirtualServiceExclusions() bool { return v.Has(GateVirtualServi
 func (v Version) ServiceEntryServicesByResourceName() bool {
 	return v.Has(GateServiceEntryServicesByResourceName)
 }
+
+// SidecarHostExclusions reports whether a Sidecar egress host whose
+// namespace starts with "~" excludes services ("~/*", "~ns/host");
+// before, "~" is only the namespace of nothing: such an entry imports
+// nothing and excludes nothing, so "istio-system/*" beside "~/*" still
+// imports istiod.
+//
+// Source: pilot/pkg/model/sidecar.go excludePrefix and
+// hostClassification.Excluded in 1.31-dev; absent in 1.24, 1.26, 1.27,
+// the 1.30 branch and the 2026-04-23 master snapshot. Found by listenerlab
+// fuzz (seed 30); pinned by the scenario
+// sidecar/egress-tilde-namespace-excludes-from-1-31.
+func (v Version) SidecarHostExclusions() bool { return v.Has(GateSidecarHostExclusions) }

@@ -59,17 +59,17 @@ func TestReadSourceMarkers(t *testing.T) {
 			vs:         "if !hc.VSMatches(h, useGatewaySemantics) {",
 		}, map[Gate]bool{
 			GateIPAutoallocateByDefault: false, GateServiceEntryServicePerAddress: false, GateHTTPInspectorAddsTLSInspector: true,
-			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false,
+			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false, GateSidecarHostExclusions: false,
 		}},
 		{"1.31-like", map[string]string{
 			features:   "EnableIPAutoallocate = env.Register(\n\t\t\"PILOT_ENABLE_IP_AUTOALLOCATE\",\n\t\ttrue,\n\t\t\"If enabled\")",
 			conversion: "type HostAddress struct {\n\thost           string\n\taddress        string\n\tautoAssignedV4 string\n}",
 			listener:   "\tif needTLSInspector {\n",
-			sidecar:    "svces = ps.servicesForExactHosts(configNamespace, hostsByNamespace)\nfunc (ps *PushContext) servicesForExactHosts(configNamespace string,",
+			sidecar:    "\texcludePrefix     = \"~\"\nsvces = ps.servicesForExactHosts(configNamespace, hostsByNamespace)\nfunc (ps *PushContext) servicesForExactHosts(configNamespace string,",
 			vs:         "if (nsExclFound && nsExcl.Excluded(h)) || (wnsFound && wnsImportedHosts.Excluded(h)) {",
 		}, map[Gate]bool{
 			GateIPAutoallocateByDefault: true, GateServiceEntryServicePerAddress: true, GateHTTPInspectorAddsTLSInspector: false,
-			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true,
+			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true, GateSidecarHostExclusions: true,
 		}},
 		{"code moved", map[string]string{
 			features:   "EnableIPAutoallocate = env.RegisterBoolVar(name, defaultValue)",
@@ -128,7 +128,7 @@ func TestReadSourceModules(t *testing.T) {
 			read.Source = src
 			want := v.FromSource()
 			if v.Label == snapshot.Label {
-				want = []string{"SidecarExactHostLookup=false", "VirtualServiceExclusions=false"}
+				want = []string{"SidecarExactHostLookup=false", "SidecarHostExclusions=false", "VirtualServiceExclusions=false"}
 			}
 			if got := read.FromSource(); !slices.Equal(got, want) {
 				t.Errorf("source differs from the minor rules in %v, want %v", got, want)

@@ -53,6 +53,11 @@ var markers = map[Gate]sourceMarker{
 		file:    "pilot/pkg/model/virtualservice.go",
 		present: regexp.MustCompile(`\.Excluded\(h\)`),
 	},
+	// The "~" exclusion prefix of Sidecar egress hosts.
+	GateSidecarHostExclusions: {
+		file:    "pilot/pkg/model/sidecar.go",
+		present: regexp.MustCompile(`excludePrefix\s*=\s*"~"`),
+	},
 	// ServiceEntry services in a krt collection keyed by ResourceName, or
 	// the older store's plain list per ServiceEntry.
 	GateServiceEntryServicesByResourceName: {

@@ -3,6 +3,7 @@ package livestate_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -199,35 +200,7 @@ func keys(m map[string]listener.Listener) []string {
 // World; each must still pair with its namesake (found by e2e-local: the
 // headless scenarios' per-pod listeners were not translated).
 func TestTranslatorPairsStatefulSetPodsByName(t *testing.T) {
-	sc, err := scenario.Parse("sts.yaml", []byte(`kind: Scenario
-name: sts
----
-apiVersion: v1
-kind: Service
-metadata: {name: zk-hs}
-spec:
-  clusterIP: None
-  selector: {app: zk}
-  ports: [{name: tcp-server, port: 2888}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: zk}
-spec:
-  serviceName: zk-hs
-  replicas: 2
-  selector: {matchLabels: {app: zk}}
-  template:
-    metadata: {labels: {app: zk}}
-    spec: {containers: [{name: zk, image: zookeeper}]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	iso, err := isolate.Isolate(sc, isolate.Options{Run: "r"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	iso := isolatedZooKeeper(t, "", 2)
 	v := versions.Newest()
 	sim, err := resolve.Simulate(iso.Live, v)
 	if err != nil {
@@ -284,36 +257,7 @@ func TestPairingTranslatesOnlyWhatDiffers(t *testing.T) {
 // a cluster keeps: the live client is that pod, not the first with the
 // client labels, and its namesakes pair up in translation.
 func TestReadClientPodByName(t *testing.T) {
-	sc, err := scenario.Parse("sts.yaml", []byte(`kind: Scenario
-name: sts
-client: {pod: zk-1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: zk-hs}
-spec:
-  clusterIP: None
-  selector: {app: zk}
-  ports: [{name: tcp-server, port: 2888}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: zk}
-spec:
-  serviceName: zk-hs
-  replicas: 3
-  selector: {matchLabels: {app: zk}}
-  template:
-    metadata: {labels: {app: zk}}
-    spec: {containers: [{name: zk, image: zookeeper}]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	iso, err := isolate.Isolate(sc, isolate.Options{Run: "r"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	iso := isolatedZooKeeper(t, "client: {pod: zk-1}\n", 3)
 	live := iso.ClientNamespace()
 	zk := map[string]string{"app": "zk"}
 	kube := kubefake.NewClientset(ns("default"), ns("kube-system"), ns("istio-system"), ns(live),
@@ -348,4 +292,41 @@ spec:
 	if _, err := livestate.Read(context.Background(), c, livestate.ForIsolated(iso)); err == nil || !strings.Contains(err.Error(), "no running client pod zk-1") {
 		t.Errorf("without zk-1: %v", err)
 	}
+}
+
+// isolatedZooKeeper isolates a scenario of a headless Service zk-hs over a
+// StatefulSet zk of replicas pods, with header lines added to its Scenario
+// document.
+func isolatedZooKeeper(t *testing.T, header string, replicas int) *isolate.Isolated {
+	t.Helper()
+	sc, err := scenario.Parse("sts.yaml", []byte(fmt.Sprintf(`kind: Scenario
+name: sts
+%s---
+apiVersion: v1
+kind: Service
+metadata: {name: zk-hs}
+spec:
+  clusterIP: None
+  selector: {app: zk}
+  ports: [{name: tcp-server, port: 2888}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: zk}
+spec:
+  serviceName: zk-hs
+  replicas: %d
+  selector: {matchLabels: {app: zk}}
+  template:
+    metadata: {labels: {app: zk}}
+    spec: {containers: [{name: zk, image: zookeeper}]}
+`, header, replicas)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso, err := isolate.Isolate(sc, isolate.Options{Run: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iso
 }

@@ -84,10 +84,15 @@ func versionLabels(vs []versions.Version) string {
 // printFuzzSummary prints, per version, the cases compared, refused and
 // failed, the divergences by level and each divergence; then the totals.
 func printFuzzSummary(w io.Writer, sum fuzz.Summary, seed uint64) {
-	total, div := 0, 0
+	total, div, explained := 0, 0, 0
 	for _, v := range sum.Versions {
 		total += v.Worlds
 		div += len(v.Divergences)
+		for _, d := range v.Divergences {
+			if d.NotModelled != "" {
+				explained++
+			}
+		}
 		rate := float64(v.Worlds) / max(v.Elapsed.Seconds(), 0.001)
 		fmt.Fprintf(w, "Istio %s: %d worlds compared in %s (%.1f worlds/s), %d divergences, %d refused by Istio's validation, %d invalid, %d errors\n",
 			v.Version, v.Worlds, v.Elapsed.Round(time.Second), rate, len(v.Divergences), v.Refused, v.Invalid, v.Errors)
@@ -114,8 +119,8 @@ func printFuzzSummary(w io.Writer, sum fuzz.Summary, seed uint64) {
 		}
 	}
 	rate := float64(total) / max(sum.Elapsed.Seconds(), 0.001)
-	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences\n",
-		seed, total, len(sum.Versions), sum.Elapsed.Round(time.Second), rate, div)
+	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences (%d explained by a \"not modelled\" finding, %d not)\n",
+		seed, total, len(sum.Versions), sum.Elapsed.Round(time.Second), rate, div, explained, div-explained)
 }
 
 func firstLine(d compare.Difference) string {

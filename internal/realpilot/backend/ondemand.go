@@ -195,9 +195,11 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 	}
 	for _, c := range cached {
 		if c.matches(query) {
-			if c.Provenance.Gates == nil {
-				// Generated before provenance recorded the gates: read
-				// them from the source and record them.
+			if lacksGates(c.Provenance.Gates) {
+				// Generated before provenance recorded the gates, or
+				// before a gate was added: read them from the source and
+				// record them (a gate whose code moved stays undecided
+				// and is read again next time, which is cheap).
 				if c.Provenance.Gates, err = modgen.ReadGates(ctx, c.Provenance.Module, modgen.Options{Go: opts.Go}); err != nil {
 					return versions.Version{}, err
 				}
@@ -223,6 +225,17 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 		fmt.Fprintf(opts.Progress, "Istio %s: %s\n", query, m.Provenance.Summary())
 	}
 	return fromProvenance(query, m.Provenance), nil
+}
+
+// lacksGates reports whether recorded gates miss any gate listenerlab
+// knows, so a module cached by an older listenerlab is read again.
+func lacksGates(recorded map[versions.Gate]bool) bool {
+	for _, g := range versions.Gates() {
+		if _, ok := recorded[g]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // releaseNumber matches an Istio release: 1.29.3.

@@ -25,7 +25,8 @@ func TestVersionFromCache(t *testing.T) {
 			Minor: 31, MinorFrom: "VERSION 1.31",
 			// What versions.ReadSource reads from that snapshot (TestReadSourceModules).
 			Gates: map[versions.Gate]bool{versions.GateIPAutoallocateByDefault: true, versions.GateServiceEntryServicePerAddress: true,
-				versions.GateHTTPInspectorAddsTLSInspector: false, versions.GateSidecarExactHostLookup: false, versions.GateVirtualServiceExclusions: false}},
+				versions.GateHTTPInspectorAddsTLSInspector: false, versions.GateSidecarExactHostLookup: false, versions.GateVirtualServiceExclusions: false,
+				versions.GateServiceEntryServicesByResourceName: true, versions.GateSidecarHostExclusions: false}},
 	}
 	if err := storeModule(m); err != nil {
 		t.Fatal(err)
@@ -40,8 +41,8 @@ func TestVersionFromCache(t *testing.T) {
 		if v.Label != q || v.Module != module || v.Minor != 31 || v.Image != "" || !strings.Contains(v.Note, "of 2026-04-23, minor 1.31 from VERSION 1.31") {
 			t.Errorf("Version(%s) = %+v", q, v)
 		}
-		if v.SidecarExactHostLookup() || v.VirtualServiceExclusions() || !v.IPAutoallocateByDefault() ||
-			!strings.Contains(v.Note, "unlike other 1.31 its source has SidecarExactHostLookup=false, VirtualServiceExclusions=false") {
+		if v.SidecarExactHostLookup() || v.VirtualServiceExclusions() || v.SidecarHostExclusions() || !v.IPAutoallocateByDefault() ||
+			!strings.Contains(v.Note, "unlike other 1.31 its source has SidecarExactHostLookup=false, SidecarHostExclusions=false, VirtualServiceExclusions=false") {
 			t.Errorf("Version(%s): gates not from its source: %+v", q, v)
 		}
 	}
@@ -67,6 +68,27 @@ func TestVersionFromCache(t *testing.T) {
 	cached, err := CachedModules()
 	if err != nil || len(cached) != 1 || cached[0].Provenance.Module != module {
 		t.Errorf("CachedModules = %+v, %v", cached, err)
+	}
+}
+
+// TestVersionRereadsGatesAddedSince checks that a cached module whose
+// provenance lacks a gate added since (recorded by an older listenerlab)
+// has its source read again instead of the gate following its minor: the
+// read fails here, where the go command does not exist.
+func TestVersionRereadsGatesAddedSince(t *testing.T) {
+	t.Setenv("LISTENERLAB_CACHE", t.TempDir())
+	const module = "v0.0.0-20260423205519-b01690e6db7d"
+	m := &modgen.Module{
+		GoMod: []byte("module listenerlab.dev/pilotbackend\n\ngo 1.25.7\n\nrequire istio.io/istio " + module + "\n"),
+		GoSum: []byte("istio.io/istio " + module + " h1:x=\n"),
+		Provenance: modgen.Provenance{Query: "b01690e6db7d", Module: module, Minor: 31, MinorFrom: "VERSION 1.31",
+			Gates: map[versions.Gate]bool{versions.GateSidecarExactHostLookup: false}},
+	}
+	if err := storeModule(m); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := Version(context.Background(), module, GenerateOptions{Go: "/nonexistent/go"}); err == nil {
+		t.Errorf("Version(%s) = %+v from partial gates; want the source read again", module, v)
 	}
 }
 

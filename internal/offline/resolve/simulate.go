@@ -651,18 +651,9 @@ func (s *simulator) istio(v versions.Version) error {
 				}
 			}
 			s.w.ServiceEntries = append(s.w.ServiceEntries, se)
-		case *networkingv1.WorkloadEntry:
-			we := o.DeepCopy()
-			we.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "WorkloadEntry"}
-			we.Namespace, we.CreationTimestamp = m.Namespace, s.created(m)
-			s.w.WorkloadEntries = append(s.w.WorkloadEntries, we)
-		case *networkingv1.Sidecar:
-			sc := o.DeepCopy()
-			sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
-			sc.Namespace, sc.CreationTimestamp = m.Namespace, s.created(m)
-			s.w.Sidecars = append(s.w.Sidecars, sc)
-		case *networkingv1.VirtualService, *networkingv1.DestinationRule, *networkingv1alpha3.EnvoyFilter:
-			s.routing(m)
+		case *networkingv1.WorkloadEntry, *networkingv1.Sidecar,
+			*networkingv1.VirtualService, *networkingv1.DestinationRule, *networkingv1alpha3.EnvoyFilter:
+			s.istioConfig(m)
 		}
 	}
 	return nil

@@ -8,11 +8,24 @@ import (
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
-// routing copies a VirtualService, DestinationRule or EnvoyFilter into the
-// World as the API server holds it: namespace set, creation time stamped
-// (Istio orders VirtualServices by creation time), apiVersion and kind set.
-func (s *simulator) routing(m scenario.Manifest) {
+// istioConfig copies a WorkloadEntry, Sidecar, VirtualService,
+// DestinationRule or EnvoyFilter into the World as the API server holds
+// it: namespace set, creation time stamped (Istio orders Sidecars and
+// VirtualServices by creation time), apiVersion and kind set.
+// ServiceEntries are copied by Simulate itself, which also allocates
+// their addresses.
+func (s *simulator) istioConfig(m scenario.Manifest) {
 	switch o := m.Object.(type) {
+	case *networkingv1.WorkloadEntry:
+		we := o.DeepCopy()
+		we.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "WorkloadEntry"}
+		we.Namespace, we.CreationTimestamp = m.Namespace, s.created(m)
+		s.w.WorkloadEntries = append(s.w.WorkloadEntries, we)
+	case *networkingv1.Sidecar:
+		sc := o.DeepCopy()
+		sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
+		sc.Namespace, sc.CreationTimestamp = m.Namespace, s.created(m)
+		s.w.Sidecars = append(s.w.Sidecars, sc)
 	case *networkingv1.VirtualService:
 		vs := o.DeepCopy()
 		vs.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}

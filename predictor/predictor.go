@@ -273,16 +273,31 @@ func hijackConn(e *entry, catchAll listener.Destination) witnessSpec {
 	}
 	var names []string
 	for _, c := range e.chains {
+		if c.matchAll() {
+			continue // an SNI of "*" takes every name: the catch-all itself
+		}
 		names = append(names, c.sni...)
 	}
 	if len(names) > 0 || e.port.Number == 443 {
-		spec.tls, spec.sni = true, "www.example.com"
-		for i := 0; sniTaken(names, spec.sni); i++ {
-			spec.sni = "other" + itoa(i) + ".example.com"
+		spec.tls, spec.sni = true, ""
+		for _, name := range freeNames {
+			if !sniTaken(names, name) {
+				spec.sni = name
+				break
+			}
+		}
+		if spec.sni == "" {
+			// Some chain takes every name (an SNI of "*" beside a CIDR):
+			// a connection without TLS reaches the catch-all.
+			spec.tls = false
 		}
 	}
 	return spec
 }
+
+// freeNames are server names a Hijack witness tries in turn, in domains
+// no wildcard of another domain covers.
+var freeNames = []string{"www.example.com", "www.example.org", "www.example.net", "other.example", "other.test", "other.invalid"}
 
 // moot returns a test for the AutoAddressUnused findings that say nothing
 // more: one whose witness reaches another service (the entry's own

@@ -74,11 +74,14 @@ func (p *proxy) localhosts() []string {
 // capture on.
 func (p *proxy) usesAutoIPs() bool { return (p.DNSAuto || p.AllocFeature) && p.DNSCapture }
 
-// family models FilterAddressesByIPFamily (pilot/pkg/util/network/ip.go)
-// as getAllAddressesForProxy applies it: keep the proxy's families, and a
-// dual-stack proxy without the dual-stack feature keeps only the family of
-// the first address.
-func (p *proxy) family(addrs []string) []string {
+// family models the address filter of GetAddressForProxy and
+// getAllAddressesForProxy (filterAddresses in pilot/pkg/model/service.go,
+// later FilterAddressesByIPFamily in pilot/pkg/util/network/ip.go): keep
+// the proxy's families, and a dual-stack proxy keeps one family, that of
+// the first address (DualStackFirstFamily) or, before, IPv4 whenever there
+// is an IPv4 address. all keeps both families for a dual-stack proxy, as
+// getAllAddressesForProxy does with the dual-stack feature on.
+func (p *proxy) family(addrs []string, all bool) []string {
 	is4 := func(a string) (bool, bool) {
 		if pre, err := netip.ParsePrefix(a); err == nil {
 			return pre.Addr().Is4(), true
@@ -93,22 +96,27 @@ func (p *proxy) family(addrs []string) []string {
 			out = append(out, a)
 		}
 	}
-	if p.V4 && p.V6 && !p.DualStackFeature && len(out) > 0 {
-		first, _ := is4(out[0])
-		kept := out[:0:0]
-		for _, a := range out {
-			if v4, _ := is4(a); v4 == first {
-				kept = append(kept, a)
-			}
-		}
-		out = kept
+	if !p.V4 || !p.V6 || all || len(out) == 0 {
+		return out
 	}
-	return out
+	keep, _ := is4(out[0])
+	if !p.version.DualStackFirstFamily() && slices.ContainsFunc(out, func(a string) bool { v4, _ := is4(a); return v4 }) {
+		keep = true
+	}
+	kept := out[:0:0]
+	for _, a := range out {
+		if v4, _ := is4(a); v4 == keep {
+			kept = append(kept, a)
+		}
+	}
+	return kept
 }
 
-// address models Service.GetAddressForProxy.
+// address models Service.GetAddressForProxy: the first of its addresses
+// for the proxy (always one family), else its auto-allocated VIP, else its
+// default address.
 func (s *service) address(p *proxy) string {
-	if ips := p.family(s.ClusterIPs); len(ips) > 0 {
+	if ips := p.family(s.ClusterIPs, false); len(ips) > 0 {
 		return ips[0]
 	}
 	if p.usesAutoIPs() && s.DefaultAddress == wildcardV4 {
@@ -123,7 +131,8 @@ func (s *service) address(p *proxy) string {
 }
 
 // extraAddresses models Service.GetExtraAddressesForProxy: every address
-// of the proxy's families after the first.
+// for the proxy after the first (both families for a dual-stack proxy
+// when istiod's dual-stack feature is on).
 func (s *service) extraAddresses(p *proxy) []string {
 	addrs := s.ClusterIPs
 	if len(addrs) == 0 && p.usesAutoIPs() {
@@ -133,7 +142,7 @@ func (s *service) extraAddresses(p *proxy) []string {
 			}
 		}
 	}
-	addrs = p.family(addrs)
+	addrs = p.family(addrs, p.DualStackFeature)
 	if len(addrs) > 1 {
 		return addrs[1:]
 	}

@@ -35,6 +35,7 @@ const (
 	GateVirtualServiceExclusions           Gate = "VirtualServiceExclusions"
 	GateServiceEntryServicesByResourceName Gate = "ServiceEntryServicesByResourceName"
 	GateSidecarHostExclusions              Gate = "SidecarHostExclusions"
+	GateDualStackFirstFamily               Gate = "DualStackFirstFamily"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -47,6 +48,7 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateVirtualServiceExclusions:           func(m int) bool { return m >= 31 },
 	GateServiceEntryServicesByResourceName: func(m int) bool { return m >= 30 },
 	GateSidecarHostExclusions:              func(m int) bool { return m >= 31 },
+	GateDualStackFirstFamily:               func(m int) bool { return m >= 25 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -160,3 +162,15 @@ func (v Version) ServiceEntryServicesByResourceName() bool {
 // fuzz (seed 30); pinned by the scenario
 // sidecar/egress-tilde-namespace-excludes-from-1-31.
 func (v Version) SidecarHostExclusions() bool { return v.Has(GateSidecarHostExclusions) }
+
+// DualStackFirstFamily reports whether a dual-stack proxy takes a
+// service's addresses of the family of its first address; before, it took
+// the IPv4 addresses whenever the service had one, so a service listed
+// IPv6 first listened on its first IPv4 address.
+//
+// Source: pilot/pkg/model/service.go filterAddresses, which
+// GetAddressForProxy and getAllAddressesForProxy apply: IPv4 first in
+// 1.24; the first address's family (firstAddrFamily) in 1.26 and 1.27,
+// moved to pilot/pkg/util/network/ip.go FilterAddressesByIPFamily in 1.30
+// and 1.31-dev.
+func (v Version) DualStackFirstFamily() bool { return v.Has(GateDualStackFirstFamily) }

@@ -13,13 +13,13 @@ import (
 // source of that version does (see each gate's doc comment for the file
 // and function read).
 func TestGates(t *testing.T) {
-	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName bool }
+	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, firstFamily bool }
 	want := map[string]gates{
-		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false},
-		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false},
-		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false},
-		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true},
-		"1.31-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true},
+		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, firstFamily: false},
+		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, firstFamily: true},
+		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, firstFamily: true},
+		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true, firstFamily: true},
+		"1.31-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true, firstFamily: true},
 	}
 	for _, v := range Catalog {
 		w, ok := want[v.Label]
@@ -27,7 +27,7 @@ func TestGates(t *testing.T) {
 			t.Errorf("%s: catalogued but its gates are not pinned here: read the Istio source each gate names and add a row", v.Label)
 			continue
 		}
-		got := gates{v.IPAutoallocateByDefault(), v.ServiceEntryServicePerAddress(), v.HTTPInspectorAddsTLSInspector(), v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName()}
+		got := gates{v.IPAutoallocateByDefault(), v.ServiceEntryServicePerAddress(), v.HTTPInspectorAddsTLSInspector(), v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.DualStackFirstFamily()}
 		if got != w {
 			t.Errorf("%s: gates %+v, want %+v", v.Label, got, w)
 		}
@@ -44,6 +44,7 @@ func TestReadSourceMarkers(t *testing.T) {
 		listener   = "pilot/pkg/networking/core/listener.go"
 		sidecar    = "pilot/pkg/model/sidecar.go"
 		vs         = "pilot/pkg/model/virtualservice.go"
+		service    = "pilot/pkg/model/service.go"
 	)
 	tests := []struct {
 		name  string
@@ -57,7 +58,9 @@ func TestReadSourceMarkers(t *testing.T) {
 			listener:   "\tif needTLSInspector || needHTTPInspector {\n",
 			sidecar:    "func (ps *PushContext) servicesForHosts(",
 			vs:         "if !hc.VSMatches(h, useGatewaySemantics) {",
+			service:    "func filterAddresses(addresses []string, supportsV4, supportsV6 bool) []string {",
 		}, map[Gate]bool{
+			GateDualStackFirstFamily:    false,
 			GateIPAutoallocateByDefault: false, GateServiceEntryServicePerAddress: false, GateHTTPInspectorAddsTLSInspector: true,
 			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false, GateSidecarHostExclusions: false,
 		}},
@@ -67,7 +70,9 @@ func TestReadSourceMarkers(t *testing.T) {
 			listener:   "\tif needTLSInspector {\n",
 			sidecar:    "\texcludePrefix     = \"~\"\nsvces = ps.servicesForExactHosts(configNamespace, hostsByNamespace)\nfunc (ps *PushContext) servicesForExactHosts(configNamespace string,",
 			vs:         "if (nsExclFound && nsExcl.Excluded(h)) || (wnsFound && wnsImportedHosts.Excluded(h)) {",
+			service:    "addresses = netutil.FilterAddressesByIPFamily(addresses, node.SupportsIPv4(), node.SupportsIPv6())",
 		}, map[Gate]bool{
+			GateDualStackFirstFamily:    true,
 			GateIPAutoallocateByDefault: true, GateServiceEntryServicePerAddress: true, GateHTTPInspectorAddsTLSInspector: false,
 			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true, GateSidecarHostExclusions: true,
 		}},
@@ -75,6 +80,7 @@ func TestReadSourceMarkers(t *testing.T) {
 			features:   "EnableIPAutoallocate = env.RegisterBoolVar(name, defaultValue)",
 			conversion: "type hostAddress struct{}",
 			listener:   "if inspectors.TLS {",
+			service:    "addresses = ipfamily.Keep(addresses)",
 		}, map[Gate]bool{}},
 	}
 	for _, tt := range tests {

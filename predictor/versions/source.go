@@ -65,6 +65,14 @@ var markers = map[Gate]sourceMarker{
 		present: regexp.MustCompile(`func \(swi ServiceWithInstances\) ResourceName\(\) string`),
 		absent:  regexp.MustCompile(`servicesBySE:`),
 	},
+	// filterAddresses keeps the first address's family for a dual-stack
+	// proxy (firstAddrFamily), or the code moved to network.
+	// FilterAddressesByIPFamily, which does; the older filter prefers IPv4.
+	GateDualStackFirstFamily: {
+		file:    "pilot/pkg/model/service.go",
+		present: regexp.MustCompile(`firstAddrFamily|netutil\.FilterAddressesByIPFamily\(`),
+		absent:  regexp.MustCompile(`func filterAddresses\(`),
+	},
 }
 
 // ReadSource decides the gates from an istio.io/istio source tree (its

@@ -260,14 +260,27 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 	next := uint64(0)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
+	// busy is what each worker is doing since when, so that a case that
+	// hangs (a predictor that never returns) or a long shrink shows.
+	type task struct {
+		what  string
+		since time.Time
+	}
+	busy := make([]task, opt.Workers)
 	report := func(final bool) {
 		mu.Lock()
 		n, div := vs.Worlds, len(vs.Divergences)
 		refused, invalid, errs := vs.Refused, vs.Invalid, vs.Errors
+		var slow []string
+		for _, b := range busy {
+			if b.what != "" && time.Since(b.since) > 30*time.Second {
+				slow = append(slow, fmt.Sprintf("; %s for %s", b.what, time.Since(b.since).Round(time.Second)))
+			}
+		}
 		mu.Unlock()
 		el := time.Since(start).Seconds()
-		fmt.Fprintf(progress, "fuzz %s: %d worlds, %d divergences, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s\n",
-			v.Label, n, div, refused, invalid, errs, float64(n)/max(el, 0.001), map[bool]string{true: " (done)"}[final])
+		fmt.Fprintf(progress, "fuzz %s: %d worlds, %d divergences, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s%s\n",
+			v.Label, n, div, refused, invalid, errs, float64(n)/max(el, 0.001), strings.Join(slow, ""), map[bool]string{true: " (done)"}[final])
 	}
 	go func() {
 		t := time.NewTicker(5 * time.Second)
@@ -283,6 +296,11 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 	}()
 	for wk := 0; wk < opt.Workers; wk++ {
 		wg.Add(1)
+		doing := func(what string) {
+			mu.Lock()
+			busy[wk] = task{what, time.Now()}
+			mu.Unlock()
+		}
 		go func() {
 			defer wg.Done()
 			chk := NewChecker(v, bin)
@@ -297,6 +315,7 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 				}
 				seed := opt.Seed + i
 				k := worldgen.Scenario(seed)
+				doing(fmt.Sprintf("checking seed %d", seed))
 				vd := chk.check(ctx, k)
 				mu.Lock()
 				switch vd.kind {
@@ -329,10 +348,17 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 				mu.Lock()
 				vs.Worlds++
 				vs.ByLevel[first.Level]++
-				again := shrunk[sig]
-				shrunk[sig] = true
+				// One shrink per signature, and apart for the explained
+				// ones, so that a "not modelled" case never hides a new one.
+				key := sig
+				if div.NotModelled != "" {
+					key += "/explained"
+				}
+				again := shrunk[key]
+				shrunk[key] = true
 				mu.Unlock()
 				if !again && opt.Out != "" {
+					doing(fmt.Sprintf("shrinking seed %d", seed))
 					small := Shrink(k, func(c *worldgen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, opt.ShrinkRuns)
 					file, err := write(opt.Out, small, v, first, chk, ctx)
 					if err != nil {

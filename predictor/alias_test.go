@@ -121,7 +121,7 @@ spec: {hosts: [db.ns1.svc.cluster.local], tls: [{match: [{sniHosts: [db.ns1.svc.
 			}
 			for _, l := range p.Listeners {
 				for _, c := range l.FilterChains {
-					if len(c.Match.ServerNames) > 1 && !strings.Contains(c.Reason, "is an alias of it") {
+					if len(c.Match.ServerNames) > 1 && !strings.Contains(c.Reason, "an ExternalName alias of it") {
 						t.Errorf("chain %s of %s: the reason does not name the aliases: %s", c.Match, l.Name, c.Reason)
 					}
 				}

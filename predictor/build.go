@@ -648,20 +648,20 @@ func (b *builder) tcpChains(o opts) []*chain {
 			for _, a := range s.Aliases {
 				names := append([]string{a.Hostname}, b.altNames(a)...)
 				c.sni = append(c.sni, names...)
-				c.reason += fmt.Sprintf("; %s is an alias of it (ExternalName, %s) and adds %s", a.Source, whyAlias(a, s), strings.Join(names, ","))
+				c.reason += fmt.Sprintf("; %s, an ExternalName alias of it%s, adds the names %s", a.Source, aliasPath(a, s), strings.Join(names, ", "))
 			}
 		}
 	}
 	return append(routed, c)
 }
 
-// whyAlias says how alias a leads to s: directly, or through other
-// ExternalName Services.
-func whyAlias(a, s *service) string {
+// aliasPath says how alias a leads to s: "" when it names s's hostname,
+// else the host it names, itself an alias.
+func aliasPath(a, s *service) string {
 	if a.ExternalName == s.Hostname {
-		return "names " + s.Hostname
+		return ""
 	}
-	return "names " + a.ExternalName + ", itself an alias leading to " + s.Hostname
+	return " through " + a.ExternalName
 }
 
 // altNames models GenerateAltVirtualHosts (without a port) for the

@@ -85,7 +85,7 @@ spec: {type: ExternalName, externalName: db.zz.svc.cluster.local}
 		want: []string{"sni=db.apps,db.apps.svc,db.apps.svc.cluster.local,db.apps.svc.cluster.local.,db.ns1.svc.cluster.local" + cluster,
 			"default -> passthrough"},
 	}, {
-		name: "a target with an address of its own has no SNI chain",
+		name:    "a target with an address of its own has no SNI chain",
 		objects: []string{strings.Replace(target, "resolution: DNS", "addresses: [192.0.2.7], resolution: DNS", 1), alias},
 		want:    nil,
 	}, {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -127,5 +128,62 @@ spec: {hosts: [db.ns1.svc.cluster.local], tls: [{match: [{sniHosts: [db.ns1.svc.
 				}
 			}
 		})
+	}
+}
+
+// TestSharedAliasNamespaces checks that Shared, which shares predictions
+// between plain namespaces, tells apart a client in an alias's namespace
+// (whose SNI chain holds the alias's short name) from clients elsewhere:
+// each gets exactly what Predict gives it alone.
+func TestSharedAliasNamespaces(t *testing.T) {
+	doc := "kind: Scenario\nname: shared-alias\n---\n" + se + `metadata: {name: db, namespace: ns1}
+spec: {hosts: [db.example.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}
+---
+` + svc + `metadata: {name: db, namespace: apps}
+spec: {type: ExternalName, externalName: db.example.com}
+`
+	sc, err := scenario.Parse("inline.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := versions.Newest()
+	w, err := resolve.Simulate(sc, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := predictor.NewShared(w, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"apps":  "sni=db,db.apps,db.apps.svc,db.apps.svc.cluster.local,db.apps.svc.cluster.local.,db.example.com",
+		"other": "sni=db.apps,db.apps.svc,db.apps.svc.cluster.local,db.apps.svc.cluster.local.,db.example.com",
+		"third": "sni=db.apps,db.apps.svc,db.apps.svc.cluster.local,db.apps.svc.cluster.local.,db.example.com",
+	}
+	for _, ns := range []string{"other", "apps", "third", "apps"} {
+		c := w.Client
+		c.Namespace = ns
+		shared, err := s.Predict(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone := *w
+		alone.Client = c
+		single, err := predictor.Predict(&alone, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := compare.Listeners(single.Listeners, shared.Listeners); d != nil {
+			t.Errorf("namespace %s: Shared differs from Predict: %v", ns, d)
+		}
+		got := ""
+		for _, l := range shared.Listeners {
+			if l.Name == "0.0.0.0_443" && len(l.FilterChains) > 0 {
+				got = l.FilterChains[0].Match.String()
+			}
+		}
+		if got != want[ns] {
+			t.Errorf("namespace %s: 0.0.0.0_443 matches %q, want %q", ns, got, want[ns])
+		}
 	}
 }

@@ -374,13 +374,21 @@ var errNotMap = errors.New("not a YAML object")
 
 // Unrename replaces every live namespace in cluster-local hostnames within
 // s by the scenario's own: listener, route and cluster names read from a
-// live proxy become comparable with the scenario's expectations.
+// live proxy become comparable with the scenario's expectations. A whole
+// string that is a Service's short form, NAME.NS or NAME.NS.svc (the
+// server names an ExternalName alias adds to an SNI chain), is renamed
+// too.
 func (iso *Isolated) Unrename(s string) string {
 	if !strings.Contains(s, iso.Prefix) {
 		return s
 	}
 	for orig, live := range iso.Namespaces {
 		s = strings.ReplaceAll(s, "."+live+"."+clusterdefaults.ServiceDomain, "."+orig+"."+clusterdefaults.ServiceDomain)
+		for _, suffix := range []string{"", ".svc"} {
+			if name, ok := strings.CutSuffix(s, "."+live+suffix); ok && name != "" && !strings.ContainsAny(name, ". ") {
+				return name + "." + orig + suffix
+			}
+		}
 	}
 	return s
 }

@@ -127,8 +127,19 @@ func TestIsolateRenamesEveryNamespaceReference(t *testing.T) {
 	if iso.Exclusive != "" {
 		t.Errorf("exclusive: %s", iso.Exclusive)
 	}
-	if got := iso.Unrename("outbound|80||web." + p + "default.svc.cluster.local"); got != "outbound|80||web.default.svc.cluster.local" {
-		t.Errorf("Unrename = %q", got)
+	for live, want := range map[string]string{
+		"outbound|80||web." + p + "default.svc.cluster.local": "outbound|80||web.default.svc.cluster.local",
+		"web." + p + "default.svc.cluster.local.":             "web.default.svc.cluster.local.",
+		// The short forms an ExternalName alias adds to an SNI chain.
+		"web." + p + "default":     "web.default",
+		"web." + p + "default.svc": "web.default.svc",
+		"web":                      "web",
+		// Not a short form: more than a name before the namespace.
+		"a.web." + p + "default": "a.web." + p + "default",
+	} {
+		if got := iso.Unrename(live); got != want {
+			t.Errorf("Unrename(%q) = %q, want %q", live, got, want)
+		}
 	}
 }
 

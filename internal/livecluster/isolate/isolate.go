@@ -126,7 +126,10 @@ func Prefix(run, name string) string {
 //     built-in namespaces: the same services as no Sidecar ("*/*") in a
 //     cluster holding only this scenario;
 //   - a scenario whose own Sidecar imports "*/" would see other scenarios:
-//     it runs alone (Exclusive);
+//     it runs alone (Exclusive); so does one with an ExternalName Service
+//     naming a host isolation does not rename (not NAME.NS.svc.cluster.local
+//     of its own namespaces), whose names istiod would add to other
+//     scenarios' SNI chains for that host;
 //   - namespaces get sidecar injection, but only the client's pods get a
 //     proxy (the others are annotated sidecar.istio.io/inject=false);
 //     workloads get Options.Image with their container names and ports
@@ -212,6 +215,9 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 	iso.Manifests = append(iso.Manifests, sidecars...)
 	if iso.Exclusive == "" && r.wildcardImport != "" {
 		iso.Exclusive = r.wildcardImport
+	}
+	if iso.Exclusive == "" && r.sharedAlias != "" {
+		iso.Exclusive = r.sharedAlias
 	}
 	marker, err := MarkerYAML(iso.Namespaces[r.clientNS], 0)
 	if err != nil {

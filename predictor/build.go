@@ -645,9 +645,41 @@ func (b *builder) tcpChains(o opts) []*chain {
 		if len(o.cidrs) > 0 || addr == "" || addr == wild && first(o.binds) == wild || strings.HasPrefix(s.Hostname, "*") && s.Resolution == resDynamicDNS {
 			c.sni = []string{s.Hostname}
 			c.reason = "TLS to " + s.Hostname + ", matched by SNI (no VIP of its own)"
+			for _, a := range s.Aliases {
+				names := append([]string{a.Hostname}, b.altNames(a)...)
+				c.sni = append(c.sni, names...)
+				c.reason += fmt.Sprintf("; %s, an ExternalName alias of it%s, adds the names %s", a.Source, aliasPath(a, s), strings.Join(names, ", "))
+			}
 		}
 	}
 	return append(routed, c)
+}
+
+// aliasPath says how alias a leads to s: "" when it names s's hostname,
+// else the host it names, itself an alias.
+func aliasPath(a, s *service) string {
+	if a.ExternalName == s.Hostname {
+		return ""
+	}
+	return " through " + a.ExternalName
+}
+
+// altNames models GenerateAltVirtualHosts (without a port) for the
+// hostname of a Kubernetes Service seen from this proxy, whose DNS domain
+// is NAMESPACE.svc.cluster.local: the hostname with a trailing dot (where
+// PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN is on), then, for a Service of
+// the proxy's namespace, NAME, NAME.NS.svc and NAME.NS; for another
+// namespace's, NAME.NS and NAME.NS.svc.
+func (b *builder) altNames(s *service) []string {
+	var out []string
+	if b.p.AbsoluteFQDN {
+		out = append(out, s.Hostname+".")
+	}
+	nameNS := s.Name + "." + s.Namespace
+	if s.Namespace == b.p.Namespace {
+		return append(out, s.Name, nameNS+".svc", nameNS)
+	}
+	return append(out, nameNS, nameNS+".svc")
 }
 
 // merge models mergeTCPFilterChains: an incoming chain whose match equals
@@ -728,7 +760,9 @@ func whyFirst(a, b *service) string {
 func chainMatch(c *chain) listener.Match {
 	m := listener.Match{TransportProtocol: c.transport, ApplicationProtocols: c.alpn}
 	if !slices.Contains(c.sni, "*") {
-		m.ServerNames = c.sni
+		// A copy: the listener's match is sorted later, the chain's
+		// names keep istiod's order (the hostname first).
+		m.ServerNames = slices.Clone(c.sni)
 	}
 	for _, cidr := range c.cidrs {
 		// istiod sends the address as written with its prefix length

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
@@ -74,6 +75,7 @@ func Predict(w *world.World, v versions.Version, opts ...Option) (*Prediction, e
 	p := newProxy(w.Client, alloc)
 	p.version = v
 	p.DualStackFeature = envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT")
+	p.AbsoluteFQDN = absoluteFQDNFeature(w, v)
 	all := registry(w, v, alloc)
 	egresses, sidecar := egressListeners(w, p, all)
 	return build(w, v, o, p, egresses, sidecar), nil
@@ -90,6 +92,21 @@ func allocFeature(w *world.World, v versions.Version) bool {
 	return alloc
 }
 
+// absoluteFQDNFeature is PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN as istiod
+// of version v sees it: off in versions without the flag; else the
+// version's default (true), unless the World's istiod environment holds a
+// value strconv.ParseBool reads (Istio's env package falls back to the
+// default on any other).
+func absoluteFQDNFeature(w *world.World, v versions.Version) bool {
+	if !v.AbsoluteFQDNAltHosts() {
+		return false
+	}
+	if b, err := strconv.ParseBool(w.Env["PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN"]); err == nil {
+		return b
+	}
+	return true
+}
+
 // registry is every service of the World as PushContext holds it: the
 // Kubernetes Services and ServiceEntry services with their addresses, in
 // creation order. It does not depend on the client.
@@ -99,6 +116,7 @@ func registry(w *world.World, v versions.Version, alloc bool) []*service {
 		hashAllocate(all)
 	}
 	sortByCreation(all)
+	resolveAliases(all)
 	return all
 }
 

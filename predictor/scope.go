@@ -29,6 +29,9 @@ type proxy struct {
 	// DualStackFeature is ISTIO_DUAL_STACK (or PILOT_ENABLE_AMBIENT): only
 	// then does a dual-stack proxy get service addresses of both families.
 	DualStackFeature bool
+	// AbsoluteFQDN is PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN as istiod
+	// sees it: alternate names include the hostname with a trailing dot.
+	AbsoluteFQDN bool
 }
 
 func newProxy(c world.Client, allocFeature bool) *proxy {

@@ -67,6 +67,11 @@ type service struct {
 	Endpoints map[int][][]string
 	// Source names the manifest: "Service ns/name", "ServiceEntry ns/name".
 	Source string
+	// ExternalName is the host an ExternalName Service (resAlias) names.
+	ExternalName string
+	// Aliases are the ExternalName Services that lead to this hostname,
+	// directly or through other aliases (resolveAliases).
+	Aliases []*service
 }
 
 // kubeServices models kube.ConvertService
@@ -90,6 +95,7 @@ func kubeServices(w *world.World) []*service {
 		}
 		if k.Spec.Type == corev1.ServiceTypeExternalName && k.Spec.ExternalName != "" {
 			s.Resolution = resAlias
+			s.ExternalName = k.Spec.ExternalName
 		}
 		switch {
 		case k.Spec.ClusterIP == corev1.ClusterIPNone:
@@ -290,6 +296,56 @@ func serviceEntryEndpoints(w *world.World, se *networkingv1.ServiceEntry) [][]st
 		}
 	}
 	return out
+}
+
+// resolveAliases models resolveServiceAliases
+// (pilot/pkg/model/push_context.go): every ExternalName Service of the
+// World, whatever its exportTo, is an alias of the host it names; an alias
+// of an alias leads on to the first host no ExternalName Service owns, and
+// a chain that comes back to a host it passed is dropped (DNS answers such
+// a loop with NXDOMAIN). Hosts are matched exactly, across namespaces:
+// every service with the final hostname, in any namespace and from any
+// registry, gets the alias, ordered by the alias's namespace, then its
+// hostname.
+func resolveAliases(all []*service) {
+	next := map[string]string{}
+	owner := map[string]*service{}
+	for _, s := range all {
+		if s.Resolution == resAlias {
+			next[s.Hostname] = s.ExternalName
+			owner[s.Hostname] = s
+		}
+	}
+	if len(next) == 0 {
+		return
+	}
+	byTarget := map[string][]*service{}
+	for name, a := range owner {
+		target, seen := next[name], map[string]bool{name: true}
+		for {
+			after, isAlias := next[target]
+			if !isAlias {
+				byTarget[target] = append(byTarget[target], a)
+				break
+			}
+			if seen[target] {
+				break
+			}
+			seen[target] = true
+			target = after
+		}
+	}
+	for _, as := range byTarget {
+		sort.Slice(as, func(i, j int) bool {
+			if as[i].Namespace != as[j].Namespace {
+				return as[i].Namespace < as[j].Namespace
+			}
+			return as[i].Hostname < as[j].Hostname
+		})
+	}
+	for _, s := range all {
+		s.Aliases = byTarget[s.Hostname]
+	}
 }
 
 // sortByCreation models SortServicesByCreationTime

@@ -24,7 +24,13 @@ type Shared struct {
 	o         options
 	alloc     bool
 	dualStack bool
-	all       []*service
+	// absoluteFQDN is PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN as istiod sees it.
+	absoluteFQDN bool
+	all          []*service
+	// aliasNS holds the namespaces of ExternalName Services that alias
+	// some host: the names such an alias adds to its target's SNI chain
+	// include its short name for a proxy of its own namespace only.
+	aliasNS map[string]bool
 	// sensitive holds the namespaces whose view of the services differs
 	// from a plain namespace's: those a service is exported to by name (or
 	// "." in its own namespace), and those defining a hostname another
@@ -59,6 +65,9 @@ type predictionKey struct {
 	scope                                            int
 	v4, v6, captureNone, dnsCapture, dnsAuto, unpriv bool
 	ownEndpoint                                      string
+	// aliasNS is the proxy's namespace when an ExternalName alias lives
+	// there, else "".
+	aliasNS string
 	// routing is routingKey: the namespace and labels, when
 	// VirtualServices or EnvoyFilters make the listeners depend on them.
 	routing string
@@ -78,6 +87,8 @@ func NewShared(w *world.World, v versions.Version, opts ...Option) (*Shared, err
 	s := &Shared{
 		w: w, v: v, o: o, alloc: allocFeature(w, v),
 		dualStack:     envTrue(w, "ISTIO_DUAL_STACK") || envTrue(w, "PILOT_ENABLE_AMBIENT"),
+		absoluteFQDN:  absoluteFQDNFeature(w, v),
+		aliasNS:       map[string]bool{},
 		sensitive:     map[string]bool{},
 		endpointAddrs: map[string]bool{},
 		scopes:        map[scopeKey]*scope{},
@@ -101,6 +112,9 @@ func NewShared(w *world.World, v versions.Version, opts ...Option) (*Shared, err
 		} else if first != svc.Namespace {
 			s.sensitive[first], s.sensitive[svc.Namespace] = true, true
 		}
+		for _, a := range svc.Aliases {
+			s.aliasNS[a.Namespace] = true
+		}
 		if svc.Resolution != resPassthrough {
 			continue
 		}
@@ -123,11 +137,15 @@ func (s *Shared) Predict(c world.Client) (*Prediction, error) {
 	p := newProxy(c, s.alloc)
 	p.version = s.v
 	p.DualStackFeature = s.dualStack
+	p.AbsoluteFQDN = s.absoluteFQDN
 	sc := s.scopeOf(p)
 	key := predictionKey{scope: sc.id, v4: p.V4, v6: p.V6, captureNone: p.CaptureNone,
 		dnsCapture: p.DNSCapture, dnsAuto: p.DNSAuto, unpriv: p.Unprivileged}
 	if s.endpointAddrs[p.IPs[0]] {
 		key.ownEndpoint = p.IPs[0]
+	}
+	if s.aliasNS[p.Namespace] {
+		key.aliasNS = p.Namespace
 	}
 	key.routing = routingKey(s.w, p)
 	if pred, ok := s.predictions[key]; ok {

@@ -36,6 +36,7 @@ const (
 	GateServiceEntryServicesByResourceName Gate = "ServiceEntryServicesByResourceName"
 	GateSidecarHostExclusions              Gate = "SidecarHostExclusions"
 	GateDualStackFirstFamily               Gate = "DualStackFirstFamily"
+	GateAbsoluteFQDNAltHosts               Gate = "AbsoluteFQDNAltHosts"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -49,6 +50,7 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateServiceEntryServicesByResourceName: func(m int) bool { return m >= 30 },
 	GateSidecarHostExclusions:              func(m int) bool { return m >= 31 },
 	GateDualStackFirstFamily:               func(m int) bool { return m >= 25 },
+	GateAbsoluteFQDNAltHosts:               func(m int) bool { return m >= 27 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -174,3 +176,19 @@ func (v Version) SidecarHostExclusions() bool { return v.Has(GateSidecarHostExcl
 // moved to pilot/pkg/util/network/ip.go FilterAddressesByIPFamily in 1.30
 // and 1.31-dev.
 func (v Version) DualStackFirstFamily() bool { return v.Has(GateDualStackFirstFamily) }
+
+// AbsoluteFQDNAltHosts reports whether the other names istiod derives from
+// a hostname (a Service's short forms, used for HTTP virtual hosts and for
+// the server names an ExternalName alias adds to its target's SNI chain)
+// include the hostname's absolute form, with a trailing dot
+// ("db.prod.svc.cluster.local."), when PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN
+// is not set: the flag exists and defaults to true. istiod's environment
+// can still turn it off (the predictor reads it).
+//
+// Source: pilot/pkg/networking/core/httproute.go GenerateAltVirtualHosts
+// reads features.EnableAbsoluteFqdnVhostDomain, registered in
+// pilot/pkg/features/pilot.go with default true, in 1.27, 1.30 and
+// 1.31-dev (and the 2026-04-23 master snapshot); 1.24 and 1.26 have no
+// such flag and no trailing-dot name. Found by listenerlab fuzz (seed
+// 20261590); pinned by the scenarios kubernetes/externalname-alias-sni-*.
+func (v Version) AbsoluteFQDNAltHosts() bool { return v.Has(GateAbsoluteFQDNAltHosts) }

@@ -13,13 +13,13 @@ import (
 // source of that version does (see each gate's doc comment for the file
 // and function read).
 func TestGates(t *testing.T) {
-	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, firstFamily bool }
+	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, absoluteFQDN, firstFamily bool }
 	want := map[string]gates{
-		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, firstFamily: false},
-		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, firstFamily: true},
-		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, firstFamily: true},
-		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true, firstFamily: true},
-		"1.31-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true, firstFamily: true},
+		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: false},
+		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: true},
+		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: true, firstFamily: true},
+		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true, absoluteFQDN: true, firstFamily: true},
+		"1.31-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true, absoluteFQDN: true, firstFamily: true},
 	}
 	for _, v := range Catalog {
 		w, ok := want[v.Label]
@@ -27,7 +27,8 @@ func TestGates(t *testing.T) {
 			t.Errorf("%s: catalogued but its gates are not pinned here: read the Istio source each gate names and add a row", v.Label)
 			continue
 		}
-		got := gates{v.IPAutoallocateByDefault(), v.ServiceEntryServicePerAddress(), v.HTTPInspectorAddsTLSInspector(), v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.DualStackFirstFamily()}
+		got := gates{v.IPAutoallocateByDefault(), v.ServiceEntryServicePerAddress(), v.HTTPInspectorAddsTLSInspector(),
+			v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.AbsoluteFQDNAltHosts(), v.DualStackFirstFamily()}
 		if got != w {
 			t.Errorf("%s: gates %+v, want %+v", v.Label, got, w)
 		}
@@ -63,9 +64,11 @@ func TestReadSourceMarkers(t *testing.T) {
 			GateDualStackFirstFamily:    false,
 			GateIPAutoallocateByDefault: false, GateServiceEntryServicePerAddress: false, GateHTTPInspectorAddsTLSInspector: true,
 			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false, GateSidecarHostExclusions: false,
+			GateAbsoluteFQDNAltHosts: false,
 		}},
 		{"1.31-like", map[string]string{
-			features:   "EnableIPAutoallocate = env.Register(\n\t\t\"PILOT_ENABLE_IP_AUTOALLOCATE\",\n\t\ttrue,\n\t\t\"If enabled\")",
+			features: "EnableIPAutoallocate = env.Register(\n\t\t\"PILOT_ENABLE_IP_AUTOALLOCATE\",\n\t\ttrue,\n\t\t\"If enabled\")\n" +
+				"EnableAbsoluteFqdnVhostDomain = env.Register(\n\t\t\"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN\", // Environment variable name\n\t\ttrue, // Default value\n\t\t\"If set to false\")",
 			conversion: "type HostAddress struct {\n\thost           string\n\taddress        string\n\tautoAssignedV4 string\n}",
 			listener:   "\tif needTLSInspector {\n",
 			sidecar:    "\texcludePrefix     = \"~\"\nsvces = ps.servicesForExactHosts(configNamespace, hostsByNamespace)\nfunc (ps *PushContext) servicesForExactHosts(configNamespace string,",
@@ -75,9 +78,13 @@ func TestReadSourceMarkers(t *testing.T) {
 			GateDualStackFirstFamily:    true,
 			GateIPAutoallocateByDefault: true, GateServiceEntryServicePerAddress: true, GateHTTPInspectorAddsTLSInspector: false,
 			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true, GateSidecarHostExclusions: true,
+			GateAbsoluteFQDNAltHosts: true,
 		}},
+		{"absolute FQDN flag off by default", map[string]string{
+			features: "EnableAbsoluteFqdnVhostDomain = env.Register(\"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN\", false, \"If set\")",
+		}, map[Gate]bool{GateAbsoluteFQDNAltHosts: false}},
 		{"code moved", map[string]string{
-			features:   "EnableIPAutoallocate = env.RegisterBoolVar(name, defaultValue)",
+			features:   "EnableIPAutoallocate = env.RegisterBoolVar(name, defaultValue)\nconst absoluteFQDN = \"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN\"",
 			conversion: "type hostAddress struct{}",
 			listener:   "if inspectors.TLS {",
 			service:    "addresses = ipfamily.Keep(addresses)",

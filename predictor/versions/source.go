@@ -1,6 +1,7 @@
 package versions
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,6 +20,11 @@ type sourceMarker struct {
 	// value, when set, reads the gate from the present pattern's first
 	// group ("true" or "false") instead of from its presence.
 	value bool
+	// flag, for a value marker that reads a flag's default, is the flag's
+	// name: a file that never mentions it lacks the behaviour (the flag
+	// does not exist yet), while one that mentions it in a form the
+	// pattern cannot read leaves the gate to the minor.
+	flag string
 }
 
 // markers are read from the same files and functions each gate's doc
@@ -58,6 +64,15 @@ var markers = map[Gate]sourceMarker{
 		file:    "pilot/pkg/model/sidecar.go",
 		present: regexp.MustCompile(`excludePrefix\s*=\s*"~"`),
 	},
+	// The default of PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN, which
+	// GenerateAltVirtualHosts (httproute.go) reads; no flag, no
+	// trailing-dot name.
+	GateAbsoluteFQDNAltHosts: {
+		file:    "pilot/pkg/features/pilot.go",
+		present: regexp.MustCompile(`"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN",(?:[ \t]*//[^\n]*)?\s*(true|false)\s*,`),
+		value:   true,
+		flag:    "PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN",
+	},
 	// ServiceEntry services in a krt collection keyed by ResourceName, or
 	// the older store's plain list per ServiceEntry.
 	GateServiceEntryServicesByResourceName: {
@@ -95,6 +110,8 @@ func ReadSource(src fs.FS) (map[Gate]bool, error) {
 			out[g] = string(found[1]) == "true"
 		case found != nil:
 			out[g] = true
+		case m.flag != "" && !bytes.Contains(b, []byte(m.flag)):
+			out[g] = false
 		case m.value:
 			// the value is unreadable: leave the gate to the minor
 		case m.absent == nil || m.absent.Match(b):

@@ -269,7 +269,11 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 		if _, builtin := builtins[key]; builtin {
 			continue
 		}
-		if !vis.keeps(s.Namespace, splitExportTo(s.Annotations["networking.istio.io/exportTo"]), serviceHosts(s.Namespace, s.Name)) {
+		// An ExternalName Service adds its names to the SNI chain of the
+		// host it names whoever it is exported to (istiod resolves
+		// aliases over every service), so every one is kept.
+		alias := s.Spec.Type == corev1.ServiceTypeExternalName && s.Spec.ExternalName != ""
+		if !alias && !vis.keeps(s.Namespace, splitExportTo(s.Annotations["networking.istio.io/exportTo"]), serviceHosts(s.Namespace, s.Name)) {
 			continue
 		}
 		for _, b := range slices.Sorted(maps.Keys(builtins)) {

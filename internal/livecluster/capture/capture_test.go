@@ -6,12 +6,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/capture"
@@ -322,5 +324,47 @@ func TestCaptureReadsTheMeshInterceptionMode(t *testing.T) {
 				t.Errorf("interception mode %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCaptureKeepsExternalNameAliases: an ExternalName Service adds its
+// names to the SNI chain of the host it names whatever its exportTo and
+// the client's Sidecar (istiod resolves aliases over every service), so
+// capture keeps one the client cannot see, and the captured scenario
+// predicts its names on the chain.
+func TestCaptureKeepsExternalNameAliases(t *testing.T) {
+	c := capturetest.Cluster()
+	ctx := context.Background()
+	se := &networkingv1.ServiceEntry{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "pay", CreationTimestamp: metav1.NewTime(capturetest.T0)}}
+	se.Spec.Hosts = []string{"pay.example.com"}
+	se.Spec.Ports = []*apiv1alpha3.ServicePort{{Number: 8443, Name: "tls", Protocol: "TLS"}}
+	se.Spec.Resolution = apiv1alpha3.ServiceEntry_DNS
+	if _, err := c.Istio.NetworkingV1().ServiceEntries("shop").Create(ctx, se, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	alias := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "far", Name: "pay", CreationTimestamp: metav1.NewTime(capturetest.T0),
+		Annotations: map[string]string{"networking.istio.io/exportTo": "."}}}
+	alias.Spec.Type, alias.Spec.ExternalName = corev1.ServiceTypeExternalName, "pay.example.com"
+	if _, err := c.Kube.CoreV1().Services("far").Create(ctx, alias, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := capture.Capture(ctx, c, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(res.Objects, "Service/far/pay") {
+		t.Fatalf("the alias far/pay is not captured: %v", res.Objects)
+	}
+	sc := load(t, res)
+	v := versions.Newest()
+	_, p, err := resolve.Predict(sc, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []scenario.Expectation{{Listeners: map[string][]string{
+		"0.0.0.0_8443": {"sni=pay.example.com,pay.far,pay.far.svc,pay.far.svc.cluster.local,pay.far.svc.cluster.local. -> cluster outbound|8443||pay.example.com", "default -> cluster BlackHoleCluster"},
+	}}}
+	if d := compare.Expectations(want, v, p.Listeners, p.Conflicts); len(d) > 0 {
+		t.Errorf("prediction on the captured scenario: %v", d)
 	}
 }

@@ -126,7 +126,10 @@ func Prefix(run, name string) string {
 //     built-in namespaces: the same services as no Sidecar ("*/*") in a
 //     cluster holding only this scenario;
 //   - a scenario whose own Sidecar imports "*/" would see other scenarios:
-//     it runs alone (Exclusive);
+//     it runs alone (Exclusive); so does one with an ExternalName Service
+//     naming a host isolation does not rename (not NAME.NS.svc.cluster.local
+//     of its own namespaces), whose names istiod would add to other
+//     scenarios' SNI chains for that host;
 //   - namespaces get sidecar injection, but only the client's pods get a
 //     proxy (the others are annotated sidecar.istio.io/inject=false);
 //     workloads get Options.Image with their container names and ports
@@ -212,6 +215,9 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 	iso.Manifests = append(iso.Manifests, sidecars...)
 	if iso.Exclusive == "" && r.wildcardImport != "" {
 		iso.Exclusive = r.wildcardImport
+	}
+	if iso.Exclusive == "" && r.sharedAlias != "" {
+		iso.Exclusive = r.sharedAlias
 	}
 	marker, err := MarkerYAML(iso.Namespaces[r.clientNS], 0)
 	if err != nil {
@@ -374,13 +380,21 @@ var errNotMap = errors.New("not a YAML object")
 
 // Unrename replaces every live namespace in cluster-local hostnames within
 // s by the scenario's own: listener, route and cluster names read from a
-// live proxy become comparable with the scenario's expectations.
+// live proxy become comparable with the scenario's expectations. A whole
+// string that is a Service's short form, NAME.NS or NAME.NS.svc (the
+// server names an ExternalName alias adds to an SNI chain), is renamed
+// too.
 func (iso *Isolated) Unrename(s string) string {
 	if !strings.Contains(s, iso.Prefix) {
 		return s
 	}
 	for orig, live := range iso.Namespaces {
 		s = strings.ReplaceAll(s, "."+live+"."+clusterdefaults.ServiceDomain, "."+orig+"."+clusterdefaults.ServiceDomain)
+		for _, suffix := range []string{"", ".svc"} {
+			if name, ok := strings.CutSuffix(s, "."+live+suffix); ok && name != "" && !strings.ContainsAny(name, ". ") {
+				return name + "." + orig + suffix
+			}
+		}
 	}
 	return s
 }

@@ -127,8 +127,19 @@ func TestIsolateRenamesEveryNamespaceReference(t *testing.T) {
 	if iso.Exclusive != "" {
 		t.Errorf("exclusive: %s", iso.Exclusive)
 	}
-	if got := iso.Unrename("outbound|80||web." + p + "default.svc.cluster.local"); got != "outbound|80||web.default.svc.cluster.local" {
-		t.Errorf("Unrename = %q", got)
+	for live, want := range map[string]string{
+		"outbound|80||web." + p + "default.svc.cluster.local": "outbound|80||web.default.svc.cluster.local",
+		"web." + p + "default.svc.cluster.local.":             "web.default.svc.cluster.local.",
+		// The short forms an ExternalName alias adds to an SNI chain.
+		"web." + p + "default":     "web.default",
+		"web." + p + "default.svc": "web.default.svc",
+		"web":                      "web",
+		// Not a short form: more than a name before the namespace.
+		"a.web." + p + "default": "a.web." + p + "default",
+	} {
+		if got := iso.Unrename(live); got != want {
+			t.Errorf("Unrename(%q) = %q, want %q", live, got, want)
+		}
 	}
 }
 
@@ -313,3 +324,37 @@ func TestIsolateClientPod(t *testing.T) {
 }
 
 func deployment() *appsv1.Deployment { return &appsv1.Deployment{} }
+
+// TestExternalNameOfASharedHostRunsAlone: istiod adds an ExternalName
+// alias's names to the SNI chain of every service of the host it names,
+// whatever their namespace, so an alias of a host isolation does not rename
+// would change other scenarios' listeners (seen in make e2e-local, where
+// three scenarios' aliases of api.payments.example.com met on each
+// other's chains); an alias of a Service of the scenario's own namespaces
+// is renamed with them and shares the cluster.
+func TestExternalNameOfASharedHostRunsAlone(t *testing.T) {
+	tests := []struct {
+		name, externalName string
+		alone              bool
+	}{
+		{"external host", "api.payments.example.com", true},
+		{"another cluster's service", "db.istio-system.svc.cluster.local", true},
+		{"a Service of the scenario", "db.default.svc.cluster.local", false},
+		{"a Service of the scenario, absolute", "db.default.svc.cluster.local.", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iso := isolated(t, `kind: Scenario
+name: alias
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pay}
+spec: {type: ExternalName, externalName: "`+tt.externalName+`"}
+`)
+			if alone := iso.Exclusive != ""; alone != tt.alone || alone && !strings.Contains(iso.Exclusive, "ExternalName Service default/pay names "+tt.externalName) {
+				t.Errorf("Exclusive = %q, want alone %t", iso.Exclusive, tt.alone)
+			}
+		})
+	}
+}

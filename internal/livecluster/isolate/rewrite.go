@@ -30,6 +30,9 @@ type rewriter struct {
 	namespaceWideSidecar map[string]bool
 	// wildcardImport says which Sidecar of the client imports "*/".
 	wildcardImport string
+	// sharedAlias says which ExternalName Service names a host isolation
+	// does not rename.
+	sharedAlias string
 }
 
 // InjectAnnotation turns sidecar injection off for one pod.
@@ -73,6 +76,10 @@ func (r *rewriter) rewrite(m scenario.Manifest) (Manifest, error) {
 		spec := child(obj, "spec")
 		if v, ok := spec["externalName"].(string); ok {
 			spec["externalName"] = r.host(v)
+			if spec["type"] == "ExternalName" && v != "" && r.host(v) == v && r.sharedAlias == "" {
+				r.sharedAlias = fmt.Sprintf("ExternalName Service %s/%s names %s, which isolation cannot rename: istiod adds an alias's names "+
+					"to the SNI chain of every service of that host, in any namespace (resolveServiceAliases), so it would change other scenarios' listeners", m.Namespace, m.Name, v)
+			}
 		}
 	case "ServiceEntry":
 		spec := child(obj, "spec")

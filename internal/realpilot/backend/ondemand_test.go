@@ -26,7 +26,8 @@ func TestVersionFromCache(t *testing.T) {
 			// What versions.ReadSource reads from that snapshot (TestReadSourceModules).
 			Gates: map[versions.Gate]bool{versions.GateIPAutoallocateByDefault: true, versions.GateServiceEntryServicePerAddress: true,
 				versions.GateHTTPInspectorAddsTLSInspector: false, versions.GateSidecarExactHostLookup: false, versions.GateVirtualServiceExclusions: false,
-				versions.GateServiceEntryServicesByResourceName: true, versions.GateSidecarHostExclusions: false, versions.GateAbsoluteFQDNAltHosts: true}},
+				versions.GateServiceEntryServicesByResourceName: true, versions.GateSidecarHostExclusions: false, versions.GateAbsoluteFQDNAltHosts: true,
+				versions.GateDualStackFirstFamily: true}},
 	}
 	if err := storeModule(m); err != nil {
 		t.Fatal(err)

@@ -395,6 +395,7 @@ func (b *builder) add(o opts, why string) {
 		b.why("%s is already built for port %s (%s); %s is a server-first protocol, which istiod never merges with another protocol on one listener, so it drops %s:%d and its connections take the listener's chains",
 			key, cur.port.Name, cur.protocol, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), s.Hostname, sp.Number)
 		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
+		b.undetermined(cur, s, sp, key, o)
 		return
 	}
 	reason := why
@@ -441,6 +442,48 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	if taker != nil {
 		b.related(taker.svc)
 	}
+	b.undetermined(cur, s, sp, key, o)
+}
+
+// tied reports whether istiod cannot order a and c: services of
+// ServiceEntries with the same host and namespace created in the same
+// second. SortServicesByCreationTime then keeps the order the registry
+// listed them in, which comes from a map: across entries in every version
+// (serviceStore.servicesBySE), and between one entry's addresses too from
+// 1.30 (a krt collection's List).
+func (b *builder) tied(a, c *service) bool {
+	if a == c || a.Registry != registryExternal || c.Registry != registryExternal ||
+		!a.Created.Equal(c.Created) || a.Name != c.Name || a.Namespace != c.Namespace {
+		return false
+	}
+	return a.Source != c.Source || b.p.version.ServiceEntryServicesByResourceName()
+}
+
+// undetermined raises OrderUndetermined when the service s, dropped from
+// the listener key in favour of cur's chains, ties with one of their
+// services: istiod may as well have kept s and dropped the other.
+func (b *builder) undetermined(cur *entry, s *service, sp port, key string, o opts) {
+	for _, c := range cur.chains {
+		if c.svc == nil || !b.tied(c.svc, s) {
+			continue
+		}
+		b.finding(OrderUndetermined, s, sp, key,
+			"which of %s's services istiod keeps on %s is not determined: %s (%s) or %s (%s)",
+			s.Hostname, key, describeAddr(c.svc), c.svc.Source, describeAddr(s), s.Source)
+		b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; the prediction keeps the one listed first, real Istio either one, and it may change on any push",
+			s.Hostname, s.Namespace)
+		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
+		b.related(c.svc)
+		return
+	}
+}
+
+// describeAddr names a ServiceEntry service by its address.
+func describeAddr(s *service) string {
+	if s.DefaultAddress == "" || s.DefaultAddress == wildcardV4 {
+		return "the one without an address"
+	}
+	return "the one for " + s.DefaultAddress
 }
 
 // chooseBinds models the first part of buildSidecarOutboundListener: with

@@ -119,7 +119,7 @@ func printFuzzSummary(w io.Writer, sum fuzz.Summary, seed uint64) {
 		}
 	}
 	rate := float64(total) / max(sum.Elapsed.Seconds(), 0.001)
-	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences (%d explained by a \"not modelled\" finding, %d not)\n",
+	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences (%d explained by a \"not modelled\" or OrderUndetermined finding, %d not)\n",
 		seed, total, len(sum.Versions), sum.Elapsed.Round(time.Second), rate, div, explained, div-explained)
 }
 

@@ -39,6 +39,7 @@ func TestCodes(t *testing.T) {
 		{code: "UDPNoListener", want: 1},
 		{code: "EnvoyFilterNotModelled", want: 1},
 		{code: "NotModelled", want: 1}, // PILOT_ENABLE_REDIS_FILTER on a Redis port
+		{code: "OrderUndetermined", want: 1},
 	}
 	// Every code of the predictor's table has a pair.
 	for _, ft := range predictor.FindingTypes() {

@@ -73,7 +73,8 @@ type Divergence struct {
 	File              string
 	Objects, Original int
 	// NotModelled is set when the prediction said it is incomplete ("not
-	// modelled: ..."): an explained divergence, not a failure.
+	// modelled: ...") or one of several outcomes (OrderUndetermined) on
+	// every listener that differs: an explained divergence, not a failure.
 	NotModelled string
 }
 
@@ -227,9 +228,11 @@ func signature(d compare.Difference) string {
 	return string(d.Level) + "/" + shape
 }
 
-// notModelled explains a divergence by the prediction's own "not
-// modelled" findings: every difference must be on a listener such a finding
-// names. It returns the first such finding, or "".
+// notModelled explains a divergence by the prediction's own findings that
+// say it is incomplete or one of several outcomes: "not modelled: ..."
+// and OrderUndetermined (real Istio's order between two services comes
+// from a map there). Every difference must be on a listener such a
+// finding names. It returns the first such finding, or "".
 func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	if p == nil {
 		return ""
@@ -238,7 +241,7 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	for _, d := range diffs {
 		explained := false
 		for _, f := range p.Findings {
-			if strings.HasPrefix(f.Message, "not modelled") && f.Listener == d.Listener {
+			if (strings.HasPrefix(f.Message, "not modelled") || f.Code == string(predictor.OrderUndetermined)) && f.Listener == d.Listener {
 				explained = true
 				if first == "" {
 					first = f.Message

@@ -1,0 +1,36 @@
+package fuzz
+
+import (
+	"testing"
+
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/predictor"
+)
+
+// TestNotModelledExplains checks which findings explain a divergence: a
+// "not modelled" one or OrderUndetermined, on every listener that
+// differs; nothing else, and never a difference on another listener.
+func TestNotModelledExplains(t *testing.T) {
+	redis := predictor.Finding{Code: string(predictor.NotModelled), Listener: "10.96.1.1_6379", Message: "not modelled: redis"}
+	order := predictor.Finding{Code: string(predictor.OrderUndetermined), Listener: "0.0.0.0_9042", Message: "which of a's services istiod keeps on 0.0.0.0_9042 is not determined"}
+	taken := predictor.Finding{Code: string(predictor.SniffedListenerTaken), Listener: "0.0.0.0_9042", Message: "non-HTTP connections go elsewhere"}
+	diff := func(l string) compare.Difference { return compare.Difference{Level: compare.LevelMatch, Listener: l} }
+	tests := []struct {
+		name     string
+		findings []predictor.Finding
+		diffs    []compare.Difference
+		want     string
+	}{
+		{"not modelled", []predictor.Finding{redis}, []compare.Difference{diff("10.96.1.1_6379")}, redis.Message},
+		{"order undetermined", []predictor.Finding{taken, order}, []compare.Difference{diff("0.0.0.0_9042"), diff("0.0.0.0_9042")}, order.Message},
+		{"another code", []predictor.Finding{taken}, []compare.Difference{diff("0.0.0.0_9042")}, ""},
+		{"another listener too", []predictor.Finding{order}, []compare.Difference{diff("0.0.0.0_9042"), diff("10.96.1.1_6379")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := notModelled(&predictor.Prediction{Findings: tt.findings}, tt.diffs); got != tt.want {
+				t.Errorf("notModelled = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -339,3 +339,117 @@ func TestPilotBatch(t *testing.T) {
 		})
 	}
 }
+
+// canonicalAnswer is a result as bytes that do not depend on the order
+// pilot happens to emit: listeners sorted by name, each listener's filter
+// chains sorted (Envoy picks a chain by its filter_chain_match, never by
+// its place), then the push status as the backend printed it. Pilot's own
+// order varies from run to run (it ranges over maps), even in single runs.
+func canonicalAnswer(t *testing.T, res *Result) []byte {
+	t.Helper()
+	var cd struct {
+		Configs []struct {
+			DynamicListeners []struct {
+				Name        string `json:"name"`
+				ActiveState struct {
+					Listener map[string]json.RawMessage `json:"listener"`
+				} `json:"active_state"`
+			} `json:"dynamic_listeners"`
+		} `json:"configs"`
+	}
+	if err := json.Unmarshal(res.ConfigDump, &cd); err != nil {
+		t.Fatalf("config dump is not a ConfigDump: %v", err)
+	}
+	var out []string
+	for _, c := range cd.Configs {
+		for _, dl := range c.DynamicListeners {
+			l := dl.ActiveState.Listener
+			var chains []json.RawMessage
+			if raw, ok := l["filter_chains"]; ok {
+				if err := json.Unmarshal(raw, &chains); err != nil {
+					t.Fatalf("listener %s: filter_chains: %v", dl.Name, err)
+				}
+			}
+			slices.SortFunc(chains, func(a, b json.RawMessage) int { return strings.Compare(string(a), string(b)) })
+			sorted, err := json.Marshal(chains)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l["filter_chains"] = sorted
+			b, err := json.Marshal(l) // map keys in order
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(b))
+		}
+	}
+	slices.Sort(out)
+	return []byte(strings.Join(out, "\n") + "\n" + string(res.PushStatus) + "\n")
+}
+
+// TestPilotBatchIsolation answers World A, then a World B that renames,
+// changes and adds objects in A's namespace, then A again, in one batch
+// process: the second answer to A must be byte for byte the first (after
+// canonicalAnswer), and both must equal a fresh process's answer, so no
+// World sees another World's objects or state the batch process kept.
+// B's answer must differ from A's, or the test would prove nothing.
+func TestPilotBatchIsolation(t *testing.T) {
+	for _, v := range integrationVersions(t) {
+		t.Run(v.Label, func(t *testing.T) {
+			bin := buildBackend(t, v)
+			a := loadWorld(t, "tcp-conflict.world.json")
+			single, err := Run(context.Background(), bin, a, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := canonicalAnswer(t, single)
+
+			b := loadWorld(t, "tcp-conflict.world.json")
+			b.Scenario = "pilot/tcp-conflict-changed"
+			// The same Service db on another port, a new Service, and
+			// ServiceEntry sql-b replaced by sql-c on another port: leaked
+			// state would show up in A's second answer as a listener or
+			// cluster of B's.
+			b.Services[1].Spec.Ports[0].Port = 5432
+			cache := b.Services[0].DeepCopy()
+			cache.Name = "cache"
+			cache.Spec.ClusterIP, cache.Spec.ClusterIPs = "10.96.0.30", []string{"10.96.0.30"}
+			cache.Spec.Ports[0].Name, cache.Spec.Ports[0].Port = "redis", 6379
+			b.Services = append(b.Services, *cache)
+			b.ServiceEntries[1].Name = "sql-c"
+			b.ServiceEntries[1].Spec.Hosts = []string{"c.example.com"}
+			b.ServiceEntries[1].Spec.Ports[0].Number = 9000
+
+			batch := NewBatch(bin, a.Env, nil)
+			defer batch.Close()
+			var got [][]byte
+			for i, w := range []*world.World{a, b, a} {
+				res, err := batch.Run(context.Background(), w)
+				if err != nil {
+					t.Fatalf("World %d (%s): %v", i, w.Scenario, err)
+				}
+				got = append(got, canonicalAnswer(t, res))
+			}
+			if n := batch.Starts(); n != 1 {
+				t.Errorf("batch started %d processes for 3 Worlds, want 1", n)
+			}
+			if string(got[1]) == string(want) {
+				t.Fatal("World B got the same answer as World A: the test cannot tell a leak from none")
+			}
+			for _, i := range []int{0, 2} {
+				if string(got[i]) != string(want) {
+					t.Errorf("World A answered %s in the batch differs from a single run:\n%s\nwant\n%s",
+						map[int]string{0: "first", 2: "after World B"}[i], got[i], want)
+				}
+			}
+			for _, gone := range []string{"10.96.0.30_6379", "outbound|9000||c.example.com", "outbound|5432||db.client.svc.cluster.local"} {
+				if !strings.Contains(string(got[1]), gone) {
+					t.Errorf("World B's answer lacks %s", gone)
+				}
+				if strings.Contains(string(got[2]), gone) {
+					t.Errorf("World A's answer after World B holds B's %s", gone)
+				}
+			}
+		})
+	}
+}

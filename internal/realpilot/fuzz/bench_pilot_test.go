@@ -50,13 +50,20 @@ func cpuSeconds(t testing.TB) float64 {
 }
 
 // BenchmarkFuzzCase is one generated case checked end to end on the newest
-// version: resolved, predicted, answered by the batch backend, compared.
+// version (LISTENERLAB_BENCH_ISTIO=1.24 picks another): resolved,
+// predicted, answered by the batch backend, compared.
 // worlds/cpu-s counts the CPU time of the test and of the backend process
 // (ended before the count), so it is worlds per second per core whatever
 // the machine's load. Run with
 // `go test -tags pilot -run '^$' -bench FuzzCase -benchtime 200x ./internal/realpilot/fuzz`.
 func BenchmarkFuzzCase(b *testing.B) {
 	v := versions.Newest()
+	if label := os.Getenv("LISTENERLAB_BENCH_ISTIO"); label != "" {
+		var err error
+		if v, err = versions.Lookup(label); err != nil {
+			b.Fatal(err)
+		}
+	}
 	bin, err := backend.Build(context.Background(), v, backend.BuildOptions{})
 	if err != nil {
 		b.Fatal(err)

@@ -7,9 +7,12 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	kubescheme "k8s.io/client-go/kubernetes/scheme"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
 	"istio.io/istio/pkg/config"
+	kubelib "istio.io/istio/pkg/kube"
 )
 
 // clusterDomain is the cluster's DNS domain, the fake discovery server's
@@ -151,4 +154,41 @@ func kubernetesObjects(w *world, t0 time.Time) []runtime.Object {
 		objs = append(objs, &w.EndpointSlices[i])
 	}
 	return objs
+}
+
+// fakeKubeClient is the fake Kubernetes client the fake discovery server
+// reads, holding objs.
+//
+// Decision: the objects are put in the clientset's tracker with Add, the
+// way client-go's own fake.NewClientset(objs...) seeds a clientset, not
+// with the Create that NewFakeClient's setupFakeClient uses. Create goes
+// through the field-managed tracker, which in client-go 0.35 and later
+// (Istio 1.30 on) builds a REST mapper of the whole Kubernetes scheme
+// for every object: about 40% of a batch's CPU on those versions, for
+// managedFields that listener generation never reads. Add files each
+// object under the resource its kind guesses (services, pods, namespaces,
+// endpointslices: the same resources Create is given) and, like Create,
+// refuses a second object of the same name. The kind and apiVersion are
+// stamped as Create stamps them. The informers start later, in the
+// server, so they list exactly these objects either way.
+func fakeKubeClient(objs []runtime.Object) (kubelib.Client, error) {
+	c := kubelib.NewFakeClientWithVersion("")
+	cs, ok := c.Kube().(*kubefake.Clientset)
+	if !ok {
+		return nil, fmt.Errorf("the fake kube client's clientset is a %T, not client-go's fake", c.Kube())
+	}
+	tracker := cs.Tracker()
+	for _, o := range objs {
+		o = o.DeepCopyObject()
+		gvks, _, err := kubescheme.Scheme.ObjectKinds(o)
+		if err != nil || len(gvks) == 0 {
+			return nil, fmt.Errorf("%T: no Kubernetes kind: %v", o, err)
+		}
+		o.GetObjectKind().SetGroupVersionKind(gvks[0])
+		if err := tracker.Add(o); err != nil {
+			m := o.(metav1.Object)
+			return nil, fmt.Errorf("%s %s/%s: %w", gvks[0].Kind, m.GetNamespace(), m.GetName(), err)
+		}
+	}
+	return c, nil
 }

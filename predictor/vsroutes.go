@@ -313,7 +313,7 @@ func (b *builder) tlsRouteChains(o opts, configs []*virtualService) []*chain {
 				}
 				handled[hash] = true
 				c := &chain{sni: m.SniHosts, cidrs: cidrs, svc: o.svc, port: o.port,
-					dest: b.routeDestination(t.Route, o.port.Number)}
+					dest: b.routeDestination(t.Route, o.port)}
 				c.reason = fmt.Sprintf("TLS for SNI %s to %s: %s tls[%d].match[%d] (buildSidecarOutboundTLSFilterChainOpts)",
 					strings.Join(m.SniHosts, ","), destLabel(c.dest), v.Source, i, j)
 				out = append(out, c)
@@ -338,7 +338,7 @@ func (b *builder) tcpRouteChains(o opts, configs []*virtualService) ([]*chain, b
 			if len(t.Route) == 0 {
 				continue
 			}
-			dest := b.routeDestination(t.Route, o.port.Number)
+			dest := b.routeDestination(t.Route, o.port)
 			if len(t.Match) == 0 {
 				c := &chain{cidrs: o.cidrs, svc: o.svc, port: o.port, dest: dest,
 					reason: fmt.Sprintf("TCP to %s: %s tcp[%d] has no match (buildSidecarOutboundTCPFilterChainOpts)", destLabel(dest), v.Source, i)}
@@ -375,18 +375,23 @@ func (b *builder) tcpRouteChains(o opts, configs []*virtualService) ([]*chain, b
 
 // routeDestination models buildOutboundNetworkFilters
 // (pilot/pkg/networking/core/networkfilter.go): one route is a tcp_proxy to
-// its cluster, several are weighted clusters, those of weight 0 left out.
-func (b *builder) routeDestination(routes []*apiv1alpha3.RouteDestination, listenPort int) listener.Destination {
+// its cluster, several are weighted clusters, those of weight 0 left out;
+// on a Redis listener port, a redis_proxy instead (redisProxy).
+func (b *builder) routeDestination(routes []*apiv1alpha3.RouteDestination, listenPort port) listener.Destination {
+	var d listener.Destination
 	if len(routes) == 1 {
-		return listener.Destination{Kind: listener.TCP, Cluster: b.destinationCluster(routes[0].Destination, listenPort)}
-	}
-	var ws []listener.WeightedCluster
-	for _, r := range routes {
-		if r.Weight > 0 {
-			ws = append(ws, listener.WeightedCluster{Name: b.destinationCluster(r.Destination, listenPort), Weight: uint32(r.Weight)})
+		d = listener.Destination{Kind: listener.TCP, Cluster: b.destinationCluster(routes[0].Destination, listenPort.Number)}
+	} else {
+		var ws []listener.WeightedCluster
+		for _, r := range routes {
+			if r.Weight > 0 {
+				ws = append(ws, listener.WeightedCluster{Name: b.destinationCluster(r.Destination, listenPort.Number), Weight: uint32(r.Weight)})
+			}
 		}
+		d = listener.WeightedDestination(ws)
 	}
-	return listener.WeightedDestination(ws)
+	d, _ = b.redisProxy(listenPort, d, routes)
+	return d
 }
 
 // destinationCluster models GetDestinationCluster

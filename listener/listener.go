@@ -18,6 +18,9 @@ const (
 	HTTP DestinationKind = "http"
 	// TCP is a tcp_proxy; Cluster names its upstream cluster.
 	TCP DestinationKind = "tcp"
+	// Redis is a redis_proxy; Cluster names the cluster of its catch-all
+	// prefix route, where every command goes.
+	Redis DestinationKind = "redis"
 )
 
 // PassthroughCluster is the cluster Istio sends unmatched outbound traffic to
@@ -112,7 +115,8 @@ type Conflict struct {
 }
 
 // String renders a destination compactly: "route 80", "cluster outbound|...",
-// "clusters outbound|...=80,outbound|...=20" (weighted), "passthrough".
+// "clusters outbound|...=80,outbound|...=20" (weighted), "passthrough",
+// "redis cluster outbound|..." (a redis_proxy).
 func (d Destination) String() string {
 	switch {
 	case d.Kind == TCP && len(d.Weighted) > 0:
@@ -127,10 +131,22 @@ func (d Destination) String() string {
 		return "passthrough"
 	case d.Kind == TCP:
 		return "cluster " + d.Cluster
+	case d.Kind == Redis:
+		return "redis cluster " + d.Cluster
 	case d.Kind == "":
 		return "-"
 	}
 	return string(d.Kind)
+}
+
+// SingleCluster is the one cluster the destination sends every connection
+// to: a tcp_proxy's cluster (not weighted clusters) or a redis_proxy's
+// catch-all cluster; "" for anything else.
+func (d Destination) SingleCluster() string {
+	if (d.Kind == TCP && len(d.Weighted) == 0) || d.Kind == Redis {
+		return d.Cluster
+	}
+	return ""
 }
 
 // Masked is the match as Envoy reads it: each prefix range masked to its

@@ -112,6 +112,9 @@ type builder struct {
 	opts      options
 	// routing holds the VirtualServices of the sidecar scope (vsroutes.go).
 	routing *routing
+	// redis is PILOT_ENABLE_REDIS_FILTER: Redis chains end with redis_proxy
+	// (redis.go).
+	redis bool
 }
 
 // finding raises a finding at its code's severity (findingTypes).
@@ -673,6 +676,10 @@ func (b *builder) tcpChains(o opts) []*chain {
 	c := &chain{cidrs: o.cidrs, svc: s, port: o.port,
 		dest: listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(clusterPort) + "||" + s.Hostname}}
 	c.reason = "TCP to " + s.Hostname
+	if d, ok := b.redisProxy(o.port, c.dest, nil); ok {
+		c.dest = d
+		c.reason = "Redis to " + s.Hostname + ": redis_proxy sends every command to the service's cluster (PILOT_ENABLE_REDIS_FILTER)"
+	}
 	if len(o.cidrs) > 0 {
 		c.reason += " for destinations in " + strings.Join(o.cidrs, ",")
 	}
@@ -772,13 +779,11 @@ func sameHost(a, b listener.Destination) bool {
 	return ha != "" && ha == hb
 }
 
-// clusterHost is the host of a single-cluster TCP destination, "" for
-// anything else (HTTP routes, weighted clusters, passthrough).
+// clusterHost is the host of a single-cluster destination (tcp_proxy or
+// redis_proxy), "" for anything else (HTTP routes, weighted clusters,
+// passthrough).
 func clusterHost(d listener.Destination) string {
-	if d.Kind != listener.TCP {
-		return ""
-	}
-	parts := strings.Split(d.Cluster, "|")
+	parts := strings.Split(d.SingleCluster(), "|")
 	if len(parts) != 4 || parts[0] != "outbound" {
 		return ""
 	}

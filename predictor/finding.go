@@ -25,9 +25,6 @@ const (
 	// EnvoyFilterNotModelled: an EnvoyFilter patch the prediction does not
 	// include touches an outbound listener of the client.
 	EnvoyFilterNotModelled Code = "EnvoyFilterNotModelled"
-	// NotModelled: an istiod setting changes a predicted listener in a way
-	// the predictor does not model; the prediction is incomplete there.
-	NotModelled Code = "NotModelled"
 	// OrderUndetermined: two services istiod cannot order decide a
 	// listener by their order, which comes from a map.
 	OrderUndetermined Code = "OrderUndetermined"
@@ -156,10 +153,6 @@ var findingTypes = []FindingType{
 		Summary: "Two services of ServiceEntries with the same host and namespace, created in the same second, compete for one listener, and istiod has no order between them: the one it keeps comes from a map's order and can change on any push or restart. The prediction shows one outcome; real Istio may show the other.",
 		Fix:     "Give the entries distinct creation times (create one first), merge them into one ServiceEntry, or declare the port's protocol so that both keep their chains.",
 		Witness: "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict): it goes where the prediction says, or, after another push, where the other order sends it."},
-	{Code: NotModelled, Severity: SeverityInfo,
-		Summary: "An istiod setting changes this listener in a way listenerlab does not model yet: the prediction is incomplete there, so what the setting does to traffic is not checked.",
-		Fix:     "Compare that listener with the sidecar's real config dump (listenerlab explain --dump, or listenerlab verify against real pilot).",
-		Witness: "none"},
 }
 
 // findingTypeOf indexes findingTypes by code.

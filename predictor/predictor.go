@@ -124,7 +124,7 @@ func registry(w *world.World, v versions.Version, alloc bool) []*service {
 // egress listeners. It reads the services and egresses and changes neither,
 // so they may be shared between calls.
 func build(w *world.World, v versions.Version, o options, p *proxy, egresses []egress, sidecar *networkingv1.Sidecar) *Prediction {
-	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses)}
+	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w)}
 	b.run(egresses)
 	b.httpRouteNotes()
 	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts)}
@@ -140,7 +140,6 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	listener.Sort(pred.Listeners)
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)
-	b.redisFilterFindings(w)
 	pred.Findings = uniqueFindings(b.findings)
 	unmatched := catchAll
 	if p.CaptureNone {

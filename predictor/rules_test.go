@@ -33,6 +33,9 @@ func predict(t *testing.T, doc string) *predictor.Prediction {
 	return p
 }
 
+// redisOn is the scenario header line that turns istiod's Redis filter on.
+const redisOn = "istiod: {env: {PILOT_ENABLE_REDIS_FILTER: \"true\"}}"
+
 // TestRules checks each rule on a minimal case. Expected chains follow
 // Istio's source (pilot/pkg/networking/core/listener.go and friends); the
 // corpus checks the same rules against the real pilot backend.
@@ -50,12 +53,82 @@ func TestRules(t *testing.T) {
 spec: {selector: {app: web}, ports: [{name: http, port: 8080}]}`,
 		want: map[string][]string{"0.0.0.0_8080": {"transport=raw_buffer alpn=h2c,http/1.1 -> route 8080", "default -> passthrough"}},
 	}, {
-		rule:   "PILOT_ENABLE_REDIS_FILTER: the redis_proxy chain is not modelled and says so",
-		header: "istiod: {env: {PILOT_ENABLE_REDIS_FILTER: \"true\"}}",
+		// networkfilter.go buildNetworkFiltersStack: a Redis listener port
+		// with PILOT_ENABLE_REDIS_FILTER ends with redis_proxy alone, its
+		// catch-all route to the cluster tcp_proxy would have used.
+		rule:   "PILOT_ENABLE_REDIS_FILTER: a Redis port's chain is a redis_proxy to the service's cluster",
+		header: redisOn,
 		objects: svc + `metadata: {name: cache}
 spec: {clusterIP: 10.96.5.7, selector: {app: cache}, ports: [{name: redis, port: 6379}]}`,
-		want:    map[string][]string{"10.96.5.7_6379": {"all -> cluster outbound|6379||cache.default.svc.cluster.local"}},
-		finding: "not modelled: PILOT_ENABLE_REDIS_FILTER is on, so istiod ends the chain of Redis port 6379 of cache.default.svc.cluster.local on 10.96.5.7_6379 with a redis_proxy filter",
+		want: map[string][]string{"10.96.5.7_6379": {"all -> redis cluster outbound|6379||cache.default.svc.cluster.local"}},
+	}, {
+		rule: "without PILOT_ENABLE_REDIS_FILTER a Redis port's chain is a tcp_proxy",
+		objects: svc + `metadata: {name: cache}
+spec: {clusterIP: 10.96.5.7, selector: {app: cache}, ports: [{name: redis, port: 6379}]}`,
+		want: map[string][]string{"10.96.5.7_6379": {"all -> cluster outbound|6379||cache.default.svc.cluster.local"}},
+	}, {
+		rule:   "PILOT_ENABLE_REDIS_FILTER: appProtocol redis on an address-less ServiceEntry's wildcard listener",
+		header: redisOn + "\nclient: {dnsCapture: false}",
+		objects: se + `metadata: {name: cache}
+spec: {hosts: [cache.example.com], ports: [{number: 6379, name: cache, protocol: REDIS}], resolution: DNS}`,
+		want: map[string][]string{"0.0.0.0_6379": {"all -> redis cluster outbound|6379||cache.example.com"}},
+	}, {
+		rule:   "PILOT_ENABLE_REDIS_FILTER: a headless Redis service's per-endpoint listeners",
+		header: redisOn,
+		objects: svc + `metadata: {name: cache}
+spec: {clusterIP: None, selector: {app: cache}, ports: [{name: tcp, appProtocol: redis, port: 6379}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: cache}
+spec:
+  replicas: 2
+  serviceName: cache
+  selector: {matchLabels: {app: cache}}
+  template:
+    metadata: {labels: {app: cache}}
+    spec: {containers: [{name: c, image: redis}]}`,
+		want: map[string][]string{
+			"10.244.0.10_6379": {"all -> redis cluster outbound|6379||cache.default.svc.cluster.local"},
+			"10.244.0.11_6379": {"all -> redis cluster outbound|6379||cache.default.svc.cluster.local"},
+		},
+	}, {
+		// The chain's protocol is the listener port's (listener.go builds
+		// the egress listener's port from the Sidecar).
+		rule:   "PILOT_ENABLE_REDIS_FILTER: a Sidecar egress port declared REDIS makes a TCP service's chain redis_proxy",
+		header: redisOn,
+		objects: `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec: {egress: [{port: {number: 6379, protocol: REDIS, name: redis}, hosts: [./*]}]}
+---
+` + svc + `metadata: {name: db}
+spec: {clusterIP: 10.96.5.9, selector: {app: db}, ports: [{name: tcp, port: 6379}]}`,
+		want: map[string][]string{"10.96.5.9_6379": {"all -> redis cluster outbound|6379||db.default.svc.cluster.local"}},
+	}, {
+		rule:   "PILOT_ENABLE_REDIS_FILTER: a Sidecar egress port declared TCP keeps a Redis service's tcp_proxy",
+		header: redisOn,
+		objects: `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec: {egress: [{port: {number: 6379, protocol: TCP, name: tcp}, hosts: [./*]}]}
+---
+` + svc + `metadata: {name: cache}
+spec: {clusterIP: 10.96.5.7, selector: {app: cache}, ports: [{name: redis, port: 6379}]}`,
+		want: map[string][]string{"10.96.5.7_6379": {"all -> cluster outbound|6379||cache.default.svc.cluster.local"}},
+	}, {
+		// buildOutboundNetworkFiltersWithWeightedClusters: the first
+		// weighted cluster in the route's order, not by name.
+		rule:   "PILOT_ENABLE_REDIS_FILTER: weighted tcp routes on a Redis port go to the first destination with a weight",
+		header: redisOn,
+		objects: svc + `metadata: {name: cache}
+spec: {clusterIP: 10.96.5.7, selector: {app: cache}, ports: [{name: redis, port: 6379}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cache}
+spec: {hosts: [cache], tcp: [{route: [{destination: {host: cache, subset: z}, weight: 0}, {destination: {host: cache, subset: b}, weight: 30}, {destination: {host: cache, subset: a}, weight: 70}]}]}`,
+		want: map[string][]string{"10.96.5.7_6379": {"all -> redis cluster outbound|6379|b|cache.default.svc.cluster.local"}},
 	}, {
 		rule: "TCP service port listens on the ClusterIP",
 		objects: svc + `metadata: {name: db}

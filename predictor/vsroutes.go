@@ -313,7 +313,7 @@ func (b *builder) tlsRouteChains(o opts, configs []*virtualService) []*chain {
 				}
 				handled[hash] = true
 				c := &chain{sni: m.SniHosts, cidrs: cidrs, svc: o.svc, port: o.port,
-					dest: b.routeDestination(t.Route, o.port.Number)}
+					dest: b.routeDestination(t.Route, o.port)}
 				c.reason = fmt.Sprintf("TLS for SNI %s to %s: %s tls[%d].match[%d] (buildSidecarOutboundTLSFilterChainOpts)",
 					strings.Join(m.SniHosts, ","), destLabel(c.dest), v.Source, i, j)
 				out = append(out, c)
@@ -338,10 +338,14 @@ func (b *builder) tcpRouteChains(o opts, configs []*virtualService) ([]*chain, b
 			if len(t.Route) == 0 {
 				continue
 			}
-			dest := b.routeDestination(t.Route, o.port.Number)
+			dest := b.routeDestination(t.Route, o.port)
+			note := ""
+			if dest.Kind == listener.Redis && len(t.Route) > 1 {
+				note = "; redis_proxy has one cluster, not weights: the route's first destination with a weight"
+			}
 			if len(t.Match) == 0 {
 				c := &chain{cidrs: o.cidrs, svc: o.svc, port: o.port, dest: dest,
-					reason: fmt.Sprintf("TCP to %s: %s tcp[%d] has no match (buildSidecarOutboundTCPFilterChainOpts)", destLabel(dest), v.Source, i)}
+					reason: fmt.Sprintf("TCP to %s: %s tcp[%d] has no match (buildSidecarOutboundTCPFilterChainOpts)%s", destLabel(dest), v.Source, i, note)}
 				return append(out, c), false
 			}
 			var subnets []string
@@ -351,7 +355,7 @@ func (b *builder) tcpRouteChains(o opts, configs []*virtualService) ([]*chain, b
 				}
 				if len(m.DestinationSubnets) == 0 || o.port.Number == 0 {
 					c := &chain{cidrs: o.cidrs, svc: o.svc, port: o.port, dest: dest,
-						reason: fmt.Sprintf("TCP to %s: %s tcp[%d].match[%d] matches this sidecar on port %d (buildSidecarOutboundTCPFilterChainOpts)", destLabel(dest), v.Source, i, j, o.port.Number)}
+						reason: fmt.Sprintf("TCP to %s: %s tcp[%d].match[%d] matches this sidecar on port %d (buildSidecarOutboundTCPFilterChainOpts)%s", destLabel(dest), v.Source, i, j, o.port.Number, note)}
 					return append(out, c), false
 				}
 				subnets = append(subnets, m.DestinationSubnets...)
@@ -360,7 +364,7 @@ func (b *builder) tcpRouteChains(o opts, configs []*virtualService) ([]*chain, b
 				continue
 			}
 			c := &chain{cidrs: subnets, svc: o.svc, port: o.port, dest: dest,
-				reason: fmt.Sprintf("TCP for destinations in %s to %s: %s tcp[%d] destinationSubnets (buildSidecarOutboundTCPFilterChainOpts)", strings.Join(subnets, ","), destLabel(dest), v.Source, i)}
+				reason: fmt.Sprintf("TCP for destinations in %s to %s: %s tcp[%d] destinationSubnets (buildSidecarOutboundTCPFilterChainOpts)%s", strings.Join(subnets, ","), destLabel(dest), v.Source, i, note)}
 			out = append(out, c)
 			a, s := slices.Clone(subnets), slices.Clone(o.cidrs)
 			sort.Strings(a)
@@ -375,18 +379,23 @@ func (b *builder) tcpRouteChains(o opts, configs []*virtualService) ([]*chain, b
 
 // routeDestination models buildOutboundNetworkFilters
 // (pilot/pkg/networking/core/networkfilter.go): one route is a tcp_proxy to
-// its cluster, several are weighted clusters, those of weight 0 left out.
-func (b *builder) routeDestination(routes []*apiv1alpha3.RouteDestination, listenPort int) listener.Destination {
+// its cluster, several are weighted clusters, those of weight 0 left out;
+// on a Redis listener port, a redis_proxy instead (redisProxy).
+func (b *builder) routeDestination(routes []*apiv1alpha3.RouteDestination, listenPort port) listener.Destination {
+	var d listener.Destination
 	if len(routes) == 1 {
-		return listener.Destination{Kind: listener.TCP, Cluster: b.destinationCluster(routes[0].Destination, listenPort)}
-	}
-	var ws []listener.WeightedCluster
-	for _, r := range routes {
-		if r.Weight > 0 {
-			ws = append(ws, listener.WeightedCluster{Name: b.destinationCluster(r.Destination, listenPort), Weight: uint32(r.Weight)})
+		d = listener.Destination{Kind: listener.TCP, Cluster: b.destinationCluster(routes[0].Destination, listenPort.Number)}
+	} else {
+		var ws []listener.WeightedCluster
+		for _, r := range routes {
+			if r.Weight > 0 {
+				ws = append(ws, listener.WeightedCluster{Name: b.destinationCluster(r.Destination, listenPort.Number), Weight: uint32(r.Weight)})
+			}
 		}
+		d = listener.WeightedDestination(ws)
 	}
-	return listener.WeightedDestination(ws)
+	d, _ = b.redisProxy(listenPort, d, routes)
+	return d
 }
 
 // destinationCluster models GetDestinationCluster
@@ -405,7 +414,12 @@ func (b *builder) destinationCluster(d *apiv1alpha3.Destination, listenPort int)
 	return "outbound|" + itoa(number) + "|" + d.GetSubset() + "|" + d.GetHost()
 }
 
+// destLabel is a destination in a chain's reason: the cluster, the
+// weighted clusters, or a redis_proxy's cluster and the setting behind it.
 func destLabel(d listener.Destination) string {
+	if d.Kind == listener.Redis {
+		return d.Cluster + " through redis_proxy (PILOT_ENABLE_REDIS_FILTER)"
+	}
 	return strings.TrimPrefix(d.String(), "cluster ")
 }
 

@@ -48,6 +48,18 @@ spec: {hosts: [echo], tcp: [{route: [{destination: {host: echo, subset: v1}}]}]}
 spec: {hosts: [echo.default.svc.cluster.local], tcp: [{route: [{destination: {host: echo, subset: a}, weight: 70}, {destination: {host: echo, subset: b}, weight: 30}, {destination: {host: echo, subset: c}, weight: 0}]}]}`,
 		want: map[string][]string{"10.96.7.1_9000": {"all -> clusters outbound|9000|a|echo.default.svc.cluster.local=70,outbound|9000|b|echo.default.svc.cluster.local=30"}},
 	}, {
+		// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters
+		// hands buildRedisFilter Clusters[0]: the first with a weight.
+		rule:   "PILOT_ENABLE_REDIS_FILTER on a Redis port: one redis_proxy cluster, the route's first destination with a weight",
+		header: redisOn,
+		objects: svc + `metadata: {name: cache}
+spec: {clusterIP: 10.96.7.2, selector: {app: cache}, ports: [{name: redis, port: 6379}]}
+---
+` + vs + `metadata: {name: cache}
+spec: {hosts: [cache], tcp: [{match: [{port: 6379}], route: [{destination: {host: cache, subset: a}, weight: 0}, {destination: {host: cache, subset: c}, weight: 60}, {destination: {host: cache, subset: b}, weight: 40}]}]}`,
+		want:   map[string][]string{"10.96.7.2_6379": {"all -> redis cluster outbound|6379|c|cache.default.svc.cluster.local"}},
+		reason: "TCP to outbound|6379|c|cache.default.svc.cluster.local through redis_proxy (PILOT_ENABLE_REDIS_FILTER): VirtualService default/cache tcp[0].match[0] matches this sidecar on port 6379 (buildSidecarOutboundTCPFilterChainOpts); redis_proxy has one cluster, not weights: the route's first destination with a weight",
+	}, {
 		rule: "a destination port names the cluster's port",
 		objects: echo + vs + `metadata: {name: echo}
 spec: {hosts: [echo], tcp: [{route: [{destination: {host: other.example.com, port: {number: 7000}}}]}]}`,

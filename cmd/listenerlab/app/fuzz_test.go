@@ -15,11 +15,11 @@ import (
 func TestPrintFuzzSummaryCountsExplained(t *testing.T) {
 	sum := fuzz.Summary{Elapsed: time.Second, Versions: []fuzz.VersionSummary{
 		{Version: "1.30", Worlds: 10, Elapsed: time.Second, Divergences: []fuzz.Divergence{
-			{Seed: 1, NotModelled: "not modelled: redis"},
+			{Seed: 1, NotModelled: "not modelled: EnvoyFilter default/patch configPatches[0] (LISTENER MERGE, context SIDECAR_OUTBOUND) patches 0.0.0.0_80"},
 			{Seed: 2},
 		}},
 		{Version: "1.31-dev", Worlds: 10, Elapsed: time.Second, Divergences: []fuzz.Divergence{
-			{Seed: 1, NotModelled: "not modelled: redis"},
+			{Seed: 1, NotModelled: "not modelled: EnvoyFilter default/patch configPatches[0] (LISTENER MERGE, context SIDECAR_OUTBOUND) patches 0.0.0.0_80"},
 		}},
 	}}
 	var out bytes.Buffer

@@ -138,9 +138,10 @@ func derefChain(c *listener.FilterChain) []listener.FilterChain {
 }
 
 // serviceOf names the service a destination leads to: the host of an
-// outbound|PORT|SUBSET|HOST cluster, or of a "host:port" route.
+// outbound|PORT|SUBSET|HOST cluster (of a tcp_proxy or a redis_proxy), or
+// of a "host:port" route.
 func serviceOf(d listener.Destination) string {
-	if d.Kind == listener.TCP && strings.HasPrefix(d.Cluster, "outbound|") {
+	if (d.Kind == listener.TCP || d.Kind == listener.Redis) && strings.HasPrefix(d.Cluster, "outbound|") {
 		parts := strings.Split(d.Cluster, "|")
 		return parts[len(parts)-1]
 	}

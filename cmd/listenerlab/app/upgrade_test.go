@@ -48,6 +48,7 @@ func TestServiceOf(t *testing.T) {
 	}{
 		{listener.Destination{Kind: listener.TCP, Cluster: "outbound|3306||db.example.com"}, "db.example.com"},
 		{listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}, ""},
+		{listener.Destination{Kind: listener.Redis, Cluster: "outbound|6379||cache.example.com"}, "cache.example.com"},
 		{listener.Destination{Kind: listener.HTTP, Route: "api.default.svc.cluster.local:9000"}, "api.default.svc.cluster.local"},
 		{listener.Destination{Kind: listener.HTTP, Route: "8080"}, ""},
 	} {

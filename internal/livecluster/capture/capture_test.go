@@ -89,7 +89,8 @@ func TestCaptureWritesTheVisibleObjects(t *testing.T) {
 	if len(c.IPs) != 1 || c.IPs[0] != "10.244.1.5" {
 		t.Errorf("client.ips %q, want the pod's 10.244.1.5", c.IPs)
 	}
-	if len(h.Istiod.Env) != 2 || h.Istiod.Env["PILOT_ENABLE_IP_AUTOALLOCATE"] != "true" || h.Istiod.Env["PILOT_ENABLE_AMBIENT"] != "false" {
+	if len(h.Istiod.Env) != 3 || h.Istiod.Env["PILOT_ENABLE_IP_AUTOALLOCATE"] != "true" || h.Istiod.Env["PILOT_ENABLE_AMBIENT"] != "false" ||
+		h.Istiod.Env["PILOT_ENABLE_REDIS_FILTER"] != "true" {
 		t.Errorf("istiod env %v", h.Istiod.Env)
 	}
 	if otp, _ := h.MeshConfig["outboundTrafficPolicy"].(map[string]any); otp["mode"] != "REGISTRY_ONLY" || len(h.MeshConfig) != 1 {

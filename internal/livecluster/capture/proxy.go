@@ -17,7 +17,7 @@ import (
 )
 
 // istiodFlags are the istiod environment values the predictor reads.
-var istiodFlags = []string{"ISTIO_DUAL_STACK", "PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN", "PILOT_ENABLE_AMBIENT", "PILOT_ENABLE_IP_AUTOALLOCATE"}
+var istiodFlags = []string{"ISTIO_DUAL_STACK", "PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN", "PILOT_ENABLE_AMBIENT", "PILOT_ENABLE_IP_AUTOALLOCATE", "PILOT_ENABLE_REDIS_FILTER"}
 
 // controlPlane is what capture reads of istiod: its feature flags, its
 // image (named in the description) and the mesh config.

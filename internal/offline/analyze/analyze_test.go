@@ -38,7 +38,6 @@ func TestCodes(t *testing.T) {
 		{code: "AliasNoListener", want: 1},
 		{code: "UDPNoListener", want: 1},
 		{code: "EnvoyFilterNotModelled", want: 1},
-		{code: "NotModelled", want: 1}, // PILOT_ENABLE_REDIS_FILTER on a Redis port
 		{code: "OrderUndetermined", want: 1},
 	}
 	// Every code of the predictor's table has a pair.

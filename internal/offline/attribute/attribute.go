@@ -152,8 +152,8 @@ func chain(c listener.FilterChain, predicted *listener.FilterChain, hosts map[st
 		return Chain{Destination: d, Service: host, Attributed: true, Text: fmt.Sprintf("%s: %s [by %s]%s", what, src, via, why)}
 	}
 	switch {
-	case d.Kind == listener.TCP && strings.HasPrefix(d.Cluster, "outbound|"):
-		if parts := strings.Split(d.Cluster, "|"); len(parts) == 4 && parts[3] != "" {
+	case strings.HasPrefix(d.SingleCluster(), "outbound|"):
+		if parts := strings.Split(d.SingleCluster(), "|"); len(parts) == 4 && parts[3] != "" {
 			return service(parts[3], parts[1], parts[2], "cluster name")
 		}
 	case d.Kind == listener.TCP && (d.Cluster == listener.PassthroughCluster || d.Cluster == listener.BlackHoleCluster):

@@ -37,6 +37,8 @@ func TestChain(t *testing.T) {
 			"sql-a.example.com:3306: ServiceEntry default/sql-a [by cluster name]", true},
 		{"cluster name with subset and reason", tcp("outbound|3306|v1|sql-a.example.com"), pred, "sql-a.example.com",
 			"sql-a.example.com:3306 subset v1: ServiceEntry default/sql-a [by cluster name]; predicted: the oldest service wins", true},
+		{"redis_proxy cluster name", listener.FilterChain{Destination: listener.Destination{Kind: listener.Redis, Cluster: "outbound|6379||sql-a.example.com"}}, nil, "sql-a.example.com",
+			"sql-a.example.com:6379: ServiceEntry default/sql-a [by cluster name]", true},
 		{"host no manifest declares", tcp("outbound|80||other.example.com"), nil, "other.example.com",
 			"other.example.com:80: declared by no manifest [by cluster name]", true},
 		{"route name", http("web.default.svc.cluster.local:8080"), nil, "web.default.svc.cluster.local",

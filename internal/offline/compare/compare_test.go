@@ -21,6 +21,8 @@ func TestListenersLevels(t *testing.T) {
 	moved.Address, moved.BindToPort = "0.0.0.0", true
 	otherDest := base
 	otherDest.FilterChains = []listener.FilterChain{{Destination: tcp("outbound|3306||b")}}
+	redis := base
+	redis.FilterChains = []listener.FilterChain{{Destination: listener.Destination{Kind: listener.Redis, Cluster: "outbound|3306||a"}}}
 	otherMatch := base
 	otherMatch.FilterChains = []listener.FilterChain{{Match: listener.Match{ServerNames: []string{"a"}}, Destination: tcp("outbound|3306||a")}}
 	tests := []struct {
@@ -33,6 +35,7 @@ func TestListenersLevels(t *testing.T) {
 		{"extra listener", nil, []listener.Listener{base}, []Level{LevelListener}},
 		{"bind differs", []listener.Listener{base}, []listener.Listener{moved}, []Level{LevelAddress}},
 		{"destination differs", []listener.Listener{base}, []listener.Listener{otherDest}, []Level{LevelDestination}},
+		{"redis_proxy where tcp_proxy, same cluster", []listener.Listener{base}, []listener.Listener{redis}, []Level{LevelDestination}},
 		{"match differs", []listener.Listener{base}, []listener.Listener{otherMatch}, []Level{LevelMatch, LevelMatch}},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	redisv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/proto"
 
@@ -167,9 +168,11 @@ func chain(fc *listenerv3.FilterChain, opaque map[string]bool) (listener.FilterC
 // destination interprets a terminal network filter, identified by its typed
 // config's type URL: http_connection_manager (its RDS route name,
 // "inline:<name>" for an inline route config, "scoped:<name>" for scoped
-// routes) or tcp_proxy (its cluster; for weighted clusters, each with its
-// weight, sorted by name, and their names joined with "," as the cluster).
-// Other filters are not terminal.
+// routes), tcp_proxy (its cluster; for weighted clusters, each with its
+// weight, sorted by name, and their names joined with "," as the cluster)
+// or redis_proxy (the cluster of its catch-all prefix route, the only route
+// istiod writes: buildRedisFilter; "" without one). Other filters are not
+// terminal.
 func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 	tc := f.GetTypedConfig()
 	switch messageName(tc.GetTypeUrl()) {
@@ -202,6 +205,12 @@ func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 			d = listener.WeightedDestination(ws)
 		}
 		return d, true, nil
+	case messageName(redisType):
+		var r redisv3.RedisProxy
+		if err := proto.Unmarshal(tc.GetValue(), &r); err != nil {
+			return listener.Destination{}, false, fmt.Errorf("redis_proxy: %w", err)
+		}
+		return listener.Destination{Kind: listener.Redis, Cluster: r.GetPrefixRoutes().GetCatchAllRoute().GetCluster()}, true, nil
 	}
 	return listener.Destination{}, false, nil
 }

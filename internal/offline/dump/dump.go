@@ -57,8 +57,8 @@ type Entry struct {
 	// then empty.
 	FilterChainMatcher bool `json:"filterChainMatcher,omitempty"`
 	// Opaque are the type URLs of the network filters of the listener that
-	// were kept opaque: every one but http_connection_manager and tcp_proxy
-	// (Istio's stats, metadata exchange, RBAC, and types unknown to this
+	// were kept opaque: every one but http_connection_manager, tcp_proxy and
+	// redis_proxy (Istio's stats, metadata exchange, RBAC, and types unknown to this
 	// binary). Sorted, without duplicates.
 	Opaque []string `json:"opaque,omitempty"`
 }

@@ -6,14 +6,17 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/rbac/v3"
+	redisv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/listenerlab/listenerlab/listener"
@@ -280,6 +283,40 @@ func TestParseListener(t *testing.T) {
 				wantEqual(t, "Destination", want, e.Listener.FilterChains[0].Destination)
 				wantEqual(t, "String", "clusters outbound|3306|v1|db.ns.svc.cluster.local=90,outbound|3306|v2|db.ns.svc.cluster.local=10",
 					e.Listener.FilterChains[0].Destination.String())
+			},
+		},
+		{
+			// As istiod writes it with PILOT_ENABLE_REDIS_FILTER
+			// (networkfilter.go buildRedisFilter): redis_proxy alone, no
+			// tcp_proxy after it, its cluster in the catch-all route.
+			name: "redis_proxy",
+			listener: func() *listenerv3.Listener {
+				l := tcpListener()
+				l.FilterChains[0].Filters[1].ConfigType = &listenerv3.Filter_TypedConfig{TypedConfig: toAny(&redisv3.RedisProxy{
+					StatPrefix: "outbound|6379||cache.ns.svc.cluster.local", LatencyInMicros: true,
+					Settings: &redisv3.RedisProxy_ConnPoolSettings{OpTimeout: durationpb.New(5 * time.Second)},
+					PrefixRoutes: &redisv3.RedisProxy_PrefixRoutes{
+						CatchAllRoute: &redisv3.RedisProxy_PrefixRoutes_Route{Cluster: "outbound|6379||cache.ns.svc.cluster.local"},
+					},
+				})}
+				return l
+			},
+			check: func(t *testing.T, e Entry) {
+				want := listener.Destination{Kind: listener.Redis, Cluster: "outbound|6379||cache.ns.svc.cluster.local"}
+				wantEqual(t, "Destination", want, e.Listener.FilterChains[0].Destination)
+				wantEqual(t, "String", "redis cluster outbound|6379||cache.ns.svc.cluster.local", e.Listener.FilterChains[0].Destination.String())
+				wantEqual(t, "Opaque", []string{"type.googleapis.com/xds.type.v3.TypedStruct"}, e.Opaque)
+			},
+		},
+		{
+			name: "a redis_proxy without catch-all route names no cluster",
+			listener: func() *listenerv3.Listener {
+				l := tcpListener()
+				l.FilterChains[0].Filters[1].ConfigType = &listenerv3.Filter_TypedConfig{TypedConfig: toAny(&redisv3.RedisProxy{StatPrefix: "r"})}
+				return l
+			},
+			check: func(t *testing.T, e Entry) {
+				wantEqual(t, "Destination", listener.Destination{Kind: listener.Redis}, e.Listener.FilterChains[0].Destination)
 			},
 		},
 		{

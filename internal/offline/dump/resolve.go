@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	redisv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/redis_proxy/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -22,6 +23,7 @@ const typeURLPrefix = "type.googleapis.com/"
 var (
 	hcmType      = typeURL(&hcmv3.HttpConnectionManager{})
 	tcpProxyType = typeURL(&tcpv3.TcpProxy{})
+	redisType    = typeURL(&redisv3.RedisProxy{})
 )
 
 func typeURL(m proto.Message) string {
@@ -42,6 +44,7 @@ func messageName(url string) protoreflect.FullName {
 var decoded = map[protoreflect.FullName]protoreflect.MessageType{
 	messageName(hcmType):      (&hcmv3.HttpConnectionManager{}).ProtoReflect().Type(),
 	messageName(tcpProxyType): (&tcpv3.TcpProxy{}).ProtoReflect().Type(),
+	messageName(redisType):    (&redisv3.RedisProxy{}).ProtoReflect().Type(),
 }
 
 // Opaque is an empty message that stands in for every other Any payload:
@@ -61,7 +64,7 @@ var Opaque = func() protoreflect.MessageType {
 	return dynamicpb.NewMessageType(fd.Messages().Get(0))
 }()
 
-// resolver resolves the two terminal filter types to their real messages and
+// resolver resolves the three terminal filter types to their real messages and
 // every other type URL, known to this binary or not, to Opaque. Decoding
 // only what is interpreted keeps the result independent of which Envoy
 // extensions the binary happens to link, and one odd extension config (an

@@ -131,6 +131,7 @@ var terms = []Term{
 	{"auto over auto", "an auto-detected port met a listener that already sniffs: pilot adds nothing, so its non-HTTP connections take the earlier service's chains"},
 	{"PassthroughCluster", "the connection goes to its original destination, outside the mesh's routing (no mTLS, no retries)"},
 	{"BlackHoleCluster", "the connection is closed: REGISTRY_ONLY refuses destinations that no service declares"},
+	{"redis cluster", "the chain ends with Envoy's redis_proxy, not tcp_proxy (istiod's PILOT_ENABLE_REDIS_FILTER, on a Redis port): it reads the connection as Redis commands and sends each to the cluster named (its catch-all route); bytes that are not Redis commands are a protocol error"},
 	{"outbound|", "outbound|PORT|SUBSET|HOST is the cluster of HOST's port: a connection sent there reaches that service's endpoints, whatever address it was opened to"},
 	{"ORIGINAL_DST", "a cluster that connects to the connection's own destination address (resolution NONE): like passthrough, but counted as the service"},
 }

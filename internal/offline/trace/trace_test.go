@@ -58,6 +58,9 @@ var sidecar = []listener.Listener{
 	// IPv6 wildcard.
 	{Name: "::_9100", Address: "::", Port: 9100,
 		FilterChains: []listener.FilterChain{{Destination: tcp("outbound|9100||v6.example.com")}}},
+	// A Redis port with PILOT_ENABLE_REDIS_FILTER: redis_proxy, no tcp_proxy.
+	{Name: "10.96.1.3_6379", Address: "10.96.1.3", Port: 6379,
+		FilterChains: []listener.FilterChain{{Destination: listener.Destination{Kind: listener.Redis, Cluster: "outbound|6379||cache.default.svc.cluster.local"}}}},
 	// Chains only, no default, none matching plaintext.
 	{Name: "0.0.0.0_9200", Address: "0.0.0.0", Port: 9200,
 		FilterChains: []listener.FilterChain{{Match: listener.Match{TransportProtocol: TLS}, Destination: tcp("outbound|9200||tls-only.example.com")}}},
@@ -113,6 +116,9 @@ func TestTrace(t *testing.T) {
 			listener: "0.0.0.0_9000", chain: "default", dest: "passthrough"},
 		{name: "outside the range the other chain matches", call: Call{To: to("192.168.0.5:9000")},
 			chain: "transport=raw_buffer", dest: "cluster outbound|9000||any.example.com"},
+		{name: "redis_proxy", call: Call{To: to("10.96.1.3:6379")},
+			listener: "10.96.1.3_6379", chain: "all", dest: "redis cluster outbound|6379||cache.default.svc.cluster.local",
+			summary: "redis cluster outbound|6379||cache.default.svc.cluster.local"},
 		{name: "IPv6 wildcard", call: Call{To: to("[fd00::5]:9100")},
 			listener: "::_9100", dest: "cluster outbound|9100||v6.example.com"},
 		{name: "IPv4 does not fall to the IPv6 wildcard", call: Call{To: to("10.0.0.5:9100")},

@@ -11,7 +11,8 @@ import (
 // "not modelled" one or OrderUndetermined, on every listener that
 // differs; nothing else, and never a difference on another listener.
 func TestNotModelledExplains(t *testing.T) {
-	redis := predictor.Finding{Code: string(predictor.NotModelled), Listener: "10.96.1.1_6379", Message: "not modelled: redis"}
+	patched := predictor.Finding{Code: string(predictor.EnvoyFilterNotModelled), Listener: "10.96.1.1_6379",
+		Message: "not modelled: EnvoyFilter default/patch configPatches[0] (LISTENER MERGE, context SIDECAR_OUTBOUND) patches 10.96.1.1_6379"}
 	order := predictor.Finding{Code: string(predictor.OrderUndetermined), Listener: "0.0.0.0_9042", Message: "which of a's services istiod keeps on 0.0.0.0_9042 is not determined"}
 	taken := predictor.Finding{Code: string(predictor.SniffedListenerTaken), Listener: "0.0.0.0_9042", Message: "non-HTTP connections go elsewhere"}
 	diff := func(l string) compare.Difference { return compare.Difference{Level: compare.LevelMatch, Listener: l} }
@@ -21,7 +22,7 @@ func TestNotModelledExplains(t *testing.T) {
 		diffs    []compare.Difference
 		want     string
 	}{
-		{"not modelled", []predictor.Finding{redis}, []compare.Difference{diff("10.96.1.1_6379")}, redis.Message},
+		{"not modelled", []predictor.Finding{patched}, []compare.Difference{diff("10.96.1.1_6379")}, patched.Message},
 		{"order undetermined", []predictor.Finding{taken, order}, []compare.Difference{diff("0.0.0.0_9042"), diff("0.0.0.0_9042")}, order.Message},
 		{"another code", []predictor.Finding{taken}, []compare.Difference{diff("0.0.0.0_9042")}, ""},
 		{"another listener too", []predictor.Finding{order}, []compare.Difference{diff("0.0.0.0_9042"), diff("10.96.1.1_6379")}, ""},

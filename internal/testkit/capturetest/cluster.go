@@ -91,8 +91,9 @@ func sqlEntry(name, vip string, created time.Time) *networkingv1.ServiceEntry {
 // It cannot see team-b/internal (exportTo "."), team-b/private-db (a
 // ServiceEntry exported to team-b only) or far/remote (exported, but not
 // imported by the Sidecar); shop/only-batch is a Sidecar for other
-// workloads. istiod's Deployment sets PILOT_ENABLE_IP_AUTOALLOCATE and
-// PILOT_ENABLE_AMBIENT (and an unrelated flag), the istio ConfigMap sets
+// workloads. istiod's Deployment sets PILOT_ENABLE_IP_AUTOALLOCATE,
+// PILOT_ENABLE_AMBIENT and PILOT_ENABLE_REDIS_FILTER (and an unrelated
+// flag), the istio ConfigMap sets
 // REGISTRY_ONLY and a mesh-wide ISTIO_META_DNS_AUTO_ALLOCATE, and the pod's
 // proxy.istio.io/config turns DNS capture on while its istio-proxy
 // environment turns it off (the environment wins). A Secret and a
@@ -165,6 +166,7 @@ func Cluster() livestate.Clients {
 		Containers: []corev1.Container{{Name: "discovery", Image: "docker.io/istio/pilot:1.26.0", Env: []corev1.EnvVar{
 			{Name: "PILOT_ENABLE_IP_AUTOALLOCATE", Value: "true"},
 			{Name: "PILOT_ENABLE_AMBIENT", Value: "false"},
+			{Name: "PILOT_ENABLE_REDIS_FILTER", Value: "true"},
 			{Name: "PILOT_TRACE_SAMPLING", Value: "1"},
 		}}},
 	}}}}

@@ -1,0 +1,34 @@
+package listener
+
+import "testing"
+
+// TestDestination checks how each terminal filter prints and which single
+// cluster it sends to: a redis_proxy must print apart from a tcp_proxy to
+// the same cluster, so that comparing Strings tells them apart.
+func TestDestination(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		d      Destination
+		str    string
+		single string
+	}{
+		{"tcp_proxy", Destination{Kind: TCP, Cluster: "outbound|6379||cache.default.svc.cluster.local"},
+			"cluster outbound|6379||cache.default.svc.cluster.local", "outbound|6379||cache.default.svc.cluster.local"},
+		{"redis_proxy", Destination{Kind: Redis, Cluster: "outbound|6379||cache.default.svc.cluster.local"},
+			"redis cluster outbound|6379||cache.default.svc.cluster.local", "outbound|6379||cache.default.svc.cluster.local"},
+		{"passthrough", Destination{Kind: TCP, Cluster: PassthroughCluster}, "passthrough", PassthroughCluster},
+		{"weighted", WeightedDestination([]WeightedCluster{{Name: "outbound|1||b", Weight: 20}, {Name: "outbound|1||a", Weight: 80}}),
+			"clusters outbound|1||a=80,outbound|1||b=20", ""},
+		{"http", Destination{Kind: HTTP, Route: "80"}, "route 80", ""},
+		{"none", Destination{}, "-", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.d.String(); got != tc.str {
+				t.Errorf("String() = %q, want %q", got, tc.str)
+			}
+			if got := tc.d.SingleCluster(); got != tc.single {
+				t.Errorf("SingleCluster() = %q, want %q", got, tc.single)
+			}
+		})
+	}
+}

@@ -116,6 +116,7 @@ func registry(w *world.World, v versions.Version, alloc bool) []*service {
 		hashAllocate(all)
 	}
 	sortByCreation(all)
+	shareEndpoints(all)
 	resolveAliases(all)
 	return all
 }

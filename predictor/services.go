@@ -1,6 +1,7 @@
 package predictor
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -258,6 +259,78 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 		}
 	}
 	return out
+}
+
+// shareEndpoints models how PushContext indexes endpoints
+// (initServiceRegistry's instancesByPort, EndpointShards.CopyEndpoints):
+// by host and namespace, whatever the registry. Each service of a host and
+// namespace, in processing order, takes from all of the pair's endpoints
+// those of the ports it has (a Kubernetes endpoint by the Service port's
+// name, a ServiceEntry endpoint by the entry port's number) and writes them
+// by port number over what an earlier service of the pair wrote; every
+// service of the pair then reads the result. So a ServiceEntry with a
+// Kubernetes Service's host in its namespace has the Service's pods as
+// endpoints, and the other way round.
+func shareEndpoints(all []*service) {
+	type shard struct {
+		name   string // a Kubernetes endpoint's Service port name
+		number int    // a ServiceEntry endpoint's entry port number
+		addrs  [][]string
+	}
+	type pair struct {
+		services []*service
+		shards   []shard
+		entries  map[string]bool
+	}
+	pairs := map[string]*pair{}
+	var order []string
+	for _, s := range all {
+		key := s.Namespace + "/" + s.Hostname
+		p := pairs[key]
+		if p == nil {
+			p = &pair{entries: map[string]bool{}}
+			pairs[key] = p
+			order = append(order, key)
+		}
+		p.services = append(p.services, s)
+		switch {
+		case s.Registry == registryKube:
+			for _, sp := range s.Ports {
+				p.shards = append(p.shards, shard{name: sp.Name, addrs: s.Endpoints[sp.Number]})
+			}
+		case !p.entries[s.Source]:
+			// An entry's services (one per address) share its endpoints.
+			p.entries[s.Source] = true
+			for _, sp := range s.Ports {
+				p.shards = append(p.shards, shard{number: sp.Number, addrs: s.Endpoints[sp.Number]})
+			}
+		}
+	}
+	for _, key := range order {
+		p := pairs[key]
+		if len(p.services) < 2 {
+			continue
+		}
+		index := map[int][][]string{}
+		for _, s := range p.services {
+			got := map[int][][]string{}
+			for _, sh := range p.shards {
+				if len(sh.addrs) == 0 {
+					continue // a port without endpoints overwrites nothing
+				}
+				for _, sp := range s.Ports {
+					if sh.number != 0 && sp.Number == sh.number || sh.number == 0 && sp.Name == sh.name {
+						got[sp.Number] = append(got[sp.Number], sh.addrs...)
+						break
+					}
+				}
+			}
+			maps.Copy(index, got)
+		}
+		for _, s := range p.services {
+			s.Endpoints = index
+		}
+	}
 }
 
 // uniqueAddresses keeps the first of each address: the registry keeps a

@@ -152,11 +152,13 @@ func (s *service) extraAddresses(p *proxy) []string {
 	return nil
 }
 
-// visibleTo models PushContext's export index: the services a namespace
-// sees, those exported to it privately or by name first, then the public
-// ones, each group in creation order (servicesExportedToNamespace).
-func visibleTo(all []*service, ns string) []*service {
-	var private, public []*service
+// visibleTo models PushContext's export index (servicesExportedToNamespace):
+// the services a namespace sees, those exported to it privately or by name
+// first, then the public ones, each group in creation order. With
+// privateFirst (PrivateServicesFirst), the namespace's own private services
+// come before those other namespaces export to it by name.
+func visibleTo(all []*service, ns string, privateFirst bool) []*service {
+	var private, named, public []*service
 	for _, s := range all {
 		export := s.ExportTo
 		if len(export) == 0 {
@@ -166,11 +168,17 @@ func visibleTo(all []*service, ns string) []*service {
 		case slices.Contains(export, "*"):
 			public = append(public, s)
 		case slices.Contains(export, "~"):
-		case slices.Contains(export, ns) || slices.Contains(export, ".") && s.Namespace == ns:
+		case s.Namespace == ns && (slices.Contains(export, ns) || slices.Contains(export, ".")):
 			private = append(private, s)
+		case slices.Contains(export, ns):
+			if privateFirst {
+				named = append(named, s)
+			} else {
+				private = append(private, s)
+			}
 		}
 	}
-	return append(private, public...)
+	return append(append(private, named...), public...)
 }
 
 // egress is one egress listener of the proxy's sidecar scope.
@@ -230,7 +238,7 @@ func selectSidecar(w *world.World, p *proxy) *networkingv1.Sidecar {
 // means one catch-all egress listener importing */*.
 func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *networkingv1.Sidecar) {
 	sc := selectSidecar(w, p)
-	visible := visibleTo(all, p.Namespace)
+	visible := visibleTo(all, p.Namespace, p.version.PrivateServicesFirst())
 	if sc == nil || len(sc.Spec.Egress) == 0 {
 		return []egress{{Services: selectServices(visible, p.Namespace, []string{"*/*"}, nil, false), Hosts: []string{"*/*"}, Source: "default egress (*/*)"}}, sc
 	}

@@ -251,8 +251,14 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 						}
 					}
 				}
+				eps := endpoints
+				if len(eps) == 0 && spec.WorkloadSelector == nil && (res == resDNS || res == resDNSRoundRobin) {
+					// convertServiceEntryToInstances: a DNS entry without
+					// endpoints has its host as its one endpoint.
+					eps = [][]string{{h}}
+				}
 				for _, p := range ports {
-					s.Endpoints[p.Number] = endpoints
+					s.Endpoints[p.Number] = eps
 				}
 				out = append(out, s)
 			}
@@ -280,7 +286,6 @@ func shareEndpoints(all []*service) {
 	type pair struct {
 		services []*service
 		shards   []shard
-		entries  map[string]bool
 	}
 	pairs := map[string]*pair{}
 	var order []string
@@ -288,7 +293,7 @@ func shareEndpoints(all []*service) {
 		key := s.Namespace + "/" + s.Hostname
 		p := pairs[key]
 		if p == nil {
-			p = &pair{entries: map[string]bool{}}
+			p = &pair{}
 			pairs[key] = p
 			order = append(order, key)
 		}
@@ -298,9 +303,9 @@ func shareEndpoints(all []*service) {
 			for _, sp := range s.Ports {
 				p.shards = append(p.shards, shard{name: sp.Name, addrs: s.Endpoints[sp.Number]})
 			}
-		case !p.entries[s.Source]:
-			// An entry's services (one per address) share its endpoints.
-			p.entries[s.Source] = true
+		default:
+			// Every service of an entry (one per address) lists the
+			// entry's endpoints again (convertServiceEntryToInstances).
 			for _, sp := range s.Ports {
 				p.shards = append(p.shards, shard{number: sp.Number, addrs: s.Endpoints[sp.Number]})
 			}

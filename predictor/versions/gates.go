@@ -36,6 +36,7 @@ const (
 	GateServiceEntryServicesByResourceName Gate = "ServiceEntryServicesByResourceName"
 	GateSidecarHostExclusions              Gate = "SidecarHostExclusions"
 	GateDualStackFirstFamily               Gate = "DualStackFirstFamily"
+	GatePrivateServicesFirst               Gate = "PrivateServicesFirst"
 	GateAbsoluteFQDNAltHosts               Gate = "AbsoluteFQDNAltHosts"
 )
 
@@ -50,6 +51,7 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateServiceEntryServicesByResourceName: func(m int) bool { return m >= 30 },
 	GateSidecarHostExclusions:              func(m int) bool { return m >= 31 },
 	GateDualStackFirstFamily:               func(m int) bool { return m >= 25 },
+	GatePrivateServicesFirst:               func(m int) bool { return m <= 27 },
 	GateAbsoluteFQDNAltHosts:               func(m int) bool { return m >= 27 },
 }
 
@@ -192,3 +194,15 @@ func (v Version) DualStackFirstFamily() bool { return v.Has(GateDualStackFirstFa
 // such flag and no trailing-dot name. Found by listenerlab fuzz (seed
 // 20261590); pinned by the scenarios kubernetes/externalname-alias-sni-*.
 func (v Version) AbsoluteFQDNAltHosts() bool { return v.Has(GateAbsoluteFQDNAltHosts) }
+
+// PrivateServicesFirst reports whether the services a namespace sees list
+// those of its own namespace exported privately ("." or its own name)
+// before those other namespaces export to it by name, then the public
+// ones; later, private and named exports are one list in creation order.
+//
+// Source: pilot/pkg/model/push_context.go servicesExportedToNamespace:
+// privateByNamespace[ns] then exportedToNamespace[ns] in 1.24, 1.26, 1.27
+// (and the 2026-04-23 master snapshot); exportedToNamespace[ns] alone in
+// 1.30 and 1.31-dev. Found by listenerlab fuzz (seed 100002479); pinned by
+// visibility/private-before-exported-by-name.
+func (v Version) PrivateServicesFirst() bool { return v.Has(GatePrivateServicesFirst) }

@@ -13,13 +13,13 @@ import (
 // source of that version does (see each gate's doc comment for the file
 // and function read).
 func TestGates(t *testing.T) {
-	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, absoluteFQDN, firstFamily bool }
+	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, absoluteFQDN, firstFamily, privateFirst bool }
 	want := map[string]gates{
-		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: false},
-		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: true},
-		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: true, firstFamily: true},
-		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true, absoluteFQDN: true, firstFamily: true},
-		"1.31-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true, absoluteFQDN: true, firstFamily: true},
+		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: false, privateFirst: true},
+		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: true, privateFirst: true},
+		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: true, firstFamily: true, privateFirst: true},
+		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true, absoluteFQDN: true, firstFamily: true, privateFirst: false},
+		"1.31-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true, absoluteFQDN: true, firstFamily: true, privateFirst: false},
 	}
 	for _, v := range Catalog {
 		w, ok := want[v.Label]
@@ -28,7 +28,7 @@ func TestGates(t *testing.T) {
 			continue
 		}
 		got := gates{v.IPAutoallocateByDefault(), v.ServiceEntryServicePerAddress(), v.HTTPInspectorAddsTLSInspector(),
-			v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.AbsoluteFQDNAltHosts(), v.DualStackFirstFamily()}
+			v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.AbsoluteFQDNAltHosts(), v.DualStackFirstFamily(), v.PrivateServicesFirst()}
 		if got != w {
 			t.Errorf("%s: gates %+v, want %+v", v.Label, got, w)
 		}
@@ -46,6 +46,7 @@ func TestReadSourceMarkers(t *testing.T) {
 		sidecar    = "pilot/pkg/model/sidecar.go"
 		vs         = "pilot/pkg/model/virtualservice.go"
 		service    = "pilot/pkg/model/service.go"
+		push       = "pilot/pkg/model/push_context.go"
 	)
 	tests := []struct {
 		name  string
@@ -60,7 +61,9 @@ func TestReadSourceMarkers(t *testing.T) {
 			sidecar:    "func (ps *PushContext) servicesForHosts(",
 			vs:         "if !hc.VSMatches(h, useGatewaySemantics) {",
 			service:    "func filterAddresses(addresses []string, supportsV4, supportsV6 bool) []string {",
+			push:       "\t\tout = append(out, ps.ServiceIndex.privateByNamespace[ns]...)\n",
 		}, map[Gate]bool{
+			GatePrivateServicesFirst:    true,
 			GateDualStackFirstFamily:    false,
 			GateIPAutoallocateByDefault: false, GateServiceEntryServicePerAddress: false, GateHTTPInspectorAddsTLSInspector: true,
 			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false, GateSidecarHostExclusions: false,
@@ -74,7 +77,9 @@ func TestReadSourceMarkers(t *testing.T) {
 			sidecar:    "\texcludePrefix     = \"~\"\nsvces = ps.servicesForExactHosts(configNamespace, hostsByNamespace)\nfunc (ps *PushContext) servicesForExactHosts(configNamespace string,",
 			vs:         "if (nsExclFound && nsExcl.Excluded(h)) || (wnsFound && wnsImportedHosts.Excluded(h)) {",
 			service:    "addresses = netutil.FilterAddressesByIPFamily(addresses, node.SupportsIPv4(), node.SupportsIPv6())",
+			push:       "\texportedServices := ps.ServiceIndex.exportedToNamespace[ns]\n",
 		}, map[Gate]bool{
+			GatePrivateServicesFirst:    false,
 			GateDualStackFirstFamily:    true,
 			GateIPAutoallocateByDefault: true, GateServiceEntryServicePerAddress: true, GateHTTPInspectorAddsTLSInspector: false,
 			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true, GateSidecarHostExclusions: true,
@@ -88,6 +93,7 @@ func TestReadSourceMarkers(t *testing.T) {
 			conversion: "type hostAddress struct{}",
 			listener:   "if inspectors.TLS {",
 			service:    "addresses = ipfamily.Keep(addresses)",
+			push:       "out = ps.ServiceIndex.visibleTo(ns)",
 		}, map[Gate]bool{}},
 	}
 	for _, tt := range tests {
@@ -141,7 +147,7 @@ func TestReadSourceModules(t *testing.T) {
 			read.Source = src
 			want := v.FromSource()
 			if v.Label == snapshot.Label {
-				want = []string{"SidecarExactHostLookup=false", "SidecarHostExclusions=false", "VirtualServiceExclusions=false"}
+				want = []string{"PrivateServicesFirst=true", "SidecarExactHostLookup=false", "SidecarHostExclusions=false", "VirtualServiceExclusions=false"}
 			}
 			if got := read.FromSource(); !slices.Equal(got, want) {
 				t.Errorf("source differs from the minor rules in %v, want %v", got, want)

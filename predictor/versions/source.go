@@ -88,6 +88,13 @@ var markers = map[Gate]sourceMarker{
 		present: regexp.MustCompile(`firstAddrFamily|netutil\.FilterAddressesByIPFamily\(`),
 		absent:  regexp.MustCompile(`func filterAddresses\(`),
 	},
+	// servicesExportedToNamespace lists privateByNamespace before
+	// exportedToNamespace, or one exportedToNamespace list.
+	GatePrivateServicesFirst: {
+		file:    "pilot/pkg/model/push_context.go",
+		present: regexp.MustCompile(`append\(out, ps\.ServiceIndex\.privateByNamespace\[ns\]\.\.\.\)`),
+		absent:  regexp.MustCompile(`exportedServices := ps\.ServiceIndex\.exportedToNamespace\[ns\]`),
+	},
 }
 
 // ReadSource decides the gates from an istio.io/istio source tree (its

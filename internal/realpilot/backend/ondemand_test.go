@@ -27,7 +27,7 @@ func TestVersionFromCache(t *testing.T) {
 			Gates: map[versions.Gate]bool{versions.GateIPAutoallocateByDefault: true, versions.GateServiceEntryServicePerAddress: true,
 				versions.GateHTTPInspectorAddsTLSInspector: false, versions.GateSidecarExactHostLookup: false, versions.GateVirtualServiceExclusions: false,
 				versions.GateServiceEntryServicesByResourceName: true, versions.GateSidecarHostExclusions: false, versions.GateAbsoluteFQDNAltHosts: true,
-				versions.GateDualStackFirstFamily: true}},
+				versions.GateDualStackFirstFamily: true, versions.GatePrivateServicesFirst: true}},
 	}
 	if err := storeModule(m); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestVersionFromCache(t *testing.T) {
 			t.Errorf("Version(%s) = %+v", q, v)
 		}
 		if v.SidecarExactHostLookup() || v.VirtualServiceExclusions() || v.SidecarHostExclusions() || !v.IPAutoallocateByDefault() ||
-			!strings.Contains(v.Note, "unlike other 1.31 its source has SidecarExactHostLookup=false, SidecarHostExclusions=false, VirtualServiceExclusions=false") {
+			!strings.Contains(v.Note, "unlike other 1.31 its source has PrivateServicesFirst=true, SidecarExactHostLookup=false, SidecarHostExclusions=false, VirtualServiceExclusions=false") {
 			t.Errorf("Version(%s): gates not from its source: %+v", q, v)
 		}
 	}

@@ -30,6 +30,14 @@ spec: {type: ExternalName, externalName: db.ns1.svc.cluster.local}
 `
 		cluster = " -> cluster outbound|27017||db.ns1.svc.cluster.local"
 	)
+	// sidecar is the proxy's Sidecar importing hosts, after
+	// matchingAliasService (pilot/pkg/model/sidecar.go): an imported
+	// service keeps the aliases the imports that took it match, those of
+	// its namespace, else those of "*".
+	sidecar := func(hosts ...string) string {
+		return "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default}\nspec: {egress: [{hosts: [\"" +
+			strings.Join(hosts, `", "`) + "\"]}]}\n"
+	}
 	v126, err := versions.Lookup("1.26")
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +105,33 @@ metadata: {name: db, namespace: ns1}
 spec: {hosts: [db.ns1.svc.cluster.local], tls: [{match: [{sniHosts: [db.ns1.svc.cluster.local]}], route: [{destination: {host: db.ns1.svc.cluster.local}}]}]}
 `},
 		want: []string{"sni=db.ns1.svc.cluster.local" + cluster, "default -> passthrough"},
+	}, {
+		name:    "a Sidecar importing only the target drops the alias",
+		objects: []string{target, alias, sidecar("ns1/db.ns1.svc.cluster.local")},
+		want:    []string{"sni=db.ns1.svc.cluster.local" + cluster, "default -> passthrough"},
+	}, {
+		name:    "the target's namespace's imports keep an alias of another namespace",
+		objects: []string{target, alias, sidecar("ns1/db.ns1.svc.cluster.local", "ns1/db.default.svc.cluster.local")},
+		want: []string{"sni=db,db.default,db.default.svc,db.default.svc.cluster.local,db.default.svc.cluster.local.,db.ns1.svc.cluster.local" + cluster,
+			"default -> passthrough"},
+	}, {
+		name:    "the alias's own namespace's imports do not keep it",
+		objects: []string{target, alias, sidecar("ns1/db.ns1.svc.cluster.local", "default/db.default.svc.cluster.local")},
+		want:    []string{"sni=db.ns1.svc.cluster.local" + cluster, "default -> passthrough"},
+	}, {
+		name:    "*'s imports do not keep it once the target's namespace imported the target",
+		objects: []string{target, alias, sidecar("ns1/db.ns1.svc.cluster.local", "*/db.default.svc.cluster.local")},
+		want:    []string{"sni=db.ns1.svc.cluster.local" + cluster, "default -> passthrough"},
+	}, {
+		name:    "a target imported through * keeps the aliases * matches, wildcard hosts included",
+		objects: []string{target, alias, sidecar("*/db.ns1.svc.cluster.local", "*/*.default.svc.cluster.local")},
+		want: []string{"sni=db,db.default,db.default.svc,db.default.svc.cluster.local,db.default.svc.cluster.local.,db.ns1.svc.cluster.local" + cluster,
+			"default -> passthrough"},
+	}, {
+		name:    "an exclusion (1.31) drops services, not aliases",
+		objects: []string{target, alias, sidecar("ns1/*", "~ns1/db.default.svc.cluster.local")},
+		want: []string{"sni=db,db.default,db.default.svc,db.default.svc.cluster.local,db.default.svc.cluster.local.,db.ns1.svc.cluster.local" + cluster,
+			"default -> passthrough"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

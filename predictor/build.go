@@ -700,6 +700,9 @@ func (b *builder) tcpChains(o opts) []*chain {
 				c.sni = append(c.sni, names...)
 				c.reason += fmt.Sprintf("; %s, an ExternalName alias of it%s, adds the names %s", a.Source, aliasPath(a, s), strings.Join(names, ", "))
 			}
+			for _, a := range s.UnimportedAliases {
+				c.reason += fmt.Sprintf("; %s, an ExternalName alias of it%s, adds no names: the egress hosts that import %s do not match %s", a.Source, aliasPath(a, s), s.Hostname, a.Hostname)
+			}
 		}
 	}
 	return append(routed, c)

@@ -319,8 +319,9 @@ func exactHostServices(all, visible []*service, configNS string, hosts []string)
 }
 
 // selectServices models IstioEgressListenerWrapper.selectServices: import
-// by "namespace/host" (namespace "*", "." or a name; "~" excludes), trim
-// to the egress port, and keep one namespace per hostname (the proxy's own,
+// by "namespace/host" (namespace "*", "." or a name; "~" excludes), keep
+// the aliases the imports match, trim to the egress port, and keep one
+// namespace per hostname (the proxy's own,
 // else a Kubernetes Service over a ServiceEntry, else the first seen).
 //
 // With exclusions (1.31 on), a namespace starting with "~" excludes its
@@ -360,9 +361,14 @@ func selectServices(visible []*service, configNS string, hosts []string, egressP
 		if matchesIn(s.Namespace, s, true) || matchesIn("*", s, true) {
 			continue
 		}
-		if !matchesIn(s.Namespace, s, false) && !matchesIn("*", s, false) {
-			continue
+		importNS := s.Namespace
+		if !matchesIn(importNS, s, false) {
+			importNS = "*"
+			if !matchesIn(importNS, s, false) {
+				continue
+			}
 		}
+		s = keepImportedAliases(s, func(a *service) bool { return matchesIn(importNS, a, false) })
 		if egressPort != nil {
 			trimmed := trimToPort(s, egressPort.Number)
 			if trimmed == nil {
@@ -394,6 +400,29 @@ func selectServices(visible []*service, configNS string, hosts []string, egressP
 		}
 	}
 	return out
+}
+
+// keepImportedAliases models matchingAliasService: an imported service
+// keeps only the ExternalName aliases whose hostnames the same imports match
+// (those of the namespace that imported the service, else those of "*"),
+// whatever the alias's own namespace; a Sidecar that imports only
+// "ns1/svc-a.ns1.svc.cluster.local" drops every alias of it, so the alias
+// names never reach its SNI chain. Exclusions do not apply to aliases.
+func keepImportedAliases(s *service, imported func(alias *service) bool) *service {
+	var kept, dropped []*service
+	for _, a := range s.Aliases {
+		if imported(a) {
+			kept = append(kept, a)
+		} else {
+			dropped = append(dropped, a)
+		}
+	}
+	if len(dropped) == 0 {
+		return s
+	}
+	c := *s
+	c.Aliases, c.UnimportedAliases = kept, dropped
+	return &c
 }
 
 // portToMatch models needsPortMatch: an egress port imports only the

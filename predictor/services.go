@@ -73,6 +73,9 @@ type service struct {
 	// Aliases are the ExternalName Services that lead to this hostname,
 	// directly or through other aliases (resolveAliases).
 	Aliases []*service
+	// UnimportedAliases are the aliases a Sidecar's egress hosts dropped
+	// from Aliases (keepImportedAliases).
+	UnimportedAliases []*service
 }
 
 // kubeServices models kube.ConvertService

@@ -115,6 +115,9 @@ type builder struct {
 	// redis is PILOT_ENABLE_REDIS_FILTER: Redis chains end with redis_proxy
 	// (redis.go).
 	redis bool
+	// arrived lists, per listener name, the service ports that reached it
+	// so far, kept or not (proxyOrderUndetermined).
+	arrived map[string][]opts
 }
 
 // finding raises a finding at its code's severity (findingTypes).
@@ -365,6 +368,7 @@ func (b *builder) add(o opts, why string) {
 		return
 	}
 	conflict := classify(sp.Protocol, cur)
+	b.proxyOrderUndetermined(o, key)
 	switch conflict {
 	case httpOverHTTP:
 		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
@@ -462,21 +466,59 @@ func (b *builder) tied(a, c *service) bool {
 	return a.Source != c.Source || b.p.version.ServiceEntryServicesByResourceName()
 }
 
+// tiedWith is the service of one of cur's chains that ties with s, or nil.
+func (b *builder) tiedWith(cur *entry, s *service) *service {
+	for _, c := range cur.chains {
+		if c.svc != nil && b.tied(c.svc, s) {
+			return c.svc
+		}
+	}
+	return nil
+}
+
 // undetermined raises OrderUndetermined when the service s, dropped from
 // the listener key in favour of cur's chains, ties with one of their
 // services: istiod may as well have kept s and dropped the other.
 func (b *builder) undetermined(cur *entry, s *service, sp port, key string, o opts) {
-	for _, c := range cur.chains {
-		if c.svc == nil || !b.tied(c.svc, s) {
+	t := b.tiedWith(cur, s)
+	if t == nil {
+		return
+	}
+	b.finding(OrderUndetermined, s, sp, key,
+		"which of %s's services istiod keeps on %s is not determined: %s (%s) or %s (%s)",
+		s.Hostname, key, describeAddr(t), t.Source, describeAddr(s), s.Source)
+	b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; the prediction keeps the one listed first, real Istio either one, and it may change on any push",
+		s.Hostname, s.Namespace)
+	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
+	b.related(t)
+}
+
+// proxyOrderUndetermined raises OrderUndetermined when an HTTP_PROXY port
+// and a port of another protocol of two tied services reach the listener
+// key: which istiod takes first decides the listener. An HTTP_PROXY port
+// never conflicts, so taken second it replaces the listener outright;
+// taken first, the other port meets an HTTP listener and is merged into it
+// (TCP, TLS), replaces it (auto-detect) or adds nothing (HTTP). The earlier
+// port may have been dropped already, so every arrival counts, not only the
+// listener's chains. It records o as arrived on key.
+func (b *builder) proxyOrderUndetermined(o opts, key string) {
+	s, sp := o.svc, o.port
+	earlier := b.arrived[key]
+	if b.arrived == nil {
+		b.arrived = map[string][]opts{}
+	}
+	b.arrived[key] = append(earlier, o)
+	for _, e := range earlier {
+		if (e.port.Protocol == pHTTPProxy) == (sp.Protocol == pHTTPProxy) || !b.tied(e.svc, s) {
 			continue
 		}
 		b.finding(OrderUndetermined, s, sp, key,
-			"which of %s's services istiod keeps on %s is not determined: %s (%s) or %s (%s)",
-			s.Hostname, key, describeAddr(c.svc), c.svc.Source, describeAddr(s), s.Source)
-		b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; the prediction keeps the one listed first, real Istio either one, and it may change on any push",
+			"%s's listener %s depends on which of its services istiod takes first: %s (%s) or %s (%s)",
+			s.Hostname, key, describeAddr(e.svc), e.svc.Source, describeAddr(s), s.Source)
+		b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; an HTTP_PROXY port taken second replaces the listener of the ports before it, while a port taken after an HTTP_PROXY port is merged into its listener, replaces it or adds nothing, by its protocol; the prediction takes them in the order listed, real Istio in either, and it may change on any push",
 			s.Hostname, s.Namespace)
 		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-		b.related(c.svc)
+		b.related(e.svc)
 		return
 	}
 }

@@ -152,7 +152,7 @@ var findingTypes = []FindingType{
 	{Code: OrderUndetermined, Severity: SeverityWarning,
 		Summary: "Two services of ServiceEntries with the same host and namespace, created in the same second, compete for one listener, and istiod has no order between them: the one it keeps comes from a map's order and can change on any push or restart. The prediction shows one outcome; real Istio may show the other.",
 		Fix:     "Give the entries distinct creation times (create one first), merge them into one ServiceEntry, or declare the port's protocol so that both keep their chains.",
-		Witness: "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict): it goes where the prediction says, or, after another push, where the other order sends it."},
+		Witness: "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict), or, for an HTTP_PROXY port beside another port of the host, a connection to the host on that port: it goes where the prediction says, or, after another push, where the other order sends it."},
 }
 
 // findingTypeOf indexes findingTypes by code.

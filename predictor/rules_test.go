@@ -336,3 +336,44 @@ spec: {hosts: [a.example.com], ports: [{number: 3306, name: tcp, protocol: TCP},
 		t.Errorf("AutoAddressUnused raised %d times for one ServiceEntry with two TCP ports, want once", n)
 	}
 }
+
+// TestHTTPProxyOrderUndetermined checks that an HTTP_PROXY port and another
+// port of two ServiceEntries istiod cannot order (same host, namespace and
+// second) on one listener raise OrderUndetermined: real pilot replaced or
+// merged by the order it took them in (fuzz seed 100001937). A creation
+// order, or two ports that are both HTTP_PROXY, decide the listener.
+func TestHTTPProxyOrderUndetermined(t *testing.T) {
+	entry := func(name, port string) string {
+		return se + "metadata: {name: " + name + "}\nspec: {hosts: [a.example.com], ports: [" + port + "]}\n"
+	}
+	tls := entry("se-tls", "{number: 3306, name: p3306-tls, protocol: TLS}")
+	auto := entry("se-tls", "{number: 3306, name: p3306-tls}")
+	proxy := entry("se-proxy", "{number: 3306, name: p3306-http-proxy, protocol: HTTP_PROXY}")
+	proxy2 := entry("se-tls", "{number: 3306, name: p3306-proxy, protocol: HTTP_PROXY}")
+	tests := []struct {
+		name   string
+		header string
+		docs   []string
+		want   int
+	}{
+		{name: "TLS then HTTP_PROXY, same second", docs: []string{tls, proxy}, want: 1},
+		{name: "HTTP_PROXY then TLS, same second", docs: []string{proxy, tls}, want: 1},
+		{name: "auto-detect and HTTP_PROXY, same second", docs: []string{auto, proxy}, want: 1},
+		{name: "creation order pinned", header: "creationOrder: [ServiceEntry/default/se-tls, ServiceEntry/default/se-proxy]\n", docs: []string{tls, proxy}, want: 0},
+		{name: "both HTTP_PROXY", docs: []string{proxy2, proxy}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := predict(t, "kind: Scenario\nname: proxy-order\n"+tt.header+"---\n"+strings.Join(tt.docs, "---\n"))
+			n := 0
+			for _, f := range p.Findings {
+				if f.Code == string(predictor.OrderUndetermined) && f.Listener == "0.0.0.0_3306" {
+					n++
+				}
+			}
+			if n != tt.want {
+				t.Errorf("%d OrderUndetermined findings on 0.0.0.0_3306, want %d: %+v", n, tt.want, p.Findings)
+			}
+		})
+	}
+}

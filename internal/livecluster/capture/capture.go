@@ -351,13 +351,15 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 // endpoints only for the pods of workloads in the file, and only the
 // client's is written, yet a headless Service gets a listener per
 // endpoint). A Service with a ClusterIP needs none: its listeners do not
-// depend on its endpoints.
+// depend on its endpoints, unless a ServiceEntry in its namespace declares
+// its host: endpoints belong to a host and namespace, and the entry's
+// listeners (one per endpoint for resolution NONE) read the Service's.
 func endpointSlices(w *world.World, s *corev1.Service, clientPods map[string]bool) ([]object, error) {
 	if s.Spec.Type == corev1.ServiceTypeExternalName {
 		return nil, nil
 	}
 	headless := s.Spec.ClusterIP == corev1.ClusterIPNone
-	if len(s.Spec.Selector) > 0 && !headless {
+	if len(s.Spec.Selector) > 0 && !headless && !sharedByEntry(w, s) {
 		return nil, nil
 	}
 	keep := func(ep discoveryv1.Endpoint) bool {
@@ -383,6 +385,18 @@ func endpointSlices(w *world.World, s *corev1.Service, clientPods map[string]boo
 		}
 	}
 	return out, nil
+}
+
+// sharedByEntry reports whether a ServiceEntry in s's namespace declares
+// s's host, so that the two share endpoints.
+func sharedByEntry(w *world.World, s *corev1.Service) bool {
+	h := s.Name + "." + s.Namespace + "." + domainSuffix
+	for _, se := range w.ServiceEntries {
+		if se.Namespace == s.Namespace && slices.Contains(se.Spec.Hosts, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // workload finds the client's Deployment (through its ReplicaSet) or

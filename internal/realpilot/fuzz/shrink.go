@@ -129,16 +129,9 @@ func protected(doc int, p path) bool {
 
 // drop removes the node at p from t; false when there is none.
 func drop(t map[string]any, p path) bool {
-	var parent any = t
-	for _, step := range p[:len(p)-1] {
-		switch v := parent.(type) {
-		case map[string]any:
-			parent = v[step.(string)]
-		case []any:
-			parent = v[step.(int)]
-		default:
-			return false
-		}
+	parent, ok := parentOf(t, p)
+	if !ok {
+		return false
 	}
 	last := p[len(p)-1]
 	switch v := parent.(type) {
@@ -159,10 +152,11 @@ func drop(t map[string]any, p path) bool {
 	return false
 }
 
-// setAt replaces the node at p with x.
-func setAt(t map[string]any, p path, x any) bool {
+// parentOf walks t to the node holding the last step of p; false when p
+// is empty or passes through something that is neither map nor list.
+func parentOf(t map[string]any, p path) (any, bool) {
 	if len(p) == 0 {
-		return false
+		return nil, false
 	}
 	var parent any = t
 	for _, step := range p[:len(p)-1] {
@@ -171,7 +165,18 @@ func setAt(t map[string]any, p path, x any) bool {
 			parent = v[step.(string)]
 		case []any:
 			parent = v[step.(int)]
+		default:
+			return nil, false
 		}
+	}
+	return parent, true
+}
+
+// setAt replaces the node at p with x.
+func setAt(t map[string]any, p path, x any) bool {
+	parent, ok := parentOf(t, p)
+	if !ok {
+		return false
 	}
 	switch v := parent.(type) {
 	case map[string]any:

@@ -4,6 +4,8 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -17,29 +19,26 @@ import (
 func (s *simulator) istioConfig(m scenario.Manifest) {
 	switch o := m.Object.(type) {
 	case *networkingv1.WorkloadEntry:
-		we := o.DeepCopy()
-		we.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "WorkloadEntry"}
-		we.Namespace, we.CreationTimestamp = m.Namespace, s.created(m)
-		s.w.WorkloadEntries = append(s.w.WorkloadEntries, we)
+		s.w.WorkloadEntries = append(s.w.WorkloadEntries, stamped(s, m, o.DeepCopy(), "v1", "WorkloadEntry"))
 	case *networkingv1.Sidecar:
-		sc := o.DeepCopy()
-		sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
-		sc.Namespace, sc.CreationTimestamp = m.Namespace, s.created(m)
-		s.w.Sidecars = append(s.w.Sidecars, sc)
+		s.w.Sidecars = append(s.w.Sidecars, stamped(s, m, o.DeepCopy(), "v1", "Sidecar"))
 	case *networkingv1.VirtualService:
-		vs := o.DeepCopy()
-		vs.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}
-		vs.Namespace, vs.CreationTimestamp = m.Namespace, s.created(m)
-		s.w.VirtualServices = append(s.w.VirtualServices, vs)
+		s.w.VirtualServices = append(s.w.VirtualServices, stamped(s, m, o.DeepCopy(), "v1", "VirtualService"))
 	case *networkingv1.DestinationRule:
-		dr := o.DeepCopy()
-		dr.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"}
-		dr.Namespace, dr.CreationTimestamp = m.Namespace, s.created(m)
-		s.w.DestinationRules = append(s.w.DestinationRules, dr)
+		s.w.DestinationRules = append(s.w.DestinationRules, stamped(s, m, o.DeepCopy(), "v1", "DestinationRule"))
 	case *networkingv1alpha3.EnvoyFilter:
-		ef := o.DeepCopy()
-		ef.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1alpha3", Kind: "EnvoyFilter"}
-		ef.Namespace, ef.CreationTimestamp = m.Namespace, s.created(m)
-		s.w.EnvoyFilters = append(s.w.EnvoyFilters, ef)
+		s.w.EnvoyFilters = append(s.w.EnvoyFilters, stamped(s, m, o.DeepCopy(), "v1alpha3", "EnvoyFilter"))
 	}
+}
+
+// stamped sets a copied Istio object's apiVersion (networking.istio.io/
+// version), kind, namespace and creation time.
+func stamped[T interface {
+	runtime.Object
+	metav1.Object
+}](s *simulator, m scenario.Manifest, o T, version, kind string) T {
+	o.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{Group: "networking.istio.io", Version: version, Kind: kind})
+	o.SetNamespace(m.Namespace)
+	o.SetCreationTimestamp(s.created(m))
+	return o
 }

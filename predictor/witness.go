@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/internal/offline/trace"
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/trace"
 )
 
 // Witness is one connection that shows what a finding says: the client

@@ -7,15 +7,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
-// loadResults reads verify.Result lists (results.json of the kind suite,
+// loadResults reads compare.Result lists (results.json of the kind suite,
 // one file per Istio version) and the catalogued versions they name, in
 // catalog order.
-func loadResults(globs string) ([]verify.Result, []versions.Version, error) {
-	var results []verify.Result
+func loadResults(globs string) ([]compare.Result, []versions.Version, error) {
+	var results []compare.Result
 	seen := map[string]bool{}
 	for _, g := range strings.Split(globs, ",") {
 		files, err := filepath.Glob(strings.TrimSpace(g))
@@ -30,7 +30,7 @@ func loadResults(globs string) ([]verify.Result, []versions.Version, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			var rs []verify.Result
+			var rs []compare.Result
 			if err := json.Unmarshal(b, &rs); err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", f, err)
 			}

@@ -12,10 +12,10 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
-	"github.com/listenerlab/listenerlab/internal/offline/trace"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/trace"
 )
 
 type traceFlags struct {
@@ -195,7 +195,7 @@ func traceDump(path string, c trace.Call, stderr io.Writer) (traced, error) {
 	for _, u := range d.Unreadable {
 		fmt.Fprintf(stderr, "warning: %s: listener %q could not be read, it is left out: %s\n", path, u.Name, u.Message)
 	}
-	ls, opts := trace.FromDump(d)
+	ls, opts := d.Handoff()
 	if len(ls) == 0 && opts.VirtualOutbound == nil {
 		return traced{}, fmt.Errorf("%s: no listener to trace on", path)
 	}

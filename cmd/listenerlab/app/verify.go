@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
@@ -60,7 +61,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
 	results := verifyAll(ctx, scs, vs, opts, text, stderr)
-	counts := map[verify.Outcome]int{}
+	counts := map[compare.Outcome]int{}
 	witnesses := 0
 	for _, r := range results {
 		counts[r.Outcome]++
@@ -74,7 +75,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(text, "\n%d finding witnesses replayed on the real listeners (a witness that goes elsewhere fails its scenario)\n", witnesses)
 	// The counts come last, alone on their line, so CI reads them.
 	fmt.Fprintf(text, "%d scenarios x %d Istio versions, %d errors\n%d passed, %d failed, %d skipped\n",
-		len(scs), len(vs), counts[verify.Error], counts[verify.Pass], counts[verify.Fail], counts[verify.Skip])
+		len(scs), len(vs), counts[compare.Error], counts[compare.Pass], counts[compare.Fail], counts[compare.Skip])
 	if f.output == "junit" {
 		if err := report.JUnit(stdout, results, vs...); err != nil {
 			fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
@@ -88,7 +89,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab verify: -matrix: %v\n", err)
 		return exitBadInput
 	}
-	if counts[verify.Fail] > 0 || counts[verify.Error] > 0 {
+	if counts[compare.Fail] > 0 || counts[compare.Error] > 0 {
 		return exitMismatch
 	}
 	return status
@@ -122,14 +123,14 @@ func writeFile(path string, render func(io.Writer) error) error {
 
 // verifyAll checks every scenario on every version, printing a verdict per
 // scenario to text as it goes.
-func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, text, stderr io.Writer) []verify.Result {
-	var results []verify.Result
+func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, text, stderr io.Writer) []compare.Result {
+	var results []compare.Result
 	for _, v := range vs {
 		bin, err := verify.Backend(ctx, v, opts)
 		if err != nil {
 			fmt.Fprintf(stderr, "error: Istio %s: %v\n", v.Label, err)
 			for _, sc := range scs {
-				results = append(results, verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label, Outcome: verify.Error, Err: err.Error()})
+				results = append(results, compare.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label, Outcome: compare.Error, Err: err.Error()})
 			}
 			continue
 		}
@@ -138,7 +139,7 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 		}
 		// Backend runs are independent processes: run as many at once as
 		// there are cores, and print the verdicts in scenario order.
-		batch := make([]verify.Result, len(scs))
+		batch := make([]compare.Result, len(scs))
 		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 		var wg sync.WaitGroup
 		for i, sc := range scs {
@@ -178,7 +179,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	scs, status := load(paths, scenario.LoadAll, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	var results []verify.Result
+	var results []compare.Result
 	if *from != "" {
 		var err error
 		if results, vs, err = loadResults(*from); err != nil {
@@ -225,7 +226,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	report.MatrixNotes(stdout, vs)
 	fmt.Fprintf(stdout, "\nwrote %s and %s\n", md, page)
 	for _, r := range results {
-		if r.Outcome == verify.Fail || r.Outcome == verify.Error {
+		if r.Outcome == compare.Fail || r.Outcome == compare.Error {
 			return exitMismatch
 		}
 	}

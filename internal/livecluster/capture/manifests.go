@@ -13,7 +13,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 )
 
 // Every manifest is rebuilt from an allowlist of the fields listeners

@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 

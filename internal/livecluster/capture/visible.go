@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 )
 
 // rootNamespace is the mesh root namespace, as the predictor takes it.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )

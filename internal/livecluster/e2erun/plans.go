@@ -13,7 +13,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -64,11 +64,11 @@ func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err 
 		p, err := deploy.Build(sc, o)
 		if err != nil {
 			bad = append(bad, fmt.Errorf("%s: %w", sc.Path, err))
-			s.record(verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: verify.Error, Err: err.Error()})
+			s.record(compare.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: compare.Error, Err: err.Error()})
 			continue
 		}
 		if p.Skip != "" {
-			s.record(verify.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: verify.Skip, Err: p.Skip})
+			s.record(compare.Result{Scenario: sc.Header.Name, File: sc.Path, Version: s.version.Label, Outcome: compare.Skip, Err: p.Skip})
 			if s.cfg.DryRun && dryRun != nil {
 				p.Write(dryRun)
 			}

@@ -17,7 +17,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -40,7 +40,7 @@ func TestPlansOfTheCorpus(t *testing.T) {
 	}
 	skipped := 0
 	for _, r := range s.results {
-		if r.Outcome != verify.Skip || r.Err == "" {
+		if r.Outcome != compare.Skip || r.Err == "" {
 			t.Errorf("%s recorded as %s (%q) while planning; only skips are recorded then", r.Scenario, r.Outcome, r.Err)
 		}
 		if strings.Contains(r.Err, "IP family") {
@@ -133,7 +133,7 @@ func TestKindSkipsOtherFamilies(t *testing.T) {
 	}
 	skips := 0
 	for _, r := range s.results {
-		if r.Outcome == verify.Skip && strings.Contains(r.Err, "needs IP family") {
+		if r.Outcome == compare.Skip && strings.Contains(r.Err, "needs IP family") {
 			skips++
 		}
 	}
@@ -224,11 +224,11 @@ func TestPrintPlanAndGroup(t *testing.T) {
 // TestWriteReports checks the three report files and the summary line.
 func TestWriteReports(t *testing.T) {
 	s := testSuite(t, nil)
-	for _, r := range []verify.Result{
-		{Scenario: "zeta", File: "scenarios/z.yaml", Version: "1.26", Outcome: verify.Pass, Duration: time.Second},
-		{Scenario: "alpha", File: "scenarios/a.yaml", Version: "1.26", Outcome: verify.Fail},
-		{Scenario: "mid", File: "scenarios/m.yaml", Version: "1.26", Outcome: verify.Skip, Err: "needs IPv6"},
-		{Scenario: "beta", File: "scenarios/b.yaml", Version: "1.26", Outcome: verify.Error, Err: "setup: boom"},
+	for _, r := range []compare.Result{
+		{Scenario: "zeta", File: "scenarios/z.yaml", Version: "1.26", Outcome: compare.Pass, Duration: time.Second},
+		{Scenario: "alpha", File: "scenarios/a.yaml", Version: "1.26", Outcome: compare.Fail},
+		{Scenario: "mid", File: "scenarios/m.yaml", Version: "1.26", Outcome: compare.Skip, Err: "needs IPv6"},
+		{Scenario: "beta", File: "scenarios/b.yaml", Version: "1.26", Outcome: compare.Error, Err: "setup: boom"},
 	} {
 		s.record(r)
 	}
@@ -254,7 +254,7 @@ func TestWriteReports(t *testing.T) {
 	if disk, err := os.ReadFile(s.artifacts.Report()); err != nil || !bytes.Equal(disk, text) {
 		t.Errorf("report.txt differs from the returned text (%v)", err)
 	}
-	var rs []verify.Result
+	var rs []compare.Result
 	b, err := os.ReadFile(s.artifacts.Results())
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envfuncs"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/world"
 )

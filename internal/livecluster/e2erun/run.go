@@ -22,11 +22,11 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
@@ -191,7 +191,7 @@ func (r *Run) createStamped(ctx context.Context, ms []isolate.Manifest) ([]time.
 // Verdict is what a Run found for its scenario.
 type Verdict struct {
 	// Result is the scenario's result as the reports hold it.
-	Result verify.Result
+	Result compare.Result
 	// Text is the verdict as report.txt prints it; for a scenario that did
 	// not pass, followed by the folder of its evidence (if any) and the
 	// command that reruns just it.
@@ -203,14 +203,14 @@ type Verdict struct {
 // Passed says whether the scenario passed, its capture round trip
 // included.
 func (v Verdict) Passed() bool {
-	return v.Result.Outcome == verify.Pass && (v.Capture == nil || v.Capture.OK)
+	return v.Result.Outcome == compare.Pass && (v.Capture == nil || v.Capture.OK)
 }
 
 // Assess runs the waits, reads, and the comparison, records the verdict
 // for the reports, and for a scenario that did not pass writes its
 // evidence to the artifacts.
 func (r *Run) Assess(ctx context.Context) (v Verdict) {
-	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label}
+	res := compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label}
 	var rt *RoundTrip
 	defer func() {
 		res.Duration = time.Since(r.start)
@@ -229,7 +229,7 @@ func (r *Run) Assess(ctx context.Context) (v Verdict) {
 	}()
 	defer r.settled()
 	fail := func(err error) {
-		res.Outcome, res.Err = verify.Error, err.Error()
+		res.Outcome, res.Err = compare.Error, err.Error()
 	}
 	sim, err := resolve.Simulate(r.p.Iso.Live, r.s.version)
 	if err != nil {
@@ -261,7 +261,7 @@ func (r *Run) Assess(ctx context.Context) (v Verdict) {
 				r.compare(&res, sim, conflicts, gauges)
 			}
 		case deploy.CaptureRoundTrip:
-			if res.Outcome == verify.Pass || res.Outcome == verify.Fail {
+			if res.Outcome == compare.Pass || res.Outcome == compare.Fail {
 				got := r.roundTrip(ctx)
 				r.s.recordRoundTrip(got)
 				rt = &got
@@ -277,10 +277,10 @@ func (r *Run) Assess(ctx context.Context) (v Verdict) {
 
 // compare fills the verdict: prediction against the real dump at every
 // level, conflicts, error_state, and the scenario's own expectations.
-func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
+func (r *Run) compare(res *compare.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
 	d, err := dump.Parse(r.configDump)
 	if err != nil {
-		res.Outcome, res.Err = verify.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
+		res.Outcome, res.Err = compare.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
 		return
 	}
 	real := d.Outbound()
@@ -310,9 +310,9 @@ func (r *Run) compare(res *verify.Result, sim *world.World, conflicts []listener
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
 	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(conflicts))
-	res.Outcome = verify.Pass
+	res.Outcome = compare.Pass
 	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
-		res.Outcome = verify.Fail
+		res.Outcome = compare.Fail
 		for _, diff := range res.Differences {
 			for _, l := range r.pred.Listeners {
 				if l.Name == diff.Listener {
@@ -603,7 +603,7 @@ func (r *Run) Failed() bool { return r.err != nil }
 func (r *Run) Fail(err error) Verdict {
 	r.settled()
 	r.err = err
-	res := verify.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label, Outcome: verify.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
+	res := compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label, Outcome: compare.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
 	r.s.record(res)
 	var b bytes.Buffer
 	report.Verdict(&b, res)

@@ -24,12 +24,12 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
@@ -51,7 +51,7 @@ type Suite struct {
 	log io.Writer
 
 	resultsMu  sync.Mutex
-	results    []verify.Result
+	results    []compare.Result
 	roundTrips []RoundTrip
 
 	// quiet keeps istiod's pushes to one scenario while its conflict
@@ -160,7 +160,7 @@ func (s *Suite) step(format string, args ...any) {
 }
 
 // record keeps one scenario's verdict for the reports.
-func (s *Suite) record(r verify.Result) {
+func (s *Suite) record(r compare.Result) {
 	s.resultsMu.Lock()
 	defer s.resultsMu.Unlock()
 	s.results = append(s.results, r)
@@ -184,7 +184,7 @@ func (s *Suite) failed() bool {
 		}
 	}
 	for _, r := range s.results {
-		if r.Outcome == verify.Fail || r.Outcome == verify.Error {
+		if r.Outcome == compare.Fail || r.Outcome == compare.Error {
 			return true
 		}
 	}
@@ -208,7 +208,7 @@ func (s *Suite) writeReports(ctx context.Context, _ *envconf.Config) (context.Co
 // text report.
 func (s *Suite) WriteReports() ([]byte, error) {
 	s.resultsMu.Lock()
-	rs := append([]verify.Result(nil), s.results...)
+	rs := append([]compare.Result(nil), s.results...)
 	rts := append([]RoundTrip(nil), s.roundTrips...)
 	s.resultsMu.Unlock()
 	sort.Slice(rts, func(i, j int) bool { return rts[i].Scenario < rts[j].Scenario })
@@ -224,13 +224,13 @@ func (s *Suite) WriteReports() ([]byte, error) {
 	for _, r := range rs {
 		report.Verdict(&text, r)
 		switch r.Outcome {
-		case verify.Pass:
+		case compare.Pass:
 			pass++
-		case verify.Fail:
+		case compare.Fail:
 			fail++
-		case verify.Skip:
+		case compare.Skip:
 			skip++
-		case verify.Error:
+		case compare.Error:
 			errs++
 		}
 	}

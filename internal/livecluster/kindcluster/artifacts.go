@@ -10,7 +10,7 @@ import (
 // Artifacts is the layout of the artifacts folder:
 //
 //	ROOT/istio-VERSION/junit.xml          JUnit of the run
-//	ROOT/istio-VERSION/results.json       verify.Result list (listenerlab matrix --results)
+//	ROOT/istio-VERSION/results.json       compare.Result list (listenerlab matrix --results)
 //	ROOT/istio-VERSION/report.txt         one verdict per scenario and the summary
 //	ROOT/istio-VERSION/cluster-logs/      kind's logs, exported before deletion
 //	ROOT/istio-VERSION/SCENARIO/          only for a scenario that failed:

@@ -22,7 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 )
 
 // IstiodOptions says how to run istiod.

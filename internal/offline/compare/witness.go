@@ -4,17 +4,17 @@ import (
 	"fmt"
 
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
-	"github.com/listenerlab/listenerlab/internal/offline/trace"
 	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/trace"
 )
 
 // Witnesses replays every finding's witness connection on a real config
-// dump (its serving listeners and virtualOutbound, trace.FromDump) and
+// dump (its serving listeners and virtualOutbound, Dump.Handoff) and
 // returns a difference for each one that does not go where the witness
 // says: another listener, another destination, or a listener that does
 // (not) sniff. Want is the witness, Got what the real listeners do.
 func Witnesses(fs []predictor.Finding, d *dump.Dump) []Difference {
-	ls, opts := trace.FromDump(d)
+	ls, opts := d.Handoff()
 	var out []Difference
 	for _, f := range fs {
 		w := f.Witness

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 )
 
 var page = template.Must(template.New("matrix").Parse(`<!DOCTYPE html>
@@ -35,27 +35,27 @@ type htmlRow struct {
 // pass, known version difference, or fail with its first difference.
 // versioned tells, for a scenario and version, whether an expectation
 // pinned to a version range applies.
-func HTML(w io.Writer, results []verify.Result, versioned func(scenario, version string) bool) error {
+func HTML(w io.Writer, results []compare.Result, versioned func(scenario, version string) bool) error {
 	data := struct {
 		Versions               []string
 		Rows                   []htmlRow
 		Passed, Failed, Errors int
 	}{}
-	cells := map[string]map[string]verify.Result{}
+	cells := map[string]map[string]compare.Result{}
 	for _, r := range results {
 		if cells[r.Scenario] == nil {
-			cells[r.Scenario] = map[string]verify.Result{}
+			cells[r.Scenario] = map[string]compare.Result{}
 		}
 		cells[r.Scenario][r.Version] = r
 		if !slices.Contains(data.Versions, r.Version) {
 			data.Versions = append(data.Versions, r.Version)
 		}
 		switch r.Outcome {
-		case verify.Pass:
+		case compare.Pass:
 			data.Passed++
-		case verify.Fail:
+		case compare.Fail:
 			data.Failed++
-		case verify.Skip:
+		case compare.Skip:
 		default:
 			data.Errors++
 		}
@@ -72,13 +72,13 @@ func HTML(w io.Writer, results []verify.Result, versioned func(scenario, version
 			var c htmlCell
 			switch {
 			case !ok:
-			case r.Outcome == verify.Pass && versioned != nil && versioned(s, v):
+			case r.Outcome == compare.Pass && versioned != nil && versioned(s, v):
 				c = htmlCell{Class: "known", Text: "pass (version-specific)"}
-			case r.Outcome == verify.Pass:
+			case r.Outcome == compare.Pass:
 				c = htmlCell{Class: "pass", Text: "pass"}
-			case r.Outcome == verify.Error:
+			case r.Outcome == compare.Error:
 				c = htmlCell{Class: "error", Text: "error", Detail: r.Err}
-			case r.Outcome == verify.Skip:
+			case r.Outcome == compare.Skip:
 				c = htmlCell{Class: "error", Text: "n/a", Detail: r.Err}
 			default:
 				c = htmlCell{Class: "fail", Text: "fail", Detail: firstDifference(r)}

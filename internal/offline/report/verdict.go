@@ -9,22 +9,21 @@ import (
 	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
 // Verdict writes one scenario's result: PASS, or FAIL with a sorted
 // -want +got diff (want: predicted or expected, got: real Istio) and the
 // predictor's reasons for the listeners that differ.
-func Verdict(w io.Writer, r verify.Result) {
+func Verdict(w io.Writer, r compare.Result) {
 	switch r.Outcome {
-	case verify.Pass:
+	case compare.Pass:
 		fmt.Fprintf(w, "PASS  %-55s Istio %s\n", r.Scenario, r.Version)
 		return
-	case verify.Error:
+	case compare.Error:
 		fmt.Fprintf(w, "ERROR %-55s Istio %s\n  %s\n", r.Scenario, r.Version, r.Err)
 		return
-	case verify.Skip:
+	case compare.Skip:
 		fmt.Fprintf(w, "SKIP  %-55s Istio %s: %s\n", r.Scenario, r.Version, r.Err)
 		return
 	}
@@ -54,13 +53,13 @@ func Verdict(w io.Writer, r verify.Result) {
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
 // Matrix writes a scenario x version Markdown table.
-func Matrix(w io.Writer, results []verify.Result) {
+func Matrix(w io.Writer, results []compare.Result) {
 	var versionsSeen []string
-	cells := map[string]map[string]verify.Result{}
+	cells := map[string]map[string]compare.Result{}
 	var scenarios []string
 	for _, r := range results {
 		if cells[r.Scenario] == nil {
-			cells[r.Scenario] = map[string]verify.Result{}
+			cells[r.Scenario] = map[string]compare.Result{}
 			scenarios = append(scenarios, r.Scenario)
 		}
 		if !slices.Contains(versionsSeen, r.Version) {
@@ -77,11 +76,11 @@ func Matrix(w io.Writer, results []verify.Result) {
 			switch {
 			case !ok:
 				row = append(row, "")
-			case r.Outcome == verify.Pass:
+			case r.Outcome == compare.Pass:
 				row = append(row, "pass")
-			case r.Outcome == verify.Error:
+			case r.Outcome == compare.Error:
 				row = append(row, "error")
-			case r.Outcome == verify.Skip:
+			case r.Outcome == compare.Skip:
 				row = append(row, "n/a")
 			default:
 				row = append(row, "FAIL: "+firstDifference(r))
@@ -91,7 +90,7 @@ func Matrix(w io.Writer, results []verify.Result) {
 	}
 }
 
-func firstDifference(r verify.Result) string {
+func firstDifference(r compare.Result) string {
 	ds := append(append([]compare.Difference(nil), r.Differences...), r.Expectations...)
 	if len(ds) == 0 {
 		return ""
@@ -163,7 +162,7 @@ type junitMessage struct {
 
 // JUnit writes results as JUnit XML, one suite per Istio version; the
 // suite of a version in vs gets its provenance as properties.
-func JUnit(w io.Writer, results []verify.Result, vs ...versions.Version) error {
+func JUnit(w io.Writer, results []compare.Result, vs ...versions.Version) error {
 	var out junitSuites
 	index := map[string]int{}
 	for _, r := range results {
@@ -183,12 +182,12 @@ func JUnit(w io.Writer, results []verify.Result, vs ...versions.Version) error {
 		var body strings.Builder
 		Verdict(&body, r)
 		switch r.Outcome {
-		case verify.Skip:
+		case compare.Skip:
 			c.Skipped = &junitMessage{Message: r.Err}
-		case verify.Fail:
+		case compare.Fail:
 			c.Failure = &junitMessage{Message: "prediction differs from real pilot", Body: body.String()}
 			s.Failures++
-		case verify.Error:
+		case compare.Error:
 			c.Error = &junitMessage{Message: r.Err, Body: body.String()}
 			s.Errors++
 		}

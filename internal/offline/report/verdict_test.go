@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
@@ -16,9 +16,9 @@ func TestProvenance(t *testing.T) {
 	ondemand := versions.Version{Label: "b01690e6db7d", Module: "v0.0.0-20260423205519-b01690e6db7d", Minor: 31,
 		Note: "istio.io/istio v0.0.0-20260423205519-b01690e6db7d of 2026-04-23, minor 1.31 from VERSION 1.31, no replacements"}
 	plain := versions.Version{Label: "1.26", Module: "v0.0.0-20250506181944-c2e9871f340c", Image: "1.26.0", Minor: 26}
-	results := []verify.Result{
-		{Scenario: "a", File: "a.yaml", Version: "1.26", Outcome: verify.Pass},
-		{Scenario: "a", File: "a.yaml", Version: "b01690e6db7d", Outcome: verify.Pass},
+	results := []compare.Result{
+		{Scenario: "a", File: "a.yaml", Version: "1.26", Outcome: compare.Pass},
+		{Scenario: "a", File: "a.yaml", Version: "b01690e6db7d", Outcome: compare.Pass},
 	}
 	var junit bytes.Buffer
 	if err := JUnit(&junit, results, plain, ondemand); err != nil {

@@ -11,7 +11,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/realpilot/gobuild"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/world"

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/listenerlab/listenerlab/internal/offline/scenariogen"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
@@ -73,11 +73,11 @@ func BenchmarkFuzzCase(b *testing.B) {
 	// the timed part only pays for the Worlds.
 	chk := NewChecker(v, bin)
 	for i := uint64(0); i < 40; i++ {
-		chk.check(context.Background(), worldgen.Scenario(1_000_000+i))
+		chk.check(context.Background(), scenariogen.Scenario(1_000_000+i))
 	}
 	chk.Close()
 	chk = NewChecker(v, bin)
-	for _, env := range worldgen.EnvSets {
+	for _, env := range scenariogen.EnvSets {
 		w := &world.World{Format: world.Format, Scenario: "warm", Env: env,
 			Client: world.Client{Name: "c", Namespace: "default", IPs: []string{"10.244.0.2"}}}
 		if _, err := chk.pool.Run(context.Background(), w); err != nil {
@@ -89,7 +89,7 @@ func BenchmarkFuzzCase(b *testing.B) {
 	b.ResetTimer()
 	cpu0, start := cpuSeconds(b)+starts, time.Now()
 	for i := 0; i < b.N; i++ {
-		chk.check(context.Background(), worldgen.Scenario(uint64(i)))
+		chk.check(context.Background(), scenariogen.Scenario(uint64(i)))
 	}
 	b.StopTimer()
 	chk.Close()

@@ -1,4 +1,4 @@
-// Package fuzz checks generated scenarios (worldgen.Scenario) against the
+// Package fuzz checks generated scenarios (scenariogen.Scenario) against the
 // real pilot of each Istio version: every case is loaded and resolved as a
 // scenario file would be, predicted, answered by the version's backend in
 // batch mode, and compared as verify compares. A divergence is shrunk
@@ -22,9 +22,9 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/internal/offline/scenariogen"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -179,7 +179,7 @@ func (c *Checker) Close() error { return c.pool.Close() }
 func caseName(seed uint64) string { return fmt.Sprintf("fuzz-%d", seed) }
 
 // check loads, resolves, predicts, runs and compares one case.
-func (c *Checker) check(ctx context.Context, k *worldgen.Case) verdict {
+func (c *Checker) check(ctx context.Context, k *scenariogen.Case) verdict {
 	name := caseName(k.Seed)
 	y, err := k.YAML(name)
 	if err != nil {
@@ -317,7 +317,7 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 					return
 				}
 				seed := opt.Seed + i
-				k := worldgen.Scenario(seed)
+				k := scenariogen.Scenario(seed)
 				doing(fmt.Sprintf("checking seed %d", seed))
 				vd := chk.check(ctx, k)
 				mu.Lock()
@@ -362,7 +362,7 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 				mu.Unlock()
 				if !again && opt.Out != "" {
 					doing(fmt.Sprintf("shrinking seed %d", seed))
-					small := Shrink(k, func(c *worldgen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, opt.ShrinkRuns)
+					small := Shrink(k, func(c *scenariogen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, opt.ShrinkRuns)
 					file, err := write(opt.Out, small, v, first, chk, ctx)
 					if err != nil {
 						mu.Lock()
@@ -387,7 +387,7 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 
 // stillDiverges reports whether k still shows a difference of signature
 // sig.
-func stillDiverges(ctx context.Context, chk *Checker, k *worldgen.Case, sig string) bool {
+func stillDiverges(ctx context.Context, chk *Checker, k *scenariogen.Case, sig string) bool {
 	vd := chk.check(ctx, k)
 	if vd.kind != "diverged" {
 		return false
@@ -397,7 +397,7 @@ func stillDiverges(ctx context.Context, chk *Checker, k *worldgen.Case, sig stri
 
 // write renders the shrunk case as a scenario file in dir: its header names
 // the seed, the version and the first difference of the shrunk case.
-func write(dir string, k *worldgen.Case, v versions.Version, orig compare.Difference, chk *Checker, ctx context.Context) (string, error) {
+func write(dir string, k *scenariogen.Case, v versions.Version, orig compare.Difference, chk *Checker, ctx context.Context) (string, error) {
 	vd := chk.check(ctx, k)
 	first := orig
 	if vd.kind == "diverged" {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
+	"github.com/listenerlab/listenerlab/internal/offline/scenariogen"
 )
 
 // Shrink minimises k while still(k) holds (for fuzz: the backend and the
@@ -15,10 +15,10 @@ import (
 // a pass drops nothing or runs checks are spent. A drop that makes the case
 // invalid or refused by Istio is not kept. The kind, apiVersion and name of
 // an object are never dropped.
-func Shrink(k *worldgen.Case, still func(*worldgen.Case) bool, runs int) *worldgen.Case {
+func Shrink(k *scenariogen.Case, still func(*scenariogen.Case) bool, runs int) *scenariogen.Case {
 	cur := k.Clone()
 	spent := 0
-	try := func(c *worldgen.Case) bool {
+	try := func(c *scenariogen.Case) bool {
 		if spent >= runs {
 			return false
 		}
@@ -58,7 +58,7 @@ func Shrink(k *worldgen.Case, still func(*worldgen.Case) bool, runs int) *worldg
 }
 
 // root is the header (doc -1) or object doc of c.
-func root(c *worldgen.Case, doc int) map[string]any {
+func root(c *scenariogen.Case, doc int) map[string]any {
 	if doc < 0 {
 		return c.Header
 	}
@@ -66,7 +66,7 @@ func root(c *worldgen.Case, doc int) map[string]any {
 }
 
 // dropObject is c without object i and the creationOrder entries naming it.
-func dropObject(c *worldgen.Case, i int) *worldgen.Case {
+func dropObject(c *scenariogen.Case, i int) *scenariogen.Case {
 	out := c.Clone()
 	o := out.Objects[i]
 	meta, _ := o["metadata"].(map[string]any)

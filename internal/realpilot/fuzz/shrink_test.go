@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
+	"github.com/listenerlab/listenerlab/internal/offline/scenariogen"
 )
 
 // hasPort3306 holds when some Service of the case has a port 3306.
-func hasPort3306(c *worldgen.Case) bool {
+func hasPort3306(c *scenariogen.Case) bool {
 	for _, o := range c.Objects {
 		if o["kind"] != "Service" {
 			continue
@@ -27,10 +27,10 @@ func hasPort3306(c *worldgen.Case) bool {
 func TestShrinkKeepsOnlyWhatTheDivergenceNeeds(t *testing.T) {
 	tests := []struct {
 		name  string
-		still func(*worldgen.Case) bool
-		check func(t *testing.T, c *worldgen.Case)
+		still func(*scenariogen.Case) bool
+		check func(t *testing.T, c *scenariogen.Case)
 	}{
-		{"one port of one service", hasPort3306, func(t *testing.T, c *worldgen.Case) {
+		{"one port of one service", hasPort3306, func(t *testing.T, c *scenariogen.Case) {
 			if len(c.Objects) != 1 || len(c.Header) != 0 {
 				t.Fatalf("kept %d objects and header %v, want one Service and no header", len(c.Objects), c.Header)
 			}
@@ -41,7 +41,7 @@ func TestShrinkKeepsOnlyWhatTheDivergenceNeeds(t *testing.T) {
 				t.Errorf("shrunk to %s, want %s", got, want)
 			}
 		}},
-		{"nothing holds", func(*worldgen.Case) bool { return false }, func(t *testing.T, c *worldgen.Case) {
+		{"nothing holds", func(*scenariogen.Case) bool { return false }, func(t *testing.T, c *scenariogen.Case) {
 			if len(c.Objects) == 0 {
 				t.Error("a case whose divergence never holds again lost its objects")
 			}
@@ -50,10 +50,10 @@ func TestShrinkKeepsOnlyWhatTheDivergenceNeeds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var seed uint64
-			for !hasPort3306(worldgen.Scenario(seed)) || len(worldgen.Scenario(seed).Objects) < 4 {
+			for !hasPort3306(scenariogen.Scenario(seed)) || len(scenariogen.Scenario(seed).Objects) < 4 {
 				seed++
 			}
-			orig := worldgen.Scenario(seed)
+			orig := scenariogen.Scenario(seed)
 			before, _ := orig.YAML("x")
 			got := Shrink(orig, tt.still, 10000)
 			after, _ := orig.YAML("x")
@@ -68,11 +68,11 @@ func TestShrinkKeepsOnlyWhatTheDivergenceNeeds(t *testing.T) {
 func TestShrinkStopsAtItsBudget(t *testing.T) {
 	// A case of at least 8 objects, each drop kept: more checks than 7.
 	seed := uint64(0)
-	for len(worldgen.Scenario(seed).Objects) < 8 {
+	for len(scenariogen.Scenario(seed).Objects) < 8 {
 		seed++
 	}
 	calls := 0
-	Shrink(worldgen.Scenario(seed), func(*worldgen.Case) bool { calls++; return true }, 7)
+	Shrink(scenariogen.Scenario(seed), func(*scenariogen.Case) bool { calls++; return true }, 7)
 	if calls != 7 {
 		t.Errorf("%d checks, want the budget of 7", calls)
 	}

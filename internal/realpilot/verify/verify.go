@@ -14,47 +14,11 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
-	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
-
-// Outcome is the verdict on one scenario on one version.
-type Outcome string
-
-// Outcomes.
-const (
-	Pass  Outcome = "pass"
-	Fail  Outcome = "fail"
-	Error Outcome = "error" // the backend could not give an answer
-	Skip  Outcome = "skip"  // the scenario does not apply to this version
-)
-
-// Result is one scenario checked on one Istio version.
-type Result struct {
-	Scenario string  `json:"scenario"`
-	File     string  `json:"file"`
-	Version  string  `json:"version"`
-	Outcome  Outcome `json:"outcome"`
-	// Differences between prediction (want) and real pilot (got).
-	Differences []compare.Difference `json:"differences,omitempty"`
-	// Expectations the real result does not meet (want: the scenario).
-	Expectations []compare.Difference `json:"expectations,omitempty"`
-	// Witnesses is how many findings' witness connections were replayed
-	// on the real listeners (a witness that goes elsewhere is a
-	// difference at level witness).
-	Witnesses int `json:"witnesses,omitempty"`
-	// Reasons are the predictor's reasons for the listeners that differ.
-	Reasons map[string]string `json:"reasons,omitempty"`
-	Err     string            `json:"error,omitempty"`
-	// Duration is how long the backend ran.
-	Duration time.Duration `json:"duration"`
-	// Prediction and Real are the two listener sets compared.
-	Prediction *predictor.Prediction `json:"-"`
-	Real       []listener.Listener   `json:"-"`
-}
 
 // Options configure a verification run.
 type Options struct {
@@ -87,14 +51,14 @@ func Backend(ctx context.Context, v versions.Version, o Options) (string, error)
 }
 
 // Scenario checks one scenario on one version with a built backend.
-func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bin string, o Options) Result {
-	r := Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label}
-	fail := func(err error) Result {
-		r.Outcome, r.Err = Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
+func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bin string, o Options) compare.Result {
+	r := compare.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label}
+	fail := func(err error) compare.Result {
+		r.Outcome, r.Err = compare.Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
 		return r
 	}
 	if !sc.Header.AppliesTo(v) {
-		r.Outcome, r.Err = Skip, "the scenario applies to Istio "+sc.Header.Versions
+		r.Outcome, r.Err = compare.Skip, "the scenario applies to Istio "+sc.Header.Versions
 		return r
 	}
 	w, pred, err := resolve.Predict(sc, v)
@@ -115,9 +79,9 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	r.Differences = Differences(pred, obs)
 	r.Witnesses = Witnessed(pred.Findings)
 	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, obs.Result.Conflicts)
-	r.Outcome = Pass
+	r.Outcome = compare.Pass
 	if len(r.Differences) > 0 || len(r.Expectations) > 0 {
-		r.Outcome = Fail
+		r.Outcome = compare.Fail
 		r.Reasons = map[string]string{}
 		for _, diff := range r.Differences {
 			for _, l := range pred.Listeners {

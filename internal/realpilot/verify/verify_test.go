@@ -80,7 +80,7 @@ func TestScenarioAgainstRealDumps(t *testing.T) {
 	proxyID := w.Client.Name + "." + w.Client.Namespace
 
 	r := Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, conflict), Options{})
-	if r.Outcome != Pass {
+	if r.Outcome != compare.Pass {
 		t.Fatalf("outcome %s: %v %v %s", r.Outcome, r.Differences, r.Expectations, r.Err)
 	}
 
@@ -98,18 +98,18 @@ func TestScenarioAgainstRealDumps(t *testing.T) {
 		}
 	}}
 	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, conflict), wrong)
-	if r.Outcome != Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelWitness ||
+	if r.Outcome != compare.Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelWitness ||
 		!strings.Contains(r.Differences[0].String(), "+--to 203.0.113.10:3306 (meant for sql-b.example.com) -> 0.0.0.0_3306 cluster outbound|3306||sql-a.example.com") {
 		t.Errorf("a wrong witness must fail at the witness level: %s %v", r.Outcome, r.Differences)
 	}
 
 	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json", proxyID, nil), Options{})
-	if r.Outcome != Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelConflict {
+	if r.Outcome != compare.Fail || len(r.Differences) != 1 || r.Differences[0].Level != compare.LevelConflict {
 		t.Errorf("a missing conflict record must fail at the conflict level: %s %v", r.Outcome, r.Differences)
 	}
 
 	r = Scenario(context.Background(), sc, v, fakeBackend(t, "../../offline/dump/testdata/pilot-1.31-dev-tls-sni.json", proxyID, conflict), Options{})
-	if r.Outcome != Fail {
+	if r.Outcome != compare.Fail {
 		t.Fatalf("another scenario's dump passed")
 	}
 	var missing bool
@@ -129,7 +129,7 @@ func TestScenarioOutsideItsVersionsIsSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := Scenario(context.Background(), sc, versions.Version{Label: "1.24", Minor: 24}, "/nonexistent", Options{})
-	if r.Outcome != Skip {
+	if r.Outcome != compare.Skip {
 		t.Errorf("outcome %s, want skip", r.Outcome)
 	}
 }

@@ -1,7 +1,6 @@
-// Package worldgen generates Worlds: large ones for benchmarks of the
-// predictor and the pilot backend (Generate), and small random scenarios,
-// deterministic from a seed, that listenerlab fuzz checks against real
-// pilot (Scenario).
+// Package worldgen generates large Worlds for benchmarks of the predictor
+// and the pilot backend (Generate). The small seeded scenarios of
+// listenerlab fuzz are internal/offline/scenariogen's.
 package worldgen
 
 import (

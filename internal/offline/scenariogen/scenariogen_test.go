@@ -1,4 +1,4 @@
-package worldgen_test
+package scenariogen_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/internal/testkit/worldgen"
+	"github.com/listenerlab/listenerlab/internal/offline/scenariogen"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -17,12 +17,12 @@ import (
 func TestScenarioDeterministicAndLoadable(t *testing.T) {
 	kinds := map[string]int{}
 	for seed := uint64(0); seed < 500; seed++ {
-		c := worldgen.Scenario(seed)
+		c := scenariogen.Scenario(seed)
 		y, err := c.YAML(fmt.Sprintf("fuzz-%d", seed))
 		if err != nil {
 			t.Fatal(err)
 		}
-		y2, _ := worldgen.Scenario(seed).YAML(fmt.Sprintf("fuzz-%d", seed))
+		y2, _ := scenariogen.Scenario(seed).YAML(fmt.Sprintf("fuzz-%d", seed))
 		if !bytes.Equal(y, y2) {
 			t.Fatalf("seed %d: two runs differ", seed)
 		}

@@ -1,4 +1,6 @@
-package worldgen
+// Package scenariogen generates small random scenarios, deterministic from a
+// seed, that listenerlab fuzz checks against real pilot (Scenario).
+package scenariogen
 
 import (
 	"bytes"

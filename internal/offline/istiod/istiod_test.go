@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/listenerlab/listenerlab/internal/livecluster/istiod"
+	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/listener"
 )
 

@@ -1,15 +1,16 @@
-package trace
+package dump
 
 import (
+	"net/netip"
 	"os"
 	"testing"
 
-	"github.com/listenerlab/listenerlab/internal/offline/dump"
+	"github.com/listenerlab/listenerlab/trace"
 )
 
-// TestRealPilotDumps traces on config dumps written by the real pilot of
+// TestHandoffTrace traces on config dumps written by the real pilot of
 // Istio 1.31-dev (listenerlab verify --keep).
-func TestRealPilotDumps(t *testing.T) {
+func TestHandoffTrace(t *testing.T) {
 	tests := []struct {
 		file, to, sni         string
 		listener, chain, dest string
@@ -34,19 +35,19 @@ func TestRealPilotDumps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+" "+tt.to+" "+tt.sni, func(t *testing.T) {
-			data, err := os.ReadFile("../dump/testdata/" + tt.file)
+			data, err := os.ReadFile("testdata/" + tt.file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := dump.Parse(data)
+			d, err := Parse(data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ls, opts := FromDump(d)
+			ls, opts := d.Handoff()
 			if opts.VirtualOutbound == nil {
 				t.Fatal("no virtualOutbound in the dump")
 			}
-			r := Trace(ls, Call{To: to(tt.to), SNI: tt.sni}, opts)
+			r := trace.Trace(ls, trace.Call{To: netip.MustParseAddrPort(tt.to), SNI: tt.sni}, opts)
 			dest := ""
 			if r.Destination != nil {
 				dest = r.Destination.String()

@@ -1,0 +1,30 @@
+package dump
+
+import (
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/trace"
+)
+
+// Handoff returns the listeners of the dump that a captured outbound
+// connection can be handed to, and its virtualOutbound as trace.Options.
+// Envoy hands a connection to any listener on its original destination, not
+// only outbound ones (a connection to port 15006 reaches virtualInbound), so
+// every serving listener is a candidate: active and static ones, not warming
+// ones, which Envoy does not serve yet. The listener with use_original_dst
+// is the capturing one, not a candidate.
+func (d *Dump) Handoff() ([]listener.Listener, trace.Options) {
+	var ls []listener.Listener
+	var o trace.Options
+	for _, e := range d.Listeners {
+		l := e.Listener
+		switch {
+		case e.UseOriginalDst || l.Name == trace.VirtualOutboundName:
+			if o.VirtualOutbound == nil {
+				o.VirtualOutbound = &l
+			}
+		case e.State != Warming:
+			ls = append(ls, l)
+		}
+	}
+	return ls, o
+}

@@ -233,42 +233,26 @@ const (
 	HintTemplate  = "render it first (helm template, or the tool that fills its {{ }}), then analyze the result"
 )
 
+// parser holds one file's parse: the scenario so far and the errors of
+// its documents.
+type parser struct {
+	s    *Scenario
+	name string
+	o    ManifestOptions
+	errs Errors
+}
+
+// fail records e as an error of the file.
+func (p *parser) fail(e *Error) { e.File = p.name; p.errs = append(p.errs, e) }
+
+// parse loads the file name: its documents, its header (optional for
+// manifest folders, where the file's name names it) and its objects, and
+// validates the whole.
 func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*Scenario, error) {
-	s := &Scenario{Path: name}
-	var errs Errors
-	fail := func(e *Error) { e.File = name; errs = append(errs, e) }
-	var docs []document
-	objects := 0
-	for i, doc := range splitDocuments(data) {
-		index := i + 1
-		jsonDoc, err := yaml.YAMLToJSON(doc)
-		if err != nil {
-			fail(&Error{Index: index, Err: fmt.Errorf("not YAML: %w", err)})
-			continue
-		}
-		jsonDoc = bytes.TrimSpace(jsonDoc)
-		if bytes.Equal(jsonDoc, []byte("null")) {
-			continue
-		}
-		d := document{index: index, yaml: doc, json: jsonDoc}
-		if len(jsonDoc) > 0 && jsonDoc[0] == '[' {
-			if isJSONPatch(jsonDoc) {
-				s.Skipped = append(s.Skipped, Skipped{File: name, Index: index, Label: "Kustomize patch", Hint: HintKustomize})
-				continue
-			}
-			fail(&Error{Index: index, Err: errors.New("not a Kubernetes object: a YAML list (a Kubernetes List is an object with kind: List and items)")})
-			continue
-		}
-		if err := json.Unmarshal(jsonDoc, &d.meta); err != nil {
-			fail(&Error{Index: index, Err: fmt.Errorf("not a Kubernetes object: %w", err)})
-			continue
-		}
-		if d.meta.Kind != "" || d.meta.APIVersion != "" {
-			objects++
-		}
-		docs = append(docs, d)
-	}
-	if headerOptional && objects == 0 && len(errs) == 0 && len(docs) > 0 {
+	p := &parser{s: &Scenario{Path: name}, name: name, o: o}
+	s := p.s
+	docs, objects := p.documents(data)
+	if headerOptional && objects == 0 && len(p.errs) == 0 && len(docs) > 0 {
 		// YAML that holds no Kubernetes object at all (CI config, Helm
 		// values, docker-compose): not a manifest file.
 		s.Skipped = append(s.Skipped, Skipped{File: name, Label: "YAML file without Kubernetes objects"})
@@ -278,49 +262,24 @@ func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*S
 	for _, d := range docs {
 		if d.meta.Kind == "Scenario" {
 			headers++
-			if headers > 1 {
-				fail(&Error{Index: d.index, Kind: "Scenario", Err: errors.New("a second Scenario header: a file holds exactly one")})
-				continue
-			}
-			if err := decodeStrict(d.json, &s.Header); err != nil {
-				fail(&Error{Index: d.index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err})
-				continue
-			}
-			if err := s.Header.validate(); err != nil {
-				fail(&Error{Index: d.index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err})
-			}
+			p.header(d, headers)
 			continue
 		}
-		if items, ok := isList(d.meta.Kind, d.json); ok {
-			for j, item := range items {
-				var meta typeMeta
-				if err := json.Unmarshal(item, &meta); err != nil {
-					fail(&Error{Index: d.index, Item: j + 1, Kind: d.meta.Kind, Err: fmt.Errorf("not a Kubernetes object: %w", err)})
-					continue
-				}
-				if e := s.object(d.index, j+1, meta, item, nil, o); e != nil {
-					fail(e)
-				}
-			}
-			continue
-		}
-		if e := s.object(d.index, 0, d.meta, d.json, d.yaml, o); e != nil {
-			fail(e)
-		}
+		p.objects(d)
 	}
 	if headers == 0 && headerOptional {
 		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(name), ".yaml"), ".yml")
 		s.Header = Header{Kind: "Scenario", Name: strings.ToLower(base)}
 		s.Headerless = true
 	}
-	if headers == 0 && !headerOptional && len(errs) == 0 {
-		fail(&Error{Err: errors.New("no Scenario header: add a document with kind: Scenario")})
+	if headers == 0 && !headerOptional && len(p.errs) == 0 {
+		p.fail(&Error{Err: errors.New("no Scenario header: add a document with kind: Scenario")})
 	}
 	if s.Mesh != nil {
 		s.Header.MeshConfig = MergeMeshConfig(s.Mesh.Config, s.Header.MeshConfig)
 	}
-	if len(errs) > 0 {
-		return nil, errorOf(errs)
+	if len(p.errs) > 0 {
+		return nil, errorOf(p.errs)
 	}
 	if err := s.validate(); err != nil {
 		var e *Error
@@ -331,6 +290,80 @@ func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*S
 		return nil, &Error{File: name, Err: err}
 	}
 	return s, nil
+}
+
+// documents splits data into its YAML documents and decodes each one's
+// type; empty documents are dropped and Kustomize patches skipped. objects
+// counts the documents with a kind or apiVersion.
+func (p *parser) documents(data []byte) (docs []document, objects int) {
+	for i, doc := range splitDocuments(data) {
+		index := i + 1
+		jsonDoc, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			p.fail(&Error{Index: index, Err: fmt.Errorf("not YAML: %w", err)})
+			continue
+		}
+		jsonDoc = bytes.TrimSpace(jsonDoc)
+		if bytes.Equal(jsonDoc, []byte("null")) {
+			continue
+		}
+		d := document{index: index, yaml: doc, json: jsonDoc}
+		if len(jsonDoc) > 0 && jsonDoc[0] == '[' {
+			if isJSONPatch(jsonDoc) {
+				p.s.Skipped = append(p.s.Skipped, Skipped{File: p.name, Index: index, Label: "Kustomize patch", Hint: HintKustomize})
+				continue
+			}
+			p.fail(&Error{Index: index, Err: errors.New("not a Kubernetes object: a YAML list (a Kubernetes List is an object with kind: List and items)")})
+			continue
+		}
+		if err := json.Unmarshal(jsonDoc, &d.meta); err != nil {
+			p.fail(&Error{Index: index, Err: fmt.Errorf("not a Kubernetes object: %w", err)})
+			continue
+		}
+		if d.meta.Kind != "" || d.meta.APIVersion != "" {
+			objects++
+		}
+		docs = append(docs, d)
+	}
+	return docs, objects
+}
+
+// header decodes the Scenario header d, the nth of the file (a file holds
+// exactly one), strictly, and validates it.
+func (p *parser) header(d document, nth int) {
+	s := p.s
+	if nth > 1 {
+		p.fail(&Error{Index: d.index, Kind: "Scenario", Err: errors.New("a second Scenario header: a file holds exactly one")})
+		return
+	}
+	if err := decodeStrict(d.json, &s.Header); err != nil {
+		p.fail(&Error{Index: d.index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err})
+		return
+	}
+	if err := s.Header.validate(); err != nil {
+		p.fail(&Error{Index: d.index, Kind: "Scenario", Name: s.Header.Name, Field: fieldOf(err), Err: err})
+	}
+}
+
+// objects adds the object d, or each item when d is a List.
+func (p *parser) objects(d document) {
+	items, ok := isList(d.meta.Kind, d.json)
+	if !ok {
+		if e := p.s.object(d.index, 0, d.meta, d.json, d.yaml, p.o); e != nil {
+			p.fail(e)
+		}
+		return
+	}
+	for j, item := range items {
+		var meta typeMeta
+		if err := json.Unmarshal(item, &meta); err != nil {
+			p.fail(&Error{Index: d.index, Item: j + 1, Kind: d.meta.Kind, Err: fmt.Errorf("not a Kubernetes object: %w", err)})
+			continue
+		}
+		if e := p.s.object(d.index, j+1, meta, item, nil, p.o); e != nil {
+			p.fail(e)
+		}
+	}
 }
 
 // MeshNamespace and MeshConfigMap name the ConfigMap istiod reads its

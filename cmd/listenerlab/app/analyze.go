@@ -50,57 +50,15 @@ func (l *clientList) Set(s string) error {
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	var f analyzeFlags
-	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
-	fs.StringVar(&f.output, "o", "text", "output: text, json or sarif")
-	fs.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error, warning, info or none")
-	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
-	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
-	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
-	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
-	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")
-	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap): outboundTrafficPolicy, defaultConfig.proxyMetadata; over the istio ConfigMap of the input")
+	fs := f.flagSet()
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
 	}
-	if err := oneOf(f.output, "text", "json", "sarif"); err != nil {
-		fmt.Fprintf(stderr, "listenerlab analyze: -o: %v\n", err)
-		return exitBadInput
-	}
-	if _, ok := analyze.ParseFailOn(f.failOn); !ok {
-		fmt.Fprintf(stderr, "listenerlab analyze: --fail-on: %v\n", oneOf(f.failOn, "error", "warning", "info", "none"))
-		return exitBadInput
-	}
-	if f.maxEndpointListeners < 0 {
-		fmt.Fprintf(stderr, "listenerlab analyze: --max-endpoint-listeners: %d is negative\n", f.maxEndpointListeners)
-		return exitBadInput
-	}
-	v, err := lookupVersion(f.istio, stderr)
+	v, opts, err := f.options(stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
+		fmt.Fprintln(stderr, err)
 		return exitBadInput
-	}
-	opts := []analyze.Option{analyze.WithVersion(v), analyze.WithMaxEndpointListeners(f.maxEndpointListeners)}
-	if len(f.clients) > 0 {
-		opts = append(opts, analyze.WithClients(f.clients...))
-	}
-	if f.progress || isTerminal(stderr) {
-		opts = append(opts, analyze.WithProgress(stderr, f.progress))
-	}
-	if f.namespace != "" {
-		if !dnsLabelRE.MatchString(f.namespace) {
-			fmt.Fprintf(stderr, "listenerlab analyze: --namespace: %q is not a namespace name\n", f.namespace)
-			return exitBadInput
-		}
-		opts = append(opts, analyze.WithNamespace(f.namespace), analyze.WithTraceArgs("--namespace", f.namespace))
-	}
-	if f.meshConfig != "" {
-		mesh, err := readMeshConfig(f.meshConfig)
-		if err != nil {
-			fmt.Fprintf(stderr, "listenerlab analyze: --mesh-config: %v\n", err)
-			return exitBadInput
-		}
-		opts = append(opts, analyze.WithMeshConfig(mesh), analyze.WithTraceArgs("--mesh-config", f.meshConfig))
 	}
 	r, err := analyze.Run(paths, opts...)
 	if err != nil {
@@ -113,18 +71,83 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "error: %v\n", e)
 		}
 		// CI reads the machine outputs: the errors go there too.
-		var buf bytes.Buffer
-		switch f.output {
-		case "json":
-			err = analyze.WriteJSON(&buf, analyze.FailedReport(v.Label, ie))
-		case "sarif":
-			err = analyze.WriteSARIF(&buf, analyze.FailedReport(v.Label, ie))
-		}
-		if err == nil {
-			stdout.Write(buf.Bytes())
+		if f.output != "text" {
+			if out, err := renderAnalysis(f.output, analyze.FailedReport(v.Label, ie)); err == nil {
+				stdout.Write(out)
+			}
 		}
 		return exitBadInput
 	}
+	printNotChecked(stderr, r)
+	out, err := renderAnalysis(f.output, r)
+	if err != nil {
+		fmt.Fprintf(stderr, "listenerlab analyze: %v\n", err)
+		return exitBadInput
+	}
+	stdout.Write(out)
+	if r.Fails(f.failOn) {
+		return exitMismatch
+	}
+	return exitOK
+}
+
+// flagSet declares analyze's flags, filling f.
+func (f *analyzeFlags) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	fs.StringVar(&f.output, "o", "text", "output: text, json or sarif")
+	fs.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error, warning, info or none")
+	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
+	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
+	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
+	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
+	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap): outboundTrafficPolicy, defaultConfig.proxyMetadata; over the istio ConfigMap of the input")
+	return fs
+}
+
+// options checks the flags and turns them into the version and the
+// options of analyze.Run; the error is the line to print.
+func (f *analyzeFlags) options(stderr io.Writer) (versions.Version, []analyze.Option, error) {
+	if err := oneOf(f.output, "text", "json", "sarif"); err != nil {
+		return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: -o: %w", err)
+	}
+	if _, ok := analyze.ParseFailOn(f.failOn); !ok {
+		return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --fail-on: %w", oneOf(f.failOn, "error", "warning", "info", "none"))
+	}
+	if f.maxEndpointListeners < 0 {
+		return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --max-endpoint-listeners: %d is negative", f.maxEndpointListeners)
+	}
+	v, err := lookupVersion(f.istio, stderr)
+	if err != nil {
+		return versions.Version{}, nil, fmt.Errorf("listenerlab: %w", err)
+	}
+	opts := []analyze.Option{analyze.WithVersion(v), analyze.WithMaxEndpointListeners(f.maxEndpointListeners)}
+	if len(f.clients) > 0 {
+		opts = append(opts, analyze.WithClients(f.clients...))
+	}
+	if f.progress || isTerminal(stderr) {
+		opts = append(opts, analyze.WithProgress(stderr, f.progress))
+	}
+	if f.namespace != "" {
+		if !dnsLabelRE.MatchString(f.namespace) {
+			return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --namespace: %q is not a namespace name", f.namespace)
+		}
+		opts = append(opts, analyze.WithNamespace(f.namespace), analyze.WithTraceArgs("--namespace", f.namespace))
+	}
+	if f.meshConfig != "" {
+		mesh, err := readMeshConfig(f.meshConfig)
+		if err != nil {
+			return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --mesh-config: %w", err)
+		}
+		opts = append(opts, analyze.WithMeshConfig(mesh), analyze.WithTraceArgs("--mesh-config", f.meshConfig))
+	}
+	return v, opts, nil
+}
+
+// printNotChecked writes on stderr what the run left out: manifests that
+// do not apply to the version, skipped files and objects, objects defined
+// twice, and workloads without a sidecar.
+func printNotChecked(stderr io.Writer, r *analyze.Report) {
 	for _, s := range r.Skipped {
 		fmt.Fprintf(stderr, "skipped: %s does not apply to Istio %s\n", s, r.Version)
 	}
@@ -139,8 +162,14 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	for _, n := range r.NoSidecar {
 		fmt.Fprintf(stderr, "not checked: %s has no sidecar: %s\n", n.Workload, n.Reason)
 	}
+}
+
+// renderAnalysis renders r as output (text, json or sarif), whole, so
+// that a failure writes nothing.
+func renderAnalysis(output string, r *analyze.Report) ([]byte, error) {
 	var buf bytes.Buffer
-	switch f.output {
+	var err error
+	switch output {
 	case "json":
 		err = analyze.WriteJSON(&buf, r)
 	case "sarif":
@@ -148,15 +177,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	default:
 		err = analyze.WriteText(&buf, r)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "listenerlab analyze: %v\n", err)
-		return exitBadInput
-	}
-	stdout.Write(buf.Bytes())
-	if r.Fails(f.failOn) {
-		return exitMismatch
-	}
-	return exitOK
+	return buf.Bytes(), err
 }
 
 // isTerminal reports whether w is a terminal, where a progress line on a

@@ -135,8 +135,39 @@ func Prefix(run, name string) string {
 //     workloads get Options.Image with their container names and ports
 //     kept.
 func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
+	iso := &Isolated{Original: sc, Prefix: Prefix(o.Run, sc.Header.Name), Namespaces: map[string]string{}}
+	if err := iso.renameNamespaces(sc); err != nil {
+		return nil, err
+	}
+	r := newRewriter(iso, o)
+	manifests, err := r.rewriteAll(sc)
+	if err != nil {
+		return nil, err
+	}
+	support, err := r.supportManifests()
+	if err != nil {
+		return nil, err
+	}
+	iso.Manifests = append(manifests, support...)
+	switch {
+	case r.wildcardImport != "":
+		iso.Exclusive = r.wildcardImport
+	case r.sharedAlias != "":
+		iso.Exclusive = r.sharedAlias
+	}
+	live, err := iso.parseLive()
+	if err != nil {
+		return nil, err
+	}
+	iso.Live = live
+	return iso, nil
+}
+
+// renameNamespaces gives every namespace sc uses, the client's included,
+// its live name: the prefix and the name. istio-system and kube-system
+// cannot be used, and a live name has 63 characters at most.
+func (iso *Isolated) renameNamespaces(sc *scenario.Scenario) error {
 	name := sc.Header.Name
-	iso := &Isolated{Original: sc, Prefix: Prefix(o.Run, name), Namespaces: map[string]string{}}
 	used := map[string]bool{sc.Header.ClientNamespace(): true}
 	for _, m := range sc.Manifests {
 		if m.Kind == "Namespace" {
@@ -147,14 +178,22 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 	}
 	for ns := range used {
 		if ns == clusterdefaults.IstioNamespace || ns == clusterdefaults.KubeSystem {
-			return nil, &UnsupportedError{Scenario: name, Reason: "it places objects in " + ns + ", which every scenario shares"}
+			return &UnsupportedError{Scenario: name, Reason: "it places objects in " + ns + ", which every scenario shares"}
 		}
 		live := iso.Prefix + ns
 		if len(live) > 63 {
-			return nil, &UnsupportedError{Scenario: name, Reason: fmt.Sprintf("namespace %q is too long for the prefix %q (63 characters at most)", ns, iso.Prefix)}
+			return &UnsupportedError{Scenario: name, Reason: fmt.Sprintf("namespace %q is too long for the prefix %q (63 characters at most)", ns, iso.Prefix)}
 		}
 		iso.Namespaces[ns] = live
 	}
+	return nil
+}
+
+// newRewriter prepares the rewrite of iso.Original's manifests: the client
+// and its workload, with a warning when client.pod is a simulated name or
+// the header pins client addresses a cluster cannot.
+func newRewriter(iso *Isolated, o Options) *rewriter {
+	sc := iso.Original
 	r := &rewriter{iso: iso, opts: o, clientNS: sc.Header.ClientNamespace(), clientSel: labels.SelectorFromSet(sc.Header.ClientLabels()), client: sc.Header.Client}
 	if m, _, ok := sc.ClientPod(); ok {
 		r.clientRef, r.clientMarked = m.Ref(), !scenario.StableNames(m.Kind)
@@ -166,9 +205,13 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 		ips := strings.Join(pinned, ", ")
 		iso.Warnings = append(iso.Warnings, fmt.Sprintf("client addresses %s cannot be pinned in a cluster: the client gets the addresses the cluster assigns, and expectations naming %s are checked against them", ips, ips))
 	}
+	return r
+}
 
-	// Namespaces first: the scenario's own Namespace documents, then one
-	// for every other namespace it uses.
+// rewriteAll rewrites sc's manifests, Namespaces first: the scenario's own
+// Namespace documents and one for every other namespace it uses, by name,
+// then the other manifests in their order.
+func (r *rewriter) rewriteAll(sc *scenario.Scenario) ([]Manifest, error) {
 	haveNS := map[string]bool{}
 	var nsManifests, docs []Manifest
 	for _, m := range sc.Manifests {
@@ -183,11 +226,11 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 		}
 		docs = append(docs, out)
 	}
-	for _, ns := range slices.Sorted(maps.Keys(iso.Namespaces)) {
+	for _, ns := range slices.Sorted(maps.Keys(r.iso.Namespaces)) {
 		if haveNS[ns] {
 			continue
 		}
-		y, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": iso.Namespaces[ns]}})
+		y, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": r.iso.Namespaces[ns]}})
 		if err != nil {
 			return nil, err
 		}
@@ -199,39 +242,33 @@ func Isolate(sc *scenario.Scenario, o Options) (*Isolated, error) {
 		nsManifests = append(nsManifests, out)
 	}
 	sort.SliceStable(nsManifests, func(i, j int) bool { return nsManifests[i].Name < nsManifests[j].Name })
-	iso.Manifests = append(nsManifests, docs...)
+	return append(nsManifests, docs...), nil
+}
 
+// supportManifests are what isolation adds after the rewritten manifests:
+// the standard client when the scenario has none, the isolation Sidecars
+// and the sync marker.
+func (r *rewriter) supportManifests() ([]Manifest, error) {
+	var out []Manifest
 	if !r.haveClient {
 		c, err := r.standardClient()
 		if err != nil {
 			return nil, err
 		}
-		iso.Manifests = append(iso.Manifests, c)
+		out = append(out, c)
 	}
 	sidecars, err := r.isolationSidecars()
 	if err != nil {
 		return nil, err
 	}
-	iso.Manifests = append(iso.Manifests, sidecars...)
-	if iso.Exclusive == "" && r.wildcardImport != "" {
-		iso.Exclusive = r.wildcardImport
-	}
-	if iso.Exclusive == "" && r.sharedAlias != "" {
-		iso.Exclusive = r.sharedAlias
-	}
-	marker, err := MarkerYAML(iso.Namespaces[r.clientNS], 0)
+	out = append(out, sidecars...)
+	clientNS := r.iso.Namespaces[r.clientNS]
+	marker, err := MarkerYAML(clientNS, 0)
 	if err != nil {
 		return nil, err
 	}
-	iso.Manifests = append(iso.Manifests, Manifest{Kind: "EnvoyFilter", Namespace: iso.Namespaces[r.clientNS], Name: SyncMarker,
-		Origin: "sync marker: an EnvoyFilter that selects no workload; changing it makes istiod push to the client", Support: true, YAML: marker})
-
-	live, err := iso.parseLive()
-	if err != nil {
-		return nil, err
-	}
-	iso.Live = live
-	return iso, nil
+	return append(out, Manifest{Kind: "EnvoyFilter", Namespace: clientNS, Name: SyncMarker,
+		Origin: "sync marker: an EnvoyFilter that selects no workload; changing it makes istiod push to the client", Support: true, YAML: marker}), nil
 }
 
 // LiveNamespaces lists the live namespace names, sorted.

@@ -146,77 +146,142 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	return r, nil
 }
 
+// load loads the manifests under paths into folders: one for the files
+// without a Scenario header (first, when it holds anything) and one per
+// scenario file that applies to the version, each with its clients. It
+// also returns the scenario files skipped for the version, the files and
+// objects the loader ignored, and the objects defined again later.
 func load(paths []string, o options) (folders []*folder, skipped []string, ignored []scenario.Skipped, replaced []Replaced, err error) {
 	scs, ignored, errs := scenario.LoadAllManifestsWith(paths, scenario.ManifestOptions{Namespace: o.namespace})
 	fail := func(errs ...error) ([]*folder, []string, []scenario.Skipped, []Replaced, error) {
 		return nil, nil, nil, nil, &InputError{Errs: errs}
 	}
 	if len(scs) == 0 && len(errs) == 0 {
-		msg := fmt.Sprintf("no .yaml or .yml files under %s", strings.Join(paths, ", "))
-		if len(ignored) > 0 {
-			msg = fmt.Sprintf("nothing to analyze under %s: skipped %s", strings.Join(paths, ", "), scenario.SkipSummary(ignored))
-		}
-		return fail(errors.New(msg))
+		return fail(nothingToAnalyze(paths, ignored))
 	}
-	plain := newFolder(&scenario.Scenario{Path: "manifests", Header: scenario.Header{Kind: "Scenario", Name: "manifests"}, Headerless: true})
-	var meshFrom string
-	position := map[string]int{}
+	l := &loader{version: o.version, position: map[string]int{},
+		plain: newFolder(&scenario.Scenario{Path: "manifests", Header: scenario.Header{Kind: "Scenario", Name: "manifests"}, Headerless: true})}
 	for _, sc := range scs {
-		replaced = append(replaced, replacedIn(sc)...)
-		lines, err := fileLines(sc.Path)
-		if err != nil {
+		if err := l.add(sc); err != nil {
 			return fail(err)
 		}
-		f := plain
-		if !sc.Headerless {
-			if !sc.Header.AppliesTo(o.version) {
-				skipped = append(skipped, sc.Path)
-				continue
-			}
-			f = newFolder(sc)
-			folders = append(folders, f)
-		}
-		if sc.Headerless && sc.Mesh != nil {
-			here := fmt.Sprintf("%s#%d", sc.Path, sc.Mesh.Index)
-			if meshFrom != "" {
-				errs = append(errs, &scenario.Error{File: sc.Path, Index: sc.Mesh.Index, Item: sc.Mesh.Item, Kind: "ConfigMap", Name: scenario.MeshConfigMap, Field: "metadata.name",
-					Err: fmt.Errorf("ConfigMap %s/%s is also defined in %s", scenario.MeshNamespace, scenario.MeshConfigMap, meshFrom)})
-			}
-			meshFrom = here
-			plain.sc.Header.MeshConfig = sc.Mesh.Config
-		}
-		for _, m := range sc.Manifests {
-			obj := Object{Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, File: sc.Path, Document: m.Index}
-			if m.Index-1 < len(lines) {
-				obj.Line = lines[m.Index-1]
-			}
-			if prev, dup := f.objects[obj.ref()]; dup && f == plain {
-				// kubectl apply -f applies files in this order: a later
-				// definition updates the object the first one created.
-				replaced = append(replaced, Replaced{Object: prev.ref(), Was: prev.Location(), By: obj.Location()})
-				plain.sc.Manifests[position[obj.ref()]] = m
-				f.objects[obj.ref()] = obj
-				continue
-			}
-			f.objects[obj.ref()] = obj
-			if f == plain {
-				position[obj.ref()] = len(plain.sc.Manifests)
-				plain.sc.Manifests = append(plain.sc.Manifests, m)
-			}
-		}
 	}
+	errs = append(errs, l.errs...)
+	plain := l.plain
 	if o.meshConfig != nil {
 		plain.sc.Header.MeshConfig = o.meshConfig
 	}
-	if len(plain.sc.Manifests) > 0 || len(folders) == 0 && len(skipped) == 0 {
+	folders = l.folders
+	if len(plain.sc.Manifests) > 0 || len(folders) == 0 && len(l.skipped) == 0 {
 		folders = append([]*folder{plain}, folders...)
 	}
+	errs = append(errs, assignClients(folders, o.clients)...)
+	if len(errs) > 0 {
+		return fail(errs...)
+	}
+	return folders, l.skipped, ignored, l.replaced, nil
+}
+
+// nothingToAnalyze is the error of paths that hold no manifest file, or
+// only files the loader ignored.
+func nothingToAnalyze(paths []string, ignored []scenario.Skipped) error {
+	msg := fmt.Sprintf("no .yaml or .yml files under %s", strings.Join(paths, ", "))
+	if len(ignored) > 0 {
+		msg = fmt.Sprintf("nothing to analyze under %s: skipped %s", strings.Join(paths, ", "), scenario.SkipSummary(ignored))
+	}
+	return errors.New(msg)
+}
+
+// loader sorts loaded files into folders.
+type loader struct {
+	version versions.Version
+	// plain is the folder of the files without a Scenario header.
+	plain *folder
+	// folders are the scenario files' folders, in their order.
+	folders  []*folder
+	skipped  []string
+	replaced []Replaced
+	// errs are input problems found across files: a second mesh config.
+	errs []error
+	// meshFrom is where plain's mesh config came from ("" for none).
+	meshFrom string
+	// position is the index in plain's manifests of each object, by ref.
+	position map[string]int
+}
+
+// add adds the file sc: to the plain folder when it has no header, else as
+// a folder of its own when it applies to the version.
+func (l *loader) add(sc *scenario.Scenario) error {
+	l.replaced = append(l.replaced, replacedIn(sc)...)
+	lines, err := fileLines(sc.Path)
+	if err != nil {
+		return err
+	}
+	f := l.plain
+	if !sc.Headerless {
+		if !sc.Header.AppliesTo(l.version) {
+			l.skipped = append(l.skipped, sc.Path)
+			return nil
+		}
+		f = newFolder(sc)
+		l.folders = append(l.folders, f)
+	}
+	if sc.Headerless && sc.Mesh != nil {
+		l.takeMesh(sc)
+	}
+	for _, m := range sc.Manifests {
+		l.addObject(f, sc, m, lines)
+	}
+	return nil
+}
+
+// takeMesh makes the headerless file sc's istio ConfigMap the plain
+// folder's mesh config; a second one is an error.
+func (l *loader) takeMesh(sc *scenario.Scenario) {
+	here := fmt.Sprintf("%s#%d", sc.Path, sc.Mesh.Index)
+	if l.meshFrom != "" {
+		l.errs = append(l.errs, &scenario.Error{File: sc.Path, Index: sc.Mesh.Index, Item: sc.Mesh.Item, Kind: "ConfigMap", Name: scenario.MeshConfigMap, Field: "metadata.name",
+			Err: fmt.Errorf("ConfigMap %s/%s is also defined in %s", scenario.MeshNamespace, scenario.MeshConfigMap, l.meshFrom)})
+	}
+	l.meshFrom = here
+	l.plain.sc.Header.MeshConfig = sc.Mesh.Config
+}
+
+// addObject records the manifest m of file sc (lines: its documents' first
+// lines) in folder f. In the plain folder a later definition of an object
+// replaces the earlier one in place, as kubectl apply -f would.
+func (l *loader) addObject(f *folder, sc *scenario.Scenario, m scenario.Manifest, lines []int) {
+	plain := l.plain
+	obj := Object{Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, File: sc.Path, Document: m.Index}
+	if m.Index-1 < len(lines) {
+		obj.Line = lines[m.Index-1]
+	}
+	if prev, dup := f.objects[obj.ref()]; dup && f == plain {
+		// kubectl apply -f applies files in this order: a later
+		// definition updates the object the first one created.
+		l.replaced = append(l.replaced, Replaced{Object: prev.ref(), Was: prev.Location(), By: obj.Location()})
+		plain.sc.Manifests[l.position[obj.ref()]] = m
+		f.objects[obj.ref()] = obj
+		return
+	}
+	f.objects[obj.ref()] = obj
+	if f == plain {
+		l.position[obj.ref()] = len(plain.sc.Manifests)
+		plain.sc.Manifests = append(plain.sc.Manifests, m)
+	}
+}
+
+// assignClients gives every folder its clients: the ones asked for (each
+// must select a workload of a headerless folder), a scenario's header
+// client, or the workloads of a headerless folder.
+func assignClients(folders []*folder, clients []Client) []error {
+	var errs []error
 	for _, f := range folders {
 		switch {
-		case len(o.clients) > 0:
-			f.clients = o.clients
+		case len(clients) > 0:
+			f.clients = clients
 			if f.sc.Headerless {
-				errs = append(errs, unmatchedClients(f.sc.Manifests, o.clients)...)
+				errs = append(errs, unmatchedClients(f.sc.Manifests, clients)...)
 			}
 		case !f.sc.Headerless:
 			h := f.sc.Header
@@ -225,10 +290,7 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 			f.clients, f.noSidecar = discoverClients(f.sc.Manifests)
 		}
 	}
-	if len(errs) > 0 {
-		return fail(errs...)
-	}
-	return folders, skipped, ignored, replaced, nil
+	return errs
 }
 
 // Replaced is an object defined again later in the input: as `kubectl

@@ -155,34 +155,9 @@ func (s *simulator) builtins() {
 // addresses (client.ip, client.ips) replace the simulated ones of their
 // families.
 func (s *simulator) workloads() error {
-	h := s.sc.Header
-	clientNS, clientLabels := h.ClientNamespace(), h.ClientLabels()
-	sel := labels.SelectorFromSet(clientLabels)
-	manifests := s.sc.Manifests
-	clientRef, clientIndex := "", 0
-	if m, i, ok := s.sc.ClientPod(); ok {
-		clientRef, clientIndex = m.Ref(), i
-	} else if h.Client.Pod != "" {
-		return s.errorf(scenario.Manifest{Index: 1, Kind: "Scenario", Name: h.Name}, "client.pod", "client.pod %s: no such pod", h.Client.Pod)
-	}
-	if clientRef == "" {
-		// The loader allows one matching workload; where a header is set
-		// after loading (analyze's clients), the last one with pods wins.
-		for _, m := range manifests {
-			if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) &&
-				(clientRef == "" || scenario.PodCount(m) > 0) {
-				clientRef = m.Ref()
-			}
-		}
-	}
-	if clientRef == "" {
-		d, err := fixtures.Client(clientNS, clientLabels)
-		if err != nil {
-			return err
-		}
-		m := scenario.Manifest{APIVersion: "apps/v1", Kind: "Deployment", Namespace: clientNS, Name: d.Name, Object: d}
-		manifests = append(slices.Clone(manifests), m)
-		clientRef = m.Ref()
+	manifests, clientRef, clientIndex, err := s.clientWorkload()
+	if err != nil {
+		return err
 	}
 	for _, m := range manifests {
 		tmpl, ok := scenario.PodTemplate(m.Object)
@@ -193,59 +168,109 @@ func (s *simulator) workloads() error {
 		if m.Ref() == clientRef {
 			client = clientIndex
 		}
-		var pods []corev1.Pod
-		count := scenario.PodCount(m)
-		for i := 0; i < count; i++ {
-			// One at a time: a workload larger than the pod range fails
-			// when the range is exhausted, before naming the rest.
-			name := scenario.PodName(m, i)
-			var p corev1.Pod
-			var err error
-			if o, isPod := m.Object.(*corev1.Pod); isPod {
-				p = *o.DeepCopy()
-				p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
-				p.Namespace = m.Namespace
-				p.CreationTimestamp = s.created(m)
-				err = s.ready(&p, o.Status.PodIP, i == client)
-			} else {
-				p, err = s.pod(m, name, *tmpl, i == client)
-			}
-			if err != nil {
-				field := "spec.replicas"
-				switch m.Kind {
-				case "Pod":
-					return s.errorf(m, "", "pod IP: %v", err)
-				case "Job":
-					field = "spec.parallelism"
-				case "DaemonSet", "CronJob":
-					field = ""
-				}
-				return s.errorf(m, field, "pod %s (%d of %d): %v", name, i+1, count, err)
-			}
-			if m.Kind == "StatefulSet" {
-				p.Spec.Hostname, p.Spec.Subdomain = p.Name, m.Object.(*appsv1.StatefulSet).Spec.ServiceName
-			}
-			pods = append(pods, p)
+		pods, err := s.workloadPods(m, *tmpl, client)
+		if err != nil {
+			return err
 		}
 		if client >= 0 && client < len(pods) {
-			p := pods[client]
-			proxy, err := s.proxySettings(m, p)
-			if err != nil {
+			if err := s.setClient(m, pods[client]); err != nil {
 				return err
-			}
-			s.w.Client = world.Client{
-				Name: p.Name, Namespace: p.Namespace, Labels: p.Labels,
-				ServiceAccount:   serviceAccount(p.Spec.ServiceAccountName),
-				InterceptionMode: proxy.InterceptionMode,
-				DNSCapture:       proxy.DNSCapture, DNSAutoAllocate: proxy.DNSAutoAllocate,
-				Unprivileged: proxy.Unprivileged,
-			}
-			for _, ip := range p.Status.PodIPs {
-				s.w.Client.IPs = append(s.w.Client.IPs, ip.IP)
 			}
 		}
 		s.podsByRef[m.Ref()] = pods
 		s.w.Pods = append(s.w.Pods, pods...)
+	}
+	return nil
+}
+
+// clientWorkload finds the client's workload: the one of client.pod (and
+// the index of that pod in it), else the one the client labels select,
+// else the standard client, added to the manifests it returns.
+func (s *simulator) clientWorkload() (manifests []scenario.Manifest, clientRef string, clientIndex int, err error) {
+	h := s.sc.Header
+	clientNS, clientLabels := h.ClientNamespace(), h.ClientLabels()
+	sel := labels.SelectorFromSet(clientLabels)
+	manifests = s.sc.Manifests
+	if m, i, ok := s.sc.ClientPod(); ok {
+		return manifests, m.Ref(), i, nil
+	}
+	if h.Client.Pod != "" {
+		return nil, "", 0, s.errorf(scenario.Manifest{Index: 1, Kind: "Scenario", Name: h.Name}, "client.pod", "client.pod %s: no such pod", h.Client.Pod)
+	}
+	// The loader allows one matching workload; where a header is set
+	// after loading (analyze's clients), the last one with pods wins.
+	for _, m := range manifests {
+		if l, ok := scenario.PodLabels(m.Object); ok && m.Namespace == clientNS && sel.Matches(labels.Set(l)) &&
+			(clientRef == "" || scenario.PodCount(m) > 0) {
+			clientRef = m.Ref()
+		}
+	}
+	if clientRef != "" {
+		return manifests, clientRef, 0, nil
+	}
+	d, err := fixtures.Client(clientNS, clientLabels)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	m := scenario.Manifest{APIVersion: "apps/v1", Kind: "Deployment", Namespace: clientNS, Name: d.Name, Object: d}
+	return append(slices.Clone(manifests), m), m.Ref(), 0, nil
+}
+
+// workloadPods makes the pods of the workload m with the pod template
+// tmpl; the one at index client (-1 for none) is the client's.
+func (s *simulator) workloadPods(m scenario.Manifest, tmpl corev1.PodTemplateSpec, client int) ([]corev1.Pod, error) {
+	var pods []corev1.Pod
+	count := scenario.PodCount(m)
+	for i := 0; i < count; i++ {
+		// One at a time: a workload larger than the pod range fails
+		// when the range is exhausted, before naming the rest.
+		name := scenario.PodName(m, i)
+		var p corev1.Pod
+		var err error
+		if o, isPod := m.Object.(*corev1.Pod); isPod {
+			p = *o.DeepCopy()
+			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
+			p.Namespace = m.Namespace
+			p.CreationTimestamp = s.created(m)
+			err = s.ready(&p, o.Status.PodIP, i == client)
+		} else {
+			p, err = s.pod(m, name, tmpl, i == client)
+		}
+		if err != nil {
+			field := "spec.replicas"
+			switch m.Kind {
+			case "Pod":
+				return nil, s.errorf(m, "", "pod IP: %v", err)
+			case "Job":
+				field = "spec.parallelism"
+			case "DaemonSet", "CronJob":
+				field = ""
+			}
+			return nil, s.errorf(m, field, "pod %s (%d of %d): %v", name, i+1, count, err)
+		}
+		if m.Kind == "StatefulSet" {
+			p.Spec.Hostname, p.Spec.Subdomain = p.Name, m.Object.(*appsv1.StatefulSet).Spec.ServiceName
+		}
+		pods = append(pods, p)
+	}
+	return pods, nil
+}
+
+// setClient makes p, a pod of the workload m, the World's client.
+func (s *simulator) setClient(m scenario.Manifest, p corev1.Pod) error {
+	proxy, err := s.proxySettings(m, p)
+	if err != nil {
+		return err
+	}
+	s.w.Client = world.Client{
+		Name: p.Name, Namespace: p.Namespace, Labels: p.Labels,
+		ServiceAccount:   serviceAccount(p.Spec.ServiceAccountName),
+		InterceptionMode: proxy.InterceptionMode,
+		DNSCapture:       proxy.DNSCapture, DNSAutoAllocate: proxy.DNSAutoAllocate,
+		Unprivileged: proxy.Unprivileged,
+	}
+	for _, ip := range p.Status.PodIPs {
+		s.w.Client.IPs = append(s.w.Client.IPs, ip.IP)
 	}
 	return nil
 }
@@ -385,11 +410,37 @@ func (s *simulator) services() error {
 //
 //lint:ignore SA1019 v1 Endpoints in users' manifests are what is mirrored.
 func (s *simulator) mirror(m scenario.Manifest, ep *corev1.Endpoints) []discoveryv1.EndpointSlice {
-	if ep.Labels[discoveryv1.LabelSkipMirror] == "true" {
+	if !s.mirrored(m, ep) {
 		return nil
 	}
+	ms := &mirroredSlices{s: s, m: m, ep: ep, byKey: map[mirrorKey]*discoveryv1.EndpointSlice{}}
+	for _, ss := range ep.Subsets {
+		ports, portKey := mirrorPorts(ss.Ports)
+		for _, a := range ss.Addresses {
+			ms.add(a, true, ports, portKey)
+		}
+		for _, a := range ss.NotReadyAddresses {
+			ms.add(a, false, ports, portKey)
+		}
+	}
+	out := make([]discoveryv1.EndpointSlice, 0, len(ms.order))
+	for _, k := range ms.order {
+		out = append(out, *ms.byKey[k])
+	}
+	return out
+}
+
+// mirrored reports whether the mirroring controller mirrors ep: not
+// skipped by label, no leader-election lock, and a Service of its name
+// without a selector.
+//
+//lint:ignore SA1019 v1 Endpoints in users' manifests are what is mirrored.
+func (s *simulator) mirrored(m scenario.Manifest, ep *corev1.Endpoints) bool {
+	if ep.Labels[discoveryv1.LabelSkipMirror] == "true" {
+		return false
+	}
 	if _, ok := ep.Annotations["control-plane.alpha.kubernetes.io/leader"]; ok {
-		return nil
+		return false
 	}
 	var svc *corev1.Service
 	for _, other := range s.sc.Manifests {
@@ -397,75 +448,81 @@ func (s *simulator) mirror(m scenario.Manifest, ep *corev1.Endpoints) []discover
 			svc = o
 		}
 	}
-	if svc == nil || len(svc.Spec.Selector) > 0 {
-		return nil
-	}
-	type key struct {
-		family discoveryv1.AddressType
-		ports  string
-	}
-	var order []key
-	slices := map[key]*discoveryv1.EndpointSlice{}
-	for _, ss := range ep.Subsets {
-		var ports []discoveryv1.EndpointPort
-		var portKey []string
-		for _, p := range ss.Ports {
-			p := p
-			if p.Protocol == "" {
-				p.Protocol = corev1.ProtocolTCP
-			}
-			ports = append(ports, discoveryv1.EndpointPort{Name: &p.Name, Port: &p.Port, Protocol: &p.Protocol, AppProtocol: p.AppProtocol})
-			portKey = append(portKey, fmt.Sprintf("%s/%d/%s", p.Name, p.Port, p.Protocol))
+	return svc != nil && len(svc.Spec.Selector) == 0
+}
+
+// mirrorPorts are a subset's ports as EndpointSlice ports (protocol TCP
+// when unset), and the key of that port set.
+func mirrorPorts(subsetPorts []corev1.EndpointPort) ([]discoveryv1.EndpointPort, string) {
+	var ports []discoveryv1.EndpointPort
+	var portKey []string
+	for _, p := range subsetPorts {
+		p := p
+		if p.Protocol == "" {
+			p.Protocol = corev1.ProtocolTCP
 		}
-		sort.Strings(portKey)
-		add := func(a corev1.EndpointAddress, ready bool) {
-			ip, err := netip.ParseAddr(a.IP)
-			if err != nil {
-				return // the controller skips invalid addresses
-			}
-			family := discoveryv1.AddressTypeIPv4
-			if ip.Is6() && !ip.Is4In6() {
-				family = discoveryv1.AddressTypeIPv6
-			}
-			k := key{family, strings.Join(portKey, ",")}
-			es, ok := slices[k]
-			if !ok {
-				labels := map[string]string{}
-				for lk, lv := range ep.Labels {
-					labels[lk] = lv
-				}
-				labels[discoveryv1.LabelServiceName] = ep.Name
-				labels[discoveryv1.LabelManagedBy] = "endpointslicemirroring-controller.k8s.io"
-				es = &discoveryv1.EndpointSlice{
-					TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
-					ObjectMeta: metav1.ObjectMeta{
-						Namespace: m.Namespace, Name: ep.Name + "-" + shortHash(ep.Name+string(family)+k.ports, 5),
-						Labels: labels, CreationTimestamp: s.created(m),
-					},
-					AddressType: family,
-					Ports:       ports,
-				}
-				slices[k] = es
-				order = append(order, k)
-			}
-			r := ready
-			es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
-				Addresses: []string{ip.String()}, Conditions: discoveryv1.EndpointConditions{Ready: &r},
-				TargetRef: a.TargetRef, NodeName: a.NodeName, Hostname: nonEmpty(a.Hostname),
-			})
-		}
-		for _, a := range ss.Addresses {
-			add(a, true)
-		}
-		for _, a := range ss.NotReadyAddresses {
-			add(a, false)
-		}
+		ports = append(ports, discoveryv1.EndpointPort{Name: &p.Name, Port: &p.Port, Protocol: &p.Protocol, AppProtocol: p.AppProtocol})
+		portKey = append(portKey, fmt.Sprintf("%s/%d/%s", p.Name, p.Port, p.Protocol))
 	}
-	out := make([]discoveryv1.EndpointSlice, 0, len(order))
-	for _, k := range order {
-		out = append(out, *slices[k])
+	sort.Strings(portKey)
+	return ports, strings.Join(portKey, ",")
+}
+
+// mirrorKey is what a mirrored slice holds: one address family and one
+// port set.
+type mirrorKey struct {
+	family discoveryv1.AddressType
+	ports  string
+}
+
+// mirroredSlices are the slices mirrored from the Endpoints ep of the
+// manifest m, in the order they were first needed.
+type mirroredSlices struct {
+	s     *simulator
+	m     scenario.Manifest
+	ep    *corev1.Endpoints //lint:ignore SA1019 v1 Endpoints in users' manifests are what is mirrored.
+	order []mirrorKey
+	byKey map[mirrorKey]*discoveryv1.EndpointSlice
+}
+
+// add adds the address a, ready or not, with ports (their key portKey) to
+// the slice of its family and port set, made on first use.
+func (ms *mirroredSlices) add(a corev1.EndpointAddress, ready bool, ports []discoveryv1.EndpointPort, portKey string) {
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		return // the controller skips invalid addresses
 	}
-	return out
+	family := discoveryv1.AddressTypeIPv4
+	if ip.Is6() && !ip.Is4In6() {
+		family = discoveryv1.AddressTypeIPv6
+	}
+	k := mirrorKey{family, portKey}
+	es, ok := ms.byKey[k]
+	if !ok {
+		ep := ms.ep
+		labels := map[string]string{}
+		for lk, lv := range ep.Labels {
+			labels[lk] = lv
+		}
+		labels[discoveryv1.LabelServiceName] = ep.Name
+		labels[discoveryv1.LabelManagedBy] = "endpointslicemirroring-controller.k8s.io"
+		es = &discoveryv1.EndpointSlice{
+			TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: ms.m.Namespace, Name: ep.Name + "-" + shortHash(ep.Name+string(family)+k.ports, 5),
+				Labels: labels, CreationTimestamp: ms.s.created(ms.m),
+			},
+			AddressType: family,
+			Ports:       ports,
+		}
+		ms.byKey[k] = es
+		ms.order = append(ms.order, k)
+	}
+	r := ready
+	es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+		Addresses: []string{ip.String()}, Conditions: discoveryv1.EndpointConditions{Ready: &r},
+		TargetRef: a.TargetRef, NodeName: a.NodeName, Hostname: nonEmpty(a.Hostname),
+	})
 }
 
 func nonEmpty(s string) *string {

@@ -446,16 +446,53 @@ func (g *gen) endpointSlice(s genSvc) {
 	}
 }
 
+// serviceEntry adds one ServiceEntry and, when it selects workloads, its
+// WorkloadEntries. Each step draws from g.r in a fixed order: reordering
+// them changes every scenario generated after the first ServiceEntry.
 func (g *gen) serviceEntry() {
 	ns := g.pick(Namespaces)
 	name := fmt.Sprintf("se-%d", len(g.c.Objects))
-	// DYNAMIC_DNS exists from 1.31 on: older versions refuse it, so it is
-	// rare (about 1 in 20 ServiceEntries) to keep refused cases few there.
+	res := g.seResolution()
+	hosts := g.seHosts(res)
+	spec := map[string]any{"resolution": res, "hosts": hosts}
+	// Addresses: none, IPs, CIDRs (NONE and STATIC only), several, IPv6.
+	if res != "DYNAMIC_DNS" && g.chance(0.5) {
+		spec["addresses"] = g.seAddresses(res)
+	}
+	ports := g.sePorts(res, len(hosts))
+	spec["ports"] = ports
+	g.seVisibility(spec, res)
+	meta := g.meta(ns, name)
+	if g.chance(0.1) {
+		meta["labels"] = map[string]any{"networking.istio.io/enable-autoallocate-ip": g.pick([]string{"false", "False", "true"})}
+	}
+	selector := g.seBackends(spec, res, name, anyWildcard(hosts))
+	if g.chance(0.05) {
+		spec["subjectAltNames"] = []any{"spiffe://example"}
+	}
+	o := map[string]any{"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry", "metadata": meta, "spec": spec}
+	if g.chance(0.08) && spec["addresses"] == nil {
+		o["status"] = map[string]any{"addresses": []any{map[string]any{"value": "240.240.9.9", "host": hosts[0]}}}
+	}
+	g.add(o)
+	if selector != "" {
+		g.workloadEntries(ns, name, selector, ports[0].(map[string]any)["name"].(string))
+	}
+}
+
+// seResolution draws a ServiceEntry's resolution. DYNAMIC_DNS exists from
+// 1.31 on: older versions refuse it, so it is rare (about 1 in 20
+// ServiceEntries) to keep refused cases few there.
+func (g *gen) seResolution() string {
 	res := g.pick([]string{"NONE", "NONE", "STATIC", "DNS", "DNS", "DNS_ROUND_ROBIN"})
 	if g.chance(0.05) {
 		res = "DYNAMIC_DNS"
 	}
-	spec := map[string]any{"resolution": res}
+	return res
+}
+
+// seHosts draws one host, sometimes two; DYNAMIC_DNS gets one wildcard.
+func (g *gen) seHosts(res string) []any {
 	hosts := []any{g.pick(SEHosts)}
 	if g.chance(0.25) {
 		if h := g.pick(SEHosts); h != hosts[0] {
@@ -465,29 +502,41 @@ func (g *gen) serviceEntry() {
 	if res == "DYNAMIC_DNS" {
 		hosts = []any{g.pick([]string{"*.example.com", "*.wild.org"})}
 	}
-	spec["hosts"] = hosts
+	return hosts
+}
+
+// anyWildcard reports whether one of hosts is a wildcard.
+func anyWildcard(hosts []any) bool {
 	wild := false
 	for _, h := range hosts {
 		wild = wild || strings.HasPrefix(h.(string), "*")
 	}
-	// Addresses: none, IPs, CIDRs (NONE and STATIC only), several, IPv6.
-	if res != "DYNAMIC_DNS" && g.chance(0.5) {
-		var addrs []any
-		for i, n := 0, 1+g.r.IntN(2); i < n; i++ {
-			cidr := (res == "NONE" || res == "STATIC") && g.chance(0.4)
-			switch {
-			case cidr && g.chance(0.2):
-				addrs = append(addrs, "2001:db8:1::/64")
-			case cidr:
-				addrs = append(addrs, g.pick([]string{"10.60.0.0/24", "10.60.0.0/16", "10.60.0.5/32", "10.96.1.0/24"}))
-			case g.chance(0.15):
-				addrs = append(addrs, "2001:db8:2::"+fmt.Sprint(1+g.r.IntN(3)))
-			default:
-				addrs = append(addrs, g.pick([]string{"10.60.0.5", "10.60.0.6", "10.96.1.1", "192.0.2.10"}))
-			}
+	return wild
+}
+
+// seAddresses draws one or two addresses: IPs, CIDRs (NONE and STATIC
+// only) or IPv6, without repeats.
+func (g *gen) seAddresses(res string) []any {
+	var addrs []any
+	for i, n := 0, 1+g.r.IntN(2); i < n; i++ {
+		cidr := (res == "NONE" || res == "STATIC") && g.chance(0.4)
+		switch {
+		case cidr && g.chance(0.2):
+			addrs = append(addrs, "2001:db8:1::/64")
+		case cidr:
+			addrs = append(addrs, g.pick([]string{"10.60.0.0/24", "10.60.0.0/16", "10.60.0.5/32", "10.96.1.0/24"}))
+		case g.chance(0.15):
+			addrs = append(addrs, "2001:db8:2::"+fmt.Sprint(1+g.r.IntN(3)))
+		default:
+			addrs = append(addrs, g.pick([]string{"10.60.0.5", "10.60.0.6", "10.96.1.1", "192.0.2.10"}))
 		}
-		spec["addresses"] = dedupe(addrs)
 	}
+	return dedupe(addrs)
+}
+
+// sePorts draws one or two distinct ports. DYNAMIC_DNS and resolved
+// ServiceEntries with several hosts get protocols those accept.
+func (g *gen) sePorts(res string, nhosts int) []any {
 	var ports []any
 	used := map[int]bool{}
 	for i, n := 0, 1+g.r.IntN(2); i < n; i++ {
@@ -500,7 +549,7 @@ func (g *gen) serviceEntry() {
 		if res == "DYNAMIC_DNS" {
 			proto = g.pick([]string{"HTTP", "TLS", "GRPC", "HTTP2"})
 		}
-		if res != "NONE" && len(hosts) > 1 {
+		if res != "NONE" && nhosts > 1 {
 			proto = g.pick([]string{"HTTP", "TLS", "HTTPS"})
 		}
 		p := map[string]any{"number": num, "name": fmt.Sprintf("p%d-%s", num, strings.ReplaceAll(strings.ToLower(orDefault(proto, "auto")), "_", "-"))}
@@ -512,7 +561,12 @@ func (g *gen) serviceEntry() {
 		}
 		ports = append(ports, p)
 	}
-	spec["ports"] = ports
+	return ports
+}
+
+// seVisibility sets a ServiceEntry's location (MESH_EXTERNAL for
+// DYNAMIC_DNS when not drawn) and sometimes its exportTo.
+func (g *gen) seVisibility(spec map[string]any, res string) {
 	if g.chance(0.3) {
 		spec["location"] = g.pick([]string{"MESH_EXTERNAL", "MESH_INTERNAL"})
 	} else if res == "DYNAMIC_DNS" {
@@ -521,15 +575,16 @@ func (g *gen) serviceEntry() {
 	if g.chance(0.25) {
 		spec["exportTo"] = []any{g.pick([]string{".", "*", "ns1", "default", "~"})}
 	}
-	meta := g.meta(ns, name)
-	if g.chance(0.1) {
-		meta["labels"] = map[string]any{"networking.istio.io/enable-autoallocate-ip": g.pick([]string{"false", "False", "true"})}
-	}
-	selector := ""
+}
+
+// seBackends gives a ServiceEntry a workloadSelector or endpoints, or
+// neither. It returns the selector's app label, "" when there is none.
+func (g *gen) seBackends(spec map[string]any, res, name string, wild bool) string {
 	switch {
 	case (res == "STATIC" || res == "NONE" && g.chance(0.3)) && g.chance(0.5):
-		selector = "we-" + name
+		selector := "we-" + name
 		spec["workloadSelector"] = map[string]any{"labels": map[string]any{"app": selector}}
+		return selector
 	case res == "STATIC" || (res == "DNS" || res == "DNS_ROUND_ROBIN") && (wild || g.chance(0.3)):
 		var eps []any
 		n := 1 + g.r.IntN(2)
@@ -545,27 +600,23 @@ func (g *gen) serviceEntry() {
 		}
 		spec["endpoints"] = dedupeEndpoints(eps)
 	}
-	if g.chance(0.05) {
-		spec["subjectAltNames"] = []any{"spiffe://example"}
-	}
-	o := map[string]any{"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry", "metadata": meta, "spec": spec}
-	if g.chance(0.08) && spec["addresses"] == nil {
-		o["status"] = map[string]any{"addresses": []any{map[string]any{"value": "240.240.9.9", "host": hosts[0]}}}
-	}
-	g.add(o)
-	if selector != "" {
-		for i, n := 0, g.r.IntN(3); i < n; i++ {
-			addr := fmt.Sprintf("10.80.0.%d", 1+i)
-			if g.chance(0.1) {
-				addr = "vm.example.net"
-			}
-			we := map[string]any{"address": addr, "labels": map[string]any{"app": selector}}
-			if g.chance(0.3) {
-				we["ports"] = map[string]any{ports[0].(map[string]any)["name"].(string): 7000 + i}
-			}
-			g.add(map[string]any{"apiVersion": "networking.istio.io/v1", "kind": "WorkloadEntry",
-				"metadata": g.meta(ns, fmt.Sprintf("%s-we-%d", name, i)), "spec": we})
+	return ""
+}
+
+// workloadEntries adds up to two WorkloadEntries labelled selector for
+// ServiceEntry name, some with a target port for its first port.
+func (g *gen) workloadEntries(ns, name, selector, firstPort string) {
+	for i, n := 0, g.r.IntN(3); i < n; i++ {
+		addr := fmt.Sprintf("10.80.0.%d", 1+i)
+		if g.chance(0.1) {
+			addr = "vm.example.net"
 		}
+		we := map[string]any{"address": addr, "labels": map[string]any{"app": selector}}
+		if g.chance(0.3) {
+			we["ports"] = map[string]any{firstPort: 7000 + i}
+		}
+		g.add(map[string]any{"apiVersion": "networking.istio.io/v1", "kind": "WorkloadEntry",
+			"metadata": g.meta(ns, fmt.Sprintf("%s-we-%d", name, i)), "spec": we})
 	}
 }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/listenerlab/listenerlab/predictor"
 )
 
-// TestNotModelledExplains checks which findings explain a divergence: a
-// "not modelled" one or OrderUndetermined, on every listener that
+// TestNotModelledExplains checks which findings explain a divergence:
+// EnvoyFilterNotModelled or OrderUndetermined, by code, on every listener that
 // differs; nothing else, and never a difference on another listener.
 func TestNotModelledExplains(t *testing.T) {
 	patched := predictor.Finding{Code: string(predictor.EnvoyFilterNotModelled), Listener: "10.96.1.1_6379",
@@ -25,6 +25,7 @@ func TestNotModelledExplains(t *testing.T) {
 		{"not modelled", []predictor.Finding{patched}, []compare.Difference{diff("10.96.1.1_6379")}, patched.Message},
 		{"order undetermined", []predictor.Finding{taken, order}, []compare.Difference{diff("0.0.0.0_9042"), diff("0.0.0.0_9042")}, order.Message},
 		{"another code", []predictor.Finding{taken}, []compare.Difference{diff("0.0.0.0_9042")}, ""},
+		{"the code decides, not the message", []predictor.Finding{{Code: string(predictor.PortSkipped), Listener: "10.96.1.1_6379", Message: "not modelled: a message alone"}}, []compare.Difference{diff("10.96.1.1_6379")}, ""},
 		{"another listener too", []predictor.Finding{order}, []compare.Difference{diff("0.0.0.0_9042"), diff("10.96.1.1_6379")}, ""},
 	}
 	for _, tt := range tests {

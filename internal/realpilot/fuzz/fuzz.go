@@ -72,9 +72,10 @@ type Divergence struct {
 	// manifests it kept (of Original).
 	File              string
 	Objects, Original int
-	// NotModelled is set when the prediction said it is incomplete ("not
-	// modelled: ...") or one of several outcomes (OrderUndetermined) on
-	// every listener that differs: an explained divergence, not a failure.
+	// NotModelled is set when the prediction said it is incomplete
+	// (EnvoyFilterNotModelled) or one of several outcomes
+	// (OrderUndetermined) on every listener that differs: an explained
+	// divergence, not a failure. It holds that finding's message.
 	NotModelled string
 }
 
@@ -229,10 +230,11 @@ func signature(d compare.Difference) string {
 }
 
 // notModelled explains a divergence by the prediction's own findings that
-// say it is incomplete or one of several outcomes: "not modelled: ..."
-// and OrderUndetermined (real Istio's order between two services comes
-// from a map there). Every difference must be on a listener such a
-// finding names. It returns the first such finding, or "".
+// say it is incomplete or one of several outcomes (explains: by code,
+// EnvoyFilterNotModelled and OrderUndetermined, real Istio's order between
+// two services comes from a map there). Every difference must be on a
+// listener such a finding names. It returns the first such finding's
+// message, or "".
 func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	if p == nil {
 		return ""
@@ -241,7 +243,7 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	for _, d := range diffs {
 		explained := false
 		for _, f := range p.Findings {
-			if (strings.HasPrefix(f.Message, "not modelled") || f.Code == string(predictor.OrderUndetermined)) && f.Listener == d.Listener {
+			if explains(f) && f.Listener == d.Listener {
 				explained = true
 				if first == "" {
 					first = f.Message
@@ -255,134 +257,200 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	return first
 }
 
+// explains reports whether f says the prediction is incomplete
+// (EnvoyFilterNotModelled, a patch it does not apply) or one of several
+// outcomes (OrderUndetermined), by its code.
+func explains(f predictor.Finding) bool {
+	switch predictor.Code(f.Code) {
+	case predictor.EnvoyFilterNotModelled, predictor.OrderUndetermined:
+		return true
+	}
+	return false
+}
+
+// runVersion checks opt.Count cases on v with opt.Workers workers, each
+// with its own backend processes, until the count, ctx or deadline ends it.
 func runVersion(ctx context.Context, opt Options, v versions.Version, bin string, deadline time.Time, progress io.Writer) (VersionSummary, error) {
-	vs := VersionSummary{Version: v.Label, ByLevel: map[compare.Level]int{}}
-	start := time.Now()
-	var mu sync.Mutex
-	shrunk := map[string]bool{}
-	next := uint64(0)
+	r := &versionRun{opt: opt, v: v, bin: bin, deadline: deadline, progress: progress, start: time.Now(),
+		vs:     VersionSummary{Version: v.Label, ByLevel: map[compare.Level]int{}},
+		shrunk: map[string]bool{}, busy: make([]task, opt.Workers)}
 	done := make(chan struct{})
+	go r.reportEvery(5*time.Second, done)
 	var wg sync.WaitGroup
-	// busy is what each worker is doing since when, so that a case that
-	// hangs (a predictor that never returns) or a long shrink shows.
-	type task struct {
-		what  string
-		since time.Time
-	}
-	busy := make([]task, opt.Workers)
-	report := func(final bool) {
-		mu.Lock()
-		n, div := vs.Worlds, len(vs.Divergences)
-		refused, invalid, errs := vs.Refused, vs.Invalid, vs.Errors
-		var slow []string
-		for _, b := range busy {
-			if b.what != "" && time.Since(b.since) > 30*time.Second {
-				slow = append(slow, fmt.Sprintf("; %s for %s", b.what, time.Since(b.since).Round(time.Second)))
-			}
-		}
-		mu.Unlock()
-		el := time.Since(start).Seconds()
-		fmt.Fprintf(progress, "fuzz %s: %d worlds, %d divergences, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s%s\n",
-			v.Label, n, div, refused, invalid, errs, float64(n)/max(el, 0.001), strings.Join(slow, ""), map[bool]string{true: " (done)"}[final])
-	}
-	go func() {
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				report(false)
-			}
-		}
-	}()
 	for wk := 0; wk < opt.Workers; wk++ {
-		wg.Add(1)
-		doing := func(what string) {
-			mu.Lock()
-			busy[wk] = task{what, time.Now()}
-			mu.Unlock()
-		}
-		go func() {
-			defer wg.Done()
-			chk := NewChecker(v, bin)
-			defer chk.Close()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if int(i) >= opt.Count || ctx.Err() != nil || !deadline.IsZero() && time.Now().After(deadline) {
-					return
-				}
-				seed := opt.Seed + i
-				k := scenariogen.Scenario(seed)
-				doing(fmt.Sprintf("checking seed %d", seed))
-				vd := chk.check(ctx, k)
-				mu.Lock()
-				switch vd.kind {
-				case "ok":
-					vs.Worlds++
-				case "refused":
-					vs.Refused++
-					if vs.Refused <= 3 {
-						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: refused: %s", seed, lastLine(vd.msg)))
-					}
-				case "invalid":
-					vs.Invalid++
-					if len(vs.Messages) < 5 {
-						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: invalid: %s", seed, vd.msg))
-					}
-				case "error":
-					vs.Errors++
-					if len(vs.Messages) < 5 {
-						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: %s", seed, vd.msg))
-					}
-				}
-				mu.Unlock()
-				if vd.kind != "diverged" {
-					continue
-				}
-				first := vd.diffs[0]
-				sig := signature(first)
-				div := Divergence{Seed: seed, Version: v.Label, First: first, Signature: sig, Original: len(k.Objects),
-					NotModelled: notModelled(vd.pred, vd.diffs)}
-				mu.Lock()
-				vs.Worlds++
-				vs.ByLevel[first.Level]++
-				// One shrink per signature, and apart for the explained
-				// ones, so that a "not modelled" case never hides a new one.
-				key := sig
-				if div.NotModelled != "" {
-					key += "/explained"
-				}
-				again := shrunk[key]
-				shrunk[key] = true
-				mu.Unlock()
-				if !again && opt.Out != "" {
-					doing(fmt.Sprintf("shrinking seed %d", seed))
-					small := Shrink(k, func(c *scenariogen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, opt.ShrinkRuns)
-					file, err := write(opt.Out, small, v, first, chk, ctx)
-					if err != nil {
-						mu.Lock()
-						vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: writing the shrunk scenario: %v", seed, err))
-						mu.Unlock()
-					}
-					div.File, div.Objects = file, len(small.Objects)
-				}
-				mu.Lock()
-				vs.Divergences = append(vs.Divergences, div)
-				mu.Unlock()
-			}
-		}()
+		wg.Go(func() { r.work(ctx, wk) })
 	}
 	wg.Wait()
 	close(done)
-	vs.Elapsed = time.Since(start)
-	sort.Slice(vs.Divergences, func(i, j int) bool { return vs.Divergences[i].Seed < vs.Divergences[j].Seed })
-	report(true)
-	return vs, ctx.Err()
+	r.vs.Elapsed = time.Since(r.start)
+	sort.Slice(r.vs.Divergences, func(i, j int) bool { return r.vs.Divergences[i].Seed < r.vs.Divergences[j].Seed })
+	r.report(true)
+	return r.vs, ctx.Err()
+}
+
+// versionRun is one version's run, shared by its workers.
+type versionRun struct {
+	opt      Options
+	v        versions.Version
+	bin      string
+	deadline time.Time
+	progress io.Writer
+	start    time.Time
+
+	mu sync.Mutex // guards the fields below
+	vs VersionSummary
+	// shrunk holds the signatures already shrunk (explained ones apart).
+	shrunk map[string]bool
+	// next is the index of the next case to check.
+	next uint64
+	// busy is what each worker is doing since when, so that a case that
+	// hangs (a predictor that never returns) or a long shrink shows.
+	busy []task
+}
+
+// task is what a worker is doing, since when.
+type task struct {
+	what  string
+	since time.Time
+}
+
+// reportEvery writes a progress line every interval until done closes.
+func (r *versionRun) reportEvery(interval time.Duration, done <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			r.report(false)
+		}
+	}
+}
+
+// report writes one progress line: the counts so far, the rate, and the
+// workers busy with one case for more than 30s.
+func (r *versionRun) report(final bool) {
+	r.mu.Lock()
+	n, div := r.vs.Worlds, len(r.vs.Divergences)
+	refused, invalid, errs := r.vs.Refused, r.vs.Invalid, r.vs.Errors
+	var slow []string
+	for _, b := range r.busy {
+		if b.what != "" && time.Since(b.since) > 30*time.Second {
+			slow = append(slow, fmt.Sprintf("; %s for %s", b.what, time.Since(b.since).Round(time.Second)))
+		}
+	}
+	r.mu.Unlock()
+	el := time.Since(r.start).Seconds()
+	fmt.Fprintf(r.progress, "fuzz %s: %d worlds, %d divergences, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s%s\n",
+		r.v.Label, n, div, refused, invalid, errs, float64(n)/max(el, 0.001), strings.Join(slow, ""), map[bool]string{true: " (done)"}[final])
+}
+
+// doing records what worker wk does from now on.
+func (r *versionRun) doing(wk int, what string) {
+	r.mu.Lock()
+	r.busy[wk] = task{what, time.Now()}
+	r.mu.Unlock()
+}
+
+// work is worker wk: it checks cases until none is left.
+func (r *versionRun) work(ctx context.Context, wk int) {
+	chk := NewChecker(r.v, r.bin)
+	defer chk.Close()
+	for {
+		seed, ok := r.nextSeed(ctx)
+		if !ok {
+			return
+		}
+		k := scenariogen.Scenario(seed)
+		r.doing(wk, fmt.Sprintf("checking seed %d", seed))
+		vd := chk.check(ctx, k)
+		if vd.kind != "diverged" {
+			r.count(seed, vd)
+			continue
+		}
+		r.diverged(ctx, chk, wk, k, vd)
+	}
+}
+
+// nextSeed claims the next case's seed; false when the count is reached,
+// ctx is done or the deadline passed.
+func (r *versionRun) nextSeed(ctx context.Context) (uint64, bool) {
+	r.mu.Lock()
+	i := r.next
+	r.next++
+	r.mu.Unlock()
+	if int(i) >= r.opt.Count || ctx.Err() != nil || !r.deadline.IsZero() && time.Now().After(r.deadline) {
+		return 0, false
+	}
+	return r.opt.Seed + i, true
+}
+
+// count adds a case that did not diverge to the summary, and keeps the
+// first few refusals, invalid cases and errors.
+func (r *versionRun) count(seed uint64, vd verdict) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	vs := &r.vs
+	switch vd.kind {
+	case "ok":
+		vs.Worlds++
+	case "refused":
+		vs.Refused++
+		if vs.Refused <= 3 {
+			vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: refused: %s", seed, lastLine(vd.msg)))
+		}
+	case "invalid":
+		vs.Invalid++
+		if len(vs.Messages) < 5 {
+			vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: invalid: %s", seed, vd.msg))
+		}
+	case "error":
+		vs.Errors++
+		if len(vs.Messages) < 5 {
+			vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: %s", seed, vd.msg))
+		}
+	}
+}
+
+// diverged adds the divergent case k to the summary, shrunk and written
+// when it is the first of its kind and opt.Out is set.
+func (r *versionRun) diverged(ctx context.Context, chk *Checker, wk int, k *scenariogen.Case, vd verdict) {
+	first := vd.diffs[0]
+	sig := signature(first)
+	div := Divergence{Seed: k.Seed, Version: r.v.Label, First: first, Signature: sig, Original: len(k.Objects),
+		NotModelled: notModelled(vd.pred, vd.diffs)}
+	if r.firstOfKind(div) && r.opt.Out != "" {
+		r.doing(wk, fmt.Sprintf("shrinking seed %d", k.Seed))
+		small := Shrink(k, func(c *scenariogen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, r.opt.ShrinkRuns)
+		file, err := write(r.opt.Out, small, r.v, first, chk, ctx)
+		if err != nil {
+			r.mu.Lock()
+			r.vs.Messages = append(r.vs.Messages, fmt.Sprintf("seed %d: writing the shrunk scenario: %v", k.Seed, err))
+			r.mu.Unlock()
+		}
+		div.File, div.Objects = file, len(small.Objects)
+	}
+	r.mu.Lock()
+	r.vs.Divergences = append(r.vs.Divergences, div)
+	r.mu.Unlock()
+}
+
+// firstOfKind counts div's case and level, and reports whether div is the
+// first of its signature. Explained divergences are counted apart, so that
+// a "not modelled" case never hides a new one.
+func (r *versionRun) firstOfKind(div Divergence) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.vs.Worlds++
+	r.vs.ByLevel[div.First.Level]++
+	key := div.Signature
+	if div.NotModelled != "" {
+		key += "/explained"
+	}
+	again := r.shrunk[key]
+	r.shrunk[key] = true
+	return !again
 }
 
 // stillDiverges reports whether k still shows a difference of signature

@@ -100,6 +100,34 @@ func sqlEntry(name, vip string, created time.Time) *networkingv1.ServiceEntry {
 // ConfigMap in shop hold Secret.
 func Cluster() livestate.Clients {
 	older := T0.Add(-time.Hour)
+	dep, rs, pod := clientWorkload()
+	web := &corev1.Pod{ObjectMeta: noise(Namespace, "web-5d8c7-qwert", T0), Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.1.6", PodIPs: []corev1.PodIP{{IP: "10.244.1.6"}}}}
+	web.Labels = map[string]string{"app": "web"}
+	slice, webSlice := endpointSlices()
+	cache, cacheSlice, peers, peersSlice := headlessServices()
+	istiod, mesh := istioInstall(older)
+	kube := kubefake.NewClientset([]runtime.Object{
+		namespace("default"), namespace("kube-system"), namespace("istio-system"), namespace(Namespace), namespace("team-b"), namespace("far"),
+		service("default", "kubernetes", "10.96.0.1", older, "", nil, port("https", 443)),
+		service("kube-system", "kube-dns", "10.96.0.10", older, "", map[string]string{"k8s-app": "kube-dns"}, port("dns-tcp", 53)),
+		service("istio-system", "istiod", "10.96.44.4", older, "", map[string]string{"app": "istiod"}, port("grpc-xds", 15010), port("https-dns", 15012)),
+		service(Namespace, "web", "10.96.20.1", T0, "", map[string]string{"app": "web"}, port("http", 8080)),
+		service(Namespace, "legacy-db", "10.96.20.2", T0, "", nil, port("tcp-pg", 5432)),
+		service("team-b", "api", "10.96.30.1", T0, "", map[string]string{"app": "api"}, port("http", 80)),
+		service("team-b", "internal", "10.96.30.2", T0, ".", map[string]string{"app": "internal"}, port("tcp", 7000)),
+		service("team-b", "shared", "10.96.30.3", T0.Add(10*time.Second), "shop", map[string]string{"app": "shared"}, port("grpc", 9090)),
+		service("far", "remote", "10.96.40.1", T0, "*", map[string]string{"app": "remote"}, port("tcp", 7001)),
+		cache, peers, cacheSlice, peersSlice,
+		pod, web, rs, dep, slice, webSlice, istiod, mesh,
+		&corev1.Secret{ObjectMeta: noise(Namespace, "db-credentials", T0), StringData: map[string]string{"password": Secret}, Data: map[string][]byte{"password": []byte(Secret)}},
+		&corev1.ConfigMap{ObjectMeta: noise(Namespace, "app-config", T0), Data: map[string]string{"db": Secret}},
+	}...)
+	return livestate.Clients{Kube: kube, Istio: istioConfig()}
+}
+
+// clientWorkload is the client's Deployment, its ReplicaSet and its pod
+// with an injected istio-proxy.
+func clientWorkload() (*appsv1.Deployment, *appsv1.ReplicaSet, *corev1.Pod) {
 	clientLabels := map[string]string{"app": "client", "pod-template-hash": "7c9f6", "security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": "client"}
 	replicas := int32(2)
 	controller := true
@@ -132,10 +160,12 @@ func Cluster() livestate.Clients {
 	pod.Annotations["sidecar.istio.io/interceptionMode"] = "REDIRECT"
 	pod.Annotations["sidecar.istio.io/status"] = `{"containers":["istio-proxy"]}`
 	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "client-7c9f6", Controller: &controller}}
+	return dep, rs, pod
+}
 
-	web := &corev1.Pod{ObjectMeta: noise(Namespace, "web-5d8c7-qwert", T0), Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.1.6", PodIPs: []corev1.PodIP{{IP: "10.244.1.6"}}}}
-	web.Labels = map[string]string{"app": "web"}
-
+// endpointSlices are the EndpointSlices of legacy-db (managed by hand,
+// no selector) and of web.
+func endpointSlices() (*discoveryv1.EndpointSlice, *discoveryv1.EndpointSlice) {
 	ready := true
 	slice := &discoveryv1.EndpointSlice{ObjectMeta: noise(Namespace, "legacy-db-x7k2p", T0), AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"192.0.2.7"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}, NodeName: strPtr("node-a"), Zone: strPtr("zone-1")}},
@@ -145,9 +175,14 @@ func Cluster() livestate.Clients {
 	webSlice := &discoveryv1.EndpointSlice{ObjectMeta: noise(Namespace, "web-abcde", T0), AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.244.1.6"}}}}
 	webSlice.Labels = map[string]string{discoveryv1.LabelServiceName: "web", discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"}
+	return slice, webSlice
+}
 
-	// Headless Services with selectors: cache's endpoint is another
-	// workload's pod, client-peers' only endpoint is the client itself.
+// headlessServices are two headless Services with selectors and their
+// EndpointSlices: cache's endpoint is another workload's pod,
+// client-peers' only endpoint is the client itself.
+func headlessServices() (*corev1.Service, *discoveryv1.EndpointSlice, *corev1.Service, *discoveryv1.EndpointSlice) {
+	ready := true
 	cacheSlice := &discoveryv1.EndpointSlice{ObjectMeta: noise(Namespace, "cache-p2m4x", T0), AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.244.1.20"}, Hostname: strPtr("cache-0"), Conditions: discoveryv1.EndpointConditions{Ready: &ready},
 			TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: Namespace, Name: "cache-0"}}},
@@ -161,8 +196,13 @@ func Cluster() livestate.Clients {
 	peersSlice.Labels = map[string]string{discoveryv1.LabelServiceName: "client-peers", discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"}
 	cache := service(Namespace, "cache", "None", T0, "", map[string]string{"app": "cache"}, port("tcp-redis", 6379))
 	peers := service(Namespace, "client-peers", "None", T0, "", map[string]string{"app": "client"}, port("tcp-gossip", 7946))
+	return cache, cacheSlice, peers, peersSlice
+}
 
-	istiod := &appsv1.Deployment{ObjectMeta: noise("istio-system", "istiod", older), Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+// istioInstall is istiod's Deployment and the istio ConfigMap, created at
+// created.
+func istioInstall(created time.Time) (*appsv1.Deployment, *corev1.ConfigMap) {
+	istiod := &appsv1.Deployment{ObjectMeta: noise("istio-system", "istiod", created), Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
 		Containers: []corev1.Container{{Name: "discovery", Image: "docker.io/istio/pilot:1.26.0", Env: []corev1.EnvVar{
 			{Name: "PILOT_ENABLE_IP_AUTOALLOCATE", Value: "true"},
 			{Name: "PILOT_ENABLE_AMBIENT", Value: "false"},
@@ -170,27 +210,15 @@ func Cluster() livestate.Clients {
 			{Name: "PILOT_TRACE_SAMPLING", Value: "1"},
 		}}},
 	}}}}
-	mesh := &corev1.ConfigMap{ObjectMeta: noise("istio-system", "istio", older), Data: map[string]string{
+	mesh := &corev1.ConfigMap{ObjectMeta: noise("istio-system", "istio", created), Data: map[string]string{
 		"mesh": "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\ndefaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_AUTO_ALLOCATE: \"true\"\n",
 	}}
+	return istiod, mesh
+}
 
-	kube := kubefake.NewClientset([]runtime.Object{
-		namespace("default"), namespace("kube-system"), namespace("istio-system"), namespace(Namespace), namespace("team-b"), namespace("far"),
-		service("default", "kubernetes", "10.96.0.1", older, "", nil, port("https", 443)),
-		service("kube-system", "kube-dns", "10.96.0.10", older, "", map[string]string{"k8s-app": "kube-dns"}, port("dns-tcp", 53)),
-		service("istio-system", "istiod", "10.96.44.4", older, "", map[string]string{"app": "istiod"}, port("grpc-xds", 15010), port("https-dns", 15012)),
-		service(Namespace, "web", "10.96.20.1", T0, "", map[string]string{"app": "web"}, port("http", 8080)),
-		service(Namespace, "legacy-db", "10.96.20.2", T0, "", nil, port("tcp-pg", 5432)),
-		service("team-b", "api", "10.96.30.1", T0, "", map[string]string{"app": "api"}, port("http", 80)),
-		service("team-b", "internal", "10.96.30.2", T0, ".", map[string]string{"app": "internal"}, port("tcp", 7000)),
-		service("team-b", "shared", "10.96.30.3", T0.Add(10*time.Second), "shop", map[string]string{"app": "shared"}, port("grpc", 9090)),
-		service("far", "remote", "10.96.40.1", T0, "*", map[string]string{"app": "remote"}, port("tcp", 7001)),
-		cache, peers, cacheSlice, peersSlice,
-		pod, web, rs, dep, slice, webSlice, istiod, mesh,
-		&corev1.Secret{ObjectMeta: noise(Namespace, "db-credentials", T0), StringData: map[string]string{"password": Secret}, Data: map[string][]byte{"password": []byte(Secret)}},
-		&corev1.ConfigMap{ObjectMeta: noise(Namespace, "app-config", T0), Data: map[string]string{"db": Secret}},
-	}...)
-
+// istioConfig is the Istio clientset: the shop Sidecars and the
+// ServiceEntries.
+func istioConfig() *istiofake.Clientset {
 	sidecar := &networkingv1.Sidecar{ObjectMeta: noise(Namespace, "default", T0)}
 	sidecar.Spec.Egress = []*apiv1alpha3.IstioEgressListener{{Hosts: []string{"./*", "team-b/*", "istio-system/*"}}}
 	batch := &networkingv1.Sidecar{ObjectMeta: noise(Namespace, "only-batch", T0)}
@@ -202,7 +230,7 @@ func Cluster() livestate.Clients {
 	istio := istiofake.NewSimpleClientset(
 		sqlEntry("sql-a", "240.240.0.1", T0), sqlEntry("sql-b", "240.240.0.2", T0.Add(30*time.Second)), private, sidecar, batch,
 	)
-	return livestate.Clients{Kube: kube, Istio: istio}
+	return istio
 }
 
 func strPtr(s string) *string { return &s }

@@ -75,7 +75,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab analyze: --max-endpoint-listeners: %d is negative\n", f.maxEndpointListeners)
 		return exitBadInput
 	}
-	v, err := lookupVersion(f.istio, stderr)
+	v, err := offlineVersion(f.istio, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
 		return exitBadInput

@@ -40,7 +40,7 @@ func lookupVersion(label string, stderr io.Writer) (versions.Version, error) {
 	}
 	v, err := backend.Version(ctx, rel.Module, opts)
 	if err != nil {
-		return versions.Version{}, fmt.Errorf("Istio %s: no pilot to run: it is not catalogued, and its commit's module istio.io/istio@%s is neither cached nor fetched (%s); predict, analyze, explain and trace take it offline",
+		return versions.Version{}, fmt.Errorf("no pilot to run for Istio %s: it is not catalogued, and its commit's module istio.io/istio@%s is neither cached nor fetched (%s); predict, analyze, explain and trace take it offline",
 			rel.Label, rel.Module, firstCause(err))
 	}
 	v.Label, v.Image = rel.Label, rel.Image

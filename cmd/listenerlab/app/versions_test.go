@@ -82,7 +82,7 @@ func TestVerifyReleaseItCannotFetch(t *testing.T) {
 	code, _, stderr := run("verify", "--istio", "1.29.3", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	last := lines[len(lines)-1]
-	if code != exitBadInput || !strings.HasPrefix(last, "listenerlab verify: Istio 1.29.3: no pilot to run: it is not catalogued") ||
+	if code != exitBadInput || !strings.HasPrefix(last, "listenerlab verify: no pilot to run for Istio 1.29.3: it is not catalogued") ||
 		!strings.Contains(last, "module lookup disabled by GOPROXY=off") || !strings.HasSuffix(last, "predict, analyze, explain and trace take it offline") {
 		t.Errorf("exit %d, last line %q of stderr:\n%s", code, last, stderr)
 	}

@@ -112,27 +112,45 @@ var ErrNotRelease = errors.New("not a release number")
 // catalogued label as catalogued, a release of the table ("1.29.3",
 // "1.31.0-rc.0", "master"), or a minor ("1.28": its newest release in the
 // table, else its newest pre-release, else master when master is that
-// minor). took says which release a minor stood for ("" otherwise). A
+// minor). notice, for the user, says which release a minor stood for and
+// which gates the release's source left undecided ("" when neither). A
 // value shaped like a release number that the table lacks is an error
 // listing what is accepted; any other value is ErrNotRelease.
-func Resolve(label string) (v Version, took string, err error) {
+func Resolve(label string) (v Version, notice string, err error) {
 	for _, c := range Catalog {
 		if c.Label == label {
 			return c, "", nil
 		}
 	}
 	if i := slices.IndexFunc(releases, func(r Release) bool { return r.Tag == label }); i >= 0 {
-		return releases[i].Version(), "", nil
+		return releases[i].Version(), undecidedNotice(releases[i]), nil
 	}
 	if m := minorNumber.FindStringSubmatch(label); m != nil {
 		if r, ok := newestOfMinor(m[1]); ok {
-			return r.Version(), fmt.Sprintf("Istio %s: taking %s, the newest %s release in the release table", label, r.Tag, label), nil
+			n := fmt.Sprintf("Istio %s: taking %s, the newest %s release in the release table", label, r.Tag, label)
+			if u := undecidedNotice(r); u != "" {
+				n += "\n" + u
+			}
+			return r.Version(), n, nil
 		}
 	}
 	if minorNumber.MatchString(label) || releaseNumber.MatchString(label) {
 		return Version{}, "", fmt.Errorf("unknown Istio release %q: give %s", label, Accepted())
 	}
 	return Version{}, "", fmt.Errorf("%q: %w", label, ErrNotRelease)
+}
+
+// undecidedNotice names the gates a release's source left undecided,
+// which follow its minor's rule.
+func undecidedNotice(r Release) string {
+	if len(r.Undecided) == 0 {
+		return ""
+	}
+	var gs []string
+	for _, g := range r.Undecided {
+		gs = append(gs, string(g))
+	}
+	return fmt.Sprintf("Istio %s: %s undecided by its source (the code moved), taken from 1.%d's rule", r.Tag, strings.Join(gs, ", "), r.Minor)
 }
 
 // newestOfMinor is the newest release of minor (its decimal digits) in

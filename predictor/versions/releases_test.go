@@ -80,7 +80,7 @@ func TestResolve(t *testing.T) {
 		{label: "b01690e6db7d", wantErr: "not a release number"},
 	}
 	for _, tt := range tests {
-		v, took, err := Resolve(tt.label)
+		v, notice, err := Resolve(tt.label)
 		switch {
 		case tt.wantErr != "":
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
@@ -88,8 +88,8 @@ func TestResolve(t *testing.T) {
 			}
 		case err != nil:
 			t.Errorf("Resolve(%q): %v", tt.label, err)
-		case v.Label != tt.wantLabel || !strings.Contains(took, tt.wantTook) || (tt.wantTook == "") != (took == ""):
-			t.Errorf("Resolve(%q) = %s (%q), want %s (%q)", tt.label, v.Label, took, tt.wantLabel, tt.wantTook)
+		case v.Label != tt.wantLabel || !strings.Contains(notice, tt.wantTook) || (tt.wantTook == "") != (notice == ""):
+			t.Errorf("Resolve(%q) = %s (%q), want %s (%q)", tt.label, v.Label, notice, tt.wantLabel, tt.wantTook)
 		case tt.catalogued != (v.Source == nil):
 			t.Errorf("Resolve(%q): catalogued %t, want %t", tt.label, v.Source == nil, tt.catalogued)
 		}
@@ -133,6 +133,13 @@ func TestUndecidedFollowsMinor(t *testing.T) {
 	}
 	if !strings.Contains(v.Note, "PrivateServicesFirst undecided by its source, taken from 1.") {
 		t.Errorf("note %q does not name the undecided gate", v.Note)
+	}
+	saved := releases
+	t.Cleanup(func() { releases = saved })
+	releases = append(slices.Clone(saved[:len(saved)-1]), r)
+	_, notice, err := Resolve(Master)
+	if want := "Istio master: PrivateServicesFirst undecided by its source (the code moved), taken from 1.32's rule"; err != nil || notice != want {
+		t.Errorf("Resolve(master) notice %q, %v; want %q", notice, err, want)
 	}
 }
 

@@ -29,14 +29,14 @@ func lookupVersion(label string, stderr io.Writer) (versions.Version, error) {
 	if _, err := versions.Lookup(label); err == nil {
 		return backend.Version(ctx, label, opts)
 	}
-	rel, took, err := versions.Resolve(label)
+	rel, notice, err := versions.Resolve(label)
 	switch {
 	case errors.Is(err, versions.ErrNotRelease):
 		return backend.Version(ctx, label, opts)
 	case err != nil:
 		return versions.Version{}, err
-	case took != "":
-		fmt.Fprintln(stderr, took)
+	case notice != "":
+		fmt.Fprintln(stderr, notice)
 	}
 	v, err := backend.Version(ctx, rel.Module, opts)
 	if err != nil {
@@ -52,14 +52,14 @@ func lookupVersion(label string, stderr io.Writer) (versions.Version, error) {
 // of the release table, with no download (the release a minor stands for
 // is named on stderr), else what lookupVersion takes.
 func offlineVersion(label string, stderr io.Writer) (versions.Version, error) {
-	v, took, err := versions.Resolve(strings.TrimSpace(label))
+	v, notice, err := versions.Resolve(strings.TrimSpace(label))
 	switch {
 	case errors.Is(err, versions.ErrNotRelease):
 		return lookupVersion(label, stderr)
 	case err != nil:
 		return versions.Version{}, err
-	case took != "":
-		fmt.Fprintln(stderr, took)
+	case notice != "":
+		fmt.Fprintln(stderr, notice)
 	}
 	return v, nil
 }

@@ -53,10 +53,12 @@ var Catalog = []Version{
 // default.
 func Newest() Version { return Catalog[len(Catalog)-1] }
 
-// Lookup finds a version by label; "1.26.0" finds "1.26" and vice versa.
+// Lookup finds a version by label, or by the release its module is
+// ("1.26.0" finds "1.26"); "1.30.0" is not the catalog's 1.30, a later
+// release-1.30 branch commit.
 func Lookup(label string) (Version, error) {
 	for _, v := range Catalog {
-		if v.Label == label || strings.TrimSuffix(v.Label, ".0") == strings.TrimSuffix(label, ".0") {
+		if v.Label == label || (v.Image != "" && v.Image == label) {
 			return v, nil
 		}
 	}

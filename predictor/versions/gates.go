@@ -202,7 +202,9 @@ func (v Version) AbsoluteFQDNAltHosts() bool { return v.Has(GateAbsoluteFQDNAltH
 //
 // Source: pilot/pkg/model/push_context.go servicesExportedToNamespace:
 // privateByNamespace[ns] then exportedToNamespace[ns] in 1.24, 1.26, 1.27
-// (and the 2026-04-23 master snapshot); exportedToNamespace[ns] alone in
-// 1.30 and 1.31-dev. Found by listenerlab fuzz (seed 100002479); pinned by
+// (and the 2026-04-23 master snapshot), and by the release table in every
+// release up to 1.30.2; exportedToNamespace[ns] alone in 1.30 (the branch
+// of 2026-08-26), 1.31-dev and from 1.30.3 (the backport of
+// istio/istio#60726), so the rule by minor is wrong for 1.28.0-1.30.2. Found by listenerlab fuzz (seed 100002479); pinned by
 // visibility/private-before-exported-by-name.
 func (v Version) PrivateServicesFirst() bool { return v.Has(GatePrivateServicesFirst) }

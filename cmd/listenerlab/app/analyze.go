@@ -117,7 +117,7 @@ func (f *analyzeFlags) options(stderr io.Writer) (versions.Version, []analyze.Op
 	if f.maxEndpointListeners < 0 {
 		return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --max-endpoint-listeners: %d is negative", f.maxEndpointListeners)
 	}
-	v, err := lookupVersion(f.istio, stderr)
+	v, err := offlineVersion(f.istio, stderr)
 	if err != nil {
 		return versions.Version{}, nil, fmt.Errorf("listenerlab: %w", err)
 	}

@@ -54,7 +54,7 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	case len(paths) == 0:
 		return fail("--dump needs the manifests: --manifests FILE_OR_DIR")
 	}
-	v, err := lookupVersion(istio, stderr)
+	v, err := offlineVersion(istio, stderr)
 	if err != nil {
 		return fail("%v", err)
 	}

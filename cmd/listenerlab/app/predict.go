@@ -33,7 +33,7 @@ type predictFlags struct {
 // predictAll loads and predicts every scenario under paths; bad scenarios
 // are reported on stderr and make the status exitBadInput.
 func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, int) {
-	v, err := lookupVersion(label, stderr)
+	v, err := offlineVersion(label, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
 		return nil, exitBadInput

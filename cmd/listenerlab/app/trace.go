@@ -136,7 +136,7 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 	if err != nil {
 		return traced{}, fmt.Errorf("--client: %w", err)
 	}
-	v, err := lookupVersion(f.istio, stderr)
+	v, err := offlineVersion(f.istio, stderr)
 	if err != nil {
 		return traced{}, err
 	}

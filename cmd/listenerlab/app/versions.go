@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,13 +15,67 @@ import (
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
-// lookupVersion is what every --istio takes: a catalogued label, else an
-// istio.io/istio module version, commit or release number, whose backend
-// module is generated and cached on first use (progress on stderr).
+// lookupVersion is what --istio takes where a pilot is built (verify,
+// upgrade-diff, fuzz): a catalogued label; a release or minor of the
+// release table, whose backend module is generated from its commit's
+// module version (a release it cannot fetch is one line saying why); else
+// an istio.io/istio module version or commit. A module is generated and
+// cached on first use (progress on stderr).
 func lookupVersion(label string, stderr io.Writer) (versions.Version, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return backend.Version(ctx, label, backend.GenerateOptions{Progress: stderr})
+	opts := backend.GenerateOptions{Progress: stderr}
+	label = strings.TrimSpace(label)
+	if _, err := versions.Lookup(label); err == nil {
+		return backend.Version(ctx, label, opts)
+	}
+	rel, notice, err := versions.Resolve(label)
+	switch {
+	case errors.Is(err, versions.ErrNotRelease):
+		return backend.Version(ctx, label, opts)
+	case err != nil:
+		return versions.Version{}, err
+	case notice != "":
+		fmt.Fprintln(stderr, notice)
+	}
+	v, err := backend.Version(ctx, rel.Module, opts)
+	if err != nil {
+		return versions.Version{}, fmt.Errorf("no pilot to run for Istio %s: it is not catalogued, and its commit's module istio.io/istio@%s is neither cached nor fetched (%s); predict, analyze, explain and trace take it offline",
+			rel.Label, rel.Module, firstCause(err))
+	}
+	v.Label, v.Image = rel.Label, rel.Image
+	return v, nil
+}
+
+// offlineVersion is what --istio takes where no pilot is built (predict,
+// analyze, explain, trace, world): a catalogued label, a release or minor
+// of the release table, with no download (the release a minor stands for
+// is named on stderr), else what lookupVersion takes.
+func offlineVersion(label string, stderr io.Writer) (versions.Version, error) {
+	v, notice, err := versions.Resolve(strings.TrimSpace(label))
+	switch {
+	case errors.Is(err, versions.ErrNotRelease):
+		return lookupVersion(label, stderr)
+	case err != nil:
+		return versions.Version{}, err
+	case notice != "":
+		fmt.Fprintln(stderr, notice)
+	}
+	return v, nil
+}
+
+// firstCause is an error's innermost cause, on one line: why a module
+// could not be fetched, without the steps that led there.
+func firstCause(err error) string {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil || strings.TrimSpace(inner.Error()) == "" {
+			break
+		}
+		err = inner
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	return line
 }
 
 // runVersions lists the catalogued and the cached on-demand versions, or

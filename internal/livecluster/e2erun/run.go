@@ -29,7 +29,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/world"
@@ -285,21 +284,13 @@ func (r *Run) compare(res *compare.Result, sim *world.World, conflicts []listene
 	}
 	real := d.Outbound()
 	res.Real = real
-	res.Differences = append(compare.Listeners(r.pred.Listeners, real), compare.Conflicts(r.pred.Conflicts, conflicts)...)
-	// Every finding's witness connection, replayed on the live listeners.
-	res.Differences = append(res.Differences, compare.Witnesses(r.pred.Findings, d)...)
-	res.Witnesses = verify.Witnessed(r.pred.Findings)
-	for _, f := range d.Rejected {
-		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
-	}
-	for _, f := range d.Unreadable {
-		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "unreadable: " + f.Message})
-	}
+	res.Differences = compare.Prediction(r.pred, compare.Real{Dump: d, Conflicts: conflicts})
+	res.Witnesses = compare.Witnessed(r.pred.Findings)
 	for _, c := range r.pred.Conflicts {
 		if gauges[c.Kind] == 0 {
 			// istiod sets the gauges from its previous push context: a
 			// zero is reported, not failed (see istiod.ParseConflictGauges).
-			res.Reasons = addReason(res.Reasons, "gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
+			res.AddReason("gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
 		}
 	}
 	tr := livestate.NewTranslator(r.p.Iso, sim, r.live)
@@ -310,25 +301,7 @@ func (r *Run) compare(res *compare.Result, sim *world.World, conflicts []listene
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
 	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(conflicts))
-	res.Outcome = compare.Pass
-	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
-		res.Outcome = compare.Fail
-		for _, diff := range res.Differences {
-			for _, l := range r.pred.Listeners {
-				if l.Name == diff.Listener {
-					res.Reasons = addReason(res.Reasons, l.Name, l.Reason)
-				}
-			}
-		}
-	}
-}
-
-func addReason(m map[string]string, k, v string) map[string]string {
-	if m == nil {
-		m = map[string]string{}
-	}
-	m[k] = v
-	return m
+	res.Judge()
 }
 
 func (r *Run) waitPods(ctx context.Context, s deploy.Step, want int) error {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
@@ -240,7 +241,7 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 	}
 
 	sidecars := candidateSidecars(w.Sidecars, ns, clientLbls)
-	vis := visibility{namespace: ns, sidecar: applyingSidecar(sidecars, ns)}
+	vis := visibility{namespace: ns, sidecar: predictor.SidecarFor(w.Sidecars, ns, clientLbls)}
 	for _, sc := range sidecars {
 		doc, err := sidecarDoc(sc)
 		if err := add("Sidecar", sc.ObjectMeta, sc.Name, doc, err); err != nil {

@@ -34,9 +34,10 @@ import (
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// Run runs one scenario's plan: Setup deploys it, Assess waits, reads,
-// predicts and compares, Teardown deletes its namespaces. A feature of
-// the e2e suite drives one Run.
+// Run runs one scenario's plan: Setup deploys it, the stages of the
+// assessment (Stages, AssessStage) wait, read, predict and compare,
+// Teardown deletes its namespaces. A feature of the e2e suite drives one
+// Run.
 type Run struct {
 	s     *Suite
 	p     *deploy.Plan
@@ -49,7 +50,13 @@ type Run struct {
 	// settle releases the shared hold on quiet that setup takes (holding).
 	settle  sync.Once
 	holding bool
-	// what assess found, for the artifacts
+	// what assess found, for the verdict and the artifacts
+	res        compare.Result
+	sim        *world.World
+	conflicts  []listener.Conflict
+	gauges     map[string]float64
+	rt         *RoundTrip
+	verdict    *Verdict
 	live       *world.World
 	pred       *predictor.Prediction
 	configDump []byte
@@ -205,72 +212,24 @@ func (v Verdict) Passed() bool {
 	return v.Result.Outcome == compare.Pass && (v.Capture == nil || v.Capture.OK)
 }
 
-// Assess runs the waits, reads, and the comparison, records the verdict
-// for the reports, and for a scenario that did not pass writes its
-// evidence to the artifacts.
-func (r *Run) Assess(ctx context.Context) (v Verdict) {
-	res := compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label}
-	var rt *RoundTrip
-	defer func() {
-		res.Duration = time.Since(r.start)
-		r.s.record(res)
-		var b bytes.Buffer
-		report.Verdict(&b, res)
-		if rt != nil {
-			fmt.Fprintln(&b, rt)
-		}
-		v = Verdict{Result: res, Text: b.String(), Capture: rt}
-		if v.Passed() {
-			return
-		}
+// conclude records the verdict for the reports, once, and for a scenario
+// that did not pass writes its evidence to the artifacts.
+func (r *Run) conclude(ctx context.Context) Verdict {
+	r.settled()
+	res := r.res
+	res.Duration = time.Since(r.start)
+	r.s.record(res)
+	var b bytes.Buffer
+	report.Verdict(&b, res)
+	if r.rt != nil {
+		fmt.Fprintln(&b, r.rt)
+	}
+	v := Verdict{Result: res, Text: b.String(), Capture: r.rt}
+	if !v.Passed() {
 		dir := r.writeArtifacts(ctx, b.String())
 		v.Text = fmt.Sprintf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, r.s.provider.rerun(r.p.File))
-	}()
-	defer r.settled()
-	fail := func(err error) {
-		res.Outcome, res.Err = compare.Error, err.Error()
 	}
-	sim, err := resolve.Simulate(r.p.Iso.Live, r.s.version)
-	if err != nil {
-		fail(err)
-		return v
-	}
-	for _, s := range r.p.Steps {
-		var err error
-		switch s.Kind {
-		case deploy.WaitPods:
-			err = r.waitPods(ctx, s, len(sim.Pods))
-		case deploy.WaitAddresses:
-			err = r.waitAddresses(ctx, s, sim)
-		case deploy.WaitSynced:
-			err = r.waitSynced(ctx, s.Timeout)
-			r.settled()
-		case deploy.ReadWorld:
-			r.live, err = livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
-		case deploy.Predict:
-			r.pred, err = predictor.Predict(r.live, r.s.version)
-			res.Prediction = r.pred
-		case deploy.FetchConfigDump:
-			r.configDump, err = r.s.provider.configDump(ctx, r, s)
-		case deploy.ReadConflicts:
-			var conflicts []listener.Conflict
-			var gauges map[string]float64
-			conflicts, gauges, err = r.readConflicts(ctx, s)
-			if err == nil {
-				r.compare(&res, sim, conflicts, gauges)
-			}
-		case deploy.CaptureRoundTrip:
-			if res.Outcome == compare.Pass || res.Outcome == compare.Fail {
-				got := r.roundTrip(ctx)
-				r.s.recordRoundTrip(got)
-				rt = &got
-			}
-		}
-		if err != nil {
-			fail(fmt.Errorf("%s: %w", s.Kind, err))
-			return v
-		}
-	}
+	r.verdict = &v
 	return v
 }
 

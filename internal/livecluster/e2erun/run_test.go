@@ -219,3 +219,58 @@ func TestLogHelpers(t *testing.T) {
 		t.Errorf("lastLines of a short text = %q", got)
 	}
 }
+
+// TestStagesOfAPlan: every assessed step of a plan is in one named stage,
+// in the plan's order, the capture round trip last.
+func TestStagesOfAPlan(t *testing.T) {
+	r := testRun(t, ProviderLocal)
+	var names []string
+	steps := 0
+	for _, st := range Stages(r.p) {
+		names = append(names, st.Name)
+		steps += len(st.steps)
+	}
+	want := []string{StagePods, StageAddresses, StageSynced, StagePrediction, StageRealConfig, StageComparison, StageCaptureTrip}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("stages %q, want %q", names, want)
+	}
+	assessed := 0
+	for _, s := range r.p.Steps {
+		if _, ok := stageOf[s.Kind]; ok {
+			assessed++
+		}
+	}
+	if steps != assessed || assessed != 9 {
+		t.Errorf("stages hold %d steps, the plan assesses %d, want 9", steps, assessed)
+	}
+	if st := Stages(r.p); !st[len(st)-1].last || st[0].last {
+		t.Error("only the last stage concludes")
+	}
+}
+
+// TestAFailedStageConcludes: a stage that cannot be carried out fails,
+// names its step, records the verdict once with its evidence, releases
+// the hold on quiet, and leaves nothing for the later stages.
+func TestAFailedStageConcludes(t *testing.T) {
+	r := testRun(t, ProviderKind)
+	r.settling()
+	pods := Stage{Name: StagePods, steps: []deploy.Step{{Kind: deploy.WaitPods, Timeout: 100 * time.Millisecond}}}
+	text, failed := r.AssessStage(context.Background(), pods)
+	if !failed || !r.Concluded() {
+		t.Fatalf("failed %v, concluded %v:\n%s", failed, r.Concluded(), text)
+	}
+	for _, want := range []string{"ERROR tcp-serviceentries-without-addresses-shadow", "wait-pods: ", "evidence: ", "rerun just this scenario: "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("verdict lacks %q:\n%s", want, text)
+		}
+	}
+	if text, failed := r.AssessStage(context.Background(), Stages(r.p)[1]); text != "" || failed {
+		t.Errorf("a stage after the verdict reported %v %q", failed, text)
+	}
+	if len(r.s.results) != 1 || !strings.HasPrefix(r.s.results[0].Err, "wait-pods: ") {
+		t.Errorf("recorded %+v", r.s.results)
+	}
+	if !r.s.quiet.TryLock() {
+		t.Error("the verdict left the scenario's hold on quiet")
+	}
+}

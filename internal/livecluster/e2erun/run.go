@@ -233,34 +233,34 @@ func (r *Run) conclude(ctx context.Context) Verdict {
 	return v
 }
 
-// compare fills the verdict: prediction against the real dump at every
-// level, conflicts, error_state, and the scenario's own expectations.
-func (r *Run) compare(res *compare.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
+// compare fills the result: prediction against the real dump and
+// conflicts (compare.Prediction), and the scenario's own expectations.
+func (r *Run) compare() {
 	d, err := dump.Parse(r.configDump)
 	if err != nil {
-		res.Outcome, res.Err = compare.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
+		r.res.Outcome, r.res.Err = compare.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
 		return
 	}
 	real := d.Outbound()
-	res.Real = real
-	res.Differences = compare.Prediction(r.pred, compare.Real{Dump: d, Conflicts: conflicts})
-	res.Witnesses = compare.Witnessed(r.pred.Findings)
+	r.res.Real = real
+	r.res.Differences = compare.Prediction(r.pred, compare.Real{Dump: d, Conflicts: r.conflicts})
+	r.res.Witnesses = compare.Witnessed(r.pred.Findings)
 	for _, c := range r.pred.Conflicts {
-		if gauges[c.Kind] == 0 {
+		if r.gauges[c.Kind] == 0 {
 			// istiod sets the gauges from its previous push context: a
 			// zero is reported, not failed (see istiod.ParseConflictGauges).
-			res.AddReason("gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
+			r.res.AddReason("gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
 		}
 	}
-	tr := livestate.NewTranslator(r.p.Iso, sim, r.live)
+	tr := livestate.NewTranslator(r.p.Iso, r.sim, r.live)
 	// Addresses pilot hashes from the namespace name are those of the
 	// original scenario (its expectations name them), not of the isolated
 	// one (found by e2e-local: pilot-hash-allocation-flag-off).
 	if _, origPred, err := resolve.Predict(r.p.Iso.Original, r.s.version); err == nil {
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
-	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(conflicts))
-	res.Judge()
+	r.res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(r.conflicts))
+	r.res.Judge()
 }
 
 func (r *Run) waitPods(ctx context.Context, s deploy.Step, want int) error {

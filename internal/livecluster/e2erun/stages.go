@@ -138,7 +138,7 @@ func (r *Run) step(ctx context.Context, s deploy.Step) error {
 	case deploy.ReadConflicts:
 		r.conflicts, r.gauges, err = r.readConflicts(ctx, s)
 	case deploy.Compare:
-		r.compare(&r.res, r.sim, r.conflicts, r.gauges)
+		r.compare()
 	case deploy.CaptureRoundTrip:
 		if r.res.Outcome == compare.Pass || r.res.Outcome == compare.Fail {
 			got := r.roundTrip(ctx)

@@ -502,8 +502,14 @@ func (r *Run) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conf
 }
 
 // Teardown deletes the scenario's namespaces and waits until they are
-// gone, with a context of its own so that it also runs after Ctrl-C.
+// gone, with a context of its own so that it also runs after Ctrl-C; an
+// assessment begun but not concluded is concluded first.
 func (r *Run) Teardown(ctx context.Context) error {
+	if r.res.Scenario != "" && r.verdict == nil {
+		// The stages after a failed one were skipped (e2e-framework's
+		// --fail-fast): the reports still get the scenario's verdict.
+		r.conclude(context.WithoutCancel(ctx))
+	}
 	r.settled()
 	r.s.provider.detach(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deploy.DefaultTimeouts.Delete)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 )
@@ -272,5 +273,22 @@ func TestAFailedStageConcludes(t *testing.T) {
 	}
 	if !r.s.quiet.TryLock() {
 		t.Error("the verdict left the scenario's hold on quiet")
+	}
+}
+
+// TestTeardownConcludesAnUnfinishedAssessment: stages skipped after a
+// failed one (--fail-fast) still leave the scenario's verdict in the
+// reports, once.
+func TestTeardownConcludesAnUnfinishedAssessment(t *testing.T) {
+	r := testRun(t, ProviderKind)
+	r.res = compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label, Outcome: compare.Fail}
+	if err := r.Teardown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Concluded() || len(r.s.results) != 1 || r.s.results[0].Outcome != compare.Fail {
+		t.Errorf("concluded %v, recorded %+v", r.Concluded(), r.s.results)
+	}
+	if err := r.Teardown(context.Background()); err != nil || len(r.s.results) != 1 {
+		t.Errorf("a second Teardown: %v, %d results", err, len(r.s.results))
 	}
 }

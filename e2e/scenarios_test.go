@@ -52,11 +52,12 @@ func TestScenarios(t *testing.T) {
 
 type runKey struct{}
 
-// feature is one scenario: Setup deploys it, Assess compares, Teardown
-// deletes its namespaces whatever happened.
+// feature is one scenario: Setup deploys it, one Assess step per stage of
+// its assessment (e2erun.Stages) waits, reads and compares, so a failure
+// names its stage; Teardown deletes its namespaces whatever happened.
 func feature(p *deploy.Plan) features.Feature {
 	acquired := false // Teardown gives back only a slot Setup took
-	return features.New(p.Scenario).
+	b := features.New(p.Scenario).
 		WithLabel("scenario", p.Scenario).
 		WithLabel("file", filepath.ToSlash(p.File)).
 		Setup(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
@@ -73,28 +74,40 @@ func feature(p *deploy.Plan) features.Feature {
 				t.Error(r.Fail(err).Text)
 			}
 			return ctx
-		}).
-		Assess("the client's listeners are the predicted ones", func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-			r, ok := ctx.Value(runKey{}).(*e2erun.Run)
-			if !ok || r.Failed() {
-				t.Skip("setup failed")
+		})
+	for _, st := range e2erun.Stages(p) {
+		b = b.Assess(st.Name, assess(st))
+	}
+	return b.Teardown(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		if acquired {
+			defer suite.Release()
+		}
+		if r, ok := ctx.Value(runKey{}).(*e2erun.Run); ok {
+			if err := r.Teardown(ctx); err != nil {
+				t.Errorf("%s: %v", p.Scenario, err)
 			}
-			if v := r.Assess(ctx); v.Passed() {
-				t.Log(v.Text)
-			} else {
-				t.Error(v.Text)
-			}
-			return ctx
-		}).
-		Teardown(func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-			if acquired {
-				defer suite.Release()
-			}
-			if r, ok := ctx.Value(runKey{}).(*e2erun.Run); ok {
-				if err := r.Teardown(ctx); err != nil {
-					t.Errorf("%s: %v", p.Scenario, err)
-				}
-			}
-			return ctx
-		}).Feature()
+		}
+		return ctx
+	}).Feature()
+}
+
+// assess is one stage of a scenario's assessment as an Assess step; after
+// a failed setup or a stage that concluded the assessment, it is skipped.
+func assess(st e2erun.Stage) features.Func {
+	return func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		r, ok := ctx.Value(runKey{}).(*e2erun.Run)
+		switch {
+		case !ok || r.Failed():
+			t.Skip("setup failed")
+		case r.Concluded():
+			t.Skip("an earlier stage failed")
+		}
+		switch text, failed := r.AssessStage(ctx, st); {
+		case failed:
+			t.Error(text)
+		case text != "":
+			t.Log(text)
+		}
+		return ctx
+	}
 }

@@ -165,20 +165,33 @@ func visibleTo(all []*service, ns string, privateFirst bool) []*service {
 			export = []string{"*"}
 		}
 		switch {
+		case !ExportedTo(s.Namespace, export, ns):
 		case slices.Contains(export, "*"):
 			public = append(public, s)
-		case slices.Contains(export, "~"):
 		case s.Namespace == ns && (slices.Contains(export, ns) || slices.Contains(export, ".")):
 			private = append(private, s)
-		case slices.Contains(export, ns):
-			if privateFirst {
-				named = append(named, s)
-			} else {
-				private = append(private, s)
-			}
+		case privateFirst:
+			named = append(named, s)
+		default:
+			private = append(private, s)
 		}
 	}
 	return append(append(private, named...), public...)
+}
+
+// ExportedTo reports whether an object of namespace ns with the given
+// exportTo (a Service's networking.istio.io/exportTo annotation, a
+// ServiceEntry's or VirtualService's spec.exportTo) is visible in
+// namespace to, as PushContext's export index decides: empty or "*" is
+// every namespace, "~" none, "." the object's own, else the names listed.
+func ExportedTo(ns string, exportTo []string, to string) bool {
+	switch {
+	case len(exportTo) == 0, slices.Contains(exportTo, "*"):
+		return true
+	case slices.Contains(exportTo, "~"):
+		return false
+	}
+	return slices.Contains(exportTo, to) || slices.Contains(exportTo, ".") && ns == to
 }
 
 // egress is one egress listener of the proxy's sidecar scope.
@@ -198,6 +211,15 @@ type egress struct {
 // namespace, a Sidecar whose workloadSelector matches (oldest first), else
 // the namespace's Sidecar without selector, else the root namespace's.
 func selectSidecar(w *world.World, p *proxy) *networkingv1.Sidecar {
+	return SidecarFor(w.Sidecars, p.Namespace, p.Labels)
+}
+
+// SidecarFor returns the Sidecar that configures a workload with the given
+// labels in namespace ns, as PushContext.getSidecarScope picks it among
+// sidecars: one in ns whose workloadSelector matches, else ns's Sidecar
+// without selector, else the root namespace's (istio-system) without
+// selector; the oldest, then by name, within each; nil when none applies.
+func SidecarFor(sidecars []*networkingv1.Sidecar, ns string, workloadLabels map[string]string) *networkingv1.Sidecar {
 	var withSel, without, root *networkingv1.Sidecar
 	older := func(a, b *networkingv1.Sidecar) bool {
 		if b == nil {
@@ -208,13 +230,13 @@ func selectSidecar(w *world.World, p *proxy) *networkingv1.Sidecar {
 		}
 		return a.Name < b.Name
 	}
-	for _, sc := range w.Sidecars {
+	for _, sc := range sidecars {
 		switch {
-		case sc.Namespace == p.Namespace && sc.Spec.WorkloadSelector != nil:
-			if labels.SelectorFromSet(sc.Spec.WorkloadSelector.Labels).Matches(labels.Set(p.Labels)) && older(sc, withSel) {
+		case sc.Namespace == ns && sc.Spec.WorkloadSelector != nil:
+			if labels.SelectorFromSet(sc.Spec.WorkloadSelector.Labels).Matches(labels.Set(workloadLabels)) && older(sc, withSel) {
 				withSel = sc
 			}
-		case sc.Namespace == p.Namespace:
+		case sc.Namespace == ns:
 			if older(sc, without) {
 				without = sc
 			}
@@ -350,7 +372,7 @@ func selectServices(visible []*service, configNS string, hosts []string, egressP
 	}
 	matchesIn := func(ns string, s *service, exclude bool) bool {
 		for _, r := range rules {
-			if r.ns == ns && r.exclude == exclude && hostMatches(r.host, s.Hostname) {
+			if r.ns == ns && r.exclude == exclude && HostMatches(r.host, s.Hostname) {
 				return true
 			}
 		}
@@ -451,9 +473,9 @@ func trimToPort(s *service, number int) *service {
 	return nil
 }
 
-// hostMatches is Istio's host.Name matching for Sidecar imports: "*"
-// matches all, "*.example.com" matches subdomains.
-func hostMatches(pattern, h string) bool {
+// HostMatches is Istio's host.Name matching for Sidecar imports: "*"
+// matches all, "*.example.com" matches subdomains, anything else itself.
+func HostMatches(pattern, h string) bool {
 	if pattern == "*" || pattern == h {
 		return true
 	}

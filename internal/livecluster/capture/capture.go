@@ -17,6 +17,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
@@ -122,37 +123,12 @@ func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, erro
 	if len(clientLbls) == 0 {
 		return nil, fmt.Errorf("pod %s/%s has no labels: a scenario names its client by labels", pod.Namespace, pod.Name)
 	}
-	nsList, err := c.Kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	w, err := cp.readCluster(ctx, pod)
 	if err != nil {
-		return nil, fmt.Errorf("listing namespaces: %w", err)
-	}
-	var namespaces []string
-	for _, n := range nsList.Items {
-		namespaces = append(namespaces, n.Name)
-	}
-	// Every namespace: without a Sidecar the client may see all of them.
-	w, err := livestate.Read(ctx, c, livestate.Selection{
-		Scenario:   pod.Name,
-		Header:     scenario.Header{Client: scenario.Client{Namespace: pod.Namespace, Labels: pod.Labels}},
-		Namespaces: namespaces,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading the cluster: %w", err)
+		return nil, err
 	}
 	plane := readControlPlane(ctx, c, pod, cp.warn)
-	client := proxySettings(pod, plane.proxyDefaults, cp.warn)
-	client.Labels = clientLbls
-	// The pod's own addresses, pinned (client.ips, one per family): a
-	// headless Service's endpoints are written with their live addresses,
-	// which the resolver's own choice for the client could collide with,
-	// and the client's own endpoint gets no listener.
-	for _, ip := range pod.Status.PodIPs {
-		client.IPs = append(client.IPs, ip.IP)
-	}
-	if len(client.IPs) == 0 && pod.Status.PodIP != "" {
-		client.IPs = []string{pod.Status.PodIP}
-	}
-
+	client := cp.client(pod, plane, clientLbls)
 	objs, err := cp.objects(ctx, w, pod, clientLbls)
 	if err != nil {
 		return nil, err
@@ -173,6 +149,51 @@ func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, erro
 		MeshConfig:    plane.meshConfig,
 		CreationOrder: creationOrder(objs),
 	}
+	return cp.result(h, objs)
+}
+
+// readCluster reads the World of every namespace: without a Sidecar the
+// client may see all of them.
+func (cp *capturer) readCluster(ctx context.Context, pod *corev1.Pod) (*world.World, error) {
+	nsList, err := cp.c.Kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", err)
+	}
+	var namespaces []string
+	for _, n := range nsList.Items {
+		namespaces = append(namespaces, n.Name)
+	}
+	w, err := livestate.Read(ctx, cp.c, livestate.Selection{
+		Scenario:   pod.Name,
+		Header:     scenario.Header{Client: scenario.Client{Namespace: pod.Namespace, Labels: pod.Labels}},
+		Namespaces: namespaces,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the cluster: %w", err)
+	}
+	return w, nil
+}
+
+// client is the header's client: the pod's proxy settings over the
+// mesh's defaults, its labels, and its own addresses, pinned (client.ips,
+// one per family): a headless Service's endpoints are written with their
+// live addresses, which the resolver's own choice for the client could
+// collide with, and the client's own endpoint gets no listener.
+func (cp *capturer) client(pod *corev1.Pod, plane controlPlane, clientLbls map[string]string) scenario.Client {
+	client := proxySettings(pod, plane.proxyDefaults, cp.warn)
+	client.Labels = clientLbls
+	for _, ip := range pod.Status.PodIPs {
+		client.IPs = append(client.IPs, ip.IP)
+	}
+	if len(client.IPs) == 0 && pod.Status.PodIP != "" {
+		client.IPs = []string{pod.Status.PodIP}
+	}
+	return client
+}
+
+// result renders the scenario and validates each object; a file that
+// does not load while every object does is capture's own mistake.
+func (cp *capturer) result(h scenario.Header, objs []object) (*Result, error) {
 	data, err := render(h, objs)
 	if err != nil {
 		return nil, err
@@ -227,35 +248,74 @@ func (cp *capturer) description(image string) string {
 	return b.String()
 }
 
-// objects picks and cleans what the client can see (see visibility).
+// objects picks and cleans what the client can see (see visibility), in
+// this order: the Sidecars that could configure it, the Services (with the
+// EndpointSlices the resolver cannot make), ServiceEntries (with their
+// WorkloadEntries) and VirtualServices it sees, and its own workload.
 func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod, clientLbls map[string]string) ([]object, error) {
 	ns := pod.Namespace
-	var objs []object
-	add := func(kind string, m metav1.ObjectMeta, tiebreak string, doc map[string]any, err error) error {
-		if err != nil {
-			return fmt.Errorf("%s/%s/%s: %w", kind, m.Namespace, m.Name, err)
-		}
-		objs = append(objs, object{kind: kind, namespace: m.Namespace, name: m.Name, created: m.CreationTimestamp.Time, tiebreak: tiebreak, doc: doc})
-		return nil
+	vis := visibility{namespace: ns, sidecar: predictor.SidecarFor(w.Sidecars, ns, clientLbls)}
+	objs, err := sidecarObjects(w, ns, clientLbls)
+	if err != nil {
+		return nil, err
 	}
-
-	sidecars := candidateSidecars(w.Sidecars, ns, clientLbls)
-	vis := visibility{namespace: ns, sidecar: applyingSidecar(sidecars, ns)}
-	for _, sc := range sidecars {
-		doc, err := sidecarDoc(sc)
-		if err := add("Sidecar", sc.ObjectMeta, sc.Name, doc, err); err != nil {
+	steps := []func() ([]object, error){
+		func() ([]object, error) { return cp.serviceObjects(w, vis, clientPods(w, ns, clientLbls)) },
+		func() ([]object, error) { return serviceEntryObjects(w, vis) },
+		func() ([]object, error) { return virtualServiceObjects(w, vis) },
+		func() ([]object, error) { return cp.workloadObject(ctx, pod, clientLbls) },
+	}
+	for _, step := range steps {
+		more, err := step()
+		if err != nil {
 			return nil, err
 		}
+		objs = append(objs, more...)
 	}
+	return objs, nil
+}
 
-	// The client's pods, whose endpoints the resolver makes itself.
+// newObject is one object to write, or the error of rendering its document.
+func newObject(kind string, m metav1.ObjectMeta, tiebreak string, doc map[string]any, err error) (object, error) {
+	if err != nil {
+		return object{}, fmt.Errorf("%s/%s/%s: %w", kind, m.Namespace, m.Name, err)
+	}
+	return object{kind: kind, namespace: m.Namespace, name: m.Name, created: m.CreationTimestamp.Time, tiebreak: tiebreak, doc: doc}, nil
+}
+
+// sidecarObjects are the Sidecars that could configure the client, the
+// one that does among them.
+func sidecarObjects(w *world.World, ns string, clientLbls map[string]string) ([]object, error) {
+	var objs []object
+	for _, sc := range candidateSidecars(w.Sidecars, ns, clientLbls) {
+		doc, err := sidecarDoc(sc)
+		o, err := newObject("Sidecar", sc.ObjectMeta, sc.Name, doc, err)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o)
+	}
+	return objs, nil
+}
+
+// clientPods are the names of the client's pods, whose endpoints the
+// resolver makes itself.
+func clientPods(w *world.World, ns string, clientLbls map[string]string) map[string]bool {
 	clientSel := labels.SelectorFromSet(clientLbls)
-	clientPods := map[string]bool{}
+	out := map[string]bool{}
 	for _, p := range w.Pods {
 		if p.Namespace == ns && clientSel.Matches(labels.Set(p.Labels)) {
-			clientPods[p.Name] = true
+			out[p.Name] = true
 		}
 	}
+	return out
+}
+
+// serviceObjects are the Services the client sees, each with the
+// EndpointSlices the resolver cannot make; the built-in ones are the
+// resolver's.
+func (cp *capturer) serviceObjects(w *world.World, vis visibility, clientPods map[string]bool) ([]object, error) {
+	var objs []object
 	seen := map[string]bool{}
 	for i := range w.Services {
 		s := &w.Services[i]
@@ -276,23 +336,37 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 		if !alias && !vis.keeps(s.Namespace, splitExportTo(s.Annotations["networking.istio.io/exportTo"]), serviceHosts(s.Namespace, s.Name)) {
 			continue
 		}
-		for _, b := range slices.Sorted(maps.Keys(builtins)) {
-			ip := builtins[b]
-			if slices.Contains(s.Spec.ClusterIPs, ip) || s.Spec.ClusterIP == ip {
-				cp.warn("Service/"+key, "spec.clusterIP", "%s is where the resolver puts the built-in %s: predictions will show the two sharing it", ip, b)
-			}
-		}
+		cp.warnBuiltinAddress(s, key)
 		doc, err := serviceDoc(s)
-		if err := add("Service", s.ObjectMeta, s.Name, doc, err); err != nil {
-			return nil, err
-		}
-		slices, err := endpointSlices(w, s, clientPods)
+		o, err := newObject("Service", s.ObjectMeta, s.Name, doc, err)
 		if err != nil {
 			return nil, err
 		}
-		objs = append(objs, slices...)
+		eps, err := endpointSlices(w, s, clientPods)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(append(objs, o), eps...)
 	}
+	return objs, nil
+}
 
+// warnBuiltinAddress warns when a Service has the address the resolver
+// gives a built-in Service.
+func (cp *capturer) warnBuiltinAddress(s *corev1.Service, key string) {
+	for _, b := range slices.Sorted(maps.Keys(builtins)) {
+		ip := builtins[b]
+		if slices.Contains(s.Spec.ClusterIPs, ip) || s.Spec.ClusterIP == ip {
+			cp.warn("Service/"+key, "spec.clusterIP", "%s is where the resolver puts the built-in %s: predictions will show the two sharing it", ip, b)
+		}
+	}
+}
+
+// serviceEntryObjects are the ServiceEntries the client sees, each
+// followed by the WorkloadEntries it selects (its endpoints), each of
+// those once.
+func serviceEntryObjects(w *world.World, vis visibility) ([]object, error) {
+	var objs []object
 	written := map[string]bool{}
 	for _, se := range w.ServiceEntries {
 		if !vis.keeps(se.Namespace, se.Spec.ExportTo, se.Spec.Hosts) {
@@ -303,10 +377,11 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 			first = se.Spec.Hosts[0]
 		}
 		doc, err := serviceEntryDoc(se)
-		if err := add("ServiceEntry", se.ObjectMeta, first, doc, err); err != nil {
+		o, err := newObject("ServiceEntry", se.ObjectMeta, first, doc, err)
+		if err != nil {
 			return nil, err
 		}
-		// The WorkloadEntries a ServiceEntry selects are its endpoints.
+		objs = append(objs, o)
 		if se.Spec.WorkloadSelector == nil {
 			continue
 		}
@@ -317,32 +392,47 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 			}
 			written[we.Namespace+"/"+we.Name] = true
 			doc, err := workloadEntryDoc(we)
-			if err := add("WorkloadEntry", we.ObjectMeta, we.Name, doc, err); err != nil {
+			o, err := newObject("WorkloadEntry", we.ObjectMeta, we.Name, doc, err)
+			if err != nil {
 				return nil, err
 			}
+			objs = append(objs, o)
 		}
 	}
+	return objs, nil
+}
 
-	// VirtualServices shape the chains of TCP and TLS listeners (their
-	// routes' destinations and matches); the predictor keeps those bound
-	// to the mesh, so gateway-only ones are written too.
+// virtualServiceObjects are the VirtualServices the client sees: they
+// shape the chains of TCP and TLS listeners (their routes' destinations
+// and matches); the predictor keeps those bound to the mesh, so
+// gateway-only ones are written too.
+func virtualServiceObjects(w *world.World, vis visibility) ([]object, error) {
+	var objs []object
 	for _, vs := range w.VirtualServices {
 		if !vis.keeps(vs.Namespace, vs.Spec.ExportTo, qualify(vs.Spec.Hosts, vs.Namespace)) {
 			continue
 		}
 		doc, err := virtualServiceDoc(vs)
-		if err := add("VirtualService", vs.ObjectMeta, vs.Name, doc, err); err != nil {
+		o, err := newObject("VirtualService", vs.ObjectMeta, vs.Name, doc, err)
+		if err != nil {
 			return nil, err
 		}
+		objs = append(objs, o)
 	}
+	return objs, nil
+}
 
+// workloadObject is the client's own workload (see workload), whose kind
+// the capturer remembers.
+func (cp *capturer) workloadObject(ctx context.Context, pod *corev1.Pod, clientLbls map[string]string) ([]object, error) {
 	wl := cp.workload(ctx, pod, clientLbls)
 	cp.clientKind = wl.kind
 	doc, err := wl.doc()
-	if err := add(wl.kind, metav1.ObjectMeta{Namespace: wl.namespace, Name: wl.name}, wl.name, doc, err); err != nil {
+	o, err := newObject(wl.kind, metav1.ObjectMeta{Namespace: wl.namespace, Name: wl.name}, wl.name, doc, err)
+	if err != nil {
 		return nil, err
 	}
-	return objs, nil
+	return []object{o}, nil
 }
 
 // endpointSlices are the slices the resolver cannot make: all of a

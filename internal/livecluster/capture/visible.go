@@ -9,6 +9,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
+	"github.com/listenerlab/listenerlab/predictor"
 )
 
 // rootNamespace is the mesh root namespace, as the predictor takes it.
@@ -22,17 +23,16 @@ const domainSuffix = clusterdefaults.ServiceDomain
 // a superset of what the predictor imports (the predictor filters again, so
 // an extra object never changes a prediction, a missing one would):
 //
-//   - exportTo: a Service's networking.istio.io/exportTo annotation, a
-//     ServiceEntry's spec.exportTo, "*" when empty; "." is the object's own
-//     namespace, "~" no one. The mesh-wide defaults (defaultServiceExportTo)
+//   - exportTo (predictor.ExportedTo): a Service's
+//     networking.istio.io/exportTo annotation, a ServiceEntry's
+//     spec.exportTo, "*" when empty; "." is the object's own namespace,
+//     "~" no one. The mesh-wide defaults (defaultServiceExportTo)
 //     are not read: capture warns when the mesh config sets them.
-//   - the client's Sidecar (selected as Istio does: a workloadSelector
-//     match in the client's namespace, oldest first, else the namespace's
-//     Sidecar without selector, else the root namespace's): when it has
-//     egress listeners, an object is kept when any egress host of any
-//     listener imports one of its hostnames (namespace "*", "." or the
-//     object's, host "*", "*.suffix" or exact, either way round for
-//     wildcard hosts). Exclusions (~ns/host) and egress ports are ignored,
+//   - the client's Sidecar (predictor.SidecarFor, as Istio selects it):
+//     when it has egress listeners, an object is kept when any egress
+//     host of any listener imports one of its hostnames (namespace "*",
+//     "." or the object's, host "*", "*.suffix" or exact as
+//     predictor.HostMatches, either way round for wildcard hosts). Exclusions (~ns/host) and egress ports are ignored,
 //     which only keeps more.
 //   - an exact import (ns/exact.host) also keeps objects that are not
 //     exported to the client: Istio 1.31 looks those up by host and
@@ -47,21 +47,7 @@ func (v visibility) keeps(namespace string, exportTo, hosts []string) bool {
 	if v.exactImport(namespace, hosts) {
 		return true
 	}
-	return exported(namespace, exportTo, v.namespace) && v.imports(namespace, hosts)
-}
-
-// exported models PushContext's export index as the predictor's visibleTo.
-func exported(namespace string, exportTo []string, to string) bool {
-	if len(exportTo) == 0 {
-		return true
-	}
-	switch {
-	case slices.Contains(exportTo, "*"):
-		return true
-	case slices.Contains(exportTo, "~"):
-		return false
-	}
-	return slices.Contains(exportTo, to) || slices.Contains(exportTo, ".") && namespace == to
+	return predictor.ExportedTo(namespace, exportTo, v.namespace) && v.imports(namespace, hosts)
 }
 
 func (v visibility) imports(namespace string, hosts []string) bool {
@@ -81,7 +67,7 @@ func (v visibility) imports(namespace string, hosts []string) bool {
 				continue
 			}
 			for _, h := range hosts {
-				if hostMatches(pattern, h) || strings.HasPrefix(h, "*") && hostMatches(h, pattern) {
+				if predictor.HostMatches(pattern, h) || strings.HasPrefix(h, "*") && predictor.HostMatches(h, pattern) {
 					return true
 				}
 			}
@@ -108,15 +94,6 @@ func (v visibility) exactImport(namespace string, hosts []string) bool {
 	return false
 }
 
-// hostMatches is Istio's import matching: "*" matches all, "*.example.com"
-// its subdomains, anything else itself.
-func hostMatches(pattern, h string) bool {
-	if pattern == "*" || pattern == h {
-		return true
-	}
-	return strings.HasPrefix(pattern, "*") && strings.HasSuffix(h, pattern[1:])
-}
-
 // candidateSidecars are the Sidecars that could configure the client: its
 // namespace's without selector or with one its labels match, and the root
 // namespace's without selector. Others never apply to it.
@@ -132,37 +109,6 @@ func candidateSidecars(all []*networkingv1.Sidecar, namespace string, client map
 		}
 	}
 	return out
-}
-
-// applyingSidecar picks the Sidecar that configures the client among the
-// candidates, as PushContext.getSidecarScope (and the predictor's
-// selectSidecar) do: a selector match, else the namespace's, else the
-// root's; the oldest, then by name, within each.
-func applyingSidecar(candidates []*networkingv1.Sidecar, namespace string) *networkingv1.Sidecar {
-	rank := func(sc *networkingv1.Sidecar) int {
-		switch {
-		case sc.Namespace == namespace && sc.Spec.WorkloadSelector != nil:
-			return 0
-		case sc.Namespace == namespace:
-			return 1
-		}
-		return 2
-	}
-	var best *networkingv1.Sidecar
-	for _, sc := range candidates {
-		switch {
-		case best == nil, rank(sc) < rank(best):
-			best = sc
-		case rank(sc) > rank(best):
-		case !sc.CreationTimestamp.Equal(&best.CreationTimestamp):
-			if sc.CreationTimestamp.Before(&best.CreationTimestamp) {
-				best = sc
-			}
-		case sc.Name < best.Name:
-			best = sc
-		}
-	}
-	return best
 }
 
 // serviceHosts is a Service's hostname, as the registry names it.

@@ -6,6 +6,8 @@ import (
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/listenerlab/listenerlab/predictor"
 )
 
 func sidecar(ns, name string, selector map[string]string, hosts ...string) *networkingv1.Sidecar {
@@ -65,16 +67,18 @@ func TestApplyingSidecarIsIstiosChoice(t *testing.T) {
 	if len(cands) != 3 {
 		t.Fatalf("candidates %d, want root, namespace-wide and the match", len(cands))
 	}
-	if got := applyingSidecar(cands, "shop"); got != match {
+	// The one that applies is predictor.SidecarFor's choice, among all.
+	all := []*networkingv1.Sidecar{root, nsWide, match, other, rootSel}
+	if got := predictor.SidecarFor(all, "shop", client); got != match {
 		t.Errorf("applies %s, want the selector match", got.Name)
 	}
-	if got := applyingSidecar([]*networkingv1.Sidecar{match, olderMatch, nsWide}, "shop"); got != olderMatch {
+	if got := predictor.SidecarFor([]*networkingv1.Sidecar{match, olderMatch, nsWide}, "shop", client); got != olderMatch {
 		t.Errorf("applies %s, want the older match", got.Name)
 	}
-	if got := applyingSidecar([]*networkingv1.Sidecar{root, nsWide}, "shop"); got != nsWide {
+	if got := predictor.SidecarFor([]*networkingv1.Sidecar{root, nsWide}, "shop", client); got != nsWide {
 		t.Errorf("applies %s, want the namespace's", got.Name)
 	}
-	if got := applyingSidecar([]*networkingv1.Sidecar{root}, "shop"); got != root {
+	if got := predictor.SidecarFor([]*networkingv1.Sidecar{root}, "shop", client); got != root {
 		t.Errorf("applies %v, want the root's", got)
 	}
 }

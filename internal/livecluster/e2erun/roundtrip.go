@@ -13,6 +13,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -87,7 +88,8 @@ func (r *Run) roundTrip(ctx context.Context) RoundTrip {
 		return fail("the captured scenario does not resolve: %v", err)
 	}
 	tr := livestate.NewPairing(sim, r.live)
-	diffs := append(compare.Listeners(tr.Listeners(r.pred.Listeners), pred.Listeners), compare.Conflicts(tr.Conflicts(r.pred.Conflicts), pred.Conflicts)...)
+	live := &predictor.Prediction{Listeners: tr.Listeners(r.pred.Listeners), Conflicts: tr.Conflicts(r.pred.Conflicts)}
+	diffs := compare.Predictions(live, pred)
 	if len(diffs) > 0 {
 		return fail("the captured scenario predicts %d differences from the live World (-live +captured), the first:\n%s", len(diffs), diffs[0])
 	}

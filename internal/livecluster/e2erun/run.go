@@ -29,15 +29,15 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// Run runs one scenario's plan: Setup deploys it, Assess waits, reads,
-// predicts and compares, Teardown deletes its namespaces. A feature of
-// the e2e suite drives one Run.
+// Run runs one scenario's plan: Setup deploys it, the stages of the
+// assessment (Stages, AssessStage) wait, read, predict and compare,
+// Teardown deletes its namespaces. A feature of the e2e suite drives one
+// Run.
 type Run struct {
 	s     *Suite
 	p     *deploy.Plan
@@ -50,7 +50,13 @@ type Run struct {
 	// settle releases the shared hold on quiet that setup takes (holding).
 	settle  sync.Once
 	holding bool
-	// what assess found, for the artifacts
+	// what assess found, for the verdict and the artifacts
+	res        compare.Result
+	sim        *world.World
+	conflicts  []listener.Conflict
+	gauges     map[string]float64
+	rt         *RoundTrip
+	verdict    *Verdict
 	live       *world.World
 	pred       *predictor.Prediction
 	configDump []byte
@@ -206,129 +212,55 @@ func (v Verdict) Passed() bool {
 	return v.Result.Outcome == compare.Pass && (v.Capture == nil || v.Capture.OK)
 }
 
-// Assess runs the waits, reads, and the comparison, records the verdict
-// for the reports, and for a scenario that did not pass writes its
-// evidence to the artifacts.
-func (r *Run) Assess(ctx context.Context) (v Verdict) {
-	res := compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label}
-	var rt *RoundTrip
-	defer func() {
-		res.Duration = time.Since(r.start)
-		r.s.record(res)
-		var b bytes.Buffer
-		report.Verdict(&b, res)
-		if rt != nil {
-			fmt.Fprintln(&b, rt)
-		}
-		v = Verdict{Result: res, Text: b.String(), Capture: rt}
-		if v.Passed() {
-			return
-		}
+// conclude records the verdict for the reports, once, and for a scenario
+// that did not pass writes its evidence to the artifacts.
+func (r *Run) conclude(ctx context.Context) Verdict {
+	r.settled()
+	res := r.res
+	res.Duration = time.Since(r.start)
+	r.s.record(res)
+	var b bytes.Buffer
+	report.Verdict(&b, res)
+	if r.rt != nil {
+		fmt.Fprintln(&b, r.rt)
+	}
+	v := Verdict{Result: res, Text: b.String(), Capture: r.rt}
+	if !v.Passed() {
 		dir := r.writeArtifacts(ctx, b.String())
 		v.Text = fmt.Sprintf("%s\n  evidence: %s\n  rerun just this scenario: %s", b.String(), dir, r.s.provider.rerun(r.p.File))
-	}()
-	defer r.settled()
-	fail := func(err error) {
-		res.Outcome, res.Err = compare.Error, err.Error()
 	}
-	sim, err := resolve.Simulate(r.p.Iso.Live, r.s.version)
-	if err != nil {
-		fail(err)
-		return v
-	}
-	for _, s := range r.p.Steps {
-		var err error
-		switch s.Kind {
-		case deploy.WaitPods:
-			err = r.waitPods(ctx, s, len(sim.Pods))
-		case deploy.WaitAddresses:
-			err = r.waitAddresses(ctx, s, sim)
-		case deploy.WaitSynced:
-			err = r.waitSynced(ctx, s.Timeout)
-			r.settled()
-		case deploy.ReadWorld:
-			r.live, err = livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
-		case deploy.Predict:
-			r.pred, err = predictor.Predict(r.live, r.s.version)
-			res.Prediction = r.pred
-		case deploy.FetchConfigDump:
-			r.configDump, err = r.s.provider.configDump(ctx, r, s)
-		case deploy.ReadConflicts:
-			var conflicts []listener.Conflict
-			var gauges map[string]float64
-			conflicts, gauges, err = r.readConflicts(ctx, s)
-			if err == nil {
-				r.compare(&res, sim, conflicts, gauges)
-			}
-		case deploy.CaptureRoundTrip:
-			if res.Outcome == compare.Pass || res.Outcome == compare.Fail {
-				got := r.roundTrip(ctx)
-				r.s.recordRoundTrip(got)
-				rt = &got
-			}
-		}
-		if err != nil {
-			fail(fmt.Errorf("%s: %w", s.Kind, err))
-			return v
-		}
-	}
+	r.verdict = &v
 	return v
 }
 
-// compare fills the verdict: prediction against the real dump at every
-// level, conflicts, error_state, and the scenario's own expectations.
-func (r *Run) compare(res *compare.Result, sim *world.World, conflicts []listener.Conflict, gauges map[string]float64) {
+// compare fills the result: prediction against the real dump and
+// conflicts (compare.Prediction), and the scenario's own expectations.
+func (r *Run) compare() {
 	d, err := dump.Parse(r.configDump)
 	if err != nil {
-		res.Outcome, res.Err = compare.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
+		r.res.Outcome, r.res.Err = compare.Error, "config dump of "+r.live.Client.Name+": "+err.Error()
 		return
 	}
 	real := d.Outbound()
-	res.Real = real
-	res.Differences = append(compare.Listeners(r.pred.Listeners, real), compare.Conflicts(r.pred.Conflicts, conflicts)...)
-	// Every finding's witness connection, replayed on the live listeners.
-	res.Differences = append(res.Differences, compare.Witnesses(r.pred.Findings, d)...)
-	res.Witnesses = verify.Witnessed(r.pred.Findings)
-	for _, f := range d.Rejected {
-		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
-	}
-	for _, f := range d.Unreadable {
-		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "unreadable: " + f.Message})
-	}
+	r.res.Real = real
+	r.res.Differences = compare.Prediction(r.pred, compare.Real{Dump: d, Conflicts: r.conflicts})
+	r.res.Witnesses = compare.Witnessed(r.pred.Findings)
 	for _, c := range r.pred.Conflicts {
-		if gauges[c.Kind] == 0 {
+		if r.gauges[c.Kind] == 0 {
 			// istiod sets the gauges from its previous push context: a
 			// zero is reported, not failed (see istiod.ParseConflictGauges).
-			res.Reasons = addReason(res.Reasons, "gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
+			r.res.AddReason("gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
 		}
 	}
-	tr := livestate.NewTranslator(r.p.Iso, sim, r.live)
+	tr := livestate.NewTranslator(r.p.Iso, r.sim, r.live)
 	// Addresses pilot hashes from the namespace name are those of the
 	// original scenario (its expectations name them), not of the isolated
 	// one (found by e2e-local: pilot-hash-allocation-flag-off).
 	if _, origPred, err := resolve.Predict(r.p.Iso.Original, r.s.version); err == nil {
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
-	res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(conflicts))
-	res.Outcome = compare.Pass
-	if len(res.Differences) > 0 || len(res.Expectations) > 0 {
-		res.Outcome = compare.Fail
-		for _, diff := range res.Differences {
-			for _, l := range r.pred.Listeners {
-				if l.Name == diff.Listener {
-					res.Reasons = addReason(res.Reasons, l.Name, l.Reason)
-				}
-			}
-		}
-	}
-}
-
-func addReason(m map[string]string, k, v string) map[string]string {
-	if m == nil {
-		m = map[string]string{}
-	}
-	m[k] = v
-	return m
+	r.res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(r.conflicts))
+	r.res.Judge()
 }
 
 func (r *Run) waitPods(ctx context.Context, s deploy.Step, want int) error {
@@ -570,8 +502,14 @@ func (r *Run) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conf
 }
 
 // Teardown deletes the scenario's namespaces and waits until they are
-// gone, with a context of its own so that it also runs after Ctrl-C.
+// gone, with a context of its own so that it also runs after Ctrl-C; an
+// assessment begun but not concluded is concluded first.
 func (r *Run) Teardown(ctx context.Context) error {
+	if r.res.Scenario != "" && r.verdict == nil {
+		// The stages after a failed one were skipped (e2e-framework's
+		// --fail-fast): the reports still get the scenario's verdict.
+		r.conclude(context.WithoutCancel(ctx))
+	}
 	r.settled()
 	r.s.provider.detach(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deploy.DefaultTimeouts.Delete)

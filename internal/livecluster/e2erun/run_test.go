@@ -16,6 +16,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
 	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 )
@@ -217,5 +218,77 @@ func TestLogHelpers(t *testing.T) {
 	}
 	if got := lastLines("1\n", 5); got != "1" {
 		t.Errorf("lastLines of a short text = %q", got)
+	}
+}
+
+// TestStagesOfAPlan: every assessed step of a plan is in one named stage,
+// in the plan's order, the capture round trip last.
+func TestStagesOfAPlan(t *testing.T) {
+	r := testRun(t, ProviderLocal)
+	var names []string
+	steps := 0
+	for _, st := range Stages(r.p) {
+		names = append(names, st.Name)
+		steps += len(st.steps)
+	}
+	want := []string{StagePods, StageAddresses, StageSynced, StagePrediction, StageRealConfig, StageComparison, StageCaptureTrip}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("stages %q, want %q", names, want)
+	}
+	assessed := 0
+	for _, s := range r.p.Steps {
+		if _, ok := stageOf[s.Kind]; ok {
+			assessed++
+		}
+	}
+	if steps != assessed || assessed != 9 {
+		t.Errorf("stages hold %d steps, the plan assesses %d, want 9", steps, assessed)
+	}
+	if st := Stages(r.p); !st[len(st)-1].last || st[0].last {
+		t.Error("only the last stage concludes")
+	}
+}
+
+// TestAFailedStageConcludes: a stage that cannot be carried out fails,
+// names its step, records the verdict once with its evidence, releases
+// the hold on quiet, and leaves nothing for the later stages.
+func TestAFailedStageConcludes(t *testing.T) {
+	r := testRun(t, ProviderKind)
+	r.settling()
+	pods := Stage{Name: StagePods, steps: []deploy.Step{{Kind: deploy.WaitPods, Timeout: 100 * time.Millisecond}}}
+	text, failed := r.AssessStage(context.Background(), pods)
+	if !failed || !r.Concluded() {
+		t.Fatalf("failed %v, concluded %v:\n%s", failed, r.Concluded(), text)
+	}
+	for _, want := range []string{"ERROR tcp-serviceentries-without-addresses-shadow", "wait-pods: ", "evidence: ", "rerun just this scenario: "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("verdict lacks %q:\n%s", want, text)
+		}
+	}
+	if text, failed := r.AssessStage(context.Background(), Stages(r.p)[1]); text != "" || failed {
+		t.Errorf("a stage after the verdict reported %v %q", failed, text)
+	}
+	if len(r.s.results) != 1 || !strings.HasPrefix(r.s.results[0].Err, "wait-pods: ") {
+		t.Errorf("recorded %+v", r.s.results)
+	}
+	if !r.s.quiet.TryLock() {
+		t.Error("the verdict left the scenario's hold on quiet")
+	}
+}
+
+// TestTeardownConcludesAnUnfinishedAssessment: stages skipped after a
+// failed one (--fail-fast) still leave the scenario's verdict in the
+// reports, once.
+func TestTeardownConcludesAnUnfinishedAssessment(t *testing.T) {
+	r := testRun(t, ProviderKind)
+	r.res = compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label, Outcome: compare.Fail}
+	if err := r.Teardown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Concluded() || len(r.s.results) != 1 || r.s.results[0].Outcome != compare.Fail {
+		t.Errorf("concluded %v, recorded %+v", r.Concluded(), r.s.results)
+	}
+	if err := r.Teardown(context.Background()); err != nil || len(r.s.results) != 1 {
+		t.Errorf("a second Teardown: %v, %d results", err, len(r.s.results))
 	}
 }

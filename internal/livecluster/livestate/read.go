@@ -11,6 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
@@ -68,77 +71,14 @@ func Read(ctx context.Context, c Clients, sel Selection) (*world.World, error) {
 	sort.Strings(scenarioNS)
 	all := append(append([]string(nil), isolate.BuiltinNamespaces...), scenarioNS...)
 	sort.Strings(all)
-
 	for _, ns := range all {
-		n, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
-		}
-		n.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}
-		clean(&n.ObjectMeta)
-		w.Namespaces = append(w.Namespaces, *n)
-
-		svcs, err := c.Kube.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing Services in %s: %w", ns, err)
-		}
-		for _, s := range svcs.Items {
-			s.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}
-			clean(&s.ObjectMeta)
-			w.Services = append(w.Services, s)
+		if err := readNamespace(ctx, c, ns, w); err != nil {
+			return nil, err
 		}
 	}
 	for _, ns := range scenarioNS {
-		pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing pods in %s: %w", ns, err)
-		}
-		for _, p := range pods.Items {
-			if p.DeletionTimestamp != nil {
-				continue
-			}
-			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
-			clean(&p.ObjectMeta)
-			w.Pods = append(w.Pods, p)
-		}
-		slices, err := c.Kube.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing EndpointSlices in %s: %w", ns, err)
-		}
-		for _, es := range slices.Items {
-			es.TypeMeta = metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"}
-			clean(&es.ObjectMeta)
-			w.EndpointSlices = append(w.EndpointSlices, es)
-		}
-		ses, err := c.Istio.NetworkingV1().ServiceEntries(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing ServiceEntries in %s: %w", ns, err)
-		}
-		for _, se := range ses.Items {
-			se := se.DeepCopy()
-			se.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"}
-			clean(&se.ObjectMeta)
-			w.ServiceEntries = append(w.ServiceEntries, se)
-		}
-		wes, err := c.Istio.NetworkingV1().WorkloadEntries(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing WorkloadEntries in %s: %w", ns, err)
-		}
-		for _, we := range wes.Items {
-			we := we.DeepCopy()
-			we.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "WorkloadEntry"}
-			clean(&we.ObjectMeta)
-			w.WorkloadEntries = append(w.WorkloadEntries, we)
-		}
-		scs, err := c.Istio.NetworkingV1().Sidecars(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("listing Sidecars in %s: %w", ns, err)
-		}
-		for _, sc := range scs.Items {
-			sc := sc.DeepCopy()
-			sc.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
-			clean(&sc.ObjectMeta)
-			w.Sidecars = append(w.Sidecars, sc)
+		if err := readWorkloads(ctx, c, ns, w); err != nil {
+			return nil, err
 		}
 		if err := readRouting(ctx, c, ns, w); err != nil {
 			return nil, err
@@ -152,6 +92,59 @@ func Read(ctx context.Context, c Clients, sel Selection) (*world.World, error) {
 	}
 	w.Client = client
 	return w, nil
+}
+
+// readNamespace reads a namespace and its Services into the World.
+func readNamespace(ctx context.Context, c Clients, ns string, w *world.World) error {
+	n, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("reading namespace %s: %w", ns, err)
+	}
+	typed(n, corev1.SchemeGroupVersion.WithKind("Namespace"))
+	w.Namespaces = append(w.Namespaces, *n)
+	svcs, err := listed[*corev1.Service](ctx, ns, "Services", corev1.SchemeGroupVersion.WithKind("Service"), c.Kube.CoreV1().Services(ns).List)
+	if err != nil {
+		return err
+	}
+	w.Services = append(w.Services, values(svcs)...)
+	return nil
+}
+
+// readWorkloads reads what makes endpoints and their services in one
+// scenario namespace: pods (not those being deleted), EndpointSlices,
+// ServiceEntries, WorkloadEntries; and its Sidecars.
+func readWorkloads(ctx context.Context, c Clients, ns string, w *world.World) error {
+	pods, err := listed[*corev1.Pod](ctx, ns, "pods", corev1.SchemeGroupVersion.WithKind("Pod"), c.Kube.CoreV1().Pods(ns).List)
+	if err != nil {
+		return err
+	}
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil {
+			w.Pods = append(w.Pods, *p)
+		}
+	}
+	slices, err := listed[*discoveryv1.EndpointSlice](ctx, ns, "EndpointSlices", discoveryv1.SchemeGroupVersion.WithKind("EndpointSlice"), c.Kube.DiscoveryV1().EndpointSlices(ns).List)
+	if err != nil {
+		return err
+	}
+	w.EndpointSlices = append(w.EndpointSlices, values(slices)...)
+	istio := c.Istio.NetworkingV1()
+	ses, err := listed[*networkingv1.ServiceEntry](ctx, ns, "ServiceEntries", istioKind("v1", "ServiceEntry"), istio.ServiceEntries(ns).List)
+	if err != nil {
+		return err
+	}
+	w.ServiceEntries = append(w.ServiceEntries, ses...)
+	wes, err := listed[*networkingv1.WorkloadEntry](ctx, ns, "WorkloadEntries", istioKind("v1", "WorkloadEntry"), istio.WorkloadEntries(ns).List)
+	if err != nil {
+		return err
+	}
+	w.WorkloadEntries = append(w.WorkloadEntries, wes...)
+	scs, err := listed[*networkingv1.Sidecar](ctx, ns, "Sidecars", istioKind("v1", "Sidecar"), istio.Sidecars(ns).List)
+	if err != nil {
+		return err
+	}
+	w.Sidecars = append(w.Sidecars, scs...)
+	return nil
 }
 
 // findClient picks the client pod: the pod client.pod names (a Pod's or
@@ -206,9 +199,9 @@ func findClient(w *world.World, h scenario.Header) (world.Client, error) {
 
 // clean drops what the API server adds for its own bookkeeping: it is noise
 // in a World written to the artifacts folder.
-func clean(m *metav1.ObjectMeta) {
-	m.ManagedFields = nil
-	delete(m.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
+func clean(m metav1.Object) {
+	m.SetManagedFields(nil)
+	delete(m.GetAnnotations(), "kubectl.kubernetes.io/last-applied-configuration")
 }
 
 func sortWorld(w *world.World) {

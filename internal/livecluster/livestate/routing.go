@@ -2,9 +2,10 @@ package livestate
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/listenerlab/listenerlab/world"
@@ -14,36 +15,22 @@ import (
 // of one scenario namespace into the World (the sync marker, an
 // EnvoyFilter selecting no workload, among them).
 func readRouting(ctx context.Context, c Clients, ns string, w *world.World) error {
-	vss, err := c.Istio.NetworkingV1().VirtualServices(ns).List(ctx, metav1.ListOptions{})
+	istio := c.Istio.NetworkingV1()
+	vss, err := listed[*networkingv1.VirtualService](ctx, ns, "VirtualServices", istioKind("v1", "VirtualService"), istio.VirtualServices(ns).List)
 	if err != nil {
-		return fmt.Errorf("listing VirtualServices in %s: %w", ns, err)
+		return err
 	}
-	for _, vs := range vss.Items {
-		vs := vs.DeepCopy()
-		vs.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}
-		clean(&vs.ObjectMeta)
-		w.VirtualServices = append(w.VirtualServices, vs)
-	}
-	drs, err := c.Istio.NetworkingV1().DestinationRules(ns).List(ctx, metav1.ListOptions{})
+	w.VirtualServices = append(w.VirtualServices, vss...)
+	drs, err := listed[*networkingv1.DestinationRule](ctx, ns, "DestinationRules", istioKind("v1", "DestinationRule"), istio.DestinationRules(ns).List)
 	if err != nil {
-		return fmt.Errorf("listing DestinationRules in %s: %w", ns, err)
+		return err
 	}
-	for _, dr := range drs.Items {
-		dr := dr.DeepCopy()
-		dr.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"}
-		clean(&dr.ObjectMeta)
-		w.DestinationRules = append(w.DestinationRules, dr)
-	}
-	efs, err := c.Istio.NetworkingV1alpha3().EnvoyFilters(ns).List(ctx, metav1.ListOptions{})
+	w.DestinationRules = append(w.DestinationRules, drs...)
+	efs, err := listed[*networkingv1alpha3.EnvoyFilter](ctx, ns, "EnvoyFilters", istioKind("v1alpha3", "EnvoyFilter"), c.Istio.NetworkingV1alpha3().EnvoyFilters(ns).List)
 	if err != nil {
-		return fmt.Errorf("listing EnvoyFilters in %s: %w", ns, err)
+		return err
 	}
-	for _, ef := range efs.Items {
-		ef := ef.DeepCopy()
-		ef.TypeMeta = metav1.TypeMeta{APIVersion: "networking.istio.io/v1alpha3", Kind: "EnvoyFilter"}
-		clean(&ef.ObjectMeta)
-		w.EnvoyFilters = append(w.EnvoyFilters, ef)
-	}
+	w.EnvoyFilters = append(w.EnvoyFilters, efs...)
 	return nil
 }
 

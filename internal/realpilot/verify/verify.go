@@ -34,17 +34,6 @@ type Options struct {
 	tamper func(*predictor.Prediction)
 }
 
-// Witnessed counts the findings with a witness connection.
-func Witnessed(fs []predictor.Finding) int {
-	n := 0
-	for _, f := range fs {
-		if f.Witness != nil {
-			n++
-		}
-	}
-	return n
-}
-
 // Backend builds (once) and returns the pilot backend binary of v.
 func Backend(ctx context.Context, v versions.Version, o Options) (string, error) {
 	return backend.Build(ctx, v, backend.BuildOptions{Progress: o.Progress, Nice: 5})
@@ -77,37 +66,16 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	}
 	r.Real = obs.Dump.Outbound()
 	r.Differences = Differences(pred, obs)
-	r.Witnesses = Witnessed(pred.Findings)
+	r.Witnesses = compare.Witnessed(pred.Findings)
 	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, obs.Result.Conflicts)
-	r.Outcome = compare.Pass
-	if len(r.Differences) > 0 || len(r.Expectations) > 0 {
-		r.Outcome = compare.Fail
-		r.Reasons = map[string]string{}
-		for _, diff := range r.Differences {
-			for _, l := range pred.Listeners {
-				if l.Name == diff.Listener {
-					r.Reasons[l.Name] = l.Reason
-				}
-			}
-		}
-	}
+	r.Judge()
 	return r
 }
 
-// Differences compares a prediction with what real pilot built: listener
-// set, addresses, chains and destinations, conflicts, and every listener
-// Envoy would reject or listenerlab could not read.
+// Differences compares a prediction with what real pilot built, as
+// compare.Prediction does, on an Observation.
 func Differences(pred *predictor.Prediction, obs *Observation) []compare.Difference {
-	d, res := obs.Dump, obs.Result
-	diffs := append(compare.Listeners(pred.Listeners, d.Outbound()), compare.Conflicts(pred.Conflicts, res.Conflicts)...)
-	diffs = append(diffs, compare.Witnesses(pred.Findings, d)...)
-	for _, f := range d.Rejected {
-		diffs = append(diffs, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "error_state: " + f.Message})
-	}
-	for _, f := range d.Unreadable {
-		diffs = append(diffs, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "unreadable: " + f.Message})
-	}
-	return diffs
+	return compare.Prediction(pred, compare.Real{Dump: obs.Dump, Conflicts: obs.Result.Conflicts})
 }
 
 // Observation is what the real pilot of one version built for a World.

@@ -382,7 +382,7 @@ func (b *builder) add(o opts, why string) {
 		for _, c := range cur.chains {
 			if c.matchAll() || len(c.alpn) == 0 && c.conflictsWith(&chain{cidrs: o.cidrs}) {
 				goes = c.dest.String() + " (" + c.svc.Hostname + ")"
-				if sameHost(c.dest, listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}) {
+				if sameHost(c.dest, listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: sp.Number, Host: s.Hostname}.Name()}) {
 					sev = SeverityWarning
 				}
 				break
@@ -420,7 +420,7 @@ func (b *builder) add(o opts, why string) {
 // listener's default.
 func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	s, sp := o.svc, o.port
-	own := listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}
+	own := listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: sp.Number, Host: s.Hostname}.Name()}
 	mine := &chain{cidrs: o.cidrs}
 	var taker *chain
 	for _, c := range cur.chains {
@@ -716,7 +716,7 @@ func (b *builder) tcpChains(o opts) []*chain {
 		clusterPort = s.Ports[0].Number
 	}
 	c := &chain{cidrs: o.cidrs, svc: s, port: o.port,
-		dest: listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(clusterPort) + "||" + s.Hostname}}
+		dest: listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: clusterPort, Host: s.Hostname}.Name()}}
 	c.reason = "TCP to " + s.Hostname
 	if d, ok := b.redisProxy(o.port, c.dest, nil); ok {
 		c.dest = d
@@ -828,11 +828,8 @@ func sameHost(a, b listener.Destination) bool {
 // redis_proxy), "" for anything else (HTTP routes, weighted clusters,
 // passthrough).
 func clusterHost(d listener.Destination) string {
-	parts := strings.Split(d.SingleCluster(), "|")
-	if len(parts) != 4 || parts[0] != "outbound" {
-		return ""
-	}
-	return parts[3]
+	c, _ := listener.ParseServiceCluster(d.SingleCluster())
+	return c.Host
 }
 
 // whyFirst explains why a was processed before b.

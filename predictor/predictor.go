@@ -256,11 +256,11 @@ func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Dest
 	if !alone {
 		why += " and no other chain matches"
 	}
-	own := "outbound|" + itoa(c.port.Number) + "||" + c.svc.Hostname
+	own := listener.ServiceCluster{Port: c.port.Number, Host: c.svc.Hostname}
 	if len(c.svc.Ports) == 1 {
-		own = "outbound|" + itoa(c.svc.Ports[0].Number) + "||" + c.svc.Hostname
+		own.Port = c.svc.Ports[0].Number
 	}
-	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own {
+	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own.Name() {
 		if catchAll.Cluster == listener.BlackHoleCluster {
 			b.findingAt(Hijack, SeverityWarning, c.svc, c.port, name,
 				"%s pass through as %s instead of being refused (REGISTRY_ONLY)", what, c.svc.Hostname)

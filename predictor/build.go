@@ -298,53 +298,6 @@ func first(xs []string) string {
 	return xs[0]
 }
 
-// conflictKind is how a service port meets the listener already built on
-// its name: Istio's conflict types (listener.go NoConflict, HTTPOverTCP,
-// ...), incoming protocol over existing, plus the two cases where
-// buildSidecarOutboundListener returns early.
-type conflictKind int
-
-const (
-	noConflict   conflictKind = iota // no listener yet: a new entry
-	httpOverTCP                      // merged, the listener turns sniffed
-	tcpOverHTTP                      // merged, the listener turns sniffed
-	tcpOverTCP                       // merged, protocol kept
-	tcpOverAuto                      // merged, protocol kept
-	autoOverHTTP                     // replaces the HTTP-only entry
-	autoOverTCP                      // merged, the listener turns sniffed
-	// httpOverHTTP: HTTP over an HTTP or sniffed listener; no chain is
-	// added (RDS adds a virtual host). Not an Istio conflict type.
-	httpOverHTTP
-	// autoOverAuto: auto-detect over a sniffed listener; nothing is added.
-	// Not an Istio conflict type.
-	autoOverAuto
-)
-
-// String is the kind as reasons print it: "none", "http over tcp", ...
-func (k conflictKind) String() string {
-	switch k {
-	case noConflict:
-		return "none"
-	case httpOverTCP:
-		return "http over tcp"
-	case tcpOverHTTP:
-		return "tcp over http"
-	case tcpOverTCP:
-		return "tcp over tcp"
-	case tcpOverAuto:
-		return "tcp over auto"
-	case autoOverHTTP:
-		return "auto over http"
-	case autoOverTCP:
-		return "auto over tcp"
-	case httpOverHTTP:
-		return "http over http"
-	case autoOverAuto:
-		return "auto over auto"
-	}
-	return "conflict(" + itoa(int(k)) + ")"
-}
-
 // add models buildSidecarOutboundListener (pilot/pkg/networking/core/listener.go)
 // in four steps: choose the binds, classify the conflict with the listener
 // already on that name, build the chains, apply them.
@@ -370,14 +323,14 @@ func (b *builder) add(o opts, why string) {
 	conflict := classify(sp.Protocol, cur)
 	b.proxyOrderUndetermined(o, key)
 	switch conflict {
-	case httpOverHTTP:
+	case listener.HTTPOverHTTP:
 		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
-	case autoOverAuto:
+	case listener.AutoOverAuto:
 		b.sniffedListenerTaken(o, key, cur)
 		return
 	}
 	chains, proto := b.buildChains(o, class)
-	if cur != nil && conflict != noConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
+	if cur != nil && conflict != listener.NoConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
 		sev, goes := SeverityError, "the default chain of "+key
 		for _, c := range cur.chains {
 			if c.matchAll() || len(c.alpn) == 0 && c.conflictsWith(&chain{cidrs: o.cidrs}) {
@@ -568,35 +521,35 @@ func (b *builder) chooseBinds(o opts, class listenerClass) (opts, string) {
 // classify models the conflict types of buildSidecarOutboundListener: the
 // incoming port's listener protocol over the existing entry's. HTTP_PROXY
 // never conflicts.
-func classify(incoming protocol, cur *entry) conflictKind {
+func classify(incoming protocol, cur *entry) listener.ConflictKind {
 	if cur == nil || incoming == pHTTPProxy {
-		return noConflict
+		return listener.NoConflict
 	}
 	existing := cur.protocol
 	switch incoming.class() {
 	case classHTTP:
 		if existing.isTCP() {
-			return httpOverTCP
+			return listener.HTTPOverTCP
 		}
-		return httpOverHTTP
+		return listener.HTTPOverHTTP
 	case classTCP:
 		switch {
 		case existing.isHTTP():
-			return tcpOverHTTP
+			return listener.TCPOverHTTP
 		case existing.isTCP():
-			return tcpOverTCP
+			return listener.TCPOverTCP
 		}
-		return tcpOverAuto
+		return listener.TCPOverAuto
 	case classAuto:
 		switch {
 		case existing.isHTTP():
-			return autoOverHTTP
+			return listener.AutoOverHTTP
 		case existing.isTCP():
-			return autoOverTCP
+			return listener.AutoOverTCP
 		}
-		return autoOverAuto
+		return listener.AutoOverAuto
 	}
-	return noConflict
+	return listener.NoConflict
 }
 
 // buildChains models the filter chain options buildSidecarOutboundListener
@@ -633,24 +586,24 @@ func (b *builder) buildChains(o opts, class listenerClass) ([]*chain, protocol) 
 // apply models the end of buildSidecarOutboundListener: a new entry (or
 // auto over HTTP, which replaces the HTTP-only entry), a merge that turns
 // the listener sniffed (HTTP and TCP mixed), or a merge of TCP chains.
-func (b *builder) apply(o opts, key string, cur *entry, conflict conflictKind, chains []*chain, proto protocol, reason string) {
+func (b *builder) apply(o opts, key string, cur *entry, conflict listener.ConflictKind, chains []*chain, proto protocol, reason string) {
 	s, sp := o.svc, o.port
 	switch conflict {
-	case noConflict, autoOverHTTP:
+	case listener.NoConflict, listener.AutoOverHTTP:
 		e := &entry{binds: o.binds, bindToPort: o.bindToPort, port: sp, protocol: proto, chains: chains,
 			reason: fmt.Sprintf("%s port %d (%s, %s): %s", s.Hostname, sp.Number, sp.Protocol, sp.Why, reason)}
-		if conflict == autoOverHTTP {
-			e.reason += "; replaced the HTTP-only listener of an earlier service (" + conflict.String() + ")"
+		if conflict == listener.AutoOverHTTP {
+			e.reason += "; replaced the HTTP-only listener of an earlier service (" + string(conflict) + ")"
 		}
 		if cur == nil {
 			b.order = append(b.order, key)
 		}
 		b.entries[key] = e
-	case httpOverTCP, tcpOverHTTP, autoOverTCP:
+	case listener.HTTPOverTCP, listener.TCPOverHTTP, listener.AutoOverTCP:
 		b.merge(cur, chains, o, key)
 		cur.protocol = pUnsupported
 		cur.reason += fmt.Sprintf("; merged with %s port %d (%s) into a sniffed listener (%s)", s.Hostname, sp.Number, sp.Protocol, conflict)
-	case tcpOverTCP, tcpOverAuto:
+	case listener.TCPOverTCP, listener.TCPOverAuto:
 		b.merge(cur, chains, o, key)
 	}
 }
@@ -793,7 +746,7 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 			continue
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
-		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
+		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: listener.TCPOverCurrentTCP, Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
 		same := chainMatch(in).String()
 		if masked := chainMatch(in).Masked().String(); masked != same {
 			// istiod compares prefix ranges masked (util.CidrRangeSliceEqual).

@@ -32,7 +32,8 @@ type Prediction struct {
 // expects, or a listener that behaves surprisingly.
 type Finding struct {
 	// Code is one of the Code constants (Shadowed, Hijack, ...), kept a
-	// plain string on the wire; Code(f.Code).Type() describes it.
+	// plain string on the wire; f.Is compares it, Code(f.Code).Type()
+	// describes it.
 	Code string `json:"code"`
 	// Severity is one of the Severity constants: error, warning or info.
 	Severity string `json:"severity"`
@@ -326,13 +327,12 @@ var freeNames = []string{"www.example.com", "www.example.org", "www.example.net"
 func moot(fs []Finding) func(Finding) bool {
 	dropped := map[string]bool{}
 	for _, f := range fs {
-		switch Code(f.Code) {
-		case Shadowed, SniffedListenerTaken, ServerFirstConflict:
+		if f.Is(Shadowed) || f.Is(SniffedListenerTaken) || f.Is(ServerFirstConflict) {
 			dropped[f.Source] = true
 		}
 	}
 	return func(f Finding) bool {
-		if f.Code != string(AutoAddressUnused) || f.Witness == nil {
+		if !f.Is(AutoAddressUnused) || f.Witness == nil {
 			return false
 		}
 		d := f.Witness.Destination
@@ -380,7 +380,10 @@ func uniqueFindings(fs []Finding) []Finding {
 // (three services on one port record only the last rejected). The
 // Shadowed findings still name every rejected service.
 func lastConflicts(cs []listener.Conflict) []listener.Conflict {
-	type key struct{ listener, kind string }
+	type key struct {
+		name string
+		kind listener.ConflictKind
+	}
 	last := map[key]int{}
 	for i, c := range cs {
 		last[key{c.Listener, c.Kind}] = i

@@ -296,10 +296,10 @@ func (r *Run) compare(res *compare.Result, sim *world.World, conflicts []listene
 		res.Differences = append(res.Differences, compare.Difference{Level: compare.LevelListener, Listener: f.Name, Got: "unreadable: " + f.Message})
 	}
 	for _, c := range r.pred.Conflicts {
-		if gauges[c.Kind] == 0 {
+		if gauges[string(c.Kind)] == 0 {
 			// istiod sets the gauges from its previous push context: a
 			// zero is reported, not failed (see istiod.ParseConflictGauges).
-			res.Reasons = addReason(res.Reasons, "gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
+			res.Reasons = addReason(res.Reasons, "gauge:"+string(c.Kind), fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
 		}
 	}
 	tr := livestate.NewTranslator(r.p.Iso, sim, r.live)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
@@ -355,7 +354,7 @@ func (b *builder) add(o opts, why string) {
 		b.why("%s is already built for port %s (%s); %s is a server-first protocol, which istiod never merges with another protocol on one listener, so it drops %s:%d and its connections take the listener's chains",
 			key, cur.port.Name, cur.protocol, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), s.Hostname, sp.Number)
 		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-		b.undetermined(cur, s, sp, key, o)
+		b.undetermined(cur, o, key)
 		return
 	}
 	reason := why
@@ -402,86 +401,7 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	if taker != nil {
 		b.related(taker.svc)
 	}
-	b.undetermined(cur, s, sp, key, o)
-}
-
-// tied reports whether istiod cannot order a and c: services of
-// ServiceEntries with the same host and namespace created in the same
-// second. SortServicesByCreationTime then keeps the order the registry
-// listed them in, which comes from a map: across entries in every version
-// (serviceStore.servicesBySE), and between one entry's addresses too from
-// 1.30 (a krt collection's List).
-func (b *builder) tied(a, c *service) bool {
-	if a == c || a.Registry != registryExternal || c.Registry != registryExternal ||
-		!a.Created.Equal(c.Created) || a.Name != c.Name || a.Namespace != c.Namespace {
-		return false
-	}
-	return a.Source != c.Source || b.p.version.ServiceEntryServicesByResourceName()
-}
-
-// tiedWith is the service of one of cur's chains that ties with s, or nil.
-func (b *builder) tiedWith(cur *entry, s *service) *service {
-	for _, c := range cur.chains {
-		if c.svc != nil && b.tied(c.svc, s) {
-			return c.svc
-		}
-	}
-	return nil
-}
-
-// undetermined raises OrderUndetermined when the service s, dropped from
-// the listener key in favour of cur's chains, ties with one of their
-// services: istiod may as well have kept s and dropped the other.
-func (b *builder) undetermined(cur *entry, s *service, sp port, key string, o opts) {
-	t := b.tiedWith(cur, s)
-	if t == nil {
-		return
-	}
-	b.finding(OrderUndetermined, s, sp, key,
-		"which of %s's services istiod keeps on %s is not determined: %s (%s) or %s (%s)",
-		s.Hostname, key, describeAddr(t), t.Source, describeAddr(s), s.Source)
-	b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; the prediction keeps the one listed first, real Istio either one, and it may change on any push",
-		s.Hostname, s.Namespace)
-	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-	b.related(t)
-}
-
-// proxyOrderUndetermined raises OrderUndetermined when an HTTP_PROXY port
-// and a port of another protocol of two tied services reach the listener
-// key: which istiod takes first decides the listener. An HTTP_PROXY port
-// never conflicts, so taken second it replaces the listener outright;
-// taken first, the other port meets an HTTP listener and is merged into it
-// (TCP, TLS), replaces it (auto-detect) or adds nothing (HTTP). The earlier
-// port may have been dropped already, so every arrival counts, not only the
-// listener's chains. It records o as arrived on key.
-func (b *builder) proxyOrderUndetermined(o opts, key string) {
-	s, sp := o.svc, o.port
-	earlier := b.arrived[key]
-	if b.arrived == nil {
-		b.arrived = map[string][]opts{}
-	}
-	b.arrived[key] = append(earlier, o)
-	for _, e := range earlier {
-		if (e.port.Protocol == pHTTPProxy) == (sp.Protocol == pHTTPProxy) || !b.tied(e.svc, s) {
-			continue
-		}
-		b.finding(OrderUndetermined, s, sp, key,
-			"%s's listener %s depends on which of its services istiod takes first: %s (%s) or %s (%s)",
-			s.Hostname, key, describeAddr(e.svc), e.svc.Source, describeAddr(s), s.Source)
-		b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; an HTTP_PROXY port taken second replaces the listener of the ports before it, while a port taken after an HTTP_PROXY port is merged into its listener, replaces it or adds nothing, by its protocol; the prediction takes them in the order listed, real Istio in either, and it may change on any push",
-			s.Hostname, s.Namespace)
-		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-		b.related(e.svc)
-		return
-	}
-}
-
-// describeAddr names a ServiceEntry service by its address.
-func describeAddr(s *service) string {
-	if s.DefaultAddress == "" || s.DefaultAddress == wildcardV4 {
-		return "the one without an address"
-	}
-	return "the one for " + s.DefaultAddress
+	b.undetermined(cur, o, key)
 }
 
 // chooseBinds models the first part of buildSidecarOutboundListener: with
@@ -783,21 +703,6 @@ func sameHost(a, b listener.Destination) bool {
 func clusterHost(d listener.Destination) string {
 	c, _ := listener.ParseServiceCluster(d.SingleCluster())
 	return c.Host
-}
-
-// whyFirst explains why a was processed before b.
-func whyFirst(a, b *service) string {
-	switch {
-	case a == b:
-		return "it is the same service"
-	case !a.Created.Equal(b.Created):
-		return "it is older (" + a.Created.UTC().Format("15:04:05") + " vs " + b.Created.UTC().Format("15:04:05") + ")"
-	case a.Name != b.Name:
-		return "both were created in the same second and " + strconv.Quote(a.Name) + " sorts first"
-	case a.Namespace != b.Namespace:
-		return "same name and age; namespace " + a.Namespace + " sorts first"
-	}
-	return "it was imported first"
 }
 
 func chainMatch(c *chain) listener.Match {

@@ -462,19 +462,3 @@ func resolveAliases(all []*service) {
 		s.Aliases = byTarget[s.Hostname]
 	}
 }
-
-// sortByCreation models SortServicesByCreationTime
-// (pilot/pkg/model/push_context.go): creation time, then name, then
-// namespace.
-func sortByCreation(ss []*service) {
-	sort.SliceStable(ss, func(i, j int) bool {
-		a, b := ss[i], ss[j]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.Before(b.Created)
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Namespace < b.Namespace
-	})
-}

@@ -335,8 +335,9 @@ func moot(fs []Finding) func(Finding) bool {
 		if !f.Is(AutoAddressUnused) || f.Witness == nil {
 			return false
 		}
-		d := f.Witness.Destination
-		return dropped[f.Source] || strings.HasPrefix(d, "cluster outbound|") && !strings.HasSuffix(d, "|"+f.Witness.Meant)
+		name, isCluster := strings.CutPrefix(f.Witness.Destination, "cluster ")
+		c, isService := listener.ParseServiceCluster(name)
+		return dropped[f.Source] || isCluster && isService && c.Host != f.Witness.Meant
 	}
 }
 

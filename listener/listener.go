@@ -103,17 +103,6 @@ func (d *Destination) normalize() {
 	d.Cluster = strings.Join(names, ",")
 }
 
-// Conflict is a listener conflict istiod records (pilot_conflict_* metrics):
-// a service port that was dropped from a listener because another one won.
-type Conflict struct {
-	Listener string `json:"listener"`
-	// Kind is the conflict type, e.g. "tcp over current tcp".
-	Kind string `json:"kind"`
-	// Accepted and Rejected name the services when known.
-	Accepted string `json:"accepted,omitempty"`
-	Rejected string `json:"rejected,omitempty"`
-}
-
 // String renders a destination compactly: "route 80", "cluster outbound|...",
 // "clusters outbound|...=80,outbound|...=20" (weighted), "passthrough",
 // "redis cluster outbound|..." (a redis_proxy).
@@ -266,18 +255,4 @@ func Less(a, b *Listener) bool {
 		return a.Address < b.Address
 	}
 	return a.Name < b.Name
-}
-
-// SortConflicts orders conflicts by listener, then rejected, then accepted.
-func SortConflicts(cs []Conflict) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if a.Listener != b.Listener {
-			return a.Listener < b.Listener
-		}
-		if a.Rejected != b.Rejected {
-			return a.Rejected < b.Rejected
-		}
-		return a.Accepted < b.Accepted
-	})
 }

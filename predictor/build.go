@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
@@ -298,53 +297,6 @@ func first(xs []string) string {
 	return xs[0]
 }
 
-// conflictKind is how a service port meets the listener already built on
-// its name: Istio's conflict types (listener.go NoConflict, HTTPOverTCP,
-// ...), incoming protocol over existing, plus the two cases where
-// buildSidecarOutboundListener returns early.
-type conflictKind int
-
-const (
-	noConflict   conflictKind = iota // no listener yet: a new entry
-	httpOverTCP                      // merged, the listener turns sniffed
-	tcpOverHTTP                      // merged, the listener turns sniffed
-	tcpOverTCP                       // merged, protocol kept
-	tcpOverAuto                      // merged, protocol kept
-	autoOverHTTP                     // replaces the HTTP-only entry
-	autoOverTCP                      // merged, the listener turns sniffed
-	// httpOverHTTP: HTTP over an HTTP or sniffed listener; no chain is
-	// added (RDS adds a virtual host). Not an Istio conflict type.
-	httpOverHTTP
-	// autoOverAuto: auto-detect over a sniffed listener; nothing is added.
-	// Not an Istio conflict type.
-	autoOverAuto
-)
-
-// String is the kind as reasons print it: "none", "http over tcp", ...
-func (k conflictKind) String() string {
-	switch k {
-	case noConflict:
-		return "none"
-	case httpOverTCP:
-		return "http over tcp"
-	case tcpOverHTTP:
-		return "tcp over http"
-	case tcpOverTCP:
-		return "tcp over tcp"
-	case tcpOverAuto:
-		return "tcp over auto"
-	case autoOverHTTP:
-		return "auto over http"
-	case autoOverTCP:
-		return "auto over tcp"
-	case httpOverHTTP:
-		return "http over http"
-	case autoOverAuto:
-		return "auto over auto"
-	}
-	return "conflict(" + itoa(int(k)) + ")"
-}
-
 // add models buildSidecarOutboundListener (pilot/pkg/networking/core/listener.go)
 // in four steps: choose the binds, classify the conflict with the listener
 // already on that name, build the chains, apply them.
@@ -370,19 +322,19 @@ func (b *builder) add(o opts, why string) {
 	conflict := classify(sp.Protocol, cur)
 	b.proxyOrderUndetermined(o, key)
 	switch conflict {
-	case httpOverHTTP:
+	case listener.HTTPOverHTTP:
 		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
-	case autoOverAuto:
+	case listener.AutoOverAuto:
 		b.sniffedListenerTaken(o, key, cur)
 		return
 	}
 	chains, proto := b.buildChains(o, class)
-	if cur != nil && conflict != noConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
+	if cur != nil && conflict != listener.NoConflict && (sp.Protocol.serverFirst() || cur.protocol.serverFirst()) && sp.Protocol != cur.protocol {
 		sev, goes := SeverityError, "the default chain of "+key
 		for _, c := range cur.chains {
 			if c.matchAll() || len(c.alpn) == 0 && c.conflictsWith(&chain{cidrs: o.cidrs}) {
 				goes = c.dest.String() + " (" + c.svc.Hostname + ")"
-				if sameHost(c.dest, listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}) {
+				if sameHost(c.dest, listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: sp.Number, Host: s.Hostname}.Name()}) {
 					sev = SeverityWarning
 				}
 				break
@@ -402,7 +354,7 @@ func (b *builder) add(o opts, why string) {
 		b.why("%s is already built for port %s (%s); %s is a server-first protocol, which istiod never merges with another protocol on one listener, so it drops %s:%d and its connections take the listener's chains",
 			key, cur.port.Name, cur.protocol, pick(sp.Protocol.serverFirst(), string(sp.Protocol), string(cur.protocol)), s.Hostname, sp.Number)
 		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-		b.undetermined(cur, s, sp, key, o)
+		b.undetermined(cur, o, key)
 		return
 	}
 	reason := why
@@ -420,7 +372,7 @@ func (b *builder) add(o opts, why string) {
 // listener's default.
 func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	s, sp := o.svc, o.port
-	own := listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(sp.Number) + "||" + s.Hostname}
+	own := listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: sp.Number, Host: s.Hostname}.Name()}
 	mine := &chain{cidrs: o.cidrs}
 	var taker *chain
 	for _, c := range cur.chains {
@@ -449,86 +401,7 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	if taker != nil {
 		b.related(taker.svc)
 	}
-	b.undetermined(cur, s, sp, key, o)
-}
-
-// tied reports whether istiod cannot order a and c: services of
-// ServiceEntries with the same host and namespace created in the same
-// second. SortServicesByCreationTime then keeps the order the registry
-// listed them in, which comes from a map: across entries in every version
-// (serviceStore.servicesBySE), and between one entry's addresses too from
-// 1.30 (a krt collection's List).
-func (b *builder) tied(a, c *service) bool {
-	if a == c || a.Registry != registryExternal || c.Registry != registryExternal ||
-		!a.Created.Equal(c.Created) || a.Name != c.Name || a.Namespace != c.Namespace {
-		return false
-	}
-	return a.Source != c.Source || b.p.version.ServiceEntryServicesByResourceName()
-}
-
-// tiedWith is the service of one of cur's chains that ties with s, or nil.
-func (b *builder) tiedWith(cur *entry, s *service) *service {
-	for _, c := range cur.chains {
-		if c.svc != nil && b.tied(c.svc, s) {
-			return c.svc
-		}
-	}
-	return nil
-}
-
-// undetermined raises OrderUndetermined when the service s, dropped from
-// the listener key in favour of cur's chains, ties with one of their
-// services: istiod may as well have kept s and dropped the other.
-func (b *builder) undetermined(cur *entry, s *service, sp port, key string, o opts) {
-	t := b.tiedWith(cur, s)
-	if t == nil {
-		return
-	}
-	b.finding(OrderUndetermined, s, sp, key,
-		"which of %s's services istiod keeps on %s is not determined: %s (%s) or %s (%s)",
-		s.Hostname, key, describeAddr(t), t.Source, describeAddr(s), s.Source)
-	b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; the prediction keeps the one listed first, real Istio either one, and it may change on any push",
-		s.Hostname, s.Namespace)
-	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-	b.related(t)
-}
-
-// proxyOrderUndetermined raises OrderUndetermined when an HTTP_PROXY port
-// and a port of another protocol of two tied services reach the listener
-// key: which istiod takes first decides the listener. An HTTP_PROXY port
-// never conflicts, so taken second it replaces the listener outright;
-// taken first, the other port meets an HTTP listener and is merged into it
-// (TCP, TLS), replaces it (auto-detect) or adds nothing (HTTP). The earlier
-// port may have been dropped already, so every arrival counts, not only the
-// listener's chains. It records o as arrived on key.
-func (b *builder) proxyOrderUndetermined(o opts, key string) {
-	s, sp := o.svc, o.port
-	earlier := b.arrived[key]
-	if b.arrived == nil {
-		b.arrived = map[string][]opts{}
-	}
-	b.arrived[key] = append(earlier, o)
-	for _, e := range earlier {
-		if (e.port.Protocol == pHTTPProxy) == (sp.Protocol == pHTTPProxy) || !b.tied(e.svc, s) {
-			continue
-		}
-		b.finding(OrderUndetermined, s, sp, key,
-			"%s's listener %s depends on which of its services istiod takes first: %s (%s) or %s (%s)",
-			s.Hostname, key, describeAddr(e.svc), e.svc.Source, describeAddr(s), s.Source)
-		b.why("both are services of host %s in namespace %s created in the same second, so SortServicesByCreationTime cannot order them and keeps the registry's order, which comes from a map; an HTTP_PROXY port taken second replaces the listener of the ports before it, while a port taken after an HTTP_PROXY port is merged into its listener, replaces it or adds nothing, by its protocol; the prediction takes them in the order listed, real Istio in either, and it may change on any push",
-			s.Hostname, s.Namespace)
-		b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
-		b.related(e.svc)
-		return
-	}
-}
-
-// describeAddr names a ServiceEntry service by its address.
-func describeAddr(s *service) string {
-	if s.DefaultAddress == "" || s.DefaultAddress == wildcardV4 {
-		return "the one without an address"
-	}
-	return "the one for " + s.DefaultAddress
+	b.undetermined(cur, o, key)
 }
 
 // chooseBinds models the first part of buildSidecarOutboundListener: with
@@ -568,35 +441,35 @@ func (b *builder) chooseBinds(o opts, class listenerClass) (opts, string) {
 // classify models the conflict types of buildSidecarOutboundListener: the
 // incoming port's listener protocol over the existing entry's. HTTP_PROXY
 // never conflicts.
-func classify(incoming protocol, cur *entry) conflictKind {
+func classify(incoming protocol, cur *entry) listener.ConflictKind {
 	if cur == nil || incoming == pHTTPProxy {
-		return noConflict
+		return listener.NoConflict
 	}
 	existing := cur.protocol
 	switch incoming.class() {
 	case classHTTP:
 		if existing.isTCP() {
-			return httpOverTCP
+			return listener.HTTPOverTCP
 		}
-		return httpOverHTTP
+		return listener.HTTPOverHTTP
 	case classTCP:
 		switch {
 		case existing.isHTTP():
-			return tcpOverHTTP
+			return listener.TCPOverHTTP
 		case existing.isTCP():
-			return tcpOverTCP
+			return listener.TCPOverTCP
 		}
-		return tcpOverAuto
+		return listener.TCPOverAuto
 	case classAuto:
 		switch {
 		case existing.isHTTP():
-			return autoOverHTTP
+			return listener.AutoOverHTTP
 		case existing.isTCP():
-			return autoOverTCP
+			return listener.AutoOverTCP
 		}
-		return autoOverAuto
+		return listener.AutoOverAuto
 	}
-	return noConflict
+	return listener.NoConflict
 }
 
 // buildChains models the filter chain options buildSidecarOutboundListener
@@ -633,24 +506,24 @@ func (b *builder) buildChains(o opts, class listenerClass) ([]*chain, protocol) 
 // apply models the end of buildSidecarOutboundListener: a new entry (or
 // auto over HTTP, which replaces the HTTP-only entry), a merge that turns
 // the listener sniffed (HTTP and TCP mixed), or a merge of TCP chains.
-func (b *builder) apply(o opts, key string, cur *entry, conflict conflictKind, chains []*chain, proto protocol, reason string) {
+func (b *builder) apply(o opts, key string, cur *entry, conflict listener.ConflictKind, chains []*chain, proto protocol, reason string) {
 	s, sp := o.svc, o.port
 	switch conflict {
-	case noConflict, autoOverHTTP:
+	case listener.NoConflict, listener.AutoOverHTTP:
 		e := &entry{binds: o.binds, bindToPort: o.bindToPort, port: sp, protocol: proto, chains: chains,
 			reason: fmt.Sprintf("%s port %d (%s, %s): %s", s.Hostname, sp.Number, sp.Protocol, sp.Why, reason)}
-		if conflict == autoOverHTTP {
-			e.reason += "; replaced the HTTP-only listener of an earlier service (" + conflict.String() + ")"
+		if conflict == listener.AutoOverHTTP {
+			e.reason += "; replaced the HTTP-only listener of an earlier service (" + string(conflict) + ")"
 		}
 		if cur == nil {
 			b.order = append(b.order, key)
 		}
 		b.entries[key] = e
-	case httpOverTCP, tcpOverHTTP, autoOverTCP:
+	case listener.HTTPOverTCP, listener.TCPOverHTTP, listener.AutoOverTCP:
 		b.merge(cur, chains, o, key)
 		cur.protocol = pUnsupported
 		cur.reason += fmt.Sprintf("; merged with %s port %d (%s) into a sniffed listener (%s)", s.Hostname, sp.Number, sp.Protocol, conflict)
-	case tcpOverTCP, tcpOverAuto:
+	case listener.TCPOverTCP, listener.TCPOverAuto:
 		b.merge(cur, chains, o, key)
 	}
 }
@@ -716,7 +589,7 @@ func (b *builder) tcpChains(o opts) []*chain {
 		clusterPort = s.Ports[0].Number
 	}
 	c := &chain{cidrs: o.cidrs, svc: s, port: o.port,
-		dest: listener.Destination{Kind: listener.TCP, Cluster: "outbound|" + itoa(clusterPort) + "||" + s.Hostname}}
+		dest: listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: clusterPort, Host: s.Hostname}.Name()}}
 	c.reason = "TCP to " + s.Hostname
 	if d, ok := b.redisProxy(o.port, c.dest, nil); ok {
 		c.dest = d
@@ -793,7 +666,7 @@ func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 			continue
 		}
 		name := first(o.binds) + "_" + itoa(o.port.Number)
-		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: "tcp over current tcp", Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
+		b.conflicts = append(b.conflicts, listener.Conflict{Listener: name, Kind: listener.TCPOverCurrentTCP, Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
 		same := chainMatch(in).String()
 		if masked := chainMatch(in).Masked().String(); masked != same {
 			// istiod compares prefix ranges masked (util.CidrRangeSliceEqual).
@@ -828,26 +701,8 @@ func sameHost(a, b listener.Destination) bool {
 // redis_proxy), "" for anything else (HTTP routes, weighted clusters,
 // passthrough).
 func clusterHost(d listener.Destination) string {
-	parts := strings.Split(d.SingleCluster(), "|")
-	if len(parts) != 4 || parts[0] != "outbound" {
-		return ""
-	}
-	return parts[3]
-}
-
-// whyFirst explains why a was processed before b.
-func whyFirst(a, b *service) string {
-	switch {
-	case a == b:
-		return "it is the same service"
-	case !a.Created.Equal(b.Created):
-		return "it is older (" + a.Created.UTC().Format("15:04:05") + " vs " + b.Created.UTC().Format("15:04:05") + ")"
-	case a.Name != b.Name:
-		return "both were created in the same second and " + strconv.Quote(a.Name) + " sorts first"
-	case a.Namespace != b.Namespace:
-		return "same name and age; namespace " + a.Namespace + " sorts first"
-	}
-	return "it was imported first"
+	c, _ := listener.ParseServiceCluster(d.SingleCluster())
+	return c.Host
 }
 
 func chainMatch(c *chain) listener.Match {

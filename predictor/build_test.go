@@ -1,6 +1,10 @@
 package predictor
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/listenerlab/listenerlab/listener"
+)
 
 // TestClassify checks the conflict types against the switch in Istio's
 // buildSidecarOutboundListener (pilot/pkg/networking/core/listener.go, read
@@ -10,20 +14,20 @@ import "testing"
 func TestClassify(t *testing.T) {
 	tests := []struct {
 		incoming, existing protocol
-		want               conflictKind
+		want               listener.ConflictKind
 	}{
-		{pHTTP, "", noConflict},
-		{pHTTPProxy, pTCP, noConflict},
-		{pHTTP, pTCP, httpOverTCP},
-		{pGRPC, pMySQL, httpOverTCP},
-		{pHTTP, pHTTP2, httpOverHTTP},
-		{pHTTP, pUnsupported, httpOverHTTP},
-		{pTCP, pHTTP, tcpOverHTTP},
-		{pTLS, pTCP, tcpOverTCP},
-		{pMySQL, pUnsupported, tcpOverAuto},
-		{pUnsupported, pHTTP, autoOverHTTP},
-		{pUnsupported, pTCP, autoOverTCP},
-		{pUnsupported, pUnsupported, autoOverAuto},
+		{pHTTP, "", listener.NoConflict},
+		{pHTTPProxy, pTCP, listener.NoConflict},
+		{pHTTP, pTCP, listener.HTTPOverTCP},
+		{pGRPC, pMySQL, listener.HTTPOverTCP},
+		{pHTTP, pHTTP2, listener.HTTPOverHTTP},
+		{pHTTP, pUnsupported, listener.HTTPOverHTTP},
+		{pTCP, pHTTP, listener.TCPOverHTTP},
+		{pTLS, pTCP, listener.TCPOverTCP},
+		{pMySQL, pUnsupported, listener.TCPOverAuto},
+		{pUnsupported, pHTTP, listener.AutoOverHTTP},
+		{pUnsupported, pTCP, listener.AutoOverTCP},
+		{pUnsupported, pUnsupported, listener.AutoOverAuto},
 	}
 	for _, tt := range tests {
 		var cur *entry

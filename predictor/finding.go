@@ -73,6 +73,11 @@ type FindingType struct {
 	// pkg/config/analysis/msg/messages.yaml) that look at the same
 	// configuration, and how they differ; "" when none does.
 	Istioctl string
+	// Uncertain is set for codes that say the prediction of their
+	// listener may differ from real Istio's: a patch it leaves out, or an
+	// order Istio takes from a map. A difference from the real pilot on
+	// that listener is explained by such a finding, not a divergence.
+	Uncertain bool
 }
 
 // findingTypes is the one table of finding codes.
@@ -145,14 +150,16 @@ var findingTypes = []FindingType{
 		Fix:     "Nothing to do: UDP traffic bypasses the sidecar.",
 		Witness: "none"},
 	{Code: EnvoyFilterNotModelled, Severity: SeverityInfo,
-		Summary:  "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch, so what it does to traffic is not checked.",
-		Fix:      "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead.",
-		Witness:  "none",
-		Istioctl: "IST0151 to IST0155 check the same EnvoyFilters' patch operations, not what they do to listeners."},
+		Summary:   "An EnvoyFilter patches an outbound listener of the client; the prediction does not include the patch, so what it does to traffic is not checked.",
+		Fix:       "Compare the patched listener with the sidecar's real config dump (listenerlab explain --dump), or express the change through the API (VirtualService, DestinationRule, Sidecar) instead.",
+		Witness:   "none",
+		Istioctl:  "IST0151 to IST0155 check the same EnvoyFilters' patch operations, not what they do to listeners.",
+		Uncertain: true},
 	{Code: OrderUndetermined, Severity: SeverityWarning,
-		Summary: "Two services of ServiceEntries with the same host and namespace, created in the same second, compete for one listener, and istiod has no order between them: the one it keeps comes from a map's order and can change on any push or restart. The prediction shows one outcome; real Istio may show the other.",
-		Fix:     "Give the entries distinct creation times (create one first), merge them into one ServiceEntry, or declare the port's protocol so that both keep their chains.",
-		Witness: "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict), or, for an HTTP_PROXY port beside another port of the host, a connection to the host on that port: it goes where the prediction says, or, after another push, where the other order sends it."},
+		Summary:   "Two services of ServiceEntries with the same host and namespace, created in the same second, compete for one listener, and istiod has no order between them: the one it keeps comes from a map's order and can change on any push or restart. The prediction shows one outcome; real Istio may show the other.",
+		Fix:       "Give the entries distinct creation times (create one first), merge them into one ServiceEntry, or declare the port's protocol so that both keep their chains.",
+		Witness:   "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict), or, for an HTTP_PROXY port beside another port of the host, a connection to the host on that port: it goes where the prediction says, or, after another push, where the other order sends it.",
+		Uncertain: true},
 }
 
 // findingTypeOf indexes findingTypes by code.
@@ -173,4 +180,17 @@ func FindingTypes() []FindingType { return append([]FindingType(nil), findingTyp
 func (c Code) Type() (FindingType, bool) {
 	t, ok := findingTypeOf[c]
 	return t, ok
+}
+
+// Is reports whether the finding is of the given code (Finding.Code is a
+// plain string on the wire).
+func (f Finding) Is(c Code) bool { return Code(f.Code) == c }
+
+// Uncertain reports whether the finding says the prediction of its
+// listener may differ from real Istio's (its code's FindingType.Uncertain:
+// EnvoyFilterNotModelled, OrderUndetermined): a difference from the real
+// pilot on f.Listener is explained by it.
+func (f Finding) Uncertain() bool {
+	t, _ := Code(f.Code).Type()
+	return t.Uncertain
 }

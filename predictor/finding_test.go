@@ -192,3 +192,27 @@ func TestReadmeFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFindingUncertain checks which findings explain a difference from the
+// real pilot on their listener: those whose prediction is incomplete or one
+// of several outcomes, and no others.
+func TestFindingUncertain(t *testing.T) {
+	for _, tc := range []struct {
+		code Code
+		want bool
+	}{
+		{EnvoyFilterNotModelled, true},
+		{OrderUndetermined, true},
+		{Shadowed, false},
+		{SniffedListenerTaken, false},
+		{"NoSuchCode", false},
+	} {
+		f := Finding{Code: string(tc.code)}
+		if got := f.Uncertain(); got != tc.want {
+			t.Errorf("Finding{Code: %s}.Uncertain() = %v, want %v", tc.code, got, tc.want)
+		}
+		if !f.Is(tc.code) || f.Is(Hijack) {
+			t.Errorf("Finding{Code: %s}.Is: compares codes wrong", tc.code)
+		}
+	}
+}

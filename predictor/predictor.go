@@ -32,7 +32,8 @@ type Prediction struct {
 // expects, or a listener that behaves surprisingly.
 type Finding struct {
 	// Code is one of the Code constants (Shadowed, Hijack, ...), kept a
-	// plain string on the wire; Code(f.Code).Type() describes it.
+	// plain string on the wire; f.Is compares it, Code(f.Code).Type()
+	// describes it.
 	Code string `json:"code"`
 	// Severity is one of the Severity constants: error, warning or info.
 	Severity string `json:"severity"`
@@ -256,11 +257,11 @@ func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Dest
 	if !alone {
 		why += " and no other chain matches"
 	}
-	own := "outbound|" + itoa(c.port.Number) + "||" + c.svc.Hostname
+	own := listener.ServiceCluster{Port: c.port.Number, Host: c.svc.Hostname}
 	if len(c.svc.Ports) == 1 {
-		own = "outbound|" + itoa(c.svc.Ports[0].Number) + "||" + c.svc.Hostname
+		own.Port = c.svc.Ports[0].Number
 	}
-	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own {
+	if c.svc.Resolution == resPassthrough && c.dest.Kind == listener.TCP && c.dest.Cluster == own.Name() {
 		if catchAll.Cluster == listener.BlackHoleCluster {
 			b.findingAt(Hijack, SeverityWarning, c.svc, c.port, name,
 				"%s pass through as %s instead of being refused (REGISTRY_ONLY)", what, c.svc.Hostname)
@@ -326,17 +327,17 @@ var freeNames = []string{"www.example.com", "www.example.org", "www.example.net"
 func moot(fs []Finding) func(Finding) bool {
 	dropped := map[string]bool{}
 	for _, f := range fs {
-		switch Code(f.Code) {
-		case Shadowed, SniffedListenerTaken, ServerFirstConflict:
+		if f.Is(Shadowed) || f.Is(SniffedListenerTaken) || f.Is(ServerFirstConflict) {
 			dropped[f.Source] = true
 		}
 	}
 	return func(f Finding) bool {
-		if f.Code != string(AutoAddressUnused) || f.Witness == nil {
+		if !f.Is(AutoAddressUnused) || f.Witness == nil {
 			return false
 		}
-		d := f.Witness.Destination
-		return dropped[f.Source] || strings.HasPrefix(d, "cluster outbound|") && !strings.HasSuffix(d, "|"+f.Witness.Meant)
+		name, isCluster := strings.CutPrefix(f.Witness.Destination, "cluster ")
+		c, isService := listener.ParseServiceCluster(name)
+		return dropped[f.Source] || isCluster && isService && c.Host != f.Witness.Meant
 	}
 }
 
@@ -380,7 +381,10 @@ func uniqueFindings(fs []Finding) []Finding {
 // (three services on one port record only the last rejected). The
 // Shadowed findings still name every rejected service.
 func lastConflicts(cs []listener.Conflict) []listener.Conflict {
-	type key struct{ listener, kind string }
+	type key struct {
+		name string
+		kind listener.ConflictKind
+	}
 	last := map[key]int{}
 	for i, c := range cs {
 		last[key{c.Listener, c.Kind}] = i

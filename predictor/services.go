@@ -192,51 +192,12 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 	var out []*service
 	for _, se := range w.ServiceEntries {
 		spec := &se.Spec
-		res := resClientSideLB
-		switch spec.Resolution {
-		case apiv1alpha3.ServiceEntry_NONE:
-			res = resPassthrough
-		case apiv1alpha3.ServiceEntry_DNS:
-			res = resDNS
-		case apiv1alpha3.ServiceEntry_DNS_ROUND_ROBIN:
-			res = resDNSRoundRobin
-		case apiv1alpha3.ServiceEntry_DYNAMIC_DNS:
-			res = resDynamicDNS
-		}
-		var ports []port
-		for _, p := range spec.Ports {
-			proto := parseProtocol(p.Protocol)
-			why := "protocol " + quote(p.Protocol)
-			if proto == pUnsupported {
-				why += " names no protocol: auto-detect"
-			}
-			ports = append(ports, port{Name: p.Name, Number: int(p.Number), Protocol: proto, Why: why})
-		}
-		auto := map[string][]string{}
-		if controllerAllocates && len(spec.Addresses) == 0 && res != resPassthrough && !strings.EqualFold(se.Labels["networking.istio.io/enable-autoallocate-ip"], "false") {
-			for _, a := range se.Status.GetAddresses() {
-				auto[a.Host] = append(auto[a.Host], a.Value)
-			}
-		}
+		res := entryResolution(spec.Resolution)
+		ports := entryPorts(spec.Ports)
+		auto := allocatedAddresses(se, res, controllerAllocates)
 		endpoints := serviceEntryEndpoints(w, se)
 		for _, h := range spec.Hosts {
-			var addrs []string
-			for _, a := range spec.Addresses {
-				if p, err := netip.ParsePrefix(a); err == nil && p.Bits() == p.Addr().BitLen() {
-					a = p.Addr().String()
-				}
-				addrs = append(addrs, a)
-			}
-			if len(addrs) == 0 {
-				addrs = []string{wildcardV4}
-			}
-			var vips []string
-			if !v.ServiceEntryServicePerAddress() && addrs[0] != wildcardV4 {
-				vips, addrs = addrs, addrs[:1]
-			}
-			if v.ServiceEntryServicesByResourceName() {
-				addrs = uniqueAddresses(addrs)
-			}
+			addrs, vips := hostAddresses(spec.Addresses, v)
 			for _, a := range addrs {
 				s := &service{
 					Hostname: h, Namespace: se.Namespace, Name: h, Registry: registryExternal,
@@ -246,13 +207,7 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 					ClusterIPs: vips,
 				}
 				if a == wildcardV4 {
-					for _, v := range auto[h] {
-						if ip, err := netip.ParseAddr(v); err == nil && ip.Is4() {
-							s.AutoV4 = v
-						} else if err == nil {
-							s.AutoV6 = v
-						}
-					}
+					s.AutoV4, s.AutoV6 = byFamily(auto[h])
 				}
 				eps := endpoints
 				if len(eps) == 0 && spec.WorkloadSelector == nil && (res == resDNS || res == resDNSRoundRobin) {
@@ -268,6 +223,85 @@ func serviceEntryServices(w *world.World, controllerAllocates bool, v versions.V
 		}
 	}
 	return out
+}
+
+// entryResolution is the model resolution of a ServiceEntry's.
+func entryResolution(r apiv1alpha3.ServiceEntry_Resolution) resolution {
+	switch r {
+	case apiv1alpha3.ServiceEntry_NONE:
+		return resPassthrough
+	case apiv1alpha3.ServiceEntry_DNS:
+		return resDNS
+	case apiv1alpha3.ServiceEntry_DNS_ROUND_ROBIN:
+		return resDNSRoundRobin
+	case apiv1alpha3.ServiceEntry_DYNAMIC_DNS:
+		return resDynamicDNS
+	}
+	return resClientSideLB
+}
+
+// entryPorts are a ServiceEntry's ports with their declared protocols; one
+// that names no protocol is auto-detected.
+func entryPorts(ps []*apiv1alpha3.ServicePort) []port {
+	var ports []port
+	for _, p := range ps {
+		proto := parseProtocol(p.Protocol)
+		why := "protocol " + quote(p.Protocol)
+		if proto == pUnsupported {
+			why += " names no protocol: auto-detect"
+		}
+		ports = append(ports, port{Name: p.Name, Number: int(p.Number), Protocol: proto, Why: why})
+	}
+	return ports
+}
+
+// allocatedAddresses are the addresses the controller allocated to a
+// ServiceEntry (its status), by host: only for an entry without addresses
+// nor resolution NONE that does not opt out by label.
+func allocatedAddresses(se *networkingv1.ServiceEntry, res resolution, controllerAllocates bool) map[string][]string {
+	auto := map[string][]string{}
+	if controllerAllocates && len(se.Spec.Addresses) == 0 && res != resPassthrough && !strings.EqualFold(se.Labels["networking.istio.io/enable-autoallocate-ip"], "false") {
+		for _, a := range se.Status.GetAddresses() {
+			auto[a.Host] = append(auto[a.Host], a.Value)
+		}
+	}
+	return auto
+}
+
+// hostAddresses are the addresses a host of a ServiceEntry gets one
+// service each for, and the VIPs of that service: a /32 (or /128) CIDR is
+// a plain IP, no address gives 0.0.0.0; up to 1.24 one service holds every
+// address as its VIPs.
+func hostAddresses(declared []string, v versions.Version) (addrs, vips []string) {
+	for _, a := range declared {
+		if p, err := netip.ParsePrefix(a); err == nil && p.Bits() == p.Addr().BitLen() {
+			a = p.Addr().String()
+		}
+		addrs = append(addrs, a)
+	}
+	if len(addrs) == 0 {
+		addrs = []string{wildcardV4}
+	}
+	if !v.ServiceEntryServicePerAddress() && addrs[0] != wildcardV4 {
+		vips, addrs = addrs, addrs[:1]
+	}
+	if v.ServiceEntryServicesByResourceName() {
+		addrs = uniqueAddresses(addrs)
+	}
+	return addrs, vips
+}
+
+// byFamily is the last IPv4 and the last IPv6 address of addrs; anything
+// that is no IP address is skipped.
+func byFamily(addrs []string) (v4, v6 string) {
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a); err == nil && ip.Is4() {
+			v4 = a
+		} else if err == nil {
+			v6 = a
+		}
+	}
+	return v4, v6
 }
 
 // shareEndpoints models how PushContext indexes endpoints
@@ -427,20 +461,4 @@ func resolveAliases(all []*service) {
 	for _, s := range all {
 		s.Aliases = byTarget[s.Hostname]
 	}
-}
-
-// sortByCreation models SortServicesByCreationTime
-// (pilot/pkg/model/push_context.go): creation time, then name, then
-// namespace.
-func sortByCreation(ss []*service) {
-	sort.SliceStable(ss, func(i, j int) bool {
-		a, b := ss[i], ss[j]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.Before(b.Created)
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Namespace < b.Namespace
-	})
 }

@@ -411,7 +411,7 @@ func (b *builder) destinationCluster(d *apiv1alpha3.Destination, listenPort int)
 	case svc != nil && len(svc.Ports) == 1:
 		number = svc.Ports[0].Number
 	}
-	return "outbound|" + itoa(number) + "|" + d.GetSubset() + "|" + d.GetHost()
+	return listener.ServiceCluster{Port: number, Subset: d.GetSubset(), Host: d.GetHost()}.Name()
 }
 
 // destLabel is a destination in a chain's reason: the cluster, the

@@ -141,9 +141,12 @@ func derefChain(c *listener.FilterChain) []listener.FilterChain {
 // outbound|PORT|SUBSET|HOST cluster (of a tcp_proxy or a redis_proxy), or
 // of a "host:port" route.
 func serviceOf(d listener.Destination) string {
-	if (d.Kind == listener.TCP || d.Kind == listener.Redis) && strings.HasPrefix(d.Cluster, "outbound|") {
-		parts := strings.Split(d.Cluster, "|")
-		return parts[len(parts)-1]
+	if d.Kind == listener.TCP || d.Kind == listener.Redis {
+		// Weighted clusters are joined by ","; the last one stands for them.
+		names := strings.Split(d.Cluster, ",")
+		if c, ok := listener.ParseServiceCluster(names[len(names)-1]); ok {
+			return c.Host
+		}
 	}
 	if d.Kind == listener.HTTP && strings.Contains(d.Route, ":") {
 		host, _, _ := strings.Cut(d.Route, ":")

@@ -246,10 +246,10 @@ func (r *Run) compare() {
 	r.res.Differences = compare.Prediction(r.pred, compare.Real{Dump: d, Conflicts: r.conflicts})
 	r.res.Witnesses = compare.Witnessed(r.pred.Findings)
 	for _, c := range r.pred.Conflicts {
-		if r.gauges[c.Kind] == 0 {
+		if r.gauges[string(c.Kind)] == 0 {
 			// istiod sets the gauges from its previous push context: a
 			// zero is reported, not failed (see istiod.ParseConflictGauges).
-			r.res.AddReason("gauge:"+c.Kind, fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
+			r.res.AddReason("gauge:"+string(c.Kind), fmt.Sprintf("pilot_conflict gauge for %q reads 0 while the client has that conflict", c.Kind))
 		}
 	}
 	tr := livestate.NewTranslator(r.p.Iso, r.sim, r.live)

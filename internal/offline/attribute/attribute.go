@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
@@ -151,11 +152,10 @@ func chain(c listener.FilterChain, predicted *listener.FilterChain, hosts map[st
 		}
 		return Chain{Destination: d, Service: host, Attributed: true, Text: fmt.Sprintf("%s: %s [by %s]%s", what, src, via, why)}
 	}
+	cluster, isService := listener.ParseServiceCluster(d.SingleCluster())
 	switch {
-	case strings.HasPrefix(d.SingleCluster(), "outbound|"):
-		if parts := strings.Split(d.SingleCluster(), "|"); len(parts) == 4 && parts[3] != "" {
-			return service(parts[3], parts[1], parts[2], "cluster name")
-		}
+	case isService:
+		return service(cluster.Host, strconv.Itoa(cluster.Port), cluster.Subset, "cluster name")
 	case d.Kind == listener.TCP && (d.Cluster == listener.PassthroughCluster || d.Cluster == listener.BlackHoleCluster):
 		return Chain{Destination: d, Attributed: true, Text: "no service: the catch-all for connections no other chain matches (outboundTrafficPolicy) [by cluster name]" + why}
 	case d.Kind == listener.HTTP:

@@ -151,9 +151,9 @@ func Conflicts(want, got []listener.Conflict) []Difference {
 		b, inG := g[k]
 		switch {
 		case !inG:
-			out = append(out, Difference{Level: LevelConflict, Listener: a.Listener, Want: a.Rejected + " rejected (" + a.Kind + ")"})
+			out = append(out, Difference{Level: LevelConflict, Listener: a.Listener, Want: a.Rejected + " rejected (" + string(a.Kind) + ")"})
 		case !inW:
-			out = append(out, Difference{Level: LevelConflict, Listener: b.Listener, Got: b.Rejected + " rejected (" + b.Kind + ")"})
+			out = append(out, Difference{Level: LevelConflict, Listener: b.Listener, Got: b.Rejected + " rejected (" + string(b.Kind) + ")"})
 		}
 	}
 	return out

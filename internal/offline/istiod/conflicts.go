@@ -41,21 +41,23 @@ var (
 
 // conflictKinds names each pilot_conflict_* metric as listener.Conflict
 // kinds do (the pilot backend uses the same names).
-var conflictKinds = map[string]string{
-	"pilot_conflict_outbound_listener_tcp_over_current_tcp":  "tcp over current tcp",
-	"pilot_conflict_outbound_listener_tcp_over_current_http": "tcp over current http",
-	"pilot_conflict_outbound_listener_http_over_current_tcp": "http over current tcp",
-	"pilot_conflict_outbound_listener_http_over_https":       "http over transport socket",
-	"pilot_conflict_inbound_listener":                        "inbound listener",
+var conflictKinds = map[string]listener.ConflictKind{
+	"pilot_conflict_outbound_listener_tcp_over_current_tcp":  listener.TCPOverCurrentTCP,
+	"pilot_conflict_outbound_listener_tcp_over_current_http": listener.TCPOverCurrentHTTP,
+	"pilot_conflict_outbound_listener_http_over_current_tcp": listener.HTTPOverCurrentTCP,
+	"pilot_conflict_outbound_listener_http_over_https":       listener.HTTPOverTransportSocket,
+	"pilot_conflict_inbound_listener":                        listener.InboundListener,
 }
 
-// ConflictKind maps a pilot_conflict_* metric name to its kind.
-func ConflictKind(metric string) string {
+// ConflictKind maps a pilot_conflict_* metric name to its kind; a metric
+// not named above becomes its words ("pilot_conflict_outbound_listener_a_b"
+// is "a b").
+func ConflictKind(metric string) listener.ConflictKind {
 	if k, ok := conflictKinds[metric]; ok {
 		return k
 	}
 	k := strings.TrimPrefix(strings.TrimPrefix(metric, "pilot_conflict_"), "outbound_listener_")
-	return strings.ReplaceAll(k, "_", " ")
+	return listener.ConflictKind(strings.ReplaceAll(k, "_", " "))
 }
 
 // Conflicts reads the listener conflicts of /debug/push_status that
@@ -71,7 +73,7 @@ func Conflicts(pushStatusJSON []byte, keep func(proxyID string) bool) ([]listene
 	}
 	var out []listener.Conflict
 	for metric, byKey := range ps {
-		if !strings.HasPrefix(metric, "pilot_conflict_") || metric == "pilot_conflict_inbound_listener" {
+		if !strings.HasPrefix(metric, "pilot_conflict_") || ConflictKind(metric) == listener.InboundListener {
 			continue
 		}
 		for key, st := range byKey {
@@ -91,7 +93,7 @@ func Conflicts(pushStatusJSON []byte, keep func(proxyID string) bool) ([]listene
 		if out[i].Listener != out[j].Listener {
 			return out[i].Listener < out[j].Listener
 		}
-		return out[i].Kind+out[i].Rejected < out[j].Kind+out[j].Rejected
+		return string(out[i].Kind)+out[i].Rejected < string(out[j].Kind)+out[j].Rejected
 	})
 	return out, nil
 }

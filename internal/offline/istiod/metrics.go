@@ -73,7 +73,7 @@ func parseSample(line string) (Gauge, error) {
 func ByKind(gs []Gauge) map[string]float64 {
 	out := map[string]float64{}
 	for _, g := range gs {
-		out[ConflictKind(g.Name)] += g.Value
+		out[string(ConflictKind(g.Name))] += g.Value
 	}
 	return out
 }

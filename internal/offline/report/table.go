@@ -100,7 +100,7 @@ func Explain(w io.Writer, title string, p *predictor.Prediction) {
 		}
 	}
 	for _, c := range p.Conflicts {
-		text.WriteString(c.Kind + "\n")
+		text.WriteString(string(c.Kind) + "\n")
 	}
 	if terms := Terms(text.String()); len(terms) > 0 {
 		fmt.Fprintf(w, "\nWhat pilot's terms above mean for traffic:\n")
@@ -121,14 +121,14 @@ type Term struct {
 // reasons mean for traffic, in the order explain lists them.
 var terms = []Term{
 	{"UnsupportedProtocol", "pilot's name for a port without a declared protocol, or a listener that mixes HTTP and TCP: the listener sniffs each connection (http_inspector); plaintext HTTP/1.1 and h2c go to the HTTP route, chosen by Host, anything else to the TCP chains"},
-	{"auto over tcp", "an auto-detected port met a TCP listener on the same address and port: pilot merged them into one sniffed listener, so the TCP service keeps the non-HTTP bytes and HTTP goes to the route by Host"},
-	{"http over tcp", "an HTTP port met a TCP listener on the same address and port: pilot merged them into one sniffed listener; HTTP goes to the route by Host, other bytes to the TCP chains"},
-	{"tcp over http", "a TCP port met an HTTP listener on the same address and port: pilot merged them into one sniffed listener; HTTP goes to the route by Host, other bytes to the TCP chain"},
-	{"tcp over tcp", "two TCP ports on the same address and port: their chains share one listener; a chain whose match equals an earlier one's is dropped, and its connections go to the earlier service"},
-	{"tcp over current tcp", "istiod's record of a dropped TCP chain: the rejected service's connections that match it go to the accepted service"},
-	{"tcp over auto", "a TCP port met a sniffed listener: its chain is added beside the earlier ones (dropped if the match is the same)"},
-	{"auto over http", "an auto-detected port replaced an HTTP-only listener with a sniffed one: HTTP still goes to the route by Host, other bytes to the TCP chain"},
-	{"auto over auto", "an auto-detected port met a listener that already sniffs: pilot adds nothing, so its non-HTTP connections take the earlier service's chains"},
+	{string(listener.AutoOverTCP), "an auto-detected port met a TCP listener on the same address and port: pilot merged them into one sniffed listener, so the TCP service keeps the non-HTTP bytes and HTTP goes to the route by Host"},
+	{string(listener.HTTPOverTCP), "an HTTP port met a TCP listener on the same address and port: pilot merged them into one sniffed listener; HTTP goes to the route by Host, other bytes to the TCP chains"},
+	{string(listener.TCPOverHTTP), "a TCP port met an HTTP listener on the same address and port: pilot merged them into one sniffed listener; HTTP goes to the route by Host, other bytes to the TCP chain"},
+	{string(listener.TCPOverTCP), "two TCP ports on the same address and port: their chains share one listener; a chain whose match equals an earlier one's is dropped, and its connections go to the earlier service"},
+	{string(listener.TCPOverCurrentTCP), "istiod's record of a dropped TCP chain: the rejected service's connections that match it go to the accepted service"},
+	{string(listener.TCPOverAuto), "a TCP port met a sniffed listener: its chain is added beside the earlier ones (dropped if the match is the same)"},
+	{string(listener.AutoOverHTTP), "an auto-detected port replaced an HTTP-only listener with a sniffed one: HTTP still goes to the route by Host, other bytes to the TCP chain"},
+	{string(listener.AutoOverAuto), "an auto-detected port met a listener that already sniffs: pilot adds nothing, so its non-HTTP connections take the earlier service's chains"},
 	{"PassthroughCluster", "the connection goes to its original destination, outside the mesh's routing (no mTLS, no retries)"},
 	{"BlackHoleCluster", "the connection is closed: REGISTRY_ONLY refuses destinations that no service declares"},
 	{"redis cluster", "the chain ends with Envoy's redis_proxy, not tcp_proxy (istiod's PILOT_ENABLE_REDIS_FILTER, on a Redis port): it reads the connection as Redis commands and sends each to the cluster named (its catch-all route); bytes that are not Redis commands are a protocol error"},

@@ -133,7 +133,7 @@ func (b *builder) why(format string, args ...any) {
 
 // findingAt raises a finding of a graded code at the given severity.
 func (b *builder) findingAt(code Code, severity Severity, s *service, p port, listenerName, format string, args ...any) {
-	f := Finding{Code: string(code), Severity: string(severity), Listener: listenerName, Message: fmt.Sprintf(format, args...)}
+	f := Finding{Code: code, Severity: severity, Listener: listenerName, Message: fmt.Sprintf(format, args...)}
 	if s != nil {
 		f.Service, f.Source, f.Port = s.Hostname, s.Source, p.Number
 	}

@@ -182,15 +182,11 @@ func (c Code) Type() (FindingType, bool) {
 	return t, ok
 }
 
-// Is reports whether the finding is of the given code (Finding.Code is a
-// plain string on the wire).
-func (f Finding) Is(c Code) bool { return Code(f.Code) == c }
-
 // Uncertain reports whether the finding says the prediction of its
 // listener may differ from real Istio's (its code's FindingType.Uncertain:
 // EnvoyFilterNotModelled, OrderUndetermined): a difference from the real
 // pilot on f.Listener is explained by it.
 func (f Finding) Uncertain() bool {
-	t, _ := Code(f.Code).Type()
+	t, _ := f.Code.Type()
 	return t.Uncertain
 }

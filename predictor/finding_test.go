@@ -207,11 +207,11 @@ func TestFindingUncertain(t *testing.T) {
 		{SniffedListenerTaken, false},
 		{"NoSuchCode", false},
 	} {
-		f := Finding{Code: string(tc.code)}
+		f := Finding{Code: tc.code}
 		if got := f.Uncertain(); got != tc.want {
 			t.Errorf("Finding{Code: %s}.Uncertain() = %v, want %v", tc.code, got, tc.want)
 		}
-		if !f.Is(tc.code) || f.Is(Hijack) {
+		if f.Code != tc.code || f.Code == Hijack {
 			t.Errorf("Finding{Code: %s}.Is: compares codes wrong", tc.code)
 		}
 	}

@@ -64,7 +64,7 @@ spec: {ports: [{name: http, port: 3306}]}`,
 			p := predict(t, "kind: Scenario\nname: rule\nclient: {dnsCapture: false}\n---\n"+tt.objects+"\n")
 			var got []predictor.Finding
 			for _, f := range p.Findings {
-				if f.Code == tt.code {
+				if f.Code == predictor.Code(tt.code) {
 					got = append(got, f)
 				}
 			}
@@ -72,7 +72,7 @@ spec: {ports: [{name: http, port: 3306}]}`,
 				t.Fatalf("%d %s findings, want 1: %+v", len(got), tt.code, p.Findings)
 			}
 			f := got[0]
-			if f.Severity != tt.severity || !strings.Contains(f.Message+" (why: "+f.Why+")", tt.message) || len(f.Related) != 1 || f.Related[0] != tt.related {
+			if string(f.Severity) != tt.severity || !strings.Contains(f.Message+" (why: "+f.Why+")", tt.message) || len(f.Related) != 1 || f.Related[0] != tt.related {
 				t.Errorf("got %s %v %q, want %s [%s] %q", f.Severity, f.Related, f.Message, tt.severity, tt.related, tt.message)
 			}
 		})

@@ -31,14 +31,13 @@ type Prediction struct {
 // Finding is a service port that does not get what its author likely
 // expects, or a listener that behaves surprisingly.
 type Finding struct {
-	// Code is one of the Code constants (Shadowed, Hijack, ...), kept a
-	// plain string on the wire; f.Is compares it, Code(f.Code).Type()
-	// describes it.
-	Code string `json:"code"`
+	// Code is one of the Code constants (Shadowed, Hijack, ...);
+	// f.Code.Type() describes it.
+	Code Code `json:"code"`
 	// Severity is one of the Severity constants: error, warning or info.
-	Severity string `json:"severity"`
-	Service  string `json:"service,omitempty"`
-	Port     int    `json:"port,omitempty"`
+	Severity Severity `json:"severity"`
+	Service  string   `json:"service,omitempty"`
+	Port     int      `json:"port,omitempty"`
 	// Source names the manifest of the service.
 	Source   string `json:"source,omitempty"`
 	Listener string `json:"listener,omitempty"`
@@ -327,12 +326,12 @@ var freeNames = []string{"www.example.com", "www.example.org", "www.example.net"
 func moot(fs []Finding) func(Finding) bool {
 	dropped := map[string]bool{}
 	for _, f := range fs {
-		if f.Is(Shadowed) || f.Is(SniffedListenerTaken) || f.Is(ServerFirstConflict) {
+		if f.Code == Shadowed || f.Code == SniffedListenerTaken || f.Code == ServerFirstConflict {
 			dropped[f.Source] = true
 		}
 	}
 	return func(f Finding) bool {
-		if !f.Is(AutoAddressUnused) || f.Witness == nil {
+		if f.Code != AutoAddressUnused || f.Witness == nil {
 			return false
 		}
 		name, isCluster := strings.CutPrefix(f.Witness.Destination, "cluster ")
@@ -359,7 +358,7 @@ func uniqueFindings(fs []Finding) []Finding {
 	index := map[string]int{}
 	var out []Finding
 	for _, f := range fs {
-		key := strings.Join([]string{f.Code, f.Service, itoa(f.Port), f.Listener, f.Message, f.Why}, "\x00")
+		key := strings.Join([]string{string(f.Code), f.Service, itoa(f.Port), f.Listener, f.Message, f.Why}, "\x00")
 		i, seen := index[key]
 		if !seen {
 			index[key] = len(out)

@@ -367,7 +367,7 @@ func TestHTTPProxyOrderUndetermined(t *testing.T) {
 			p := predict(t, "kind: Scenario\nname: proxy-order\n"+tt.header+"---\n"+strings.Join(tt.docs, "---\n"))
 			n := 0
 			for _, f := range p.Findings {
-				if f.Code == string(predictor.OrderUndetermined) && f.Listener == "0.0.0.0_3306" {
+				if f.Code == predictor.OrderUndetermined && f.Listener == "0.0.0.0_3306" {
 					n++
 				}
 			}

@@ -87,7 +87,7 @@ func TestWitnesses(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, fd := range p.Findings {
-				if fd.Severity == string(predictor.SeverityInfo) {
+				if fd.Severity == predictor.SeverityInfo {
 					continue
 				}
 				where := fmt.Sprintf("%s %s: %s %s %q", v.Label, f, fd.Severity, fd.Code, fd.Message)
@@ -96,7 +96,7 @@ func TestWitnesses(t *testing.T) {
 					// the sidecar's own ports lead to listeners the prediction
 					// leaves out.
 					own := fd.Port == 15006 || fd.Port == 15021 || fd.Port == 15090
-					if fd.Code != string(predictor.PortSkipped) || w.Client.InterceptionMode != "NONE" && !own {
+					if fd.Code != predictor.PortSkipped || w.Client.InterceptionMode != "NONE" && !own {
 						t.Errorf("%s: no witness", where)
 					}
 					continue
@@ -116,13 +116,13 @@ func TestWitnesses(t *testing.T) {
 				service := strings.HasPrefix(d, "cluster outbound|")
 				reaches := service && strings.HasSuffix(d, "|"+wit.Meant)
 				switch {
-				case fd.Code == string(predictor.ServerFirstSniffed):
+				case fd.Code == predictor.ServerFirstSniffed:
 					if !wit.Sniffed {
 						t.Errorf("%s: the witness's listener %s does not sniff", where, l)
 					}
-				case fd.Severity == string(predictor.SeverityError) && reaches:
+				case fd.Severity == predictor.SeverityError && reaches:
 					t.Errorf("%s: an error whose witness reaches %s (%s)", where, wit.Meant, d)
-				case fd.Severity == string(predictor.SeverityWarning) && fd.Code != string(predictor.CIDROverlap) && fd.Code != string(predictor.Hijack) && service && !reaches:
+				case fd.Severity == predictor.SeverityWarning && fd.Code != predictor.CIDROverlap && fd.Code != predictor.Hijack && service && !reaches:
 					t.Errorf("%s: a warning whose witness reaches another service than %s (%s)", where, wit.Meant, d)
 				}
 			}

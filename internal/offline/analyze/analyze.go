@@ -51,16 +51,16 @@ type NoSidecar struct {
 // Finding is one predictor finding, with the manifests it involves, the
 // clients it applies to and a fix.
 type Finding struct {
-	Code     string   `json:"code"`
-	Severity string   `json:"severity"`
-	Message  string   `json:"message"`
-	Why      string   `json:"why,omitempty"`
-	Fix      string   `json:"fix"`
-	Service  string   `json:"service,omitempty"`
-	Port     int      `json:"port,omitempty"`
-	Listener string   `json:"listener,omitempty"`
-	Objects  []Object `json:"objects"`
-	Clients  []string `json:"clients"`
+	Code     predictor.Code     `json:"code"`
+	Severity predictor.Severity `json:"severity"`
+	Message  string             `json:"message"`
+	Why      string             `json:"why,omitempty"`
+	Fix      string             `json:"fix"`
+	Service  string             `json:"service,omitempty"`
+	Port     int                `json:"port,omitempty"`
+	Listener string             `json:"listener,omitempty"`
+	Objects  []Object           `json:"objects"`
+	Clients  []string           `json:"clients"`
 	// Witness is the connection that shows the finding, traced for one of
 	// its clients; every error and warning has one.
 	Witness *Witness `json:"witness,omitempty"`
@@ -367,7 +367,7 @@ func (f *folder) analyzeEach(o options, prog *progress) ([]Finding, error) {
 // findingKey is what makes two clients' findings one: code, service, port,
 // listener and message.
 func findingKey(pf predictor.Finding) string {
-	return strings.Join([]string{pf.Code, pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message, pf.Why}, "\x00")
+	return strings.Join([]string{string(pf.Code), pf.Service, strconv.Itoa(pf.Port), pf.Listener, pf.Message, pf.Why}, "\x00")
 }
 
 // sidecarRef finds the Sidecar a PortSkipped finding about an egress port

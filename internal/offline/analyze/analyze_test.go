@@ -61,7 +61,7 @@ func TestCodes(t *testing.T) {
 				}
 				var got []Finding
 				for _, f := range r.Findings {
-					if f.Code == tt.code {
+					if f.Code == predictor.Code(tt.code) {
 						got = append(got, f)
 					}
 				}
@@ -93,7 +93,7 @@ func TestDedupAcrossClients(t *testing.T) {
 	if want := []string{"Deployment ops/backup", "Deployment shop/web", "Deployment shop/worker"}; strings.Join(r.Clients, "|") != strings.Join(want, "|") {
 		t.Errorf("clients %v, want %v", r.Clients, want)
 	}
-	byCode := map[string][]Finding{}
+	byCode := map[predictor.Code][]Finding{}
 	for _, f := range r.Findings {
 		byCode[f.Code] = append(byCode[f.Code], f)
 	}

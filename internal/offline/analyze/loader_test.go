@@ -122,7 +122,7 @@ data:
 	codes := func(r *Report) string {
 		var cs []string
 		for _, f := range r.Findings {
-			cs = append(cs, f.Code)
+			cs = append(cs, string(f.Code))
 		}
 		return strings.Join(cs, " ")
 	}

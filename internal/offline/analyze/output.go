@@ -24,13 +24,13 @@ const textWidth = 100
 // command, which wraps with shell line continuations.
 func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
-	counts := map[string]int{}
+	counts := map[predictor.Severity]int{}
 	for i, f := range r.Findings {
 		counts[f.Severity]++
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		wrap(&b, "", "    ", strings.ToUpper(f.Severity)+" "+f.Code+": "+f.Message)
+		wrap(&b, "", "    ", strings.ToUpper(string(f.Severity))+" "+string(f.Code)+": "+f.Message)
 		if f.Why != "" {
 			wrap(&b, "    why: ", "      ", f.Why)
 		}
@@ -49,7 +49,7 @@ func WriteText(w io.Writer, r *Report) error {
 		wrap(&b, "    clients: ", "      ", clientsText(f.Clients, r))
 		if wt := f.Witness; wt != nil {
 			text := witnessText(wt)
-			if f.Code == string(predictor.ServerFirstSniffed) && wt.Sniffed {
+			if f.Code == predictor.ServerFirstSniffed && wt.Sniffed {
 				text = strings.TrimSuffix(text, ":") + ", whose http_inspector waits for the client's first bytes:"
 			}
 			wrap(&b, "    witness: ", "      ", text)
@@ -238,14 +238,14 @@ type sarifProperties struct {
 	Witness *Witness `json:"witness,omitempty"`
 }
 
-var sarifLevel = map[string]string{"error": "error", "warning": "warning", "info": "note"}
+var sarifLevel = map[predictor.Severity]string{predictor.SeverityError: "error", predictor.SeverityWarning: "warning", predictor.SeverityInfo: "note"}
 
 // WriteSARIF writes the report as SARIF 2.1.0: one rule per known code
 // with its help text, one result per finding located at the line where
 // each involved manifest's document starts.
 func WriteSARIF(w io.Writer, r *Report) error {
 	known := Rules()
-	index := map[string]int{}
+	index := map[predictor.Code]int{}
 	for i, rule := range known {
 		index[rule.Code] = i
 	}
@@ -258,7 +258,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "listenerlab", InformationURI: "https://github.com/listenerlab/listenerlab"}},
 		Invocations: invocations(r), Results: []sarifResult{}}
 	for _, rule := range known {
-		sr := sarifRule{ID: rule.Code, Name: rule.Code, ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix}}
+		sr := sarifRule{ID: string(rule.Code), Name: string(rule.Code), ShortDescription: sarifText{rule.Summary}, Help: sarifText{rule.Fix}}
 		if rule.Istioctl != "" {
 			sr.FullDescription = &sarifText{rule.Summary + " Overlaps istioctl analyze: " + rule.Istioctl}
 			sr.Properties = &sarifRuleProperties{Istioctl: rule.Istioctl}
@@ -266,7 +266,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sr)
 	}
 	for _, f := range r.Findings {
-		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel[f.Severity], Message: sarifText{f.Message},
+		res := sarifResult{RuleID: string(f.Code), RuleIndex: index[f.Code], Level: sarifLevel[f.Severity], Message: sarifText{f.Message},
 			Properties: sarifProperties{Fix: f.Fix, Clients: f.Clients, Service: f.Service, Port: f.Port, Listener: f.Listener, Witness: f.Witness}}
 		for _, o := range f.Objects {
 			if o.File == "" {

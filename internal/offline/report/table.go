@@ -39,10 +39,10 @@ func Table(w io.Writer, ls []listener.Listener) error {
 func Findings(w io.Writer, fs []predictor.Finding) {
 	for _, sev := range predictor.Severities() {
 		for _, f := range fs {
-			if f.Severity != string(sev) {
+			if f.Severity != sev {
 				continue
 			}
-			fmt.Fprintf(w, "%-7s %-20s %s\n", strings.ToUpper(f.Severity), f.Code, f.Message)
+			fmt.Fprintf(w, "%-7s %-20s %s\n", strings.ToUpper(string(f.Severity)), f.Code, f.Message)
 			if f.Why != "" {
 				fmt.Fprintf(w, "        why: %s\n", f.Why)
 			}

@@ -260,13 +260,7 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 // explains reports whether f says the prediction is incomplete
 // (EnvoyFilterNotModelled, a patch it does not apply) or one of several
 // outcomes (OrderUndetermined), by its code.
-func explains(f predictor.Finding) bool {
-	switch predictor.Code(f.Code) {
-	case predictor.EnvoyFilterNotModelled, predictor.OrderUndetermined:
-		return true
-	}
-	return false
-}
+func explains(f predictor.Finding) bool { return f.Uncertain() }
 
 // runVersion checks opt.Count cases on v with opt.Workers workers, each
 // with its own backend processes, until the count, ctx or deadline ends it.

@@ -92,7 +92,7 @@ func TestScenarioAgainstRealDumps(t *testing.T) {
 	// listeners send it fails, printed like any other difference.
 	wrong := Options{tamper: func(p *predictor.Prediction) {
 		for i := range p.Findings {
-			if w := p.Findings[i].Witness; w != nil && p.Findings[i].Code == string(predictor.Shadowed) {
+			if w := p.Findings[i].Witness; w != nil && p.Findings[i].Code == predictor.Shadowed {
 				w.Destination = "cluster outbound|3306||sql-b.example.com"
 			}
 		}

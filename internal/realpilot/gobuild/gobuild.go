@@ -211,10 +211,12 @@ func compile(ctx context.Context, dir, bin, gover string, p Program, opts Option
 	_ = os.WriteFile(logFile, out.Bytes(), 0o644)
 	if runErr != nil {
 		_ = os.Remove(tmp)
+		failed := "failed"
 		if ctx.Err() != nil {
 			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
+			failed = "cancelled"
 		}
-		fmt.Fprintf(progress, "%s: build failed after %s\n", p.What, elapsed)
+		fmt.Fprintf(progress, "%s: build %s after %s\n", p.What, failed, elapsed)
 		return &Error{What: p.What, Elapsed: elapsed, Log: logFile, Output: Tail(out.Bytes(), TailLines), Err: runErr}
 	}
 	if err := os.Rename(tmp, bin); err != nil {

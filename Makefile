@@ -3,7 +3,7 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
-.PHONY: build test lint unit verify vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
+.PHONY: build test prefetch-modules lint unit verify vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
@@ -12,9 +12,17 @@ build:
 # of every catalogued Istio version, then generated scenarios against the
 # same backends (fuzz-pilot, fixed seed), then against a real API server and
 # istiod of ISTIO_VERSION (e2e-local). The first run builds each version's
-# backend, Kubernetes and kwok: about an hour on 2 cores; later runs
-# minutes.
-test: lint unit verify fuzz-pilot e2e-local
+# backend, Kubernetes and kwok (see README "Development" for where a cold
+# run's time goes); later runs minutes. prefetch-modules first starts the
+# module downloads of those builds in the background, so that they overlap
+# lint and unit instead of waiting on the network one build at a time.
+test: prefetch-modules lint unit verify fuzz-pilot e2e-local
+
+# Every backend's, Kubernetes' and kwok's Go modules, downloaded in the
+# background (its log: artifacts/prefetch-modules.log).
+prefetch-modules:
+	@mkdir -p artifacts
+	@GO=$(GO) scripts/prefetch-modules.sh >artifacts/prefetch-modules.log 2>&1 &
 
 # gofmt, go vet and staticcheck, each on the default build and with the
 # build tags e2e (the live suite) and pilot (the backend tests that need

@@ -73,8 +73,8 @@ type Destination struct {
 	Kind    DestinationKind `json:"kind"`
 	Route   string          `json:"route,omitempty"`
 	Cluster string          `json:"cluster,omitempty"`
-	// Weighted holds a tcp_proxy's weighted_clusters (Cluster then joins
-	// their names with ","), sorted by name by Normalize.
+	// Weighted holds a tcp_proxy's weighted_clusters, sorted by name by
+	// Normalize; Cluster is then empty, as in Envoy's TcpProxy.
 	Weighted []WeightedCluster `json:"weightedClusters,omitempty"`
 }
 
@@ -96,11 +96,7 @@ func (d *Destination) normalize() {
 		return
 	}
 	sort.SliceStable(d.Weighted, func(i, j int) bool { return d.Weighted[i].Name < d.Weighted[j].Name })
-	names := make([]string, len(d.Weighted))
-	for i, w := range d.Weighted {
-		names[i] = w.Name
-	}
-	d.Cluster = strings.Join(names, ",")
+	d.Cluster = "" // files written before Cluster was left empty joined the names
 }
 
 // String renders a destination compactly: "route 80", "cluster outbound|...",

@@ -32,3 +32,17 @@ func TestDestination(t *testing.T) {
 		})
 	}
 }
+
+// A weighted tcp_proxy has no cluster, as Envoy's TcpProxy: its clusters
+// are in Weighted, sorted; Normalize also clears the joined names that
+// files written by earlier versions hold.
+func TestWeightedDestinationHasNoCluster(t *testing.T) {
+	ws := []WeightedCluster{{Name: "outbound|1||b", Weight: 20}, {Name: "outbound|1||a", Weight: 80}}
+	old := Listener{FilterChains: []FilterChain{{Destination: Destination{Kind: TCP, Cluster: "outbound|1||a,outbound|1||b", Weighted: ws}}}}
+	old.Normalize()
+	for name, d := range map[string]Destination{"WeightedDestination": WeightedDestination(ws), "Normalize": old.FilterChains[0].Destination} {
+		if d.Cluster != "" || d.Weighted[0].Name != "outbound|1||a" || d.String() != "clusters outbound|1||a=80,outbound|1||b=20" {
+			t.Errorf("%s: got %+v", name, d)
+		}
+	}
+}

@@ -148,7 +148,7 @@ func short(d listener.Destination) string {
 		return "passthrough"
 	case d.Kind == listener.TCP && d.Cluster == listener.BlackHoleCluster:
 		return "blackhole"
-	case d.Kind == listener.TCP:
+	case d.Kind == listener.TCP && len(d.Weighted) == 0:
 		return "cluster " + d.Cluster
 	case d.Kind == listener.HTTP:
 		return "route " + d.Route

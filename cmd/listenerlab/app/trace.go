@@ -281,7 +281,7 @@ func writeTrace(w io.Writer, r trace.Result) {
 	dest := "none: the connection is closed"
 	if r.Destination != nil {
 		dest = r.Destination.String()
-		if r.Destination.Kind == listener.TCP {
+		if r.Destination.Kind == listener.TCP && len(r.Destination.Weighted) == 0 {
 			dest = "cluster " + r.Destination.Cluster
 		}
 	}

@@ -109,7 +109,7 @@ func describeChange(d compare.Difference, sides [2][]listener.Listener) string {
 				continue
 			}
 			for _, c := range append(append([]listener.FilterChain(nil), l.FilterChains...), derefChain(l.DefaultChain)...) {
-				if host := serviceOf(c.Destination); host != "" {
+				for _, host := range servicesOf(c.Destination) {
 					services[host] = true
 				}
 			}
@@ -137,22 +137,25 @@ func derefChain(c *listener.FilterChain) []listener.FilterChain {
 	return []listener.FilterChain{*c}
 }
 
-// serviceOf names the service a destination leads to: the host of an
-// outbound|PORT|SUBSET|HOST cluster (of a tcp_proxy or a redis_proxy), or
-// of a "host:port" route.
-func serviceOf(d listener.Destination) string {
-	if d.Kind == listener.TCP || d.Kind == listener.Redis {
-		// Weighted clusters are joined by ","; the last one stands for them.
-		names := strings.Split(d.Cluster, ",")
-		if c, ok := listener.ParseServiceCluster(names[len(names)-1]); ok {
-			return c.Host
+// servicesOf names the services a destination leads to: the hosts of its
+// outbound|PORT|SUBSET|HOST clusters (a tcp_proxy's cluster or weighted
+// clusters, a redis_proxy's cluster), or of a "host:port" route.
+func servicesOf(d listener.Destination) []string {
+	var hosts []string
+	clusters := []string{d.Cluster}
+	for _, w := range d.Weighted {
+		clusters = append(clusters, w.Name)
+	}
+	for _, c := range clusters {
+		if sc, ok := listener.ParseServiceCluster(c); ok && (d.Kind == listener.TCP || d.Kind == listener.Redis) {
+			hosts = append(hosts, sc.Host)
 		}
 	}
 	if d.Kind == listener.HTTP && strings.Contains(d.Route, ":") {
 		host, _, _ := strings.Cut(d.Route, ":")
-		return host
+		hosts = append(hosts, host)
 	}
-	return ""
+	return hosts
 }
 
 // perNamespace gives plain manifests (no Scenario header, so no client

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/listenerlab/listenerlab/listener"
@@ -41,19 +42,21 @@ spec: {hosts: [db.example.com], ports: [{number: 5432, name: tcp, protocol: TCP}
 	}
 }
 
-func TestServiceOf(t *testing.T) {
+func TestServicesOf(t *testing.T) {
 	for _, tt := range []struct {
 		d    listener.Destination
-		want string
+		want []string
 	}{
-		{listener.Destination{Kind: listener.TCP, Cluster: "outbound|3306||db.example.com"}, "db.example.com"},
-		{listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}, ""},
-		{listener.Destination{Kind: listener.Redis, Cluster: "outbound|6379||cache.example.com"}, "cache.example.com"},
-		{listener.Destination{Kind: listener.HTTP, Route: "api.default.svc.cluster.local:9000"}, "api.default.svc.cluster.local"},
-		{listener.Destination{Kind: listener.HTTP, Route: "8080"}, ""},
+		{listener.Destination{Kind: listener.TCP, Cluster: "outbound|3306||db.example.com"}, []string{"db.example.com"}},
+		{listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}, nil},
+		{listener.WeightedDestination([]listener.WeightedCluster{{Name: "outbound|80|v2|b.example.com", Weight: 20}, {Name: "outbound|80|v1|a.example.com", Weight: 80}}),
+			[]string{"a.example.com", "b.example.com"}},
+		{listener.Destination{Kind: listener.Redis, Cluster: "outbound|6379||cache.example.com"}, []string{"cache.example.com"}},
+		{listener.Destination{Kind: listener.HTTP, Route: "api.default.svc.cluster.local:9000"}, []string{"api.default.svc.cluster.local"}},
+		{listener.Destination{Kind: listener.HTTP, Route: "8080"}, nil},
 	} {
-		if got := serviceOf(tt.d); got != tt.want {
-			t.Errorf("serviceOf(%v) = %q, want %q", tt.d, got, tt.want)
+		if got := servicesOf(tt.d); !slices.Equal(got, tt.want) {
+			t.Errorf("servicesOf(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
 }

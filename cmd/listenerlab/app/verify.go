@@ -61,6 +61,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
 	results := verifyAll(ctx, scs, vs, opts, text, stderr)
+	interrupted := ctx.Err() != nil
 	counts := map[compare.Outcome]int{}
 	witnesses := 0
 	for _, r := range results {
@@ -73,6 +74,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		report.MatrixNotes(text, vs)
 	}
 	fmt.Fprintf(text, "\n%d finding witnesses replayed on the real listeners (a witness that goes elsewhere fails its scenario)\n", witnesses)
+	if interrupted {
+		fmt.Fprintf(text, "interrupted: the counts below are of the %d of %d runs that finished\n", len(results), len(scs)*len(vs))
+	}
 	// The counts come last, alone on their line, so CI reads them.
 	fmt.Fprintf(text, "%d scenarios x %d Istio versions, %d errors\n%d passed, %d failed, %d skipped\n",
 		len(scs), len(vs), counts[compare.Error], counts[compare.Pass], counts[compare.Fail], counts[compare.Skip])
@@ -92,8 +96,16 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if counts[compare.Fail] > 0 || counts[compare.Error] > 0 {
 		return exitMismatch
 	}
+	if interrupted {
+		return exitInterrupted
+	}
 	return status
 }
+
+// exitInterrupted is verify's exit code when Ctrl-C stopped it before
+// every run finished and none of those that did failed (128 + SIGINT, as
+// a shell reports it).
+const exitInterrupted = 130
 
 func selectVersions(spec string, stderr io.Writer) ([]versions.Version, error) {
 	if spec == "all" {
@@ -122,11 +134,19 @@ func writeFile(path string, render func(io.Writer) error) error {
 }
 
 // verifyAll checks every scenario on every version, printing a verdict per
-// scenario to text as it goes.
+// scenario to text as it goes. Once ctx ends (Ctrl-C) it starts nothing
+// more and returns only the runs that finished: a run cut short by the
+// interruption is not an error of its scenario.
 func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, text, stderr io.Writer) []compare.Result {
 	var results []compare.Result
 	for _, v := range vs {
+		if ctx.Err() != nil {
+			break
+		}
 		bin, err := verify.Backend(ctx, v, opts)
+		if ctx.Err() != nil {
+			break
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "error: Istio %s: %v\n", v.Label, err)
 			for _, sc := range scs {
@@ -137,27 +157,45 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 		if v.Note != "" {
 			fmt.Fprintf(text, "# Istio %s: %s\n", v.Label, v.Note)
 		}
-		// Backend runs are independent processes: run as many at once as
-		// there are cores, and print the verdicts in scenario order.
-		batch := make([]compare.Result, len(scs))
-		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-		var wg sync.WaitGroup
-		for i, sc := range scs {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				batch[i] = verify.Scenario(ctx, sc, v, bin, opts)
-			}()
-		}
-		wg.Wait()
-		for _, r := range batch {
+		for _, r := range verifyVersion(ctx, scs, v, bin, opts) {
 			report.Verdict(text, r)
+			results = append(results, r)
 		}
-		results = append(results, batch...)
 	}
 	return results
+}
+
+// verifyVersion checks every scenario on one version with its built
+// backend. Backend runs are independent processes: it runs as many at once
+// as there are cores and returns the results in scenario order, without
+// those that ctx's end cut short (or never started).
+func verifyVersion(ctx context.Context, scs []*scenario.Scenario, v versions.Version, bin string, opts verify.Options) []compare.Result {
+	batch := make([]compare.Result, len(scs))
+	ran := make([]bool, len(scs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, sc := range scs {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		ran[i] = true
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			batch[i] = verify.Scenario(ctx, sc, v, bin, opts)
+		}()
+	}
+	wg.Wait()
+	interrupted := ctx.Err() != nil
+	var out []compare.Result
+	for i, r := range batch {
+		if ran[i] && !(interrupted && r.Outcome == compare.Error) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // runMatrix checks every scenario on every version and writes the matrix

@@ -91,7 +91,6 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 	if o.Family == "" {
 		o.Family = IPv4
 	}
-	ranges := o.Family.Ranges()
 	cp = &ControlPlane{Dir: dir, log: o.Log, Family: o.Family}
 	if cp.log == nil {
 		cp.log = io.Discard
@@ -110,42 +109,72 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		return cp, err
 	}
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	if err := cp.startEtcd(ctx, bins, etcdClient, etcdPeer); err != nil {
+		return cp, err
+	}
+	cs, err := cp.startAPIServer(ctx, bins, etcdClient, apiPort)
+	if err != nil {
+		return cp, err
+	}
+	if err := cp.startControllerManager(ctx, bins, cs); err != nil {
+		return cp, err
+	}
+	if err := cp.startKwok(ctx, cs, bins.Kwok); err != nil {
+		return cp, err
+	}
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	cp.stop = cancel
+	cp.wg.Add(1)
+	go func() {
+		defer cp.wg.Done()
+		bindPending(bctx, cs)
+	}()
+	cp.step("ready: %s (kubeconfig %s)", "https://"+hostPort(apiPort), cp.Kubeconfig)
+	return cp, nil
+}
 
-	cp.step("starting etcd on %s", hostPort(etcdClient))
+// startEtcd runs etcd (the Kubernetes binary's, or bins.Etcd) on the two
+// ports and waits until its client port answers.
+func (cp *ControlPlane) startEtcd(ctx context.Context, bins Binaries, client, peer int) error {
+	cp.step("starting etcd on %s", hostPort(client))
 	etcdBin, etcdArgs := bins.Kubernetes, []string{"etcd"}
 	if bins.Etcd != "" {
 		etcdBin, etcdArgs = bins.Etcd, nil
 	}
-	etcd, err := start(dir, "etcd", etcdBin, append(etcdArgs,
-		"--name", "listenerlab", "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client-urls", "http://"+hostPort(etcdClient), "--advertise-client-urls", "http://"+hostPort(etcdClient),
-		"--listen-peer-urls", "http://"+hostPort(etcdPeer), "--initial-advertise-peer-urls", "http://"+hostPort(etcdPeer),
-		"--initial-cluster", "listenerlab=http://"+hostPort(etcdPeer),
+	etcd, err := start(cp.Dir, "etcd", etcdBin, append(etcdArgs,
+		"--name", "listenerlab", "--data-dir", filepath.Join(cp.Dir, "etcd"),
+		"--listen-client-urls", "http://"+hostPort(client), "--advertise-client-urls", "http://"+hostPort(client),
+		"--listen-peer-urls", "http://"+hostPort(peer), "--initial-advertise-peer-urls", "http://"+hostPort(peer),
+		"--initial-cluster", "listenerlab=http://"+hostPort(peer),
 		"--unsafe-no-fsync", "--quota-backend-bytes", strconv.Itoa(2<<30),
 	), nil)
 	if err != nil {
-		return cp, err
+		return err
 	}
 	cp.procs = append(cp.procs, etcd)
-	if err := etcd.waitReady(ctx, 30*time.Second, func(ctx context.Context) error { return dialable(ctx, hostPort(etcdClient)) }); err != nil {
-		return cp, err
-	}
+	return etcd.waitReady(ctx, 30*time.Second, func(ctx context.Context) error { return dialable(ctx, hostPort(client)) })
+}
 
+// startAPIServer runs kube-apiserver on apiPort over etcd, writes the
+// kubeconfig and waits until the server is ready; it returns a client of
+// it.
+func (cp *ControlPlane) startAPIServer(ctx context.Context, bins Binaries, etcdClient, apiPort int) (*kubernetes.Clientset, error) {
 	token, err := cp.writeSecrets()
 	if err != nil {
-		return cp, err
+		return nil, err
 	}
-	cp.step("starting kube-apiserver on %s (%s, services %s)", hostPort(apiPort), o.Family, flag(ranges.Services))
-	api, err := start(dir, "kube-apiserver", bins.Kubernetes, []string{"kube-apiserver",
+	ranges := cp.Family.Ranges()
+	cp.step("starting kube-apiserver on %s (%s, services %s)", hostPort(apiPort), cp.Family, flag(ranges.Services))
+	api, err := start(cp.Dir, "kube-apiserver", bins.Kubernetes, []string{"kube-apiserver",
 		"--etcd-servers", "http://" + hostPort(etcdClient),
-		"--bind-address", "127.0.0.1", "--advertise-address", o.Family.advertiseAddress(), "--secure-port", strconv.Itoa(apiPort),
-		"--cert-dir", filepath.Join(dir, "pki"),
-		"--token-auth-file", filepath.Join(dir, "tokens.csv"),
+		"--bind-address", "127.0.0.1", "--advertise-address", cp.Family.advertiseAddress(), "--secure-port", strconv.Itoa(apiPort),
+		"--cert-dir", filepath.Join(cp.Dir, "pki"),
+		"--token-auth-file", filepath.Join(cp.Dir, "tokens.csv"),
 		"--authorization-mode", "RBAC",
 		"--service-cluster-ip-range", flag(ranges.Services),
 		"--service-account-issuer", "https://kubernetes.default." + clusterdefaults.ServiceDomain,
-		"--service-account-key-file", filepath.Join(dir, "sa.key"),
-		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
+		"--service-account-key-file", filepath.Join(cp.Dir, "sa.key"),
+		"--service-account-signing-key-file", filepath.Join(cp.Dir, "sa.key"),
 		// No token controller runs: pods need no ServiceAccount object.
 		// TaintNodesByCondition would taint the new node
 		// node.kubernetes.io/not-ready:NoSchedule, a taint only the node
@@ -158,30 +187,33 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		"--endpoint-reconciler-type", "lease",
 	}, nil)
 	if err != nil {
-		return cp, err
+		return nil, err
 	}
 	cp.procs = append(cp.procs, api)
-	server := "https://" + hostPort(apiPort)
-	if err := cp.writeKubeconfig(server, token); err != nil {
-		return cp, err
+	if err := cp.writeKubeconfig("https://"+hostPort(apiPort), token); err != nil {
+		return nil, err
 	}
 	cs, err := kubernetes.NewForConfig(cp.REST)
 	if err != nil {
-		return cp, err
+		return nil, err
 	}
-	if err := api.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+	return cs, api.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
 		b, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		if err != nil {
 			return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(b)))
 		}
 		_, err = cs.CoreV1().ServiceAccounts("default").List(ctx, metav1.ListOptions{})
 		return err
-	}); err != nil {
-		return cp, err
-	}
+	})
+}
 
+// startControllerManager runs kube-controller-manager with the
+// controllers the scenarios need and waits until it made kube-system's
+// default ServiceAccount.
+func (cp *ControlPlane) startControllerManager(ctx context.Context, bins Binaries, cs *kubernetes.Clientset) error {
+	ranges := cp.Family.Ranges()
 	cp.step("starting kube-controller-manager (node pod ranges from %s, EndpointSlices, Deployments, StatefulSets, DaemonSets, Jobs, namespaces)", flag(ranges.Pods))
-	kcm, err := start(dir, "kube-controller-manager", bins.Kubernetes, []string{"kube-controller-manager",
+	kcm, err := start(cp.Dir, "kube-controller-manager", bins.Kubernetes, []string{"kube-controller-manager",
 		"--kubeconfig", cp.Kubeconfig, "--leader-elect=false", "--secure-port=0",
 		"--controllers", strings.Join([]string{"endpointslice-controller", "endpointslice-mirroring-controller", "endpoints-controller",
 			"deployment-controller", "replicaset-controller", "statefulset-controller", "daemonset-controller",
@@ -194,28 +226,13 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 		"--concurrent-endpoint-syncs=10", "--concurrent-service-endpoint-syncs=10",
 	}, nil)
 	if err != nil {
-		return cp, err
+		return err
 	}
 	cp.procs = append(cp.procs, kcm)
-	if err := kcm.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+	return kcm.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
 		_, err := cs.CoreV1().ServiceAccounts("kube-system").Get(ctx, "default", metav1.GetOptions{})
 		return err
-	}); err != nil {
-		return cp, err
-	}
-
-	if err := cp.startKwok(ctx, cs, bins.Kwok); err != nil {
-		return cp, err
-	}
-	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	cp.stop = cancel
-	cp.wg.Add(1)
-	go func() {
-		defer cp.wg.Done()
-		bindPending(bctx, cs)
-	}()
-	cp.step("ready: %s (kubeconfig %s)", server, cp.Kubeconfig)
-	return cp, nil
+	})
 }
 
 func (cp *ControlPlane) step(format string, args ...any) {

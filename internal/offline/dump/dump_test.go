@@ -274,8 +274,8 @@ func TestParseListener(t *testing.T) {
 				return l
 			},
 			check: func(t *testing.T, e Entry) {
+				// No Cluster: Envoy's TcpProxy has weighted_clusters instead.
 				want := listener.Destination{Kind: listener.TCP,
-					Cluster: "outbound|3306|v1|db.ns.svc.cluster.local,outbound|3306|v2|db.ns.svc.cluster.local",
 					Weighted: []listener.WeightedCluster{
 						{Name: "outbound|3306|v1|db.ns.svc.cluster.local", Weight: 90},
 						{Name: "outbound|3306|v2|db.ns.svc.cluster.local", Weight: 10},

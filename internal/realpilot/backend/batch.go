@@ -165,6 +165,9 @@ func (b *Batch) Run(ctx context.Context, w *world.World) (*Result, error) {
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.ensureStarted(); err != nil {
+		return nil, &RunError{Backend: name + " (batch)", Scenario: w.Scenario, Problem: "could not start", Err: err}
+	}
 	fail := func(problem string, err error) error {
 		tail := ""
 		if b.stderr != nil {
@@ -173,6 +176,16 @@ func (b *Batch) Run(ctx context.Context, w *world.World) (*Result, error) {
 		b.stop()
 		return &RunError{Backend: name + " (batch)", Scenario: w.Scenario, Problem: problem, Stderr: tail, Err: err}
 	}
+	line, err := b.exchange(ctx, input, fail)
+	if err != nil {
+		return nil, err
+	}
+	return b.decode(name, w, line, fail)
+}
+
+// ensureStarted starts a process when there is none or the last one
+// ended. The caller holds b.mu.
+func (b *Batch) ensureStarted() error {
 	if b.cmd != nil {
 		select {
 		case <-b.done:
@@ -181,10 +194,15 @@ func (b *Batch) Run(ctx context.Context, w *world.World) (*Result, error) {
 		}
 	}
 	if b.cmd == nil {
-		if err := b.start(); err != nil {
-			return nil, &RunError{Backend: name + " (batch)", Scenario: w.Scenario, Problem: "could not start", Err: err}
-		}
+		return b.start()
 	}
+	return nil
+}
+
+// exchange writes one World to the process and reads its answer line,
+// giving up (and killing the process, through fail) when ctx ends first.
+// The caller holds b.mu.
+func (b *Batch) exchange(ctx context.Context, input []byte, fail func(string, error) error) ([]byte, error) {
 	type answer struct {
 		line []byte
 		err  error
@@ -216,9 +234,15 @@ func (b *Batch) Run(ctx context.Context, w *world.World) (*Result, error) {
 		<-b.done
 		return nil, fail("ended without an answer ("+b.cmd.ProcessState.String()+")", a.err)
 	}
+	return a.line, nil
+}
+
+// decode reads one answer line of the process: a result, or the error the
+// backend reported for w. The caller holds b.mu.
+func (b *Batch) decode(name string, w *world.World, line []byte, fail func(string, error) error) (*Result, error) {
 	var res batchLine
-	if err := json.Unmarshal(a.line, &res); err != nil {
-		return nil, fail(fmt.Sprintf("printed no JSON result (line starts %q)", head(a.line, 200)), err)
+	if err := json.Unmarshal(line, &res); err != nil {
+		return nil, fail(fmt.Sprintf("printed no JSON result (line starts %q)", head(line, 200)), err)
 	}
 	if res.Format != ResultFormat {
 		return nil, fail(fmt.Sprintf("printed result format %q, want %q (rebuild the backend from this listenerlab version)",

@@ -137,14 +137,6 @@ func Key(files map[string][]byte, variant, goVersion string) string {
 // Build returns the path of p's binary in cacheDir/LABEL-KEY, building it
 // first when that folder has none.
 func Build(ctx context.Context, cacheDir string, p Program, opts Options) (string, error) {
-	progress := opts.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
-	interval := opts.ProgressInterval
-	if interval <= 0 {
-		interval = DefaultProgressInterval
-	}
 	gover, err := GoVersion(ctx, opts.Go)
 	if err != nil {
 		return "", fmt.Errorf("building %s: %w", p.What, err)
@@ -159,19 +151,42 @@ func Build(ctx context.Context, cacheDir string, p Program, opts Options) (strin
 		return "", fmt.Errorf("building %s: %w", p.What, err)
 	}
 	unlock, err := lockDir(ctx, dir, func() {
-		fmt.Fprintf(progress, "%s: waiting for another process that is building it in %s\n", p.What, dir)
+		fmt.Fprintf(opts.progress(), "%s: waiting for another process that is building it in %s\n", p.What, dir)
 	})
 	if err != nil {
 		return "", fmt.Errorf("building %s: %w", p.What, err)
 	}
 	defer unlock()
-	if isFile(bin) { // built by the process we waited for
-		markUsed(dir)
-		return bin, nil
+	if !isFile(bin) { // else built by the process we waited for
+		if err := compile(ctx, dir, bin, gover, p, opts); err != nil {
+			return "", err
+		}
+		pruneOld(cacheDir, p.Label, filepath.Base(dir), time.Now().Add(-PruneUnusedFor))
 	}
+	markUsed(dir)
+	return bin, nil
+}
+
+func (o Options) progress() io.Writer {
+	if o.Progress == nil {
+		return io.Discard
+	}
+	return o.Progress
+}
+
+func (o Options) interval() time.Duration {
+	if o.ProgressInterval <= 0 {
+		return DefaultProgressInterval
+	}
+	return o.ProgressInterval
+}
+
+// compile writes p's files to dir/src and runs go build there into bin,
+// reporting progress; go's whole output is kept in dir/build.log.
+func compile(ctx context.Context, dir, bin, gover string, p Program, opts Options) error {
 	src := filepath.Join(dir, "src")
 	if err := writeFiles(src, p.Files); err != nil {
-		return "", fmt.Errorf("building %s: %w", p.What, err)
+		return fmt.Errorf("building %s: %w", p.What, err)
 	}
 	tmp := bin + ".tmp"
 	args := append(append([]string{"build"}, p.Flags...), "-o", tmp, p.Package)
@@ -185,8 +200,35 @@ func Build(ctx context.Context, cacheDir string, p Program, opts Options) (strin
 	if p.Expect != "" {
 		expect = " (" + p.Expect + ")"
 	}
+	progress := opts.progress()
 	fmt.Fprintf(progress, "%s: building with %s in %s%s\n", p.What, gover, src, expect)
 	start := time.Now()
+	stop := tick(progress, opts.interval(), p.What, start)
+	runErr := cmd.Run()
+	stop()
+	elapsed := time.Since(start).Round(time.Second)
+	logFile := filepath.Join(dir, "build.log")
+	_ = os.WriteFile(logFile, out.Bytes(), 0o644)
+	if runErr != nil {
+		_ = os.Remove(tmp)
+		failed := "failed"
+		if ctx.Err() != nil {
+			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
+			failed = "cancelled"
+		}
+		fmt.Fprintf(progress, "%s: build %s after %s\n", p.What, failed, elapsed)
+		return &Error{What: p.What, Elapsed: elapsed, Log: logFile, Output: Tail(out.Bytes(), TailLines), Err: runErr}
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		return fmt.Errorf("building %s: %w", p.What, err)
+	}
+	fmt.Fprintf(progress, "%s: built in %s: %s\n", p.What, elapsed, bin)
+	return nil
+}
+
+// tick writes a "still building" line every interval until the returned
+// stop is called (stop waits for the writer to finish).
+func tick(progress io.Writer, interval time.Duration, what string, start time.Time) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -199,31 +241,14 @@ func Build(ctx context.Context, cacheDir string, p Program, opts Options) (strin
 			case <-done:
 				return
 			case <-t.C:
-				fmt.Fprintf(progress, "%s: still building (%s)\n", p.What, time.Since(start).Round(time.Second))
+				fmt.Fprintf(progress, "%s: still building (%s)\n", what, time.Since(start).Round(time.Second))
 			}
 		}
 	}()
-	runErr := cmd.Run()
-	close(done)
-	wg.Wait()
-	elapsed := time.Since(start).Round(time.Second)
-	logFile := filepath.Join(dir, "build.log")
-	_ = os.WriteFile(logFile, out.Bytes(), 0o644)
-	if runErr != nil {
-		_ = os.Remove(tmp)
-		if ctx.Err() != nil {
-			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
-		}
-		fmt.Fprintf(progress, "%s: build failed after %s\n", p.What, elapsed)
-		return "", &Error{What: p.What, Elapsed: elapsed, Log: logFile, Output: Tail(out.Bytes(), TailLines), Err: runErr}
+	return func() {
+		close(done)
+		wg.Wait()
 	}
-	if err := os.Rename(tmp, bin); err != nil {
-		return "", fmt.Errorf("building %s: %w", p.What, err)
-	}
-	fmt.Fprintf(progress, "%s: built in %s: %s\n", p.What, elapsed, bin)
-	markUsed(dir)
-	pruneOld(cacheDir, p.Label, filepath.Base(dir), time.Now().Add(-PruneUnusedFor))
-	return bin, nil
 }
 
 // PruneUnusedFor is how long a build of a label may go unused before a

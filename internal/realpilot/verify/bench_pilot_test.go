@@ -16,7 +16,7 @@ import (
 // BenchmarkPredictorVsPilot runs the predictor and the real pilot backend
 // of the newest version on the same generated Worlds; the ratio of their
 // ns/op is the predictor's speedup. Run with
-// `go test -tags pilot -run '^$' -bench PredictorVsPilot -benchtime 3x ./verify`.
+// `go test -tags pilot -run '^$' -bench PredictorVsPilot -benchtime 3x ./internal/realpilot/verify`.
 func BenchmarkPredictorVsPilot(b *testing.B) {
 	v := versions.Newest()
 	bin, err := backend.Build(context.Background(), v, backend.BuildOptions{})

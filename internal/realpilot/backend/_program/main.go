@@ -300,40 +300,77 @@ func batchOne(data []byte, f *failer) ([]byte, error) {
 // answer builds the client's listeners for w and returns the result JSON.
 func answer(w *world, f *failer) ([]byte, error) {
 	forgetDebugCollections()
-	meshConfig := mesh.DefaultMeshConfig()
-	if len(w.MeshConfig) > 0 {
-		js, err := json.Marshal(w.MeshConfig)
-		if err != nil {
-			return nil, fmt.Errorf("%w: meshConfig: %v", errBadData, err)
-		}
-		// JSON is YAML: applied over Istio's defaults, as istiod reads its
-		// mesh config.
-		if meshConfig, err = mesh.ApplyMeshConfigDefaults(string(js)); err != nil {
-			return nil, fmt.Errorf("%w: meshConfig is invalid for this Istio version: %v", errBadData, err)
-		}
+	s, err := newServer(w, f)
+	if err != nil {
+		return nil, err
+	}
+	proxy := s.SetupProxy(clientProxy(w.Client))
+
+	// s.Listeners(proxy) is ConfigGen.BuildListeners(proxy, s.PushContext());
+	// call it with one push context held here so that the records read
+	// below come from the very push that built these listeners.
+	push := s.PushContext()
+	listeners := s.ConfigGen.BuildListeners(proxy, push)
+	if f.failed() {
+		return nil, errors.New("building listeners failed")
 	}
 
-	t0 := time.Now().UTC().Truncate(time.Second)
-	configs, err := istioConfigs(w, t0)
+	dump, err := configDump(listeners)
 	if err != nil {
+		return nil, err
+	}
+	status, err := pushStatus(push)
+	if err != nil {
+		return nil, err
+	}
+	return encodeResult(dump, status)
+}
+
+// setMeshConfig sets opts.MeshConfig to Istio's default mesh config with
+// the World's meshConfig applied over it, as istiod reads its mesh config.
+func setMeshConfig(w *world, opts *xds.FakeOptions) error {
+	opts.MeshConfig = mesh.DefaultMeshConfig()
+	if len(w.MeshConfig) == 0 {
+		return nil
+	}
+	js, err := json.Marshal(w.MeshConfig)
+	if err != nil {
+		return fmt.Errorf("%w: meshConfig: %v", errBadData, err)
+	}
+	// JSON is YAML: applied over Istio's defaults.
+	if opts.MeshConfig, err = mesh.ApplyMeshConfigDefaults(string(js)); err != nil {
+		return fmt.Errorf("%w: meshConfig is invalid for this Istio version: %v", errBadData, err)
+	}
+	return nil
+}
+
+// newServer starts Istio's fake discovery server on the World's Istio
+// configs, Kubernetes objects and mesh config.
+func newServer(w *world, f *failer) (*xds.FakeDiscoveryServer, error) {
+	var opts xds.FakeOptions
+	if err := setMeshConfig(w, &opts); err != nil {
+		return nil, err
+	}
+	t0 := time.Now().UTC().Truncate(time.Second)
+	var err error
+	if opts.Configs, err = istioConfigs(w, t0); err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadData, err)
 	}
-
 	kc, err := fakeKubeClient(kubernetesObjects(w, t0))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadData, err)
 	}
-	s := xds.NewFakeDiscoveryServer(f, xds.FakeOptions{
-		// The only cluster, "Kubernetes", gets kc (see fakeKubeClient).
-		KubeClientBuilder: func(...kuberuntime.Object) kubelib.Client { return kc },
-		Configs:           configs,
-		MeshConfig:        meshConfig,
-	})
+	// The only cluster, "Kubernetes", gets kc (see fakeKubeClient).
+	opts.KubeClientBuilder = func(...kuberuntime.Object) kubelib.Client { return kc }
+	s := xds.NewFakeDiscoveryServer(f, opts)
 	if f.failed() {
 		return nil, errors.New("creating the fake discovery server failed")
 	}
+	return s, nil
+}
 
-	c := w.Client
+// clientProxy is the World's client sidecar as its agent would connect.
+func clientProxy(c client) *model.Proxy {
 	mode := c.InterceptionMode
 	if mode == "" {
 		mode = string(model.InterceptionRedirect)
@@ -360,32 +397,18 @@ func answer(w *world, f *failer) ([]byte, error) {
 	if c.Unprivileged {
 		meta.UnprivilegedPod = "true"
 	}
-	proxy := s.SetupProxy(&model.Proxy{
+	return &model.Proxy{
 		Type:            model.SidecarProxy,
 		ID:              c.Name + "." + c.Namespace,
 		IPAddresses:     c.IPs,
 		ConfigNamespace: c.Namespace,
 		Labels:          c.Labels,
 		Metadata:        meta,
-	})
+	}
+}
 
-	// s.Listeners(proxy) is ConfigGen.BuildListeners(proxy, s.PushContext());
-	// call it with one push context held here so that the records read
-	// below come from the very push that built these listeners.
-	push := s.PushContext()
-	listeners := s.ConfigGen.BuildListeners(proxy, push)
-	if f.failed() {
-		return nil, errors.New("building listeners failed")
-	}
-
-	dump, err := configDump(listeners)
-	if err != nil {
-		return nil, err
-	}
-	status, err := pushStatus(push)
-	if err != nil {
-		return nil, err
-	}
+// encodeResult is the one-line result object (see the package doc).
+func encodeResult(dump, status json.RawMessage) ([]byte, error) {
 	res := struct {
 		Format       string          `json:"format"`
 		IstioVersion string          `json:"istioVersion"`

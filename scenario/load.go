@@ -505,12 +505,76 @@ func Expand(paths []string) ([]string, error) {
 	return files, err
 }
 
-// ExpandManifests is Expand for plain manifests: it also leaves out, and
-// returns as skipped with a hint, Kustomize files (kustomization.yaml and
-// the patch files it names), Helm charts (a folder with a Chart.yaml) and
-// templates (a file holding "{{").
-func ExpandManifests(paths []string) ([]string, []Skipped, error) {
-	return expand(paths, true)
+// Inputs are the files of a folder of plain manifests as the loader reads
+// them.
+type Inputs struct {
+	// Files are read in this order: plain files, and each kustomization
+	// root's kustomization file, whose documents are its rendered output.
+	Files []string
+	// Rendered holds each kustomization root's rendered YAML by its
+	// kustomization file.
+	Rendered map[string][]byte
+	// Skipped are the files left out, each with a hint: Helm charts,
+	// templates, and kustomizations that cannot be built here.
+	Skipped []Skipped
+	// Errors are the kustomization roots that do not build, each naming
+	// the kustomization and kustomize's reason.
+	Errors []error
+}
+
+// ExpandManifests is Expand for plain manifests. Each kustomization root
+// (a folder with a kustomization file no other kustomization of the input
+// references) is rendered in-process as kubectl kustomize builds it, and
+// the files a render reads are not read again raw. Helm charts (a folder
+// with a Chart.yaml) and templates (a file holding "{{") are left out and
+// returned as skipped with a hint.
+func ExpandManifests(paths []string) (*Inputs, error) {
+	out, skipped, err := expand(paths, true)
+	if err != nil {
+		return nil, err
+	}
+	in := &Inputs{Skipped: skipped, Rendered: map[string][]byte{}}
+	var kustomizations []string
+	for _, f := range out {
+		if isKustomization(f) {
+			kustomizations = append(kustomizations, f)
+		}
+	}
+	kr := renderKustomizations(kustomizations)
+	in.Skipped = append(in.Skipped, kr.skipped...)
+	in.Errors = kr.errs
+	consumed := map[string]bool{}
+	for _, k := range kr.roots {
+		in.Rendered[k.File] = k.YAML
+		for _, c := range k.Consumed {
+			consumed[c] = true
+		}
+	}
+	// A root that does not build still names its patches: they are
+	// fragments, never read as manifests.
+	patches := map[string]bool{}
+	for _, f := range kustomizations {
+		if _, ok := in.Rendered[f]; !ok {
+			for _, patch := range kustomizePatches(f) {
+				patches[patch] = true
+			}
+		}
+	}
+	for _, f := range out {
+		abs, _ := filepath.Abs(f)
+		switch {
+		case in.Rendered[f] != nil:
+			in.Files = append(in.Files, f)
+		case isKustomization(f) || consumed[abs]:
+		case patches[filepath.Clean(f)]:
+			in.Skipped = append(in.Skipped, Skipped{File: f, Label: "Kustomize patch", Hint: HintKustomize})
+		case isHelmTemplate(f):
+			in.Skipped = append(in.Skipped, Skipped{File: f, Label: "template ({{ }})", Hint: HintTemplate})
+		default:
+			in.Files = append(in.Files, f)
+		}
+	}
+	return in, nil
 }
 
 func isKustomization(path string) bool {
@@ -565,31 +629,7 @@ func expand(paths []string, manifests bool) ([]string, []Skipped, error) {
 		sort.Strings(found)
 		out = append(out, found...)
 	}
-	if !manifests {
-		return out, nil, nil
-	}
-	patches := map[string]bool{}
-	for _, f := range out {
-		if isKustomization(f) {
-			for _, patch := range kustomizePatches(f) {
-				patches[patch] = true
-			}
-		}
-	}
-	var kept []string
-	for _, f := range out {
-		switch {
-		case isKustomization(f):
-			skipped = append(skipped, Skipped{File: f, Label: "Kustomize file", Hint: HintKustomize})
-		case patches[filepath.Clean(f)]:
-			skipped = append(skipped, Skipped{File: f, Label: "Kustomize patch", Hint: HintKustomize})
-		case isHelmTemplate(f):
-			skipped = append(skipped, Skipped{File: f, Label: "template ({{ }})", Hint: HintTemplate})
-		default:
-			kept = append(kept, f)
-		}
-	}
-	return kept, skipped, nil
+	return out, skipped, nil
 }
 
 // kustomizePatches lists the patch files a kustomization names, as clean
@@ -644,7 +684,7 @@ func LoadAll(paths []string) ([]*Scenario, []error) {
 	if err != nil {
 		return nil, []error{err}
 	}
-	return loadFiles(files, Parse)
+	return loadFiles(files, os.ReadFile, Parse)
 }
 
 // LoadAllManifests is LoadAll for plain manifests (header optional).
@@ -658,20 +698,27 @@ func LoadAllManifests(paths []string) ([]*Scenario, []error) {
 // and the objects of the loaded files that cannot change a sidecar's
 // outbound listeners.
 func LoadAllManifestsWith(paths []string, o ManifestOptions) ([]*Scenario, []Skipped, []error) {
-	files, skipped, err := ExpandManifests(paths)
+	in, err := ExpandManifests(paths)
 	if err != nil {
 		return nil, nil, []error{err}
 	}
-	good, bad := loadFiles(files, func(name string, data []byte) (*Scenario, error) {
+	read := func(name string) ([]byte, error) {
+		if y, ok := in.Rendered[name]; ok {
+			return y, nil
+		}
+		return os.ReadFile(name)
+	}
+	good, bad := loadFiles(in.Files, read, func(name string, data []byte) (*Scenario, error) {
 		return parse(name, data, true, o)
 	})
+	skipped := in.Skipped
 	for _, sc := range good {
 		skipped = append(skipped, sc.Skipped...)
 	}
-	return good, skipped, bad
+	return good, skipped, append(in.Errors, bad...)
 }
 
-func loadFiles(files []string, parse func(string, []byte) (*Scenario, error)) ([]*Scenario, []error) {
+func loadFiles(files []string, read func(string) ([]byte, error), parse func(string, []byte) (*Scenario, error)) ([]*Scenario, []error) {
 	// Files are parsed in parallel (parsing is most of analyze's time on
 	// a large repository); results keep the files' order.
 	type result struct {
@@ -686,7 +733,7 @@ func loadFiles(files []string, parse func(string, []byte) (*Scenario, error)) ([
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				data, err := os.ReadFile(files[i])
+				data, err := read(files[i])
 				if err != nil {
 					results[i].errs = []error{&Error{File: files[i], Err: err}}
 					continue

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -184,9 +185,11 @@ data:
 	}
 }
 
-func TestExpandManifestsSkipsKustomizeHelmAndDotFolders(t *testing.T) {
+// writeTree writes files under a new temporary folder and returns it.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
 	dir := t.TempDir()
-	write := func(rel, text string) {
+	for rel, text := range files {
 		p := filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -195,24 +198,51 @@ func TestExpandManifestsSkipsKustomizeHelmAndDotFolders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("app/kustomization.yaml", "resources: [svc.yaml]\npatches: [{path: patch.yaml}]\npatchesStrategicMerge: [more.yaml]\n")
-	write("app/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n")
-	write("app/patch.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n")
-	write("app/more.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n")
-	write("tmpl/deploy.yaml", "metadata: {name: {{ .Release.Name }}}\n")
-	write("chart/Chart.yaml", "apiVersion: v2\nname: c\n")
-	write("chart/values.yaml", "replicas: 1\n")
-	write(".github/workflows/ci.yml", "on: push\n")
-	write("README.md", "# hi\n")
-	files, skipped, err := ExpandManifests([]string{dir})
+	return dir
+}
+
+func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		// A base with a JSON6902 patch, and an overlay on it: the overlay
+		// is the root; the base and its files are consumed.
+		"base/kustomization.yaml":    "resources: [svc.yaml, deploy.yaml]\npatches:\n- path: inject.yaml\n  target: {kind: Deployment, name: web}\n",
+		"base/svc.yaml":              "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
+		"base/deploy.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web}]}\n",
+		"base/inject.yaml":           "- op: add\n  path: /spec/template/spec/containers/-\n  value: {name: istio-proxy, image: proxyv2}\n",
+		"base/unused.yaml":           "apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec: {ports: [{port: 81}]}\n",
+		"overlay/kustomization.yaml": "namespace: shop\nresources: [../base]\n",
+		"broken/kustomization.yaml":  "resources: [missing.yaml]\npatches: [{path: p.yaml}]\n",
+		"broken/p.yaml":              "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
+		"helm/kustomization.yaml":    "helmCharts: [{name: podinfo, repo: https://example.com/charts}]\n",
+		"tmpl/deploy.yaml":           "metadata: {name: {{ .Release.Name }}}\n",
+		"chart/Chart.yaml":           "apiVersion: v2\nname: c\n",
+		"chart/values.yaml":          "replicas: 1\n",
+		".github/workflows/ci.yml":   "on: push\n",
+		"README.md":                  "# hi\n",
+	})
+	in, err := ExpandManifests([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 1 || filepath.Base(files[0]) != "svc.yaml" {
-		t.Errorf("files %v, want app/svc.yaml only", files)
+	var files []string
+	for _, f := range in.Files {
+		rel, _ := filepath.Rel(dir, f)
+		files = append(files, rel)
+	}
+	if want := []string{"base/unused.yaml", "overlay/kustomization.yaml"}; !slices.Equal(files, want) {
+		t.Errorf("files %v, want %v", files, want)
+	}
+	rendered := string(in.Rendered[filepath.Join(dir, "overlay/kustomization.yaml")])
+	for _, want := range []string{"namespace: shop", "name: istio-proxy", "name: web"} {
+		if !strings.Contains(rendered, want) {
+			t.Errorf("rendered overlay lacks %q:\n%s", want, rendered)
+		}
+	}
+	if len(in.Errors) != 1 || !strings.Contains(in.Errors[0].Error(), filepath.Join("broken", "kustomization.yaml")) || !strings.Contains(in.Errors[0].Error(), "missing.yaml") {
+		t.Errorf("errors %v, want one naming broken/kustomization.yaml and missing.yaml", in.Errors)
 	}
 	got := map[string]string{}
-	for _, s := range skipped {
+	for _, s := range in.Skipped {
 		rel, _ := filepath.Rel(dir, s.File)
 		got[rel] = s.Label
 		if s.Hint == "" {
@@ -220,13 +250,16 @@ func TestExpandManifestsSkipsKustomizeHelmAndDotFolders(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"app/kustomization.yaml": "Kustomize file", "app/patch.yaml": "Kustomize patch", "app/more.yaml": "Kustomize patch",
+		"broken/p.yaml": "Kustomize patch", "helm/kustomization.yaml": "Kustomize root kustomize cannot build here",
 		"tmpl/deploy.yaml": "template ({{ }})", "chart": "Helm chart",
 	}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: skipped as %q, want %q (all: %v)", k, got[k], v, got)
 		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("skipped %v, want %v", got, want)
 	}
 }
 
@@ -243,29 +276,36 @@ func TestSidecarInjected(t *testing.T) {
 		labels      map[string]string
 		annotations map[string]string
 		hostNetwork bool
+		injected    bool
 		want        bool
 	}{
-		{"namespace not in the input: assumed labelled", nil, "app", nil, nil, false, true},
-		{"istio-injection=enabled", ns(map[string]string{"istio-injection": "enabled"}), "app", nil, nil, false, true},
-		{"istio-injection=disabled", ns(map[string]string{"istio-injection": "disabled"}), "app", nil, nil, false, false},
-		{"disabled namespace, pod label true: the webhook is not called", ns(map[string]string{"istio-injection": "disabled"}), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, false},
-		{"revision label", ns(map[string]string{"istio.io/rev": "canary"}), "app", nil, nil, false, true},
-		{"namespace without labels: assumed labelled", ns(nil), "app", nil, nil, false, true},
-		{"istio-injection=false is not enabled", ns(map[string]string{"istio-injection": "false"}), "app", nil, nil, false, false},
-		{"namespace without labels, pod label true", ns(nil), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, true},
-		{"pod label false", nil, "app", map[string]string{"sidecar.istio.io/inject": "false"}, nil, false, false},
-		{"pod annotation false", nil, "app", nil, map[string]string{"sidecar.istio.io/inject": "false"}, false, false},
-		{"label true wins over annotation false", nil, "app", map[string]string{"sidecar.istio.io/inject": "true"}, map[string]string{"sidecar.istio.io/inject": "false"}, false, true},
-		{"host network", nil, "app", nil, nil, true, false},
-		{"kube-system", nil, "kube-system", nil, nil, false, false},
+		{"namespace not in the input: assumed labelled", nil, "app", nil, nil, false, false, true},
+		{"istio-injection=enabled", ns(map[string]string{"istio-injection": "enabled"}), "app", nil, nil, false, false, true},
+		{"istio-injection=disabled", ns(map[string]string{"istio-injection": "disabled"}), "app", nil, nil, false, false, false},
+		{"disabled namespace, pod label true: the webhook is not called", ns(map[string]string{"istio-injection": "disabled"}), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, false, false},
+		{"revision label", ns(map[string]string{"istio.io/rev": "canary"}), "app", nil, nil, false, false, true},
+		{"namespace without labels: assumed labelled", ns(nil), "app", nil, nil, false, false, true},
+		{"istio-injection=false is not enabled", ns(map[string]string{"istio-injection": "false"}), "app", nil, nil, false, false, false},
+		{"namespace without labels, pod label true", ns(nil), "app", map[string]string{"sidecar.istio.io/inject": "true"}, nil, false, false, true},
+		{"pod label false", nil, "app", map[string]string{"sidecar.istio.io/inject": "false"}, nil, false, false, false},
+		{"pod annotation false", nil, "app", nil, map[string]string{"sidecar.istio.io/inject": "false"}, false, false, false},
+		{"label true wins over annotation false", nil, "app", map[string]string{"sidecar.istio.io/inject": "true"}, map[string]string{"sidecar.istio.io/inject": "false"}, false, false, true},
+		{"host network", nil, "app", nil, nil, true, false, false},
+		{"kube-system", nil, "kube-system", nil, nil, false, false, false},
+		{"kube-inject output in a disabled namespace", ns(map[string]string{"istio-injection": "disabled"}), "app", nil, map[string]string{"sidecar.istio.io/status": "{}"}, false, true, true},
+		{"istio-proxy with inject=false label", nil, "app", map[string]string{"sidecar.istio.io/inject": "false"}, nil, false, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmpl := corev1.PodTemplateSpec{}
 			tmpl.Labels, tmpl.Annotations, tmpl.Spec.HostNetwork = tt.labels, tt.annotations, tt.hostNetwork
+			tmpl.Spec.Containers = []corev1.Container{{Name: "app"}}
+			if tt.injected {
+				tmpl.Spec.Containers = append(tmpl.Spec.Containers, corev1.Container{Name: "istio-proxy"})
+			}
 			got := SidecarInjected(tt.ns, tt.namespace, tmpl.ObjectMeta, tmpl.Spec)
-			if got.Sidecar != tt.want {
-				t.Errorf("sidecar %v (%s), want %v", got.Sidecar, got.Reason, tt.want)
+			if got.Sidecar != tt.want || got.Injected != tt.injected {
+				t.Errorf("sidecar %v, injected %v (%s), want %v, %v", got.Sidecar, got.Injected, got.Reason, tt.want, tt.injected)
 			}
 			if !got.Sidecar && got.Reason == "" {
 				t.Error("no reason given")
@@ -357,5 +397,59 @@ func TestREADMEShowsSkippedKinds(t *testing.T) {
 		if !strings.Contains(string(data), row) {
 			t.Errorf("README lacks the row %s", row)
 		}
+	}
+}
+
+// TestInjectedProxySettings reads an istio-proxy container as istioctl
+// kube-inject writes it (injection-template.yaml): PROXY_CONFIG, then the
+// pod's proxy.istio.io/config annotation, then the container's own env.
+func TestInjectedProxySettings(t *testing.T) {
+	proxyConfig := `{"proxyMetadata":{"ISTIO_META_DNS_CAPTURE":"true","ISTIO_META_DNS_AUTO_ALLOCATE":"true"},"interceptionMode":"REDIRECT"}`
+	tests := []struct {
+		name        string
+		env         []corev1.EnvVar
+		annotations map[string]string
+		wantMeta    map[string]string
+		wantMode    string
+		wantErr     string
+	}{
+		{"PROXY_CONFIG alone", []corev1.EnvVar{{Name: "PROXY_CONFIG", Value: proxyConfig}}, nil,
+			map[string]string{"ISTIO_META_DNS_CAPTURE": "true", "ISTIO_META_DNS_AUTO_ALLOCATE": "true"}, "REDIRECT", ""},
+		{"the container's env wins over PROXY_CONFIG", []corev1.EnvVar{
+			{Name: "PROXY_CONFIG", Value: proxyConfig},
+			{Name: "ISTIO_META_DNS_AUTO_ALLOCATE", Value: "false"},
+			{Name: "ISTIO_META_INTERCEPTION_MODE", Value: "TPROXY"},
+			{Name: "ISTIO_META_NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}},
+		}, nil, map[string]string{"ISTIO_META_DNS_CAPTURE": "true", "ISTIO_META_DNS_AUTO_ALLOCATE": "false"}, "TPROXY", ""},
+		{"the annotation over PROXY_CONFIG", []corev1.EnvVar{{Name: "PROXY_CONFIG", Value: proxyConfig}},
+			map[string]string{AnnotationProxyConfig: "proxyMetadata: {ISTIO_META_DNS_CAPTURE: \"false\"}"},
+			map[string]string{"ISTIO_META_DNS_CAPTURE": "false", "ISTIO_META_DNS_AUTO_ALLOCATE": "true"}, "REDIRECT", ""},
+		{"bad PROXY_CONFIG", []corev1.EnvVar{{Name: "PROXY_CONFIG", Value: "{"}}, nil, nil, "", "env PROXY_CONFIG"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}, {Name: "istio-proxy", Env: tt.env}}}
+			meta, mode, err := PodProxySettings(ProxyConfigOverrides{InterceptionMode: "NONE", ProxyMetadata: map[string]string{"ISTIO_META_UNPRIVILEGED_POD": "true"}}, tt.annotations, spec)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.wantMeta {
+				if meta[k] != v {
+					t.Errorf("%s = %q, want %q", k, meta[k], v)
+				}
+			}
+			if meta["ISTIO_META_UNPRIVILEGED_POD"] != "" {
+				t.Error("today's mesh defaultConfig reached an injected proxy")
+			}
+			if mode != tt.wantMode {
+				t.Errorf("interception %q, want %q", mode, tt.wantMode)
+			}
+		})
 	}
 }

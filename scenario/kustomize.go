@@ -1,0 +1,141 @@
+package scenario
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// Kustomization is one kustomization root of the input rendered as
+// `kubectl kustomize DIR` builds it: a folder with a kustomization file
+// that no other kustomization of the input references.
+type Kustomization struct {
+	// File is the root's kustomization file; manifests rendered from it
+	// are located there (FILE#DOCUMENT counts the rendered documents).
+	File string
+	// YAML is the rendered stream.
+	YAML []byte
+	// Consumed lists every file the render read (the kustomization files
+	// of its bases, resources, patches, generators' sources), cleaned.
+	Consumed []string
+}
+
+// readRecorder is the disk as kustomize sees it, noting each file read.
+type readRecorder struct {
+	filesys.FileSystem
+	mu   sync.Mutex
+	read map[string]bool
+}
+
+func (r *readRecorder) ReadFile(path string) ([]byte, error) {
+	r.mu.Lock()
+	r.read[filepath.Clean(path)] = true
+	r.mu.Unlock()
+	return r.FileSystem.ReadFile(path)
+}
+
+// kubectlKustomizeOptions are kubectl kustomize's defaults: files only
+// from inside the root's tree, no plugins, no Helm.
+func kubectlKustomizeOptions() *krusty.Options {
+	return krusty.MakeDefaultOptions()
+}
+
+// renderKustomization builds the kustomization in dir and returns the
+// rendered YAML and the files it read (absolute, cleaned).
+func renderKustomization(dir string) ([]byte, map[string]bool, error) {
+	rec := &readRecorder{FileSystem: filesys.MakeFsOnDisk(), read: map[string]bool{}}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := krusty.MakeKustomizer(kubectlKustomizeOptions()).Run(rec, abs)
+	if err != nil {
+		return nil, rec.read, err
+	}
+	out, err := res.AsYaml()
+	return out, rec.read, err
+}
+
+// kustomizeResult is what rendering the kustomizations of an input gives:
+// its roots rendered, the roots kustomize cannot build here (each skipped
+// with why), and render errors of roots that are bad input.
+type kustomizeResult struct {
+	roots   []Kustomization
+	skipped []Skipped
+	errs    []error
+}
+
+// renderKustomizations renders every kustomization root among the
+// kustomization files found in the input. A kustomization another one
+// reads (a base, a component) is no root: it is rendered only as part of
+// the roots that use it. A root that needs what kubectl kustomize does not
+// do by default here (Helm charts, remote bases: no network) is skipped
+// with a hint, not refused: a cluster would take its rendered output.
+func renderKustomizations(kustomizationFiles []string) kustomizeResult {
+	type render struct {
+		file string
+		yaml []byte
+		read map[string]bool
+		err  error
+	}
+	renders := make([]render, len(kustomizationFiles))
+	var wg sync.WaitGroup
+	for i, f := range kustomizationFiles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			y, read, err := renderKustomization(filepath.Dir(f))
+			renders[i] = render{file: f, yaml: y, read: read, err: err}
+		}()
+	}
+	wg.Wait()
+	readByOther := map[string]bool{}
+	for i, r := range renders {
+		for p := range r.read {
+			if abs, _ := filepath.Abs(kustomizationFiles[i]); p != abs {
+				readByOther[p] = true
+			}
+		}
+	}
+	var res kustomizeResult
+	for _, r := range renders {
+		abs, _ := filepath.Abs(r.file)
+		if readByOther[abs] {
+			continue
+		}
+		if r.err != nil {
+			if hint, ok := notBuildableHere(r.err); ok {
+				res.skipped = append(res.skipped, Skipped{File: r.file, Label: "Kustomize root kustomize cannot build here", Hint: hint})
+				continue
+			}
+			res.errs = append(res.errs, &Error{File: r.file, Err: fmt.Errorf("kustomize build %s: %w", filepath.Dir(r.file), r.err)})
+			continue
+		}
+		k := Kustomization{File: r.file, YAML: r.yaml}
+		for p := range r.read {
+			k.Consumed = append(k.Consumed, p)
+		}
+		sort.Strings(k.Consumed)
+		res.roots = append(res.roots, k)
+	}
+	return res
+}
+
+// notBuildableHere recognizes render errors of kustomizations that are
+// fine but need what this build does not do: Helm charts (kubectl
+// kustomize --enable-helm runs the helm binary) and remote resources.
+func notBuildableHere(err error) (string, bool) {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "enable-helm") || strings.Contains(msg, "helmCharts"):
+		return "its helmCharts need Helm: render it first (kubectl kustomize --enable-helm DIR > rendered.yaml)", true
+	case strings.Contains(msg, "git clone") || strings.Contains(msg, "http") && strings.Contains(msg, "remote"):
+		return "it has remote bases and there is no network: render it first (kubectl kustomize DIR > rendered.yaml)", true
+	}
+	return "", false
+}

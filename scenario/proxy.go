@@ -24,6 +24,15 @@ const (
 	LabelInjection = "istio-injection"
 	// LabelRevision selects a revision's injector (namespace or pod).
 	LabelRevision = "istio.io/rev"
+	// AnnotationSidecarStatus is what the injector writes on a pod it
+	// injected (and what istioctl kube-inject output carries).
+	AnnotationSidecarStatus = "sidecar.istio.io/status"
+	// ContainerProxy is the sidecar's container in the injector's
+	// template: a pod that carries it runs a sidecar, whoever put it there.
+	ContainerProxy = "istio-proxy"
+	// EnvProxyConfig is the istio-proxy container's ProxyConfig as the
+	// injector rendered it (JSON), which pilot-agent reads at start.
+	EnvProxyConfig = "PROXY_CONFIG"
 )
 
 // Proxy metadata keys the predictor reads.
@@ -119,12 +128,79 @@ func Truth(s string) bool {
 // Injection says whether a pod gets a sidecar, and why not.
 type Injection struct {
 	Sidecar bool
+	// Injected is a pod template that already carries the sidecar
+	// (istioctl kube-inject output, a hand-written istio-proxy).
+	Injected bool
 	// Reason explains a pod without a sidecar.
 	Reason string
 }
 
-// SidecarInjected decides whether Istio's injector gives a pod a sidecar,
-// from the default istiod install's webhook selectors
+// InjectedProxy returns the istio-proxy container of a pod spec that
+// already carries one, as a container or, from Istio 1.27's native
+// sidecars, an init container; else nil.
+func InjectedProxy(spec corev1.PodSpec) *corev1.Container {
+	for _, cs := range [][]corev1.Container{spec.Containers, spec.InitContainers} {
+		for i := range cs {
+			if cs[i].Name == ContainerProxy {
+				return &cs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// PodProxySettings is what a pod's proxy reports to istiod. A pod that
+// already carries its istio-proxy container reports what was injected
+// (InjectedProxySettings): the mesh config of today does not reach it.
+// Any other pod gets its proxy from the injector now (ProxySettings).
+func PodProxySettings(mesh ProxyConfigOverrides, annotations map[string]string, spec corev1.PodSpec) (meta map[string]string, interception string, err error) {
+	if c := InjectedProxy(spec); c != nil {
+		return InjectedProxySettings(*c, annotations)
+	}
+	return ProxySettings(mesh, annotations)
+}
+
+// InjectedProxySettings reads an injected istio-proxy container as
+// pilot-agent does at start (pkg/config/mesh ApplyProxyConfig,
+// pilot-agent's proxyMetadata handling): the ProxyConfig the injector
+// rendered into PROXY_CONFIG, the pod's proxy.istio.io/config annotation
+// over it, then the container's own environment over that proxyMetadata
+// (the agent sets a proxyMetadata entry only where the variable is unset).
+// The interception mode is ISTIO_META_INTERCEPTION_MODE, which the
+// injector renders from the annotation or ProxyConfig, else theirs.
+func InjectedProxySettings(c corev1.Container, annotations map[string]string) (meta map[string]string, interception string, err error) {
+	var rendered ProxyConfigOverrides
+	for _, e := range c.Env {
+		if e.Name == EnvProxyConfig && e.Value != "" {
+			if err := yaml.Unmarshal([]byte(e.Value), &rendered); err != nil {
+				return nil, "", fmt.Errorf("container %s: env %s: not valid ProxyConfig JSON: %w", c.Name, EnvProxyConfig, err)
+			}
+		}
+	}
+	meta, interception, err = ProxySettings(rendered, annotations)
+	if err != nil {
+		return meta, interception, err
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil && e.Name != EnvProxyConfig {
+			if e.Name == MetaInterception {
+				if e.Value != "" {
+					interception = e.Value
+				}
+				continue
+			}
+			meta[e.Name] = e.Value
+		}
+	}
+	return meta, interception, nil
+}
+
+// SidecarInjected decides whether a pod runs a sidecar. A pod template that
+// already carries an istio-proxy container has one whatever the labels say
+// (istioctl kube-inject output, kept in Git with istio-injection=disabled;
+// the injector skips a pod it finds injected). Otherwise it is whether
+// Istio's injector gives the pod a sidecar, from the default istiod
+// install's webhook selectors
 // (manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml)
 // and injectRequired (pkg/kube/inject/inject.go), with the default policy
 // "enabled" and no never/always-inject selectors:
@@ -144,6 +220,9 @@ type Injection struct {
 // Istio's guides do), and checking a sidecar that may not exist is the
 // safer mistake than hiding one that does.
 func SidecarInjected(ns *corev1.Namespace, namespace string, meta metav1.ObjectMeta, spec corev1.PodSpec) Injection {
+	if InjectedProxy(spec) != nil {
+		return Injection{Sidecar: true, Injected: true}
+	}
 	if spec.HostNetwork {
 		return Injection{Reason: "hostNetwork: true (pods on the host network are never injected)"}
 	}

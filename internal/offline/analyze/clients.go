@@ -197,7 +197,7 @@ func pinClient(w *world.World, c Client) error {
 		for _, ip := range p.Status.PodIPs {
 			w.Client.IPs = append(w.Client.IPs, ip.IP)
 		}
-		meta, mode, err := scenario.ProxySettings(scenario.MeshDefaultConfig(w.MeshConfig), p.Annotations)
+		meta, mode, err := scenario.PodProxySettings(scenario.MeshDefaultConfig(w.MeshConfig), p.Annotations, p.Spec)
 		if err != nil {
 			return fmt.Errorf("%s %s/%s: %w", m.Kind, m.Namespace, m.Name, err)
 		}

@@ -278,11 +278,12 @@ func (s *simulator) setClient(m scenario.Manifest, p corev1.Pod) error {
 // proxySettings is what the client pod's proxy reports to istiod: the
 // header's client settings, and what they leave off taken from the pod's
 // annotations over the mesh config's defaultConfig, as Istio's injector
-// and pilot-agent take them (scenario.ProxySettings).
+// and pilot-agent take them, or from its injected istio-proxy container
+// (scenario.PodProxySettings).
 func (s *simulator) proxySettings(m scenario.Manifest, p corev1.Pod) (scenario.Client, error) {
 	h := s.sc.Header
 	c := h.Client
-	meta, mode, err := scenario.ProxySettings(scenario.MeshDefaultConfig(h.MeshConfig), p.Annotations)
+	meta, mode, err := scenario.PodProxySettings(scenario.MeshDefaultConfig(h.MeshConfig), p.Annotations, p.Spec)
 	if err != nil {
 		return c, s.errorf(m, templateField(m)+"annotations", "%v", err)
 	}

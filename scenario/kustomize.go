@@ -8,12 +8,14 @@ import (
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
 // Kustomization is one kustomization root of the input rendered as
-// `kubectl kustomize DIR` builds it: a folder with a kustomization file
-// that no other kustomization of the input references.
+// `kubectl kustomize --load-restrictor LoadRestrictionsNone DIR` builds
+// it (buildOptions): a folder with a kustomization file that no other
+// kustomization of the input references.
 type Kustomization struct {
 	// File is the root's kustomization file; manifests rendered from it
 	// are located there (FILE#DOCUMENT counts the rendered documents).
@@ -39,10 +41,15 @@ func (r *readRecorder) ReadFile(path string) ([]byte, error) {
 	return r.FileSystem.ReadFile(path)
 }
 
-// kubectlKustomizeOptions are kubectl kustomize's defaults: files only
-// from inside the root's tree, no plugins, no Helm.
-func kubectlKustomizeOptions() *krusty.Options {
-	return krusty.MakeDefaultOptions()
+// buildOptions are how GitOps controllers build: Flux's kustomize-controller
+// reads files outside a root's folder (LoadRestrictionsNone, which kubectl
+// kustomize takes with --load-restrictor), no plugins, no Helm. kubectl's
+// own default refuses such files; a cluster fed by Flux gets them, so
+// they are not refused here.
+func buildOptions() *krusty.Options {
+	o := krusty.MakeDefaultOptions()
+	o.LoadRestrictions = types.LoadRestrictionsNone
+	return o
 }
 
 // renderKustomization builds the kustomization in dir and returns the
@@ -53,7 +60,7 @@ func renderKustomization(dir string) ([]byte, map[string]bool, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := krusty.MakeKustomizer(kubectlKustomizeOptions()).Run(rec, abs)
+	res, err := krusty.MakeKustomizer(buildOptions()).Run(rec, abs)
 	if err != nil {
 		return nil, rec.read, err
 	}

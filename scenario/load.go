@@ -169,7 +169,9 @@ func Parse(name string, data []byte) (*Scenario, error) {
 
 // ParseManifests reads plain manifests: a Scenario header is optional, and
 // without one the scenario is named after the file and its client is the
-// standard client in namespace "default".
+// standard client in namespace "default". A file without a header whose
+// documents are partly bad returns the scenario of the good ones beside
+// the error, as kubectl apply -f applies what it can.
 func ParseManifests(name string, data []byte) (*Scenario, error) {
 	return parse(name, data, true, ManifestOptions{})
 }
@@ -279,6 +281,12 @@ func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*S
 		s.Header.MeshConfig = MergeMeshConfig(s.Mesh.Config, s.Header.MeshConfig)
 	}
 	if len(p.errs) > 0 {
+		if s.Headerless && s.validate() == nil {
+			// Plain manifests: kubectl apply -f applies the documents
+			// a cluster takes and reports the others; so does the
+			// loader (a scenario file is one experiment: refused whole).
+			return s, errorOf(p.errs)
+		}
 		return nil, errorOf(p.errs)
 	}
 	if err := s.validate(); err != nil {
@@ -741,8 +749,8 @@ func loadFiles(files []string, read func(string) ([]byte, error), parse func(str
 				s, err := parse(files[i], data)
 				if err != nil {
 					results[i].errs = Flatten(err)
-					continue
 				}
+				// A plain file keeps the documents a cluster takes.
 				results[i].sc = s
 			}
 		}()

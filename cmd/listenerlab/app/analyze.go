@@ -61,16 +61,19 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	r, err := analyze.Run(paths, opts...)
-	if err != nil {
-		var ie *analyze.InputError
-		if !errors.As(err, &ie) {
-			fmt.Fprintf(stderr, "listenerlab analyze: %v\n", err)
-			return exitBadInput
-		}
+	var ie *analyze.InputError
+	if err != nil && !errors.As(err, &ie) {
+		fmt.Fprintf(stderr, "listenerlab analyze: %v\n", err)
+		return exitBadInput
+	}
+	if ie != nil {
 		for _, e := range ie.Errs {
 			fmt.Fprintf(stderr, "error: %v\n", e)
 		}
-		// CI reads the machine outputs: the errors go there too.
+	}
+	if r == nil {
+		// Nothing loaded: CI reads the machine outputs, so the errors
+		// go there too.
 		if f.output != "text" {
 			if out, err := renderAnalysis(f.output, analyze.FailedReport(v.Label, ie)); err == nil {
 				stdout.Write(out)
@@ -85,6 +88,12 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	stdout.Write(out)
+	if ie != nil {
+		// The rest was analyzed; the status still says an input was
+		// refused.
+		fmt.Fprintf(stderr, "listenerlab analyze: %d refused (above); the rest was analyzed\n", len(ie.Errs))
+		return exitBadInput
+	}
 	if r.Fails(f.failOn) {
 		return exitMismatch
 	}

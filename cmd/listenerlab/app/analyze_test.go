@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,11 +41,40 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{"analyze", "--max-endpoint-listeners", "-1", analyzeData + "Hijack/bad.yaml"},
 		{"analyze", "--istio", "9.99", analyzeData + "Hijack/bad.yaml"},
 		{"analyze", "../../../scenario/testdata/invalid-cidr.yaml"},
-		{"analyze", analyzeData + "Hijack/bad.yaml", "../../../scenario/testdata/invalid-cidr.yaml"}, // one bad file spoils the folder
 	} {
 		code, out, errOut := run(args...)
 		if code != exitBadInput || out != "" || errOut == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %d, nothing on stdout, an error", args, code, out, errOut, exitBadInput)
+		}
+	}
+}
+
+// TestAnalyzeRefusedDocumentLeavesTheRest: a document a cluster refuses is
+// reported in every output, the rest is analyzed (as kubectl apply -f
+// applies it), and the exit status says an input was refused.
+func TestAnalyzeRefusedDocumentLeavesTheRest(t *testing.T) {
+	dir := t.TempDir()
+	bad := "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  ports: [{port: high}]\n"
+	hijack, err := os.ReadFile(analyzeData + "Hijack/bad.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bad document shares a file with good ones, and another file.
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), append(append(hijack, "\n---\n"...), bad...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stale.yaml"), []byte("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run("analyze", dir)
+	if code != exitBadInput || !strings.Contains(out, "ERROR Hijack") || !strings.Contains(errOut, "app.yaml: document 2") ||
+		!strings.Contains(errOut, "stale.yaml: document 1") || !strings.Contains(errOut, "2 refused") {
+		t.Errorf("text: exit %d, stdout %q, stderr %q; want %d, the Hijack finding, both refused documents named", code, out, errOut, exitBadInput)
+	}
+	for _, format := range []string{"json", "sarif"} {
+		code, out, _ := run("analyze", "-o", format, dir)
+		if code != exitBadInput || !strings.Contains(out, "Hijack") || !strings.Contains(out, "stale.yaml") || !strings.Contains(out, "app.yaml") {
+			t.Errorf("%s: exit %d, want %d with the finding and both problems:\n%s", format, code, exitBadInput, out)
 		}
 	}
 }

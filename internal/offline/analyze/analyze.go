@@ -37,8 +37,9 @@ type Report struct {
 	Replaced []Replaced `json:"replaced,omitempty"`
 	// NoSidecar lists the workloads not checked: they get no sidecar.
 	NoSidecar []NoSidecar `json:"noSidecar,omitempty"`
-	// Errors are the input's problems; when there are any, nothing was
-	// analyzed.
+	// Errors are the documents and files the input refuses (each file,
+	// document and field); the rest of the input is analyzed, as kubectl
+	// apply -f applies the documents a cluster takes.
 	Errors []Problem `json:"errors,omitempty"`
 }
 
@@ -115,7 +116,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	}
 	o.paths = paths
 	prog := newProgress(o)
-	folders, skipped, ignored, replaced, err := load(paths, o)
+	folders, skipped, ignored, replaced, refused, err := load(paths, o)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +144,11 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	}
 	r.Clients = sortedKeys(clients)
 	sortFindings(r.Findings)
+	if len(refused) > 0 {
+		ie := &InputError{Errs: refused}
+		r.Errors = problems(ie)
+		return r, ie
+	}
 	return r, nil
 }
 
@@ -151,10 +157,14 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 // scenario file that applies to the version, each with its clients. It
 // also returns the scenario files skipped for the version, the files and
 // objects the loader ignored, and the objects defined again later.
-func load(paths []string, o options) (folders []*folder, skipped []string, ignored []scenario.Skipped, replaced []Replaced, err error) {
+//
+// The documents and files the input refuses come back as refused beside
+// the folders of the rest; err is what stops the run: nothing to analyze,
+// or a --client that selects no workload.
+func load(paths []string, o options) (folders []*folder, skipped []string, ignored []scenario.Skipped, replaced []Replaced, refused []error, err error) {
 	scs, ignored, errs := scenario.LoadAllManifestsWith(paths, scenario.ManifestOptions{Namespace: o.namespace})
-	fail := func(errs ...error) ([]*folder, []string, []scenario.Skipped, []Replaced, error) {
-		return nil, nil, nil, nil, &InputError{Errs: errs}
+	fail := func(errs ...error) ([]*folder, []string, []scenario.Skipped, []Replaced, []error, error) {
+		return nil, nil, nil, nil, nil, &InputError{Errs: errs}
 	}
 	if len(scs) == 0 && len(errs) == 0 {
 		return fail(nothingToAnalyze(paths, ignored))
@@ -175,11 +185,13 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 	if len(plain.sc.Manifests) > 0 || len(folders) == 0 && len(l.skipped) == 0 {
 		folders = append([]*folder{plain}, folders...)
 	}
-	errs = append(errs, assignClients(folders, o.clients)...)
-	if len(errs) > 0 {
+	if cerrs := assignClients(folders, o.clients); len(cerrs) > 0 {
+		return fail(append(errs, cerrs...)...)
+	}
+	if len(scs) == 0 {
 		return fail(errs...)
 	}
-	return folders, l.skipped, ignored, l.replaced, nil
+	return folders, l.skipped, ignored, l.replaced, errs, nil
 }
 
 // nothingToAnalyze is the error of paths that hold no manifest file, or

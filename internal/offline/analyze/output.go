@@ -304,7 +304,13 @@ type Problem struct {
 // FailedReport is the report of a run whose input did not load: its
 // problems, located, and nothing analyzed.
 func FailedReport(version string, ie *InputError) *Report {
-	r := &Report{Version: version, Clients: []string{}, Findings: []Finding{}}
+	return &Report{Version: version, Clients: []string{}, Findings: []Finding{}, Errors: problems(ie)}
+}
+
+// problems locates each input error at its file, document, List item and
+// field, and at the line its document starts.
+func problems(ie *InputError) []Problem {
+	var out []Problem
 	lines := map[string][]int{}
 	for _, err := range ie.Errs {
 		p := Problem{Message: err.Error()}
@@ -320,9 +326,9 @@ func FailedReport(version string, ie *InputError) *Report {
 				p.Line = l[se.Index-1]
 			}
 		}
-		r.Errors = append(r.Errors, p)
+		out = append(out, p)
 	}
-	return r
+	return out
 }
 
 type sarifInvocation struct {

@@ -49,7 +49,7 @@ func assertSame(t *testing.T, paths []string, opts ...Option) *Report {
 func assertSamePredictions(t *testing.T, file string, v versions.Version, clients []Client) {
 	t.Helper()
 	o := options{version: v, maxEndpointListeners: 100, clients: clients}
-	folders, _, _, _, err := load([]string{file}, o)
+	folders, _, _, _, _, err := load([]string{file}, o)
 	if err != nil {
 		return // skipped for this version
 	}
@@ -248,7 +248,7 @@ func TestSharedPredictsOncePerScope(t *testing.T) {
 	if err := gitopsgen.Write(dir, gitopsgen.Standard(20)); err != nil {
 		t.Fatal(err)
 	}
-	folders, _, _, _, err := load([]string{dir}, options{version: versions.Newest(), maxEndpointListeners: 100})
+	folders, _, _, _, _, err := load([]string{dir}, options{version: versions.Newest(), maxEndpointListeners: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,9 +64,13 @@ func PredictClient(paths []string, c Client, opts ...Option) (*predictor.Predict
 		opt.apply(&o)
 	}
 	o.clients = []Client{c}
-	folders, _, _, _, err := load(paths, o)
+	folders, _, _, _, refused, err := load(paths, o)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(refused) > 0 {
+		// One connection's answer is not given on part of the input.
+		return nil, nil, &InputError{Errs: refused}
 	}
 	for _, f := range folders {
 		if !f.sc.Headerless {

@@ -146,6 +146,9 @@ func decodeManifest(apiVersion, kind string, data []byte) (obj any, skip string,
 	if _, ok := builtinKinds[group]; ok && group != "" && apiVersion != group+"/v1" {
 		return nil, "", fieldErr("apiVersion", "%s %s is not served by a current cluster; use %s/v1", apiVersion, kind, group)
 	}
+	if w, ok := templatedWorkload(data); ok {
+		return w, "", nil
+	}
 	return nil, skipLabel(group, kind), nil
 }
 
@@ -389,7 +392,8 @@ func PodLabels(obj any) (map[string]string, bool) {
 // PodTemplate returns the template of the pods a workload manifest makes
 // (a Pod's own metadata and spec), and whether the manifest makes pods:
 // Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
-// ReplicationController, Job and CronJob.
+// ReplicationController, Job, CronJob, and a TemplatedWorkload whose
+// template is known.
 func PodTemplate(obj any) (*corev1.PodTemplateSpec, bool) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
@@ -411,6 +415,8 @@ func PodTemplate(obj any) (*corev1.PodTemplateSpec, bool) {
 		return &o.Spec.Template, true
 	case *batchv1.CronJob:
 		return &o.Spec.JobTemplate.Spec.Template, true
+	case *TemplatedWorkload:
+		return o.Spec.Template, o.Spec.Template != nil
 	}
 	return nil, false
 }

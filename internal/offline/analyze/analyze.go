@@ -178,6 +178,9 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 	}
 	errs = append(errs, l.errs...)
 	plain := l.plain
+	for _, f := range append([]*folder{plain}, l.folders...) {
+		scenario.ResolveWorkloadRefs(f.sc.Manifests)
+	}
 	if o.meshConfig != nil {
 		plain.sc.Header.MeshConfig = o.meshConfig
 	}

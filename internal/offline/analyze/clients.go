@@ -98,6 +98,10 @@ func discoverClients(ms []scenario.Manifest) ([]Client, []NoSidecar) {
 	for i := range ms {
 		m := &ms[i]
 		tmpl, ok := scenario.PodTemplate(m.Object)
+		if why, missing := scenario.WorkloadRefMissing(m.Object); missing {
+			none = append(none, NoSidecar{Workload: m.Kind + " " + m.Namespace + "/" + m.Name, Reason: why})
+			continue
+		}
 		if !ok {
 			continue
 		}
@@ -228,6 +232,8 @@ func noPods(obj any) bool {
 		n = o.Spec.Replicas
 	case *batchv1.Job:
 		n = o.Spec.Parallelism
+	case *scenario.TemplatedWorkload:
+		n = o.Spec.Replicas
 	}
 	return n != nil && *n == 0
 }

@@ -79,6 +79,11 @@ func PodCount(m Manifest) int {
 		return n(o.Spec.Replicas)
 	case *batchv1.Job:
 		return n(o.Spec.Parallelism)
+	case *TemplatedWorkload:
+		if o.Spec.Template == nil {
+			return 0
+		}
+		return n(o.Spec.Replicas)
 	}
 	return 0
 }

@@ -280,6 +280,7 @@ func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*S
 	if s.Mesh != nil {
 		s.Header.MeshConfig = MergeMeshConfig(s.Mesh.Config, s.Header.MeshConfig)
 	}
+	ResolveWorkloadRefs(s.Manifests)
 	if len(p.errs) > 0 {
 		if s.Headerless && s.validate() == nil {
 			// Plain manifests: kubectl apply -f applies the documents

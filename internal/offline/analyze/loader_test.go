@@ -241,3 +241,78 @@ spec: {selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: 
 		t.Errorf("no sidecar %v", r.NoSidecar)
 	}
 }
+
+// TestWorkloadsBehindCustomResources: a custom resource whose spec carries
+// a pod template (Argo Rollout, OpenKruise CloneSet) is a client; a
+// Rollout's workloadRef takes its Deployment's template; a reference to a
+// Deployment the input lacks is named as not checked; a custom resource of
+// another shape stays skipped.
+func TestWorkloadsBehindCustomResources(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: shop}
+spec:
+  strategy: {canary: {steps: [{setWeight: 20}]}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: api, namespace: shop}
+spec:
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, image: api}]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: lost, namespace: shop}
+spec:
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: gone}
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: cart, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: cart}}
+  template:
+    metadata: {labels: {app: cart}}
+    spec: {containers: [{name: cart, image: cart}]}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: shop}
+spec: {size: 3}
+`})
+	r, err := Run([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Clients, "|"); got != "CloneSet shop/cart|Rollout shop/api|Rollout shop/web" {
+		t.Errorf("clients %q", got)
+	}
+	var none []string
+	for _, n := range r.NoSidecar {
+		none = append(none, n.Workload+": "+n.Reason)
+	}
+	want := []string{"Rollout shop/lost: its workloadRef names Deployment shop/gone, which the input does not hold", "Deployment shop/api: scaled to zero: no pod runs"}
+	for _, w := range want {
+		if !strings.Contains(strings.Join(none, "\n"), w) {
+			t.Errorf("not checked %q, want %q among them", none, w)
+		}
+	}
+	if !strings.Contains(r.SkippedSummary, "Widget") {
+		t.Errorf("skipped %q, want the Widget", r.SkippedSummary)
+	}
+}

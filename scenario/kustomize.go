@@ -134,15 +134,46 @@ func renderKustomizations(kustomizationFiles []string) kustomizeResult {
 }
 
 // notBuildableHere recognizes render errors of kustomizations that are
-// fine but need what this build does not do: Helm charts (kubectl
-// kustomize --enable-helm runs the helm binary) and remote resources.
+// fine but need what this build does not do, and empty ones: Helm charts
+// (kubectl kustomize --enable-helm runs the helm binary), remote bases and
+// resources (no network here), exec or Go plugins (off in kubectl too),
+// and a kustomization without content, which holds no object to check.
 func notBuildableHere(err error) (string, bool) {
 	msg := err.Error()
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(msg, s) {
+				return true
+			}
+		}
+		return false
+	}
 	switch {
-	case strings.Contains(msg, "enable-helm") || strings.Contains(msg, "helmCharts"):
+	case has("enable-helm", "helmCharts"):
 		return "its helmCharts need Helm: render it first (kubectl kustomize --enable-helm DIR > rendered.yaml)", true
-	case strings.Contains(msg, "git clone") || strings.Contains(msg, "http") && strings.Contains(msg, "remote"):
-		return "it has remote bases and there is no network: render it first (kubectl kustomize DIR > rendered.yaml)", true
+	case has("https://", "http://", "git clone", "git@", "no such host", "github.com/"):
+		return "it reads remote bases and there is no network here: render it first (kubectl kustomize DIR > rendered.yaml)", true
+	case has("plugins disabled", "external plugins"):
+		return "it needs kustomize plugins: render it first (kustomize build --enable-alpha-plugins DIR > rendered.yaml)", true
+	case has("kustomization.yaml is empty", "kustomization.yml is empty", "Kustomization is empty"):
+		return "it is empty: nothing to apply", true
 	}
 	return "", false
+}
+
+// governedBy returns the folder of the nearest kustomization at or above
+// file's folder, within the input, or "" when none is: kubectl apply -k,
+// Flux and Argo CD apply only what a folder's kustomization reads, not the
+// other files beside or below it.
+func governedBy(file string, kustomizationDirs map[string]bool) string {
+	for d := filepath.Dir(file); ; {
+		if kustomizationDirs[d] {
+			return d
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return ""
+		}
+		d = up
+	}
 }

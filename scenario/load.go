@@ -228,11 +228,30 @@ func isJSONPatch(data []byte) bool {
 	return true
 }
 
+// holdsObjects reports whether a YAML list has an element shaped like a
+// Kubernetes object (with kind or apiVersion): a list of objects is an
+// error a cluster would give; a list of anything else is not a manifest.
+func holdsObjects(data []byte) bool {
+	var items []map[string]any
+	if json.Unmarshal(data, &items) != nil {
+		return true
+	}
+	for _, it := range items {
+		if it["kind"] != nil || it["apiVersion"] != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // HintKustomize, HintHelm and HintTemplate tell what to do with files the loader skips.
 const (
 	HintKustomize = "render it first: kubectl kustomize DIR > rendered.yaml"
 	HintHelm      = "render it first: helm template RELEASE CHART > rendered.yaml"
 	HintTemplate  = "render it first (helm template, or the tool that fills its {{ }}), then analyze the result"
+	// HintUnreferenced is for a file in a kustomization's folder (or
+	// below) that no kustomization reads.
+	HintUnreferenced = "kubectl apply -k, Flux and Argo CD apply only what a folder's kustomization reads; list it there, or analyze the file alone"
 )
 
 // parser holds one file's parse: the scenario so far and the errors of
@@ -320,6 +339,11 @@ func (p *parser) documents(data []byte) (docs []document, objects int) {
 		if len(jsonDoc) > 0 && jsonDoc[0] == '[' {
 			if isJSONPatch(jsonDoc) {
 				p.s.Skipped = append(p.s.Skipped, Skipped{File: p.name, Index: index, Label: "Kustomize patch", Hint: HintKustomize})
+				continue
+			}
+			if !holdsObjects(jsonDoc) {
+				// A list of something else (an Ansible playbook, a CI
+				// matrix): no Kubernetes object, nothing a cluster gets.
 				continue
 			}
 			p.fail(&Error{Index: index, Err: errors.New("not a Kubernetes object: a YAML list (a Kubernetes List is an object with kind: List and items)")})
@@ -569,12 +593,19 @@ func ExpandManifests(paths []string) (*Inputs, error) {
 			}
 		}
 	}
+	kustomizationDirs := map[string]bool{}
+	for _, f := range kustomizations {
+		abs, _ := filepath.Abs(f)
+		kustomizationDirs[filepath.Dir(abs)] = true
+	}
 	for _, f := range out {
 		abs, _ := filepath.Abs(f)
 		switch {
 		case in.Rendered[f] != nil:
 			in.Files = append(in.Files, f)
 		case isKustomization(f) || consumed[abs]:
+		case len(kr.roots) > 0 && governedBy(abs, kustomizationDirs) != "" && !patches[filepath.Clean(f)]:
+			in.Skipped = append(in.Skipped, Skipped{File: f, Label: "file no kustomization reads", Hint: HintUnreferenced})
 		case patches[filepath.Clean(f)]:
 			in.Skipped = append(in.Skipped, Skipped{File: f, Label: "Kustomize patch", Hint: HintKustomize})
 		case isHelmTemplate(f):

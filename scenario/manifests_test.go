@@ -211,6 +211,9 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 		"base/inject.yaml":           "- op: add\n  path: /spec/template/spec/containers/-\n  value: {name: istio-proxy, image: proxyv2}\n",
 		"base/unused.yaml":           "apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec: {ports: [{port: 81}]}\n",
 		"overlay/kustomization.yaml": "namespace: shop\nresources: [../base]\n",
+		"plain/svc.yaml":             "apiVersion: v1\nkind: Service\nmetadata: {name: plain}\nspec: {ports: [{port: 82}]}\n",
+		"empty/kustomization.yaml":   "",
+		"remote/kustomization.yaml":  "resources: [https://raw.githubusercontent.com/example/app/main/deploy.yaml]\n",
 		"broken/kustomization.yaml":  "resources: [missing.yaml]\npatches: [{path: p.yaml}]\n",
 		"broken/p.yaml":              "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
 		"helm/kustomization.yaml":    "helmCharts: [{name: podinfo, repo: https://example.com/charts}]\n",
@@ -229,7 +232,7 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 		rel, _ := filepath.Rel(dir, f)
 		files = append(files, rel)
 	}
-	if want := []string{"base/unused.yaml", "overlay/kustomization.yaml"}; !slices.Equal(files, want) {
+	if want := []string{"overlay/kustomization.yaml", "plain/svc.yaml"}; !slices.Equal(files, want) {
 		t.Errorf("files %v, want %v", files, want)
 	}
 	rendered := string(in.Rendered[filepath.Join(dir, "overlay/kustomization.yaml")])
@@ -251,6 +254,8 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 	}
 	want := map[string]string{
 		"broken/p.yaml": "Kustomize patch", "helm/kustomization.yaml": "Kustomize root kustomize cannot build here",
+		"empty/kustomization.yaml": "Kustomize root kustomize cannot build here", "remote/kustomization.yaml": "Kustomize root kustomize cannot build here",
+		"base/unused.yaml": "file no kustomization reads",
 		"tmpl/deploy.yaml": "template ({{ }})", "chart": "Helm chart",
 	}
 	for k, v := range want {
@@ -451,5 +456,19 @@ func TestInjectedProxySettings(t *testing.T) {
 				t.Errorf("interception %q, want %q", mode, tt.wantMode)
 			}
 		})
+	}
+}
+
+// TestYAMLListsOfOtherThings: a YAML list of something other than
+// Kubernetes objects (an Ansible playbook) is not a manifest; a list of
+// objects without kind: List is still an error, as a cluster gives.
+func TestYAMLListsOfOtherThings(t *testing.T) {
+	sc, err := ParseManifests("playbook.yml", []byte("- hosts: all\n  tasks: [{name: x}]\n"))
+	if err != nil || len(sc.Skipped) != 1 || sc.Skipped[0].Label != "YAML file without Kubernetes objects" {
+		t.Errorf("playbook: %v, skipped %v; want it skipped as not a manifest", err, sc)
+	}
+	_, err = ParseManifests("list.yaml", []byte("- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n"))
+	if err == nil || !strings.Contains(err.Error(), "a YAML list") {
+		t.Errorf("a list of objects: %v, want the YAML list error", err)
 	}
 }

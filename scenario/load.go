@@ -261,6 +261,8 @@ type parser struct {
 	name string
 	o    ManifestOptions
 	errs Errors
+	// lists counts documents that are YAML lists of non-objects.
+	lists int
 }
 
 // fail records e as an error of the file.
@@ -273,7 +275,7 @@ func parse(name string, data []byte, headerOptional bool, o ManifestOptions) (*S
 	p := &parser{s: &Scenario{Path: name}, name: name, o: o}
 	s := p.s
 	docs, objects := p.documents(data)
-	if headerOptional && objects == 0 && len(p.errs) == 0 && len(docs) > 0 {
+	if headerOptional && objects == 0 && len(p.errs) == 0 && len(docs)+p.lists > 0 {
 		// YAML that holds no Kubernetes object at all (CI config, Helm
 		// values, docker-compose): not a manifest file.
 		s.Skipped = append(s.Skipped, Skipped{File: name, Label: "YAML file without Kubernetes objects"})
@@ -344,6 +346,7 @@ func (p *parser) documents(data []byte) (docs []document, objects int) {
 			if !holdsObjects(jsonDoc) {
 				// A list of something else (an Ansible playbook, a CI
 				// matrix): no Kubernetes object, nothing a cluster gets.
+				p.lists++
 				continue
 			}
 			p.fail(&Error{Index: index, Err: errors.New("not a Kubernetes object: a YAML list (a Kubernetes List is an object with kind: List and items)")})

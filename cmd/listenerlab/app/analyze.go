@@ -171,6 +171,9 @@ func printNotChecked(stderr io.Writer, r *analyze.Report) {
 	for _, n := range r.NoSidecar {
 		fmt.Fprintf(stderr, "not checked: %s has no sidecar: %s\n", n.Workload, n.Reason)
 	}
+	for _, n := range r.NotModelled {
+		fmt.Fprintf(stderr, "not modelled: %s: %s (%s)\n", n.Client, n.Setting, n.Effect)
+	}
 }
 
 // renderAnalysis renders r as output (text, json or sarif), whole, so

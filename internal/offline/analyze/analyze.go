@@ -37,6 +37,9 @@ type Report struct {
 	Replaced []Replaced `json:"replaced,omitempty"`
 	// NoSidecar lists the workloads not checked: they get no sidecar.
 	NoSidecar []NoSidecar `json:"noSidecar,omitempty"`
+	// NotModelled lists settings of checked clients that listenerlab met
+	// and does not model (printed "not modelled: ..."), with their effect.
+	NotModelled []NotModelled `json:"notModelled,omitempty"`
 	// Errors are the documents and files the input refuses (each file,
 	// document and field); the rest of the input is analyzed, as kubectl
 	// apply -f applies the documents a cluster takes.
@@ -141,6 +144,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 			clients[c.Name] = true
 		}
 		r.NoSidecar = append(r.NoSidecar, f.noSidecar...)
+		r.NotModelled = append(r.NotModelled, notModelled(f.clients)...)
 	}
 	r.Clients = sortedKeys(clients)
 	sortFindings(r.Findings)

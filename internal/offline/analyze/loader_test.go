@@ -316,3 +316,49 @@ spec: {size: 3}
 		t.Errorf("skipped %q, want the Widget", r.SkippedSummary)
 	}
 }
+
+// TestCaptureNotModelled: settings that narrow a client's outbound capture
+// (annotations, and istio-init's flags in kube-inject output) are named as
+// not modelled; the defaults (include "*", exclude nothing) are not.
+func TestCaptureNotModelled(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {traffic.sidecar.istio.io/excludeOutboundPorts: "3306"}
+    spec:
+      containers: [{name: web, image: web}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: injected, namespace: shop}
+spec:
+  selector: {matchLabels: {app: injected}}
+  template:
+    metadata: {labels: {app: injected}, annotations: {sidecar.istio.io/status: "{}"}}
+    spec:
+      initContainers:
+      - name: istio-init
+        args: [istio-iptables, "-p", "15001", "-i", "*", "-x", "10.0.0.0/8", "-b", "*", "-o", ""]
+      containers: [{name: app, image: app}, {name: istio-proxy, image: proxyv2}]
+`})
+	r, err := Run([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range r.NotModelled {
+		got = append(got, n.Client+": "+n.Setting)
+	}
+	want := []string{
+		"Deployment shop/web: annotation traffic.sidecar.istio.io/excludeOutboundPorts=3306",
+		"Deployment shop/injected: istio-init --outbound-ip-ranges-exclude 10.0.0.0/8",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("not modelled:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

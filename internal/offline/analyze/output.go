@@ -354,6 +354,9 @@ func invocations(r *Report) []sarifInvocation {
 		}
 		ns = append(ns, n)
 	}
+	for _, n := range r.NotModelled {
+		ns = append(ns, sarifNotification{Level: "warning", Message: sarifText{"not modelled: " + n.Client + ": " + n.Setting + " (" + n.Effect + ")"}})
+	}
 	if r.SkippedSummary != "" {
 		ns = append(ns, sarifNotification{Level: "note", Message: sarifText{"skipped (cannot change a sidecar's outbound listeners, or not modelled yet): " + r.SkippedSummary}})
 	}

@@ -1,0 +1,105 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/listenerlab/listenerlab/scenario"
+)
+
+// captureAnnotations are the pod annotations with which Istio's injector
+// narrows what the sidecar captures (istio-iptables' -o, -x, -q and -i
+// flags, the same for istio-cni).
+var captureAnnotations = []string{
+	"traffic.sidecar.istio.io/excludeOutboundPorts",
+	"traffic.sidecar.istio.io/excludeOutboundIPRanges",
+	"traffic.sidecar.istio.io/includeOutboundPorts",
+	"traffic.sidecar.istio.io/includeOutboundIPRanges",
+}
+
+// captureFlags are istio-iptables' flags for the same, as kube-inject
+// output writes them into the istio-init container's arguments: each short
+// and long form, by its long name.
+var captureFlags = map[string]string{
+	"-o": "--outbound-ports-exclude", "--outbound-ports-exclude": "--outbound-ports-exclude",
+	"-x": "--outbound-ip-ranges-exclude", "--outbound-ip-ranges-exclude": "--outbound-ip-ranges-exclude",
+	"-q": "--outbound-ports-include", "--outbound-ports-include": "--outbound-ports-include",
+	"-i": "--outbound-ip-ranges-include", "--outbound-ip-ranges-include": "--outbound-ip-ranges-include",
+}
+
+// captureNotModelled names what narrows a client's outbound capture:
+// connections it leaves out bypass the sidecar, so a finding about them
+// may not hold for traffic. listenerlab does not model capture rules yet;
+// it says so instead of answering as if all traffic were captured.
+func captureNotModelled(tmpl *corev1.PodTemplateSpec) []string {
+	var out []string
+	for _, a := range captureAnnotations {
+		if v, ok := tmpl.Annotations[a]; ok && narrows(a, v) {
+			out = append(out, fmt.Sprintf("annotation %s=%s", a, v))
+		}
+	}
+	for _, c := range tmpl.Spec.InitContainers {
+		if c.Name != "istio-init" {
+			continue
+		}
+		args := append(append([]string{}, c.Command...), c.Args...)
+		for i, a := range args {
+			name, value, _ := strings.Cut(a, "=")
+			long, ok := captureFlags[name]
+			if !ok {
+				continue
+			}
+			if value == "" && i+1 < len(args) {
+				value = args[i+1]
+			}
+			if !narrows(long, value) {
+				continue
+			}
+			out = append(out, fmt.Sprintf("istio-init %s %s", long, value))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// narrows reports whether a capture setting's value leaves traffic out:
+// an empty one does not, nor an include of everything ("*", the default).
+func narrows(setting, value string) bool {
+	value = strings.Trim(value, `"' `)
+	return value != "" && !(strings.Contains(setting, "nclude") && value == "*")
+}
+
+// NotModelled is an input setting listenerlab met and does not model, on
+// the client it applies to.
+type NotModelled struct {
+	Client  string `json:"client"`
+	Setting string `json:"setting"`
+	// Effect says what the setting does to traffic that the findings do
+	// not account for.
+	Effect string `json:"effect"`
+}
+
+// captureEffect is what narrowed capture means for the findings.
+const captureEffect = "connections it leaves out bypass the sidecar: a finding about them may not hold for traffic"
+
+// notModelled lists, for each checked client, what it carries that the
+// prediction does not model.
+func notModelled(clients []Client) []NotModelled {
+	var out []NotModelled
+	for _, c := range clients {
+		if c.workload == nil {
+			continue
+		}
+		tmpl, ok := scenario.PodTemplate(c.workload.Object)
+		if !ok {
+			continue
+		}
+		for _, s := range captureNotModelled(tmpl) {
+			out = append(out, NotModelled{Client: c.Name, Setting: s, Effect: captureEffect})
+		}
+	}
+	return out
+}

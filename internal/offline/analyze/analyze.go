@@ -255,12 +255,12 @@ func (l *loader) add(sc *scenario.Scenario) error {
 }
 
 // takeMesh makes the headerless file sc's istio ConfigMap the plain
-// folder's mesh config; a second one is an error.
+// folder's mesh config. A second one replaces the first, as kubectl apply
+// -f updates the ConfigMap it created (listed under replaced).
 func (l *loader) takeMesh(sc *scenario.Scenario) {
 	here := fmt.Sprintf("%s#%d", sc.Path, sc.Mesh.Index)
 	if l.meshFrom != "" {
-		l.errs = append(l.errs, &scenario.Error{File: sc.Path, Index: sc.Mesh.Index, Item: sc.Mesh.Item, Kind: "ConfigMap", Name: scenario.MeshConfigMap, Field: "metadata.name",
-			Err: fmt.Errorf("ConfigMap %s/%s is also defined in %s", scenario.MeshNamespace, scenario.MeshConfigMap, l.meshFrom)})
+		l.replaced = append(l.replaced, Replaced{Object: "ConfigMap " + scenario.MeshNamespace + "/" + scenario.MeshConfigMap, Was: l.meshFrom, By: here})
 	}
 	l.meshFrom = here
 	l.plain.sc.Header.MeshConfig = sc.Mesh.Config

@@ -362,3 +362,20 @@ spec:
 		t.Errorf("not modelled:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestSecondMeshConfigReplacesTheFirst: two istio ConfigMaps (alternative
+// overlays of one repository) are applied in order, as kubectl apply -f
+// does: the later one is used and listed as replaced, not refused.
+func TestSecondMeshConfigReplacesTheFirst(t *testing.T) {
+	mesh := func(policy string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    outboundTrafficPolicy: {mode: " + policy + "}\n"
+	}
+	dir := writeFiles(t, map[string]string{"a.yaml": mesh("ALLOW_ANY"), "b.yaml": mesh("REGISTRY_ONLY") + "---\n" + twoTCPEntries})
+	r, err := Run([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Replaced) != 1 || r.Replaced[0].Object != "ConfigMap istio-system/istio" || !strings.HasSuffix(r.Replaced[0].By, "b.yaml#1") {
+		t.Errorf("replaced %+v, want the istio ConfigMap of a.yaml replaced by b.yaml's", r.Replaced)
+	}
+}

@@ -123,12 +123,12 @@ func Resolve(label string) (v Version, notice string, err error) {
 		}
 	}
 	if i := slices.IndexFunc(releases, func(r Release) bool { return r.Tag == label }); i >= 0 {
-		return releases[i].Version(), undecidedNotice(releases[i]), nil
+		return releases[i].Version(), notices(releases[i]), nil
 	}
 	if m := minorNumber.FindStringSubmatch(label); m != nil {
 		if r, ok := newestOfMinor(m[1]); ok {
 			n := fmt.Sprintf("Istio %s: taking %s, the newest %s release in the release table", label, r.Tag, label)
-			if u := undecidedNotice(r); u != "" {
+			if u := notices(r); u != "" {
 				n += "\n" + u
 			}
 			return r.Version(), n, nil
@@ -138,6 +138,34 @@ func Resolve(label string) (v Version, notice string, err error) {
 		return Version{}, "", fmt.Errorf("unknown Istio release %q: give %s", label, Accepted())
 	}
 	return Version{}, "", fmt.Errorf("%q: %w", label, ErrNotRelease)
+}
+
+// notices are what a user of release r is told: the gates its source
+// left undecided, and whether it is newer than every version checked
+// against real pilot.
+func notices(r Release) string {
+	var ns []string
+	for _, n := range []string{undecidedNotice(r), unverifiedNotice(r)} {
+		if n != "" {
+			ns = append(ns, n)
+		}
+	}
+	return strings.Join(ns, "\n")
+}
+
+// unverifiedNotice says when a release's minor is newer than every
+// catalogued version: its own changes to outbound listener generation
+// (for 1.32, #60642's headless filter chains behind
+// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER) are not modelled, and
+// nothing checked the prediction against its pilot.
+func unverifiedNotice(r Release) string {
+	newest := Newest()
+	if r.Minor <= newest.Minor {
+		return ""
+	}
+	return fmt.Sprintf("not modelled: Istio %s (1.%d) is newer than every version checked against real pilot (newest %s); "+
+		"its own changes to outbound listeners are not modelled: the prediction applies the gates its source shows and %s's rules otherwise",
+		r.Tag, r.Minor, newest.Label, newest.Label)
 }
 
 // undecidedNotice names the gates a release's source left undecided,

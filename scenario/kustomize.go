@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -92,10 +93,12 @@ func renderKustomizations(kustomizationFiles []string) kustomizeResult {
 	}
 	renders := make([]render, len(kustomizationFiles))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, f := range kustomizationFiles {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			y, read, err := renderKustomization(filepath.Dir(f))
 			renders[i] = render{file: f, yaml: y, read: read, err: err}
 		}()

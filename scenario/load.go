@@ -596,10 +596,13 @@ func ExpandManifests(paths []string) (*Inputs, error) {
 			}
 		}
 	}
+	// The folders of the kustomizations that built (roots, and what they
+	// read): the files there that no render read are not applied.
 	kustomizationDirs := map[string]bool{}
 	for _, f := range kustomizations {
-		abs, _ := filepath.Abs(f)
-		kustomizationDirs[filepath.Dir(abs)] = true
+		if abs, _ := filepath.Abs(f); in.Rendered[f] != nil || consumed[abs] {
+			kustomizationDirs[filepath.Dir(abs)] = true
+		}
 	}
 	for _, f := range out {
 		abs, _ := filepath.Abs(f)
@@ -607,7 +610,7 @@ func ExpandManifests(paths []string) (*Inputs, error) {
 		case in.Rendered[f] != nil:
 			in.Files = append(in.Files, f)
 		case isKustomization(f) || consumed[abs]:
-		case len(kr.roots) > 0 && governedBy(abs, kustomizationDirs) != "" && !patches[filepath.Clean(f)]:
+		case governedBy(abs, kustomizationDirs) != "" && !patches[filepath.Clean(f)]:
 			in.Skipped = append(in.Skipped, Skipped{File: f, Label: "file no kustomization reads", Hint: HintUnreferenced})
 		case patches[filepath.Clean(f)]:
 			in.Skipped = append(in.Skipped, Skipped{File: f, Label: "Kustomize patch", Hint: HintKustomize})

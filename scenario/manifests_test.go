@@ -214,7 +214,8 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 		"plain/svc.yaml":             "apiVersion: v1\nkind: Service\nmetadata: {name: plain}\nspec: {ports: [{port: 82}]}\n",
 		"empty/kustomization.yaml":   "",
 		"remote/kustomization.yaml":  "resources: [https://raw.githubusercontent.com/example/app/main/deploy.yaml]\n",
-		"broken/kustomization.yaml":  "resources: [missing.yaml]\npatches: [{path: p.yaml}]\n",
+		"broken/kustomization.yaml":  "resources: [svc.yaml, missing.yaml]\npatches: [{path: p.yaml}]\n",
+		"broken/svc.yaml":            "apiVersion: v1\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 83}]}\n",
 		"broken/p.yaml":              "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
 		"helm/kustomization.yaml":    "helmCharts: [{name: podinfo, repo: https://example.com/charts}]\n",
 		"tmpl/deploy.yaml":           "metadata: {name: {{ .Release.Name }}}\n",
@@ -232,7 +233,9 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 		rel, _ := filepath.Rel(dir, f)
 		files = append(files, rel)
 	}
-	if want := []string{"overlay/kustomization.yaml", "plain/svc.yaml"}; !slices.Equal(files, want) {
+	// A root that does not build is an error; its resources are read as
+	// they are, so the rest of its folder is still analyzed.
+	if want := []string{"broken/svc.yaml", "overlay/kustomization.yaml", "plain/svc.yaml"}; !slices.Equal(files, want) {
 		t.Errorf("files %v, want %v", files, want)
 	}
 	rendered := string(in.Rendered[filepath.Join(dir, "overlay/kustomization.yaml")])

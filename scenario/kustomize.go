@@ -106,8 +106,9 @@ func renderKustomizations(kustomizationFiles []string) kustomizeResult {
 	wg.Wait()
 	readByOther := map[string]bool{}
 	for i, r := range renders {
+		self, _ := filepath.Abs(kustomizationFiles[i])
 		for p := range r.read {
-			if abs, _ := filepath.Abs(kustomizationFiles[i]); p != abs {
+			if p != self {
 				readByOther[p] = true
 			}
 		}

@@ -65,11 +65,20 @@ func captureNotModelled(tmpl *corev1.PodTemplateSpec) []string {
 	return out
 }
 
+// includes are the capture settings that list what is captured; the rest
+// list what is left out.
+var includes = map[string]bool{
+	"traffic.sidecar.istio.io/includeOutboundPorts":    true,
+	"traffic.sidecar.istio.io/includeOutboundIPRanges": true,
+	"--outbound-ports-include":                         true,
+	"--outbound-ip-ranges-include":                     true,
+}
+
 // narrows reports whether a capture setting's value leaves traffic out:
 // an empty one does not, nor an include of everything ("*", the default).
 func narrows(setting, value string) bool {
 	value = strings.Trim(value, `"' `)
-	return value != "" && !(strings.Contains(setting, "nclude") && value == "*")
+	return value != "" && !(includes[setting] && value == "*")
 }
 
 // NotModelled is an input setting listenerlab met and does not model, on

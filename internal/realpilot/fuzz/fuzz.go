@@ -209,7 +209,7 @@ func (c *Checker) check(ctx context.Context, k *scenariogen.Case) verdict {
 	if err != nil {
 		return verdict{kind: "error", msg: err.Error()}
 	}
-	diffs := verify.Differences(pred, &verify.Observation{Result: res, Dump: d})
+	diffs := compare.Prediction(pred, compare.Real{Dump: d, Conflicts: res.Conflicts})
 	if len(diffs) > 0 {
 		return verdict{kind: "diverged", diffs: diffs, pred: pred}
 	}
@@ -230,9 +230,9 @@ func signature(d compare.Difference) string {
 }
 
 // notModelled explains a divergence by the prediction's own findings that
-// say it is incomplete or one of several outcomes (explains: by code,
-// EnvoyFilterNotModelled and OrderUndetermined, real Istio's order between
-// two services comes from a map there). Every difference must be on a
+// say it is incomplete or one of several outcomes (Finding.Uncertain:
+// EnvoyFilterNotModelled, and OrderUndetermined, where real Istio's order
+// between two services comes from a map). Every difference must be on a
 // listener such a finding names. It returns the first such finding's
 // message, or "".
 func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
@@ -243,7 +243,7 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	for _, d := range diffs {
 		explained := false
 		for _, f := range p.Findings {
-			if explains(f) && f.Listener == d.Listener {
+			if f.Uncertain() && f.Listener == d.Listener {
 				explained = true
 				if first == "" {
 					first = f.Message
@@ -256,11 +256,6 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 	}
 	return first
 }
-
-// explains reports whether f says the prediction is incomplete
-// (EnvoyFilterNotModelled, a patch it does not apply) or one of several
-// outcomes (OrderUndetermined), by its code.
-func explains(f predictor.Finding) bool { return f.Uncertain() }
 
 // runVersion checks opt.Count cases on v with opt.Workers workers, each
 // with its own backend processes, until the count, ctx or deadline ends it.

@@ -65,17 +65,11 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		o.tamper(pred)
 	}
 	r.Real = obs.Dump.Outbound()
-	r.Differences = Differences(pred, obs)
+	r.Differences = compare.Prediction(pred, compare.Real{Dump: obs.Dump, Conflicts: obs.Result.Conflicts})
 	r.Witnesses = compare.Witnessed(pred.Findings)
 	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, obs.Result.Conflicts)
 	r.Judge()
 	return r
-}
-
-// Differences compares a prediction with what real pilot built, as
-// compare.Prediction does, on an Observation.
-func Differences(pred *predictor.Prediction, obs *Observation) []compare.Difference {
-	return compare.Prediction(pred, compare.Real{Dump: obs.Dump, Conflicts: obs.Result.Conflicts})
 }
 
 // Observation is what the real pilot of one version built for a World.

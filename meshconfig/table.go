@@ -51,7 +51,7 @@ var Fields = []Field{
 		Why:    "the port of virtualOutbound, where iptables sends outbound traffic; 0 builds no sidecar listeners at all",
 		Source: "pilot/pkg/networking/core/listener.go buildSidecarListeners; listener_builder.go buildVirtualOutboundListener"},
 	{Name: "proxyInboundListenPort", Kind: NoOutboundEffect, Why: "the port of virtualInbound: " + inboundOnly,
-		Source: "pilot/pkg/networking/core/listener_inbound.go buildInboundListeners"},
+		Source: "pilot/pkg/networking/core/listener_inbound.go inboundVirtualListener"},
 	{Name: "proxyHttpPort", Kind: NotModelled, Default: "0",
 		Why:    "adds an outbound HTTP proxy listener on that port",
 		Source: "pilot/pkg/networking/core/listener.go buildHTTPProxy; listener_builder.go buildHTTPProxyListener"},
@@ -159,7 +159,7 @@ var Fields = []Field{
 	{Name: "tlsDefaults", Kind: NoOutboundEffect, Why: "TLS parameters of server (inbound, gateway) and upstream TLS contexts",
 		Source: "pilot/pkg/networking/core/listener.go BuildListenerTLSContext; cluster_tls.go"},
 	{Name: "defaultTrafficPolicy", Kind: NoOutboundEffect, Since: 31, Why: "a mesh-wide DestinationRule traffic policy baseline: " + clusterOnly,
-		Source: "pilot/pkg/networking/core/cluster_builder.go applyDefaultTrafficPolicy"},
+		Source: "pilot/pkg/networking/core/cluster_builder.go, cluster_traffic_policy.go applyDefaultTrafficPolicy"},
 	{Name: "serviceEntryVisibility", Kind: Modelled, Since: 31, Why: "which namespaces see ServiceEntries (applyToSidecars)",
 		Source: visibility + "; pilot/pkg/model/push_context.go, serviceentry_visibility.go"},
 }

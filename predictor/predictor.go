@@ -26,6 +26,12 @@ type Prediction struct {
 	Conflicts []listener.Conflict `json:"conflicts,omitempty"`
 	// Findings are service ports that did not get what a user would expect.
 	Findings []Finding `json:"findings,omitempty"`
+	// NotModelled lists, sorted, what of the World's mesh config and
+	// istiod env the prediction does not model although it can change
+	// outbound listeners or routes ("meshConfig.FIELD (why)", "istiod env
+	// NAME=VALUE (why)"), and a version newer than every one checked
+	// against real pilot. Every command prints it ("not modelled: ...").
+	NotModelled []string `json:"notModelled,omitempty"`
 }
 
 // Finding is a service port that does not get what its author likely
@@ -128,7 +134,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w)}
 	b.run(egresses)
 	b.httpRouteNotes()
-	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts)}
+	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts), NotModelled: notModelled(w, v)}
 	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 	if registryOnly(w, sidecar) {
 		catchAll.Cluster = listener.BlackHoleCluster

@@ -18,6 +18,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/listenerlab/listenerlab/meshconfig"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
@@ -46,6 +47,16 @@ func fieldOf(err error) string {
 		return m[1]
 	}
 	return ""
+}
+
+// meshFieldErr places a meshconfig error at its field: the field's path
+// for one error, meshConfig for several (each named in the message).
+func meshFieldErr(err error) error {
+	var fe *meshconfig.FieldError
+	if errors.As(err, &fe) && fe == err {
+		return &fieldError{field: fe.Path, err: errors.New(fe.Msg)}
+	}
+	return &fieldError{field: meshconfig.Root, err: err}
 }
 
 // decodeStrict decodes JSON into v, refusing unknown fields.
@@ -324,6 +335,11 @@ func (h *Header) validate() error {
 	if !nameRE.MatchString(h.Name) {
 		return fieldErr("name", "name %q must be lower case letters, digits, '-' and '.'", h.Name)
 	}
+	mesh, err := meshconfig.Check(h.MeshConfig)
+	if err != nil {
+		return meshFieldErr(err)
+	}
+	h.MeshConfig = mesh
 	c := h.Client
 	switch c.IPFamily {
 	case "", "IPv4", "IPv6", "DualStack":

@@ -16,7 +16,8 @@ type Header struct {
 	Client Client `json:"client,omitempty"`
 	// Istiod holds istiod settings: feature flags as environment values.
 	Istiod Istiod `json:"istiod,omitempty"`
-	// MeshConfig holds mesh config values in MeshConfig's YAML shape.
+	// MeshConfig holds mesh config values in MeshConfig's YAML shape,
+	// checked strictly (meshconfig.Check) and kept in its JSON form.
 	MeshConfig map[string]any `json:"meshConfig,omitempty"`
 	// CreationOrder lists objects ("Kind/namespace/name" or "Kind/name")
 	// that must be created one after another, each a second after the

@@ -15,6 +15,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/listenerlab/listenerlab/meshconfig"
 )
 
 // Scenario is one loaded scenario file.
@@ -418,13 +420,10 @@ type MeshSource struct {
 }
 
 // ParseMeshConfig reads mesh config YAML (the istio ConfigMap's data.mesh,
-// or a --mesh-config file).
+// or a --mesh-config file) strictly against Istio's MeshConfig
+// (meshconfig.Parse): an unknown field is an error naming its path.
 func ParseMeshConfig(data []byte) (map[string]any, error) {
-	var m map[string]any
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("not valid mesh config YAML: %w", err)
-	}
-	return m, nil
+	return meshconfig.Parse(data)
 }
 
 // MergeMeshConfig lays over's top-level fields over base (a scenario
@@ -469,7 +468,7 @@ func (s *Scenario) object(index, item int, meta typeMeta, data, doc []byte, o Ma
 		}
 		mesh, err := ParseMeshConfig([]byte(cm.Data["mesh"]))
 		if err != nil {
-			return errAt(fieldErr("data.mesh", "%v", err))
+			return errAt(&fieldError{field: "data.mesh", err: err})
 		}
 		if s.Mesh != nil {
 			return errAt(fieldErr("metadata.name", "a second mesh config ConfigMap (also document %d)", s.Mesh.Index))

@@ -154,18 +154,28 @@ func notices(r Release) string {
 }
 
 // unverifiedNotice says when a release's minor is newer than every
-// catalogued version: its own changes to outbound listener generation
-// (for 1.32, #60642's headless filter chains behind
-// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER) are not modelled, and
-// nothing checked the prediction against its pilot.
+// catalogued version (Unverified).
 func unverifiedNotice(r Release) string {
-	newest := Newest()
-	if r.Minor <= newest.Minor {
+	n := Unverified(Version{Label: r.Tag, Minor: r.Minor})
+	if n == "" {
 		return ""
 	}
-	return fmt.Sprintf("not modelled: Istio %s (1.%d) is newer than every version checked against real pilot (newest %s); "+
+	return "not modelled: " + n
+}
+
+// Unverified says, for a version whose minor is newer than every
+// catalogued version, that its own changes to outbound listener generation
+// (for 1.32, #60642's headless filter chains behind
+// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER) are not modelled and
+// nothing checked the prediction against its pilot; "" otherwise.
+func Unverified(v Version) string {
+	newest := Newest()
+	if v.Minor <= newest.Minor {
+		return ""
+	}
+	return fmt.Sprintf("Istio %s (1.%d) is newer than every version checked against real pilot (newest %s); "+
 		"its own changes to outbound listeners are not modelled: the prediction applies the gates its source shows and %s's rules otherwise",
-		r.Tag, r.Minor, newest.Label, newest.Label)
+		v.Label, v.Minor, newest.Label, newest.Label)
 }
 
 // undecidedNotice names the gates a release's source left undecided,

@@ -110,7 +110,7 @@ func (f *analyzeFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
 	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
 	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")
-	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap): outboundTrafficPolicy, defaultConfig.proxyMetadata; over the istio ConfigMap of the input")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap), decoded strictly against MeshConfig, whole; replaces the istio ConfigMap of the input")
 	return fs
 }
 
@@ -172,7 +172,7 @@ func printNotChecked(stderr io.Writer, r *analyze.Report) {
 		fmt.Fprintf(stderr, "not checked: %s has no sidecar: %s\n", n.Workload, n.Reason)
 	}
 	for _, n := range r.NotModelled {
-		fmt.Fprintf(stderr, "not modelled: %s: %s (%s)\n", n.Client, n.Setting, n.Effect)
+		fmt.Fprintf(stderr, "not modelled: %s\n", n)
 	}
 }
 
@@ -206,26 +206,34 @@ func isTerminal(w io.Writer) bool {
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // readMeshConfig reads --mesh-config: mesh config YAML, or the istio
-// ConfigMap holding it under data.mesh.
+// ConfigMap holding it under data.mesh, decoded strictly against
+// MeshConfig, whole (every field reaches the World). An error names the
+// file, the ConfigMap and the field.
 func readMeshConfig(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var cm struct {
-		Kind string            `json:"kind"`
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
 		Data map[string]string `json:"data"`
 	}
+	where := path
 	if yaml.Unmarshal(data, &cm) == nil && cm.Kind == "ConfigMap" {
 		mesh, ok := cm.Data["mesh"]
 		if !ok {
 			return nil, fmt.Errorf("%s: a ConfigMap without data.mesh", path)
 		}
 		data = []byte(mesh)
+		where = fmt.Sprintf("%s: ConfigMap %s/%s: data.mesh", path, cm.Metadata.Namespace, cm.Metadata.Name)
 	}
 	mesh, err := scenario.ParseMeshConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return mesh, nil
 }

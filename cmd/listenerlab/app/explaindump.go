@@ -63,6 +63,7 @@ func runExplainDump(f *explainDumpFlags, istio string, paths []string, stdout, s
 	if err != nil {
 		return fail("%v", err)
 	}
+	printNotModelled(stderr, []notModelledOf{{name: clientFrom, items: e.Prediction.NotModelled}})
 	var buf bytes.Buffer
 	writeExplanation(&buf, e, f.dump, clientFrom)
 	stdout.Write(buf.Bytes())

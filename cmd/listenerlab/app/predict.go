@@ -26,21 +26,36 @@ type predicted struct {
 }
 
 type predictFlags struct {
-	output string
-	istio  string
+	output     string
+	istio      string
+	meshConfig string
 }
 
-// predictAll loads and predicts every scenario under paths; bad scenarios
-// are reported on stderr and make the status exitBadInput.
-func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, int) {
+// predictAll loads and predicts every scenario under paths with the
+// rules of label, the mesh config file meshConfig (when set) replacing
+// each scenario's; bad scenarios are reported on stderr and make the
+// status exitBadInput. What each prediction does not model is printed on
+// stderr.
+func predictAll(paths []string, label, meshConfig string, stderr io.Writer) ([]predicted, int) {
 	v, err := offlineVersion(label, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab: %v\n", err)
 		return nil, exitBadInput
 	}
+	var mesh map[string]any
+	if meshConfig != "" {
+		if mesh, err = readMeshConfig(meshConfig); err != nil {
+			fmt.Fprintf(stderr, "listenerlab: --mesh-config: %v\n", err)
+			return nil, exitBadInput
+		}
+	}
 	scs, status := load(paths, scenario.LoadAll, stderr)
 	var out []predicted
+	var nm []notModelledOf
 	for _, sc := range scs {
+		if meshConfig != "" {
+			sc.Header.MeshConfig = mesh
+		}
 		w, p, err := resolve.Predict(sc, v)
 		if err != nil {
 			fmt.Fprintf(stderr, "error: %v\n", err)
@@ -48,15 +63,22 @@ func predictAll(paths []string, label string, stderr io.Writer) ([]predicted, in
 			continue
 		}
 		out = append(out, predicted{Scenario: sc.Header.Name, File: sc.Path, Prediction: p, World: w})
+		nm = append(nm, notModelledOf{name: sc.Header.Name, items: p.NotModelled})
 	}
+	printNotModelled(stderr, nm)
 	return out, status
 }
+
+// meshConfigUsage is the --mesh-config flag's help of the commands that
+// predict scenario files.
+const meshConfigUsage = "mesh config YAML file (or the istio ConfigMap), decoded strictly against MeshConfig; replaces each scenario's mesh config"
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	var f predictFlags
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.StringVar(&f.output, "o", "table", "output: table, json or yaml")
 	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", meshConfigUsage)
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
@@ -65,7 +87,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab predict: -o: %v\n", err)
 		return exitBadInput
 	}
-	results, status := predictAll(paths, f.istio, stderr)
+	results, status := predictAll(paths, f.istio, f.meshConfig, stderr)
 	var buf bytes.Buffer
 	if err := writePredictions(&buf, f.output, results); err != nil {
 		fmt.Fprintf(stderr, "listenerlab predict: %v\n", err)
@@ -114,6 +136,7 @@ func writePredictions(w io.Writer, output string, results []predicted) error {
 func runExplain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	istio := fs.String("istio", versions.Newest().Label, "Istio version whose rules to apply")
+	meshConfig := fs.String("mesh-config", "", meshConfigUsage)
 	df := addExplainDumpFlags(fs)
 	paths, status, ok := parseFlagsOptional(fs, args, stderr)
 	if !ok {
@@ -126,7 +149,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab explain: give at least one scenario file or directory\n")
 		return exitBadInput
 	}
-	results, status := predictAll(paths, *istio, stderr)
+	results, status := predictAll(paths, *istio, *meshConfig, stderr)
 	var buf bytes.Buffer
 	for i, r := range results {
 		if i > 0 {
@@ -150,11 +173,12 @@ func orDash(s string) string {
 func runWorld(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("world", flag.ContinueOnError)
 	istio := fs.String("istio", versions.Newest().Label, "Istio version to resolve for (it decides address allocation)")
+	meshConfig := fs.String("mesh-config", "", meshConfigUsage)
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
 	}
-	results, status := predictAll(paths, *istio, stderr)
+	results, status := predictAll(paths, *istio, *meshConfig, stderr)
 	var worlds []*world.World
 	for _, r := range results {
 		worlds = append(worlds, r.World)

@@ -37,6 +37,8 @@ type traced struct {
 	Version  string       `json:"version,omitempty"`
 	Dump     string       `json:"dump,omitempty"`
 	Result   trace.Result `json:"result"`
+	// NotModelled is the prediction's NotModelled.
+	NotModelled []string `json:"notModelled,omitempty"`
 }
 
 // runTrace answers "where does this connection go?" on the prediction of
@@ -90,10 +92,10 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 		results = append(results, r)
 	} else {
 		var preds []predicted
-		preds, status = predictAll(paths, f.istio, stderr)
+		preds, status = predictAll(paths, f.istio, "", stderr)
 		for _, p := range preds {
 			r := trace.Trace(p.Prediction.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(p.World)})
-			results = append(results, traced{Scenario: p.Scenario, File: p.File, Version: p.Prediction.Version, Result: r})
+			results = append(results, traced{Scenario: p.Scenario, File: p.File, Version: p.Prediction.Version, Result: r, NotModelled: p.Prediction.NotModelled})
 		}
 	}
 	var buf bytes.Buffer
@@ -159,7 +161,8 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 		return traced{}, err
 	}
 	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w)})
-	return traced{Scenario: "client " + c.Name, File: strings.Join(paths, " "), Version: p.Version, Result: r}, nil
+	printNotModelled(stderr, []notModelledOf{{name: "client " + c.Name, items: p.NotModelled}})
+	return traced{Scenario: "client " + c.Name, File: strings.Join(paths, " "), Version: p.Version, Result: r, NotModelled: p.NotModelled}, nil
 }
 
 // source checks that the connection is traced on exactly one kind of input.

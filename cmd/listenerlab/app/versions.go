@@ -58,7 +58,9 @@ func offlineVersion(label string, stderr io.Writer) (versions.Version, error) {
 		return lookupVersion(label, stderr)
 	case err != nil:
 		return versions.Version{}, err
-	case notice != "":
+	}
+	// The prediction carries the unverified-version notice (NotModelled).
+	if notice = withoutUnverified(notice, v); notice != "" {
 		fmt.Fprintln(stderr, notice)
 	}
 	return v, nil

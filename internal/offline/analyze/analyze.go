@@ -125,7 +125,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 	}
 	r := &Report{Version: o.version.Label, Skipped: skipped, Findings: []Finding{}, Clients: []string{},
 		SkippedSummary: scenario.SkipSummary(ignored), SkippedObjects: ignored, Replaced: replaced}
-	clients := map[string]bool{}
+	clients, meshNoted := map[string]bool{}, map[string]bool{}
 	total, manifests := 0, 0
 	for _, f := range folders {
 		total += len(f.clients)
@@ -144,6 +144,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 			clients[c.Name] = true
 		}
 		r.NoSidecar = append(r.NoSidecar, f.noSidecar...)
+		r.NotModelled = append(r.NotModelled, meshNotModelled(f, o.version, meshNoted)...)
 		r.NotModelled = append(r.NotModelled, notModelled(f.clients)...)
 	}
 	r.Clients = sortedKeys(clients)

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -82,13 +84,40 @@ func narrows(setting, value string) bool {
 }
 
 // NotModelled is an input setting listenerlab met and does not model, on
-// the client it applies to.
+// the client it applies to; mesh-wide ones (predictor.NotModelled: mesh
+// config fields, istiod flags, the version) have no Client, and their
+// Setting says what they change.
 type NotModelled struct {
-	Client  string `json:"client"`
+	Client  string `json:"client,omitempty"`
 	Setting string `json:"setting"`
 	// Effect says what the setting does to traffic that the findings do
 	// not account for.
-	Effect string `json:"effect"`
+	Effect string `json:"effect,omitempty"`
+}
+
+// String is the note as every output prints it after "not modelled: ".
+func (n NotModelled) String() string {
+	s := n.Setting
+	if n.Client != "" {
+		s = n.Client + ": " + s
+	}
+	if n.Effect != "" {
+		s += " (" + n.Effect + ")"
+	}
+	return s
+}
+
+// meshNotModelled is folder f's mesh-wide NotModelled notes for version
+// v, those not already noted (seen).
+func meshNotModelled(f *folder, v versions.Version, seen map[string]bool) []NotModelled {
+	var out []NotModelled
+	for _, s := range predictor.NotModelled(f.sc.Header.MeshConfig, f.sc.Header.Istiod.Env, v) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, NotModelled{Setting: s})
+		}
+	}
+	return out
 }
 
 // captureEffect is what narrowed capture means for the findings.

@@ -355,7 +355,7 @@ func invocations(r *Report) []sarifInvocation {
 		ns = append(ns, n)
 	}
 	for _, n := range r.NotModelled {
-		ns = append(ns, sarifNotification{Level: "warning", Message: sarifText{"not modelled: " + n.Client + ": " + n.Setting + " (" + n.Effect + ")"}})
+		ns = append(ns, sarifNotification{Level: "warning", Message: sarifText{"not modelled: " + n.String()}})
 	}
 	if r.SkippedSummary != "" {
 		ns = append(ns, sarifNotification{Level: "note", Message: sarifText{"skipped (cannot change a sidecar's outbound listeners, or not modelled yet): " + r.SkippedSummary}})

@@ -254,7 +254,7 @@ func TestSharedPredictsOncePerScope(t *testing.T) {
 	}
 	f := folders[0]
 	sc := f.scenarioFor(f.clients[0])
-	g, err := f.newWorldGroup(&sc, options{version: versions.Newest(), maxEndpointListeners: 100}, false)
+	g, err := f.newWorldGroup(&sc, versions.Newest(), options{version: versions.Newest(), maxEndpointListeners: 100}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

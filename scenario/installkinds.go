@@ -63,7 +63,7 @@ func installsIstiod(data []byte) bool {
 					Chart string `json:"chart"`
 				} `json:"spec"`
 			} `json:"chart"`
-			Source  *struct{ Chart string } `json:"source"`
+			Source  *struct{ Chart string }  `json:"source"`
 			Sources []struct{ Chart string } `json:"sources"`
 		} `json:"spec"`
 	}

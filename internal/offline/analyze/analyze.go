@@ -163,6 +163,14 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 		}
 	}
 	r.Clients = sortedKeys(clients)
+	if len(o.byRevision) > 0 {
+		// --istio REV=VERSION: the rules applied differ by revision.
+		var vs []string
+		for _, p := range r.ControlPlanes {
+			vs = append(vs, p.Revision+"="+p.Version)
+		}
+		r.Version = strings.Join(vs, ",")
+	}
 	sortFindings(r.Findings)
 	if len(refused) > 0 {
 		ie := &InputError{Errs: refused}

@@ -115,3 +115,23 @@ func controlPlanes(f *folder, o options) []ControlPlaneUse {
 func isMeshFlagOrConfigMap(from string, o options) bool {
 	return from == o.meshFrom || strings.HasSuffix(from, fmt.Sprintf("(ConfigMap %s/%s)", scenario.MeshNamespace, scenario.MeshConfigMap))
 }
+
+// Text says the control plane in one line: revision, version, sources
+// and clients.
+func (u ControlPlaneUse) Text() string {
+	mesh, env := u.MeshConfigFrom, u.EnvFrom
+	if mesh == "" {
+		mesh = "Istio's defaults"
+	}
+	if env == "" {
+		env = "none set"
+	}
+	if len(u.Env) > 0 {
+		env += " (" + strings.Join(u.Env, ", ") + ")"
+	}
+	clients := strings.Join(u.Clients, ", ")
+	if len(u.Clients) > 3 {
+		clients = fmt.Sprintf("%s and %d more", strings.Join(u.Clients[:3], ", "), len(u.Clients)-3)
+	}
+	return fmt.Sprintf("control plane %s: Istio %s, mesh config from %s, istiod env from %s; %d sidecars: %s", u.Revision, u.Version, mesh, env, len(u.Clients), clients)
+}

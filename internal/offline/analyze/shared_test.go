@@ -136,7 +136,7 @@ func TestSharedMatchesUnshared(t *testing.T) {
 	if err != nil || len(own) < 18 {
 		t.Fatalf("analyze's test files: %v %v", own, err)
 	}
-	for _, path := range append(own, "testdata/gitops") {
+	for _, path := range append(own, "testdata/gitops", "testdata/install-repo") {
 		assertSame(t, []string{path})
 	}
 	for _, shape := range []gitopsgen.Shape{

@@ -2,12 +2,14 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
+	"github.com/listenerlab/listenerlab/scenario"
 )
 
 const installRepo = analyzeData + "install-repo"
@@ -34,7 +36,7 @@ func TestAnalyzeRevisionVersions(t *testing.T) {
 		t.Errorf("stderr does not name canary's plane:\n%s", errOut)
 	}
 	for _, args := range [][]string{
-		{"--istio", "default=1.30,canary", installRepo},      // not REVISION=VERSION
+		{"--istio", "default=1.30,canary", installRepo},       // not REVISION=VERSION
 		{"--istio", "default=1.30,default=1.26", installRepo}, // twice
 		{"--istio", "canry=1.26", installRepo},                // no such revision
 		{"--istio", "canary=0.9", installRepo},                // no such release
@@ -94,5 +96,31 @@ func TestTraceWithInstall(t *testing.T) {
 	code, _, errOut = run("trace", "--to", "10.96.5.5:5432", "--values", "x.yaml", installRepo)
 	if code != exitBadInput || !strings.Contains(errOut, "give --client too") {
 		t.Errorf("--values without --client: exit %d: %s", code, errOut)
+	}
+}
+
+// TestRevisionMoves: upgrade-diff --from-revision/--to-revision compares,
+// for each namespace the from revision serves, its client under each
+// revision's mesh config and env (the install read across the files).
+func TestRevisionMoves(t *testing.T) {
+	scs, errs := scenario.LoadAllManifests([]string{installRepo})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	moves, skipped := revisionMoves(perNamespace(scs), "default", "canary")
+	var got []string
+	for _, mv := range moves {
+		a, b := mv.sides[0].Header, mv.sides[1].Header
+		got = append(got, fmt.Sprintf("%s %v %v -> %v %v", a.ClientNamespace(), a.MeshConfig["defaultServiceExportTo"], a.Istiod.Env, b.MeshConfig["defaultServiceExportTo"], b.Istiod.Env))
+	}
+	want := []string{"shop [.] map[PILOT_ENABLE_IP_AUTOALLOCATE:false] -> [*] map[PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN:false]"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("moves:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(skipped) == 0 || !strings.Contains(strings.Join(skipped, "\n"), "namespace data is served by revision canary") {
+		t.Errorf("skipped %v: want data (canary's already)", skipped)
+	}
+	if code, _, errOut := run("upgrade-diff", "--from", "1.26", "--from-revision", "default", installRepo); code != exitBadInput {
+		t.Errorf("--from-revision alone: exit %d: %s", code, errOut)
 	}
 }

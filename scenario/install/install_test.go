@@ -176,7 +176,7 @@ spec:
 		name: "two installs of one revision: the later, with a note",
 		yaml: "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: a, namespace: istio-system}\nspec:\n  meshConfig: {rootNamespace: a}\n---\n" +
 			"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  chart: {spec: {chart: istiod}}\n  values: {meshConfig: {rootNamespace: b}}\n",
-		want: map[string]plane{"default": {mesh: with(chartDefaults("istiod.istio-system.svc:15012"), "rootNamespace", "b"), env: map[string]string{}}},
+		want:  map[string]plane{"default": {mesh: with(chartDefaults("istiod.istio-system.svc:15012"), "rootNamespace", "b"), env: map[string]string{}}},
 		notes: []string{"revision default is installed twice, by /f.yaml#1 (IstioOperator istio-system/a) and /f.yaml#2 (HelmRelease istio-system/istiod): taking the later; in a cluster the two controllers overwrite each other's istiod objects"},
 	}}
 	for _, tt := range tests {

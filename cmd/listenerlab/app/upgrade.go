@@ -64,20 +64,7 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(&buf, "# Istio %s: %s\n", v.Label, v.Note)
 		}
 	}
-	pairs := [][2]*scenario.Scenario{}
-	if *fromRev != "" {
-		moves, skipped := revisionMoves(perNamespace(scs), *fromRev, *toRev)
-		for _, s := range skipped {
-			fmt.Fprintf(stderr, "not compared: %s\n", s)
-		}
-		for _, mv := range moves {
-			pairs = append(pairs, mv.sides)
-		}
-	} else {
-		for _, sc := range perNamespace(scs) {
-			pairs = append(pairs, [2]*scenario.Scenario{sc, sc})
-		}
-	}
+	pairs := diffPairs(scs, *fromRev, *toRev, stderr)
 	changed := 0
 	for _, pair := range pairs {
 		sc := pair[0]
@@ -100,11 +87,7 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		diffs := compare.Listeners(sides[0], sides[1])
-		move := ""
-		if *fromRev != "" {
-			move = fmt.Sprintf("revision %s -> %s, ", *fromRev, *toRev)
-		}
-		fmt.Fprintf(&buf, "# %s (%s, client in %s): %sIstio %s -> %s: %d changes\n", sc.Header.Name, sc.Path, sc.Header.ClientNamespace(), move, vFrom.Label, vTo.Label, len(diffs))
+		fmt.Fprintf(&buf, "# %s (%s, client in %s): %sIstio %s -> %s: %d changes\n", sc.Header.Name, sc.Path, sc.Header.ClientNamespace(), moveText(*fromRev, *toRev), vFrom.Label, vTo.Label, len(diffs))
 		for _, d := range diffs {
 			fmt.Fprintf(&buf, "%s\n", describeChange(d, sides))
 		}
@@ -115,6 +98,35 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 	stdout.Write(buf.Bytes())
 	fmt.Fprintf(stdout, "\n%d of %d scenarios change from Istio %s to %s\n", changed, len(pairs), vFrom.Label, vTo.Label)
 	return status
+}
+
+// diffPairs lists the scenarios to compare, each as its two sides: every
+// scenario against itself (two versions), or with revisions, each
+// namespace fromRev serves under fromRev's and toRev's control plane.
+func diffPairs(scs []*scenario.Scenario, fromRev, toRev string, stderr io.Writer) [][2]*scenario.Scenario {
+	var pairs [][2]*scenario.Scenario
+	if fromRev == "" {
+		for _, sc := range perNamespace(scs) {
+			pairs = append(pairs, [2]*scenario.Scenario{sc, sc})
+		}
+		return pairs
+	}
+	moves, skipped := revisionMoves(perNamespace(scs), fromRev, toRev)
+	for _, s := range skipped {
+		fmt.Fprintf(stderr, "not compared: %s\n", s)
+	}
+	for _, mv := range moves {
+		pairs = append(pairs, mv.sides)
+	}
+	return pairs
+}
+
+// moveText says the revision move in a scenario's heading ("" without).
+func moveText(fromRev, toRev string) string {
+	if fromRev == "" {
+		return ""
+	}
+	return fmt.Sprintf("revision %s -> %s, ", fromRev, toRev)
 }
 
 // describeChange renders a difference between two versions' listeners:

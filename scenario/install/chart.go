@@ -61,10 +61,27 @@ func (r *reader) chartAs(o scenario.InstallObject, values map[string]any, namesp
 		}
 	}
 	sort.Strings(l.tags)
+	r.unreadValues(from, at, values)
 	if len(mapAt(values, "pilot", "envVarFrom"))+len(listAt(values, "envVarFrom")) > 0 {
 		r.note("not modelled: %s: %s: istiod env from envVarFrom is not in the input", from, at("envVarFrom"))
 	}
 	return l, true
+}
+
+// unreadValues names the values that change which sidecars exist or what
+// traffic they capture (the injection template's, not istiod's), which
+// listenerlab does not read from the install.
+func (r *reader) unreadValues(from string, at func(string) string, values map[string]any) {
+	for _, path := range [][]string{
+		{"global", "proxy", "includeIPRanges"}, {"global", "proxy", "excludeIPRanges"},
+		{"global", "proxy", "includeOutboundPorts"}, {"global", "proxy", "excludeOutboundPorts"},
+		{"sidecarInjectorWebhook", "enableNamespacesByDefault"}, {"sidecarInjectorWebhook", "neverInjectSelector"},
+		{"sidecarInjectorWebhook", "alwaysInjectSelector"}, {"global", "proxy", "autoInject"},
+	} {
+		if v, ok := mapAt(values, path[:len(path)-1]...)[path[len(path)-1]]; ok && v != nil && v != "" && v != false {
+			r.note("not modelled: %s: %s=%v: the injector's setting (which pods get a sidecar, what it captures) is not read from the install", from, at(joinPath(path)), v)
+		}
+	}
 }
 
 // chartMesh is the mesh config the istiod chart (1.26's

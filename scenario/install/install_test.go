@@ -284,3 +284,14 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadValuesNamed: injector values that change which pods get a
+// sidecar or what it captures are named, not dropped.
+func TestUnreadValuesNamed(t *testing.T) {
+	in := read(t, "/f.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  chart: {spec: {chart: istiod}}\n"+
+		"  values:\n    global: {proxy: {excludeIPRanges: 10.0.0.0/8}}\n    sidecarInjectorWebhook: {enableNamespacesByDefault: false}\n")
+	want := []string{"not modelled: /f.yaml#1 (HelmRelease istio-system/istiod): spec.values.global.proxy.excludeIPRanges=10.0.0.0/8: the injector's setting (which pods get a sidecar, what it captures) is not read from the install"}
+	if d := cmp.Diff(want, in.Notes); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
+	}
+}

@@ -30,7 +30,7 @@ const listenerInputs = "pilot/pkg/networking/core/listener.go buildSidecarOutbou
 // sorted by group and kind. A kind not listed and not modelled is skipped
 // for UnknownKindReason.
 var SkippedKinds = []SkippedKind{
-	{"", "ConfigMap", "istiod reads only the mesh config (ConfigMap istio in istio-system, which the loader reads) and the injector's istio-sidecar-injector (injection policy and template; listenerlab assumes the default policy, enabled); any other ConfigMap is never read",
+	{"", "ConfigMap", "istiod reads only the mesh config (ConfigMap istio or istio-REV in istio-system, which the loader reads, and a ConfigMap an istiod HelmRelease's valuesFrom names) and the injector's istio-sidecar-injector (injection policy and template; listenerlab assumes the default policy, enabled); any other ConfigMap is never read",
 		"pkg/config/mesh/kubemesh/watcher.go NewConfigMapSource; pkg/kube/inject/watcher.go; " + listenerInputs},
 	{"", "LimitRange", "not read by istiod's service registry or config store", "pilot/pkg/serviceregistry/kube/controller/controller.go NewController (informers: Services, EndpointSlices, Pods, Nodes, Namespaces)"},
 	{"", "PersistentVolumeClaim", "not read by istiod's service registry or config store", "pilot/pkg/serviceregistry/kube/controller/controller.go NewController"},

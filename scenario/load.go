@@ -39,6 +39,23 @@ type Scenario struct {
 	// Replaced lists objects plain manifests define twice: the later
 	// definition replaced the earlier, as kubectl apply -f does.
 	Replaced []Replacement
+	// Install lists the objects that describe the Istio install, kept as
+	// written for package scenario/install: IstioOperators, istiod
+	// HelmReleases and Argo CD Applications, the mesh ConfigMaps of
+	// istio-system, revision tag webhooks, and every other ConfigMap (a
+	// HelmRelease's valuesFrom may name it; those stay in Skipped too).
+	Install []InstallObject
+}
+
+// InstallObject is an object of the input that can describe the Istio
+// install, with its place in the input.
+type InstallObject struct {
+	File string
+	// Index is the document (Item its List item, 0 otherwise).
+	Index, Item                       int
+	APIVersion, Kind, Namespace, Name string
+	// JSON is the object as JSON.
+	JSON []byte
 }
 
 // Replacement is an object defined again in a later document.
@@ -460,6 +477,13 @@ func (s *Scenario) object(index, item int, meta typeMeta, data, doc []byte, o Ma
 	}
 	errAt := func(err error) *Error {
 		return &Error{Index: index, Item: item, Kind: m.Kind, Name: m.Name, Field: fieldOf(err), Err: err}
+	}
+	if kind := InstallKindOf(m.APIVersion, m.Kind, m.Namespace, m.Name, data); kind != InstallNone {
+		s.Install = append(s.Install, InstallObject{File: s.Path, Index: index, Item: item, APIVersion: m.APIVersion,
+			Kind: m.Kind, Namespace: m.Namespace, Name: m.Name, JSON: append([]byte(nil), data...)})
+		if kind == InstallRead {
+			return nil
+		}
 	}
 	if m.APIVersion == "v1" && m.Kind == "ConfigMap" && m.Name == MeshConfigMap && m.Namespace == MeshNamespace {
 		var cm corev1.ConfigMap

@@ -15,6 +15,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/scenario/install"
 )
 
 type analyzeFlags struct {
@@ -26,6 +27,7 @@ type analyzeFlags struct {
 	progress             bool
 	namespace            string
 	meshConfig           string
+	values               valuesList
 }
 
 // clientList is the repeatable --client flag.
@@ -105,12 +107,13 @@ func (f *analyzeFlags) flagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.StringVar(&f.output, "o", "text", "output: text, json or sarif")
 	fs.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error, warning, info or none")
-	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply")
+	fs.StringVar(&f.istio, "istio", versions.Newest().Label, istioUsage)
+	fs.Var(&f.values, "values", valuesUsage)
 	fs.IntVar(&f.maxEndpointListeners, "max-endpoint-listeners", 100, "report headless service ports with more per-endpoint listeners than this")
 	fs.BoolVar(&f.progress, "progress", false, "print sidecars predicted so far on stderr every second (default: once a run takes 2s, when stderr is a terminal)")
 	fs.Var(&f.clients, "client", "NAMESPACE/KEY=VALUE[,KEY=VALUE]: check only this client (repeatable); it must select a workload of the input")
 	fs.StringVar(&f.namespace, "namespace", "", "place manifests without a namespace in this one, as kubectl apply -n does (default: default)")
-	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap), decoded strictly against MeshConfig, whole; replaces the istio ConfigMap of the input")
+	fs.StringVar(&f.meshConfig, "mesh-config", "", "mesh config YAML file (or the istio ConfigMap), decoded strictly against MeshConfig, whole; replaces the mesh config of every control plane revision the input installs")
 	return fs
 }
 
@@ -126,11 +129,11 @@ func (f *analyzeFlags) options(stderr io.Writer) (versions.Version, []analyze.Op
 	if f.maxEndpointListeners < 0 {
 		return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --max-endpoint-listeners: %d is negative", f.maxEndpointListeners)
 	}
-	v, err := offlineVersion(f.istio, stderr)
+	v, opts, err := installOptions(f.istio, f.values, stderr)
 	if err != nil {
-		return versions.Version{}, nil, fmt.Errorf("listenerlab: %w", err)
+		return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: %w", err)
 	}
-	opts := []analyze.Option{analyze.WithVersion(v), analyze.WithMaxEndpointListeners(f.maxEndpointListeners)}
+	opts = append(opts, analyze.WithMaxEndpointListeners(f.maxEndpointListeners))
 	if len(f.clients) > 0 {
 		opts = append(opts, analyze.WithClients(f.clients...))
 	}
@@ -148,7 +151,7 @@ func (f *analyzeFlags) options(stderr io.Writer) (versions.Version, []analyze.Op
 		if err != nil {
 			return versions.Version{}, nil, fmt.Errorf("listenerlab analyze: --mesh-config: %w", err)
 		}
-		opts = append(opts, analyze.WithMeshConfig(mesh), analyze.WithTraceArgs("--mesh-config", f.meshConfig))
+		opts = append(opts, analyze.WithMeshConfigFrom(mesh, "--mesh-config "+f.meshConfig), analyze.WithTraceArgs("--mesh-config", f.meshConfig))
 	}
 	return v, opts, nil
 }
@@ -173,6 +176,19 @@ func printNotChecked(stderr io.Writer, r *analyze.Report) {
 	}
 	for _, n := range r.NotModelled {
 		fmt.Fprintf(stderr, "not modelled: %s\n", n)
+	}
+	printControlPlanes(stderr, r)
+}
+
+// printControlPlanes writes on stderr each control plane revision the
+// clients use (version, where its mesh config and env come from, its
+// clients) and the install's notes.
+func printControlPlanes(stderr io.Writer, r *analyze.Report) {
+	for _, p := range r.ControlPlanes {
+		fmt.Fprintln(stderr, p.Text())
+	}
+	for _, n := range r.InstallNotes {
+		fmt.Fprintf(stderr, "install: %s\n", n)
 	}
 }
 
@@ -231,7 +247,7 @@ func readMeshConfig(path string) (map[string]any, error) {
 		data = []byte(mesh)
 		where = fmt.Sprintf("%s: ConfigMap %s/%s: data.mesh", path, cm.Metadata.Namespace, cm.Metadata.Name)
 	}
-	mesh, err := scenario.ParseMeshConfig(data)
+	mesh, err := install.ParseMeshConfig(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}

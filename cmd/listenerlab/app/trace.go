@@ -27,6 +27,8 @@ type traceFlags struct {
 	// client, namespace and meshConfig trace on plain manifests, as
 	// analyze reads them (a witness's command).
 	client, namespace, meshConfig string
+	// values are --values files (with --client).
+	values valuesList
 }
 
 // traced is one answer, as -o json prints it: on a scenario's prediction
@@ -52,10 +54,11 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.host, "host", "", "HTTP Host header of a plaintext request (implies ALPN http/1.1)")
 	fs.BoolVar(&f.tls, "tls", false, "the connection starts with a TLS ClientHello")
 	fs.StringVar(&f.dump, "dump", "", "trace on this config dump (pilot-agent request GET config_dump, istioctl proxy-config all -o json) instead of a prediction")
-	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply to the scenario")
+	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply to the scenario; with --client also REVISION=VERSION pairs, as analyze takes them")
 	fs.StringVar(&f.output, "o", "text", "output: text or json")
 	fs.StringVar(&f.client, "client", "", "trace for this sidecar of plain manifests, NAMESPACE/KEY=VALUE[,KEY=VALUE] (as analyze names it); without it the input is scenario files")
 	fs.StringVar(&f.namespace, "namespace", "", "with --client: place manifests without a namespace in this one, as analyze --namespace does")
+	fs.Var(&f.values, "values", "with --client: "+valuesUsage)
 	fs.StringVar(&f.meshConfig, "mesh-config", "", "with --client: mesh config YAML file (or the istio ConfigMap), as analyze --mesh-config reads it")
 	paths, status, ok := parseFlagsOptional(fs, args, stderr)
 	if !ok {
@@ -138,11 +141,10 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 	if err != nil {
 		return traced{}, fmt.Errorf("--client: %w", err)
 	}
-	v, err := offlineVersion(f.istio, stderr)
+	_, opts, err := installOptions(f.istio, f.values, stderr)
 	if err != nil {
 		return traced{}, err
 	}
-	opts := []analyze.Option{analyze.WithVersion(v)}
 	if f.namespace != "" {
 		if !dnsLabelRE.MatchString(f.namespace) {
 			return traced{}, fmt.Errorf("--namespace: %q is not a namespace name", f.namespace)
@@ -154,7 +156,7 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 		if err != nil {
 			return traced{}, fmt.Errorf("--mesh-config: %w", err)
 		}
-		opts = append(opts, analyze.WithMeshConfig(mesh))
+		opts = append(opts, analyze.WithMeshConfigFrom(mesh, "--mesh-config "+f.meshConfig))
 	}
 	p, w, err := analyze.PredictClient(paths, c, opts...)
 	if err != nil {
@@ -178,8 +180,8 @@ func (f *traceFlags) source(fs *flag.FlagSet, paths []string) error {
 		return errors.New("give a scenario FILE_OR_DIR, or --dump config_dump.json")
 	case f.dump != "" && f.client != "":
 		return errors.New("--client picks a sidecar of manifests; a --dump is one sidecar already")
-	case f.client == "" && (f.namespace != "" || f.meshConfig != ""):
-		return errors.New("--namespace and --mesh-config read plain manifests: give --client too")
+	case f.client == "" && (f.namespace != "" || f.meshConfig != "" || len(f.values) > 0):
+		return errors.New("--namespace, --mesh-config and --values read plain manifests: give --client too")
 	}
 	return nil
 }

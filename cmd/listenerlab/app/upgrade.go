@@ -23,11 +23,17 @@ import (
 // and prints every listener and chain that appears, disappears or changes.
 func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("upgrade-diff", flag.ContinueOnError)
-	from := fs.String("from", "", "the Istio version upgraded from")
-	to := fs.String("to", versions.Newest().Label, "the Istio version upgraded to")
+	from := fs.String("from", "", "the Istio version upgraded from (with --from-revision: that revision's version)")
+	to := fs.String("to", versions.Newest().Label, "the Istio version upgraded to (with --to-revision: that revision's version)")
+	fromRev := fs.String("from-revision", "", "compare two control plane revisions of the input: the revision the namespaces move from (plain manifests; each file's install objects give each revision's mesh config and istiod env)")
+	toRev := fs.String("to-revision", "", "the revision the namespaces move to")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
 		return status
+	}
+	if (*fromRev == "") != (*toRev == "") || *fromRev != "" && *fromRev == *toRev {
+		fmt.Fprintln(stderr, "listenerlab upgrade-diff: give --from-revision and --to-revision together, two different revisions")
+		return exitBadInput
 	}
 	vFrom, err := lookupVersion(*from, stderr)
 	if err != nil {
@@ -58,12 +64,14 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(&buf, "# Istio %s: %s\n", v.Label, v.Note)
 		}
 	}
+	pairs := diffPairs(scs, *fromRev, *toRev, stderr)
 	changed := 0
-	for _, sc := range perNamespace(scs) {
+	for _, pair := range pairs {
+		sc := pair[0]
 		var sides [2][]listener.Listener
 		failed := false
 		for i, v := range []versions.Version{vFrom, vTo} {
-			w, err := resolve.Simulate(sc, v)
+			w, err := resolve.Simulate(pair[i], v)
 			if err == nil {
 				var obs *verify.Observation
 				if obs, err = verify.Observe(ctx, w, sc.Header.Name, v, bins[v.Label], opts); err == nil {
@@ -79,7 +87,7 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		diffs := compare.Listeners(sides[0], sides[1])
-		fmt.Fprintf(&buf, "# %s (%s, client in %s): Istio %s -> %s: %d changes\n", sc.Header.Name, sc.Path, sc.Header.ClientNamespace(), vFrom.Label, vTo.Label, len(diffs))
+		fmt.Fprintf(&buf, "# %s (%s, client in %s): %sIstio %s -> %s: %d changes\n", sc.Header.Name, sc.Path, sc.Header.ClientNamespace(), moveText(*fromRev, *toRev), vFrom.Label, vTo.Label, len(diffs))
 		for _, d := range diffs {
 			fmt.Fprintf(&buf, "%s\n", describeChange(d, sides))
 		}
@@ -88,8 +96,37 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	stdout.Write(buf.Bytes())
-	fmt.Fprintf(stdout, "\n%d of %d scenarios change from Istio %s to %s\n", changed, len(perNamespace(scs)), vFrom.Label, vTo.Label)
+	fmt.Fprintf(stdout, "\n%d of %d scenarios change from Istio %s to %s\n", changed, len(pairs), vFrom.Label, vTo.Label)
 	return status
+}
+
+// diffPairs lists the scenarios to compare, each as its two sides: every
+// scenario against itself (two versions), or with revisions, each
+// namespace fromRev serves under fromRev's and toRev's control plane.
+func diffPairs(scs []*scenario.Scenario, fromRev, toRev string, stderr io.Writer) [][2]*scenario.Scenario {
+	var pairs [][2]*scenario.Scenario
+	if fromRev == "" {
+		for _, sc := range perNamespace(scs) {
+			pairs = append(pairs, [2]*scenario.Scenario{sc, sc})
+		}
+		return pairs
+	}
+	moves, skipped := revisionMoves(perNamespace(scs), fromRev, toRev)
+	for _, s := range skipped {
+		fmt.Fprintf(stderr, "not compared: %s\n", s)
+	}
+	for _, mv := range moves {
+		pairs = append(pairs, mv.sides)
+	}
+	return pairs
+}
+
+// moveText says the revision move in a scenario's heading ("" without).
+func moveText(fromRev, toRev string) string {
+	if fromRev == "" {
+		return ""
+	}
+	return fmt.Sprintf("revision %s -> %s, ", fromRev, toRev)
 }
 
 // describeChange renders a difference between two versions' listeners:

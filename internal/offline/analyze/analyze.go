@@ -13,6 +13,7 @@ import (
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/scenario/install"
 )
 
 // Report is what analyze found.
@@ -37,6 +38,14 @@ type Report struct {
 	Replaced []Replaced `json:"replaced,omitempty"`
 	// NoSidecar lists the workloads not checked: they get no sidecar.
 	NoSidecar []NoSidecar `json:"noSidecar,omitempty"`
+	// ControlPlanes lists, when the input says more about the install
+	// than the istio ConfigMap, each control plane revision the clients
+	// use: its Istio version, where its mesh config and istiod env came
+	// from, and its clients.
+	ControlPlanes []ControlPlaneUse `json:"controlPlanes,omitempty"`
+	// InstallNotes say what the install objects leave ambiguous, and what
+	// of them was not read although it can change outbound listeners.
+	InstallNotes []string `json:"installNotes,omitempty"`
 	// NotModelled lists settings of checked clients that listenerlab met
 	// and does not model (printed "not modelled: ..."), with their effect.
 	NotModelled []NotModelled `json:"notModelled,omitempty"`
@@ -102,6 +111,9 @@ type folder struct {
 	clients []Client
 	// noSidecar are the workloads that get no sidecar.
 	noSidecar []NoSidecar
+	// install is what a headerless folder's input says about the control
+	// planes (nil for a scenario file).
+	install *install.Install
 }
 
 func newFolder(sc *scenario.Scenario) *folder {
@@ -146,8 +158,20 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 		r.NoSidecar = append(r.NoSidecar, f.noSidecar...)
 		r.NotModelled = append(r.NotModelled, meshNotModelled(f, o.version, meshNoted)...)
 		r.NotModelled = append(r.NotModelled, notModelled(f.clients)...)
+		if f.install != nil {
+			r.ControlPlanes = append(r.ControlPlanes, controlPlanes(f, o)...)
+			r.InstallNotes = append(r.InstallNotes, f.install.Notes...)
+		}
 	}
 	r.Clients = sortedKeys(clients)
+	if len(o.byRevision) > 0 {
+		// --istio REV=VERSION: the rules applied differ by revision.
+		var vs []string
+		for _, p := range r.ControlPlanes {
+			vs = append(vs, p.Revision+"="+p.Version)
+		}
+		r.Version = strings.Join(vs, ",")
+	}
 	sortFindings(r.Findings)
 	if len(refused) > 0 {
 		ie := &InputError{Errs: refused}
@@ -196,6 +220,13 @@ func load(paths []string, o options) (folders []*folder, skipped []string, ignor
 	if cerrs := assignClients(folders, o.clients); len(cerrs) > 0 {
 		return fail(append(errs, cerrs...)...)
 	}
+	if len(plain.clients) > 0 {
+		ierrs, err := plain.readInstall(l.install, o)
+		if err != nil {
+			return fail(append(errs, err)...)
+		}
+		errs = append(errs, ierrs...)
+	}
 	if len(scs) == 0 {
 		return fail(errs...)
 	}
@@ -225,6 +256,8 @@ type loader struct {
 	errs []error
 	// meshFrom is where plain's mesh config came from ("" for none).
 	meshFrom string
+	// install are the plain files' install objects, in input order.
+	install []scenario.InstallObject
 	// position is the index in plain's manifests of each object, by ref.
 	position map[string]int
 }
@@ -248,6 +281,9 @@ func (l *loader) add(sc *scenario.Scenario) error {
 	}
 	if sc.Headerless && sc.Mesh != nil {
 		l.takeMesh(sc)
+	}
+	if sc.Headerless {
+		l.install = append(l.install, sc.Install...)
 	}
 	for _, m := range sc.Manifests {
 		l.addObject(f, sc, m, lines)

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/scenario/install"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -27,6 +28,10 @@ type Client struct {
 	Name string
 	// workload is the manifest the client comes from, when one does.
 	workload *scenario.Manifest
+	// plane is the control plane that injects it (nil for a scenario
+	// file's client: its header says the mesh); revisionWhy says why.
+	plane       *install.ControlPlane
+	revisionWhy string
 }
 
 var (

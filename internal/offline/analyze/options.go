@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/scenario/install"
 )
 
 // Option configures Run.
@@ -23,6 +24,11 @@ type options struct {
 	unshared   bool
 	namespace  string
 	meshConfig map[string]any
+	// meshFrom names meshConfig's source; values are --values files;
+	// byRevision the versions --istio gives revisions.
+	meshFrom   string
+	values     []install.ValuesFile
+	byRevision map[string]versions.Version
 	// paths are Run's inputs; traceArgs the flags a trace of the same
 	// input repeats (WithTraceArgs).
 	paths     []string
@@ -73,7 +79,25 @@ func WithNamespace(ns string) Option {
 // YAML shape, e.g. from --mesh-config FILE), over the istio ConfigMap the
 // input may hold.
 func WithMeshConfig(mesh map[string]any) Option {
-	return optionFunc(func(o *options) { o.meshConfig = mesh })
+	return optionFunc(func(o *options) { o.meshConfig, o.meshFrom = mesh, "--mesh-config" })
+}
+
+// WithMeshConfigFrom is WithMeshConfig naming where the mesh config
+// comes from (--mesh-config FILE).
+func WithMeshConfigFrom(mesh map[string]any, from string) Option {
+	return optionFunc(func(o *options) { o.meshConfig, o.meshFrom = mesh, from })
+}
+
+// WithValues reads istiod Helm values files (--values FILE), over the
+// input's chart values of the revision they install.
+func WithValues(vs ...install.ValuesFile) Option {
+	return optionFunc(func(o *options) { o.values = append(o.values, vs...) })
+}
+
+// WithRevisionVersions applies version v to the clients of revision rev
+// (--istio REV=VERSION); other revisions take WithVersion's.
+func WithRevisionVersions(byRevision map[string]versions.Version) Option {
+	return optionFunc(func(o *options) { o.byRevision = byRevision })
 }
 
 // WithTraceArgs gives the command-line flags that made the input what Run

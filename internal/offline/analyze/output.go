@@ -357,6 +357,16 @@ func invocations(r *Report) []sarifInvocation {
 	for _, n := range r.NotModelled {
 		ns = append(ns, sarifNotification{Level: "warning", Message: sarifText{"not modelled: " + n.String()}})
 	}
+	for _, p := range r.ControlPlanes {
+		ns = append(ns, sarifNotification{Level: "note", Message: sarifText{p.Text()}})
+	}
+	for _, n := range r.InstallNotes {
+		level := "note"
+		if strings.HasPrefix(n, "not modelled") {
+			level = "warning"
+		}
+		ns = append(ns, sarifNotification{Level: level, Message: sarifText{"install: " + n}})
+	}
 	if r.SkippedSummary != "" {
 		ns = append(ns, sarifNotification{Level: "note", Message: sarifText{"skipped (cannot change a sidecar's outbound listeners, or not modelled yet): " + r.SkippedSummary}})
 	}

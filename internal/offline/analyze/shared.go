@@ -15,6 +15,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
 	"github.com/listenerlab/listenerlab/world"
 )
@@ -41,6 +42,11 @@ func (f *folder) scenarioFor(c Client) scenario.Scenario {
 		h.Client.Pod = "" // the header's named pod is not this client's
 	}
 	h.Client.Namespace, h.Client.Labels = c.Namespace, c.Labels
+	if p := c.plane; p != nil {
+		// The control plane that injects c: its mesh config and istiod
+		// env (its version is versionOf's).
+		h.MeshConfig, h.Istiod.Env = p.MeshConfig, p.Env
+	}
 	return sc
 }
 
@@ -133,12 +139,12 @@ func hasWorkload(ms []scenario.Manifest, ns string, lbls map[string]string) bool
 	return false
 }
 
-func (f *folder) newWorldGroup(sc *scenario.Scenario, o options, standard bool) (*worldGroup, error) {
-	w, err := resolve.Simulate(sc, o.version)
+func (f *folder) newWorldGroup(sc *scenario.Scenario, v versions.Version, o options, standard bool) (*worldGroup, error) {
+	w, err := resolve.Simulate(sc, v)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := predictor.NewShared(w, o.version, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
+	shared, err := predictor.NewShared(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.sc.Path, err)
 	}
@@ -259,13 +265,14 @@ func (f *folder) predictShared(o options, prog *progress) ([]*predictor.Predicti
 		if err != nil {
 			return nil, err
 		}
+		v := versionOf(c, o)
 		if key != "" {
-			g, ok := groups[key]
+			g, ok := groups[v.Label+"\x00"+key]
 			if !ok {
-				if g, err = f.newWorldGroup(&sc, o, strings.HasPrefix(key, "standard ")); err != nil {
+				if g, err = f.newWorldGroup(&sc, v, o, strings.HasPrefix(key, "standard ")); err != nil {
 					return nil, err
 				}
-				groups[key] = g
+				groups[v.Label+"\x00"+key] = g
 			}
 			if wc, ok := g.clientFor(&sc, c); ok {
 				if preds[i], err = g.shared.Predict(wc); err != nil {
@@ -286,14 +293,15 @@ func (f *folder) predictShared(o options, prog *progress) ([]*predictor.Predicti
 // predictOne resolves and predicts client c on its own.
 func (f *folder) predictOne(c Client, o options) (*predictor.Prediction, error) {
 	sc := f.scenarioFor(c)
-	w, err := resolve.Simulate(&sc, o.version)
+	v := versionOf(c, o)
+	w, err := resolve.Simulate(&sc, v)
 	if err != nil {
 		return nil, err
 	}
 	if err := pinClient(w, c); err != nil {
 		return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
 	}
-	p, err := predictor.Predict(w, o.version, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
+	p, err := predictor.Predict(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
 	if err != nil {
 		return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
 	}

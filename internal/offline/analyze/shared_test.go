@@ -136,7 +136,7 @@ func TestSharedMatchesUnshared(t *testing.T) {
 	if err != nil || len(own) < 18 {
 		t.Fatalf("analyze's test files: %v %v", own, err)
 	}
-	for _, path := range append(own, "testdata/gitops") {
+	for _, path := range append(own, "testdata/gitops", "testdata/install-repo") {
 		assertSame(t, []string{path})
 	}
 	for _, shape := range []gitopsgen.Shape{
@@ -254,7 +254,7 @@ func TestSharedPredictsOncePerScope(t *testing.T) {
 	}
 	f := folders[0]
 	sc := f.scenarioFor(f.clients[0])
-	g, err := f.newWorldGroup(&sc, options{version: versions.Newest(), maxEndpointListeners: 100}, false)
+	g, err := f.newWorldGroup(&sc, versions.Newest(), options{version: versions.Newest(), maxEndpointListeners: 100}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

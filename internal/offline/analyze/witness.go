@@ -28,7 +28,7 @@ func (f *folder) witness(pf predictor.Finding, c Client, o options) *Witness {
 	if w.Host != "" {
 		args = append(args, "--host", w.Host)
 	}
-	args = append(args, "--istio", o.version.Label)
+	args = append(args, "--istio", versionOf(c, o).Label)
 	if f.sc.Headerless {
 		args = append(args, "--client", selectorName(c.Namespace, c.Labels))
 		args = append(args, o.traceArgs...)
@@ -77,14 +77,21 @@ func PredictClient(paths []string, c Client, opts ...Option) (*predictor.Predict
 			continue
 		}
 		sc := f.scenarioFor(c)
-		w, err := resolve.Simulate(&sc, o.version)
+		for _, fc := range f.clients {
+			if fc.Name == c.Name {
+				sc = f.scenarioFor(fc) // with its control plane
+				c = fc
+			}
+		}
+		v := versionOf(c, o)
+		w, err := resolve.Simulate(&sc, v)
 		if err != nil {
 			return nil, nil, err
 		}
 		if err := pinClient(w, c); err != nil {
 			return nil, nil, fmt.Errorf("client %s: %w", c.Name, err)
 		}
-		p, err := predictor.Predict(w, o.version, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
+		p, err := predictor.Predict(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
 		if err != nil {
 			return nil, nil, fmt.Errorf("client %s: %w", c.Name, err)
 		}

@@ -111,6 +111,9 @@ type builder struct {
 	opts      options
 	// routing holds the VirtualServices of the sidecar scope (vsroutes.go).
 	routing *routing
+	// catchAllWhy says why unmatched connections go where they go, when
+	// not Istio's default (outboundCatchAll).
+	catchAllWhy string
 	// redis is PILOT_ENABLE_REDIS_FILTER: Redis chains end with redis_proxy
 	// (redis.go).
 	redis bool

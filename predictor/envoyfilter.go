@@ -11,10 +11,6 @@ import (
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// rootNamespace is the mesh config's rootNamespace as a default install
-// sets it: its EnvoyFilters apply to every proxy.
-const rootNamespace = "istio-system"
-
 // listenerPatches are the applyTo values whose patches change a listener
 // the predictor describes (its address, listener filters, filter chains or
 // their network filters); HTTP_FILTER, ROUTE_CONFIGURATION and the like
@@ -30,7 +26,8 @@ var listenerPatches = map[apiv1alpha3.EnvoyFilter_ApplyTo]bool{
 // outbound listeners, and reports every EnvoyFilter patch that can touch one of
 // the predicted outbound listeners, one finding per patch and listener:
 // the prediction does not apply EnvoyFilters. It models which filters a
-// proxy gets (PushContext.EnvoyFilters: the root namespace's and the
+// proxy gets (PushContext.EnvoyFilters: the root namespace's (the mesh
+// config's rootNamespace) and the
 // proxy's namespace's, by workloadSelector; those with targetRefs attach to
 // gateways and waypoints, not sidecars) and which listeners a patch
 // matches (envoyfilter/listener_patch.go listenerMatch: context
@@ -38,6 +35,7 @@ var listenerPatches = map[apiv1alpha3.EnvoyFilter_ApplyTo]bool{
 func (b *builder) envoyFilterFindings(w *world.World, ls []listener.Listener) {
 	p := b.p
 	efs := make([]*networkingv1alpha3.EnvoyFilter, 0, len(w.EnvoyFilters))
+	rootNamespace := RootNamespace(w)
 	for _, ef := range w.EnvoyFilters {
 		if ef.Namespace != rootNamespace && ef.Namespace != p.Namespace {
 			continue

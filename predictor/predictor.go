@@ -118,6 +118,7 @@ func absoluteFQDNFeature(w *world.World, v versions.Version) bool {
 // creation order. It does not depend on the client.
 func registry(w *world.World, v versions.Version, alloc bool) []*service {
 	all := append(kubeServices(w), serviceEntryServices(w, alloc, v)...)
+	applyExportDefaults(all, readMesh(w, v), w.Namespaces)
 	if !alloc {
 		hashAllocate(all)
 	}
@@ -135,10 +136,8 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.run(egresses)
 	b.httpRouteNotes()
 	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts), NotModelled: notModelled(w, v)}
-	catchAll := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
-	if registryOnly(w, sidecar) {
-		catchAll.Cluster = listener.BlackHoleCluster
-	}
+	catchAll, why := outboundCatchAll(w, sidecar)
+	b.catchAllWhy = why
 	for _, key := range b.order {
 		pred.Listeners = append(pred.Listeners, b.finalize(b.entries[key], catchAll))
 	}
@@ -179,15 +178,43 @@ func envTrue(w *world.World, name string) bool {
 	return v == "true" || v == "1"
 }
 
-// registryOnly models the sidecar scope's OutboundTrafficPolicy
-// (initSidecarScopeInternalIndexes): the Sidecar's own policy, else the
-// mesh config's.
-func registryOnly(w *world.World, sc *networkingv1.Sidecar) bool {
+// outboundCatchAll models the sidecar scope's OutboundTrafficPolicy
+// (convertToSidecarScope: the Sidecar's own policy, else the mesh config's
+// mode) as buildOutboundCatchAllNetworkFiltersOnly turns it into the
+// destination of unmatched connections: BlackHoleCluster under
+// REGISTRY_ONLY; else PassthroughCluster, or the cluster of the Sidecar's
+// egressProxy (GetDestinationCluster with no service and listener port 0:
+// outbound|PORT|SUBSET|HOST, PORT its port number or 0).
+// ALLOW_ANY_DYNAMIC_DNS (1.31) is ALLOW_ANY for every per-port listener:
+// its dynamic forward proxy takes only plaintext HTTP, on virtualOutbound
+// and in HTTP routes. The string says why, empty for Istio's default.
+func outboundCatchAll(w *world.World, sc *networkingv1.Sidecar) (listener.Destination, string) {
+	d := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 	if sc != nil && sc.Spec.OutboundTrafficPolicy != nil {
-		return sc.Spec.OutboundTrafficPolicy.Mode == apiv1alpha3.OutboundTrafficPolicy_REGISTRY_ONLY
+		otp := sc.Spec.OutboundTrafficPolicy
+		src := "Sidecar " + sc.Namespace + "/" + sc.Name + " outboundTrafficPolicy"
+		if otp.Mode == apiv1alpha3.OutboundTrafficPolicy_REGISTRY_ONLY {
+			d.Cluster = listener.BlackHoleCluster
+			return d, src + " mode REGISTRY_ONLY"
+		}
+		if ep := otp.EgressProxy; ep != nil {
+			number := 0
+			if ep.Port != nil {
+				number = int(ep.Port.Number)
+			}
+			d.Cluster = listener.ServiceCluster{Port: number, Subset: ep.Subset, Host: ep.Host}.Name()
+			return d, src + " egressProxy " + ep.Host
+		}
+		return d, src + " mode " + otp.Mode.String()
 	}
-	otp, _ := w.MeshConfig["outboundTrafficPolicy"].(map[string]any)
-	return otp != nil && otp["mode"] == "REGISTRY_ONLY"
+	switch mode := meshMode(w); mode {
+	case modeRegistryOnly:
+		d.Cluster = listener.BlackHoleCluster
+		return d, "meshConfig outboundTrafficPolicy mode REGISTRY_ONLY"
+	case modeAllowAnyDynamicDNS:
+		return d, "meshConfig outboundTrafficPolicy mode ALLOW_ANY_DYNAMIC_DNS: TCP and TLS still pass through, the dynamic forward proxy takes plaintext HTTP on virtualOutbound only"
+	}
+	return d, ""
 }
 
 // finalize models buildListenerFromEntry: a match-all chain becomes the
@@ -233,7 +260,11 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 	case def != nil:
 		l.DefaultChain = def
 	default:
-		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: "no chain matches everything: unmatched connections go to " + catchAll.Cluster}
+		why := "no chain matches everything: unmatched connections go to " + catchAll.Cluster
+		if b.catchAllWhy != "" {
+			why += " (" + b.catchAllWhy + ")"
+		}
+		l.DefaultChain = &listener.FilterChain{Destination: catchAll, Reason: why}
 	}
 	// An HTTP_PROXY egress port is a proxy the user declared for every
 	// destination: that it takes every connection on its port is its job.
@@ -254,8 +285,11 @@ func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Dest
 	defer b.witness(hijackConn(e, catchAll))
 	what := "connections on port " + itoa(number) + " to other destinations"
 	instead := "passing through"
-	if catchAll.Cluster == listener.BlackHoleCluster {
+	switch {
+	case catchAll.Cluster == listener.BlackHoleCluster:
 		instead = "being refused (REGISTRY_ONLY)"
+	case catchAll.Cluster != listener.PassthroughCluster:
+		instead = "going to the egress proxy " + catchAll.Cluster
 	}
 	why := fmt.Sprintf("%s's chain on %s matches everything (no address of its own, and a protocol matched by neither SNI nor Host), so it is the listener's %s; Envoy hands %s every connection on port %d that no listener bound to its address takes",
 		c.svc.Hostname, name, pick(alone, "only chain", "default chain"), name, number)
@@ -292,8 +326,11 @@ func (b *builder) hijack(name string, e *entry, c *chain, catchAll listener.Dest
 // of the listener holds when some chain matches by SNI, or on 443.
 func hijackConn(e *entry, catchAll listener.Destination) witnessSpec {
 	spec := witnessSpec{port: e.port.Number, v6: e.binds[0] == wildcardV6, meant: "its own destination (passthrough)"}
-	if catchAll.Cluster == listener.BlackHoleCluster {
+	switch {
+	case catchAll.Cluster == listener.BlackHoleCluster:
 		spec.meant = "refused (REGISTRY_ONLY)"
+	case catchAll.Cluster != listener.PassthroughCluster:
+		spec.meant = "the egress proxy (" + catchAll.Cluster + ")"
 	}
 	var names []string
 	for _, c := range e.chains {

@@ -211,15 +211,22 @@ type egress struct {
 // namespace, a Sidecar whose workloadSelector matches (oldest first), else
 // the namespace's Sidecar without selector, else the root namespace's.
 func selectSidecar(w *world.World, p *proxy) *networkingv1.Sidecar {
-	return SidecarFor(w.Sidecars, p.Namespace, p.Labels)
+	return SidecarInMesh(w.Sidecars, RootNamespace(w), p.Namespace, p.Labels)
 }
 
-// SidecarFor returns the Sidecar that configures a workload with the given
-// labels in namespace ns, as PushContext.getSidecarScope picks it among
-// sidecars: one in ns whose workloadSelector matches, else ns's Sidecar
-// without selector, else the root namespace's (istio-system) without
-// selector; the oldest, then by name, within each; nil when none applies.
+// SidecarFor is SidecarInMesh in a mesh whose root namespace is
+// istio-system (Istio's default).
 func SidecarFor(sidecars []*networkingv1.Sidecar, ns string, workloadLabels map[string]string) *networkingv1.Sidecar {
+	return SidecarInMesh(sidecars, DefaultRootNamespace, ns, workloadLabels)
+}
+
+// SidecarInMesh returns the Sidecar that configures a workload with the
+// given labels in namespace ns, as PushContext.getSidecarScope picks it
+// among sidecars: one in ns whose workloadSelector matches, else ns's
+// Sidecar without selector, else the root namespace's (the mesh config's
+// rootNamespace) without selector; the oldest, then by name, within each;
+// nil when none applies.
+func SidecarInMesh(sidecars []*networkingv1.Sidecar, rootNamespace, ns string, workloadLabels map[string]string) *networkingv1.Sidecar {
 	var withSel, without, root *networkingv1.Sidecar
 	older := func(a, b *networkingv1.Sidecar) bool {
 		if b == nil {
@@ -240,7 +247,7 @@ func SidecarFor(sidecars []*networkingv1.Sidecar, ns string, workloadLabels map[
 			if older(sc, without) {
 				without = sc
 			}
-		case sc.Namespace == "istio-system" && sc.Spec.WorkloadSelector == nil:
+		case sc.Namespace == rootNamespace && sc.Spec.WorkloadSelector == nil:
 			if older(sc, root) {
 				root = sc
 			}

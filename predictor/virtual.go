@@ -8,13 +8,13 @@ import (
 // VirtualOutbound is where Istio's virtualOutbound listener (15001) sends a
 // connection that no outbound listener takes, as buildVirtualOutboundListener
 // (pilot/pkg/networking/core/listener.go) decides from the sidecar scope's
-// OutboundTrafficPolicy: PassthroughCluster, or BlackHoleCluster under
-// REGISTRY_ONLY. A Prediction leaves the virtual listeners out; tracing a
+// OutboundTrafficPolicy: PassthroughCluster, BlackHoleCluster under
+// REGISTRY_ONLY, or the Sidecar's egressProxy (outboundCatchAll). Under
+// ALLOW_ANY_DYNAMIC_DNS a plaintext HTTP connection goes to
+// AllowAnyDynamicDNSCluster instead (not modelled: a witness connection is
+// TCP or TLS). A Prediction leaves the virtual listeners out; tracing a
 // connection needs this one's destination.
 func VirtualOutbound(w *world.World) listener.Destination {
-	d := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
-	if registryOnly(w, selectSidecar(w, newProxy(w.Client, false))) {
-		d.Cluster = listener.BlackHoleCluster
-	}
+	d, _ := outboundCatchAll(w, selectSidecar(w, newProxy(w.Client, false)))
 	return d
 }

@@ -51,7 +51,7 @@ func newRouting(w *world.World, p *proxy, egresses []egress) *routing {
 			}
 		}
 	}
-	visible := visibleVirtualServices(w.VirtualServices, p.Namespace)
+	visible := visibleVirtualServices(w.VirtualServices, p.Namespace, defaultExportTo(stringList(w.MeshConfig["defaultVirtualServiceExportTo"]), p.version))
 	for i := range egresses {
 		eg := &egresses[i]
 		r.byEgress[eg] = selectVirtualServices(visible, p.Namespace, eg.Hosts, p.version.VirtualServiceExclusions())
@@ -65,8 +65,10 @@ func newRouting(w *world.World, p *proxy, egresses []egress) *routing {
 // private to the proxy's namespace first, then those exported to it by
 // name, then the public ones (exportTo "*", the default), each group in
 // creation order, then name, then namespace
-// (sortMergedVirtualServicesByCreationTime).
-func visibleVirtualServices(all []*networkingv1.VirtualService, ns string) []*virtualService {
+// (sortMergedVirtualServicesByCreationTime). One without exportTo takes
+// defaultExport, the mesh config's defaultVirtualServiceExportTo as the
+// version reads it (defaultExportTo; nil is "*").
+func visibleVirtualServices(all []*networkingv1.VirtualService, ns string, defaultExport []string) []*virtualService {
 	sorted := slices.Clone(all)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -85,6 +87,9 @@ func visibleVirtualServices(all []*networkingv1.VirtualService, ns string) []*vi
 		}
 		rv := resolveVirtualService(v)
 		export := v.Spec.ExportTo
+		if len(export) == 0 {
+			export = defaultExport
+		}
 		if len(export) == 0 {
 			export = []string{"*"}
 		}

@@ -38,6 +38,8 @@ const (
 	GateDualStackFirstFamily               Gate = "DualStackFirstFamily"
 	GatePrivateServicesFirst               Gate = "PrivateServicesFirst"
 	GateAbsoluteFQDNAltHosts               Gate = "AbsoluteFQDNAltHosts"
+	GateDefaultExportToNamespaces          Gate = "DefaultExportToNamespaces"
+	GateServiceEntryVisibility             Gate = "ServiceEntryVisibility"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -53,6 +55,8 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateDualStackFirstFamily:               func(m int) bool { return m >= 25 },
 	GatePrivateServicesFirst:               func(m int) bool { return m <= 27 },
 	GateAbsoluteFQDNAltHosts:               func(m int) bool { return m >= 27 },
+	GateDefaultExportToNamespaces:          func(m int) bool { return m >= 30 },
+	GateServiceEntryVisibility:             func(m int) bool { return m >= 31 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -208,3 +212,33 @@ func (v Version) AbsoluteFQDNAltHosts() bool { return v.Has(GateAbsoluteFQDNAltH
 // istio/istio#60726), so the rule by minor is wrong for 1.28.0-1.30.2. Found by listenerlab fuzz (seed 100002479); pinned by
 // visibility/private-before-exported-by-name.
 func (v Version) PrivateServicesFirst() bool { return v.Has(GatePrivateServicesFirst) }
+
+// DefaultExportToNamespaces reports whether the mesh config's
+// defaultServiceExportTo and defaultVirtualServiceExportTo are read as a
+// whole exportTo list, as an object's own exportTo is ("." and named
+// namespaces both count); before, only "." (the object's namespace, which
+// wins over "*") or "*" was honoured, and a list holding neither, such as
+// ["shared"], exported the objects to no namespace at all.
+//
+// Source: pilot/pkg/model/push_context.go initServiceRegistry and
+// initVirtualServices: "exportToSet := ps.exportToDefaults.service" (the
+// default taken as the exportTo set) in 1.30 (the branch of 2026-08-26),
+// 1.31-dev and from 1.30.3 (istio/istio#60701 and its backport #60819);
+// "exportToDefaults.service.Contains(visibility.Private)" in 1.24, 1.26,
+// 1.27 and every release up to 1.30.2, so the rule by minor is wrong for
+// 1.30.0-1.30.2. Pinned by the scenarios mesh/default-service-exportto-*.
+func (v Version) DefaultExportToNamespaces() bool { return v.Has(GateDefaultExportToNamespaces) }
+
+// ServiceEntryVisibility reports whether the mesh config's
+// serviceEntryVisibility, with applyToSidecars, caps the exportTo of
+// ServiceEntry services by the visibility its policies give their
+// namespace (by namespace labels): NAMESPACE keeps them in their own
+// namespace, NONE hides them.
+//
+// Source: pilot/pkg/model/push_context.go serviceExportTo
+// ("GetServiceEntryVisibility().GetApplyToSidecars()") and
+// pilot/pkg/model/serviceentry_visibility.go in 1.31-dev and every 1.31
+// tag (istio/istio#60870); absent in 1.24, 1.26, 1.27 and 1.30, whose
+// istio.io/api has no such field. Pinned by the scenarios
+// mesh/serviceentry-visibility-*.
+func (v Version) ServiceEntryVisibility() bool { return v.Has(GateServiceEntryVisibility) }

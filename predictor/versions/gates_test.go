@@ -61,9 +61,9 @@ func TestReadSourceMarkers(t *testing.T) {
 			sidecar:    "func (ps *PushContext) servicesForHosts(",
 			vs:         "if !hc.VSMatches(h, useGatewaySemantics) {",
 			service:    "func filterAddresses(addresses []string, supportsV4, supportsV6 bool) []string {",
-			push:       "\t\tout = append(out, ps.ServiceIndex.privateByNamespace[ns]...)\n",
+			push:       "\t\tout = append(out, ps.ServiceIndex.privateByNamespace[ns]...)\n\t\t\tif ps.exportToDefaults.service.Contains(visibility.Private) {\n",
 		}, map[Gate]bool{
-			GatePrivateServicesFirst:    true,
+			GatePrivateServicesFirst: true, GateDefaultExportToNamespaces: false, GateServiceEntryVisibility: false,
 			GateDualStackFirstFamily:    false,
 			GateIPAutoallocateByDefault: false, GateServiceEntryServicePerAddress: false, GateHTTPInspectorAddsTLSInspector: true,
 			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false, GateSidecarHostExclusions: false,
@@ -77,9 +77,10 @@ func TestReadSourceMarkers(t *testing.T) {
 			sidecar:    "\texcludePrefix     = \"~\"\nsvces = ps.servicesForExactHosts(configNamespace, hostsByNamespace)\nfunc (ps *PushContext) servicesForExactHosts(configNamespace string,",
 			vs:         "if (nsExclFound && nsExcl.Excluded(h)) || (wnsFound && wnsImportedHosts.Excluded(h)) {",
 			service:    "addresses = netutil.FilterAddressesByIPFamily(addresses, node.SupportsIPv4(), node.SupportsIPv6())",
-			push:       "\texportedServices := ps.ServiceIndex.exportedToNamespace[ns]\n",
+			push: "\texportedServices := ps.ServiceIndex.exportedToNamespace[ns]\n\texportToSet := ps.exportToDefaults.service\n" +
+				"\tif ps.Mesh.GetServiceEntryVisibility().GetApplyToSidecars() {\n",
 		}, map[Gate]bool{
-			GatePrivateServicesFirst:    false,
+			GatePrivateServicesFirst: false, GateDefaultExportToNamespaces: true, GateServiceEntryVisibility: true,
 			GateDualStackFirstFamily:    true,
 			GateIPAutoallocateByDefault: true, GateServiceEntryServicePerAddress: true, GateHTTPInspectorAddsTLSInspector: false,
 			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true, GateSidecarHostExclusions: true,

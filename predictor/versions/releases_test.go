@@ -24,6 +24,10 @@ func TestReleasesUnlikeTheirMinor(t *testing.T) {
 		if (r.Minor == 28 || r.Minor == 29 || r.Minor == 30) && CompareReleases(r.Tag, "1.30.3") < 0 {
 			want[r.Tag] = []string{"PrivateServicesFirst=true"}
 		}
+		// istio/istio#60701, backported to 1.30.3 with #60726.
+		if r.Minor == 30 && CompareReleases(r.Tag, "1.30.3") < 0 {
+			want[r.Tag] = []string{"DefaultExportToNamespaces=false", "PrivateServicesFirst=true"}
+		}
 	}
 	for _, r := range releases {
 		got := r.Version().FromSource()

@@ -95,6 +95,20 @@ var markers = map[Gate]sourceMarker{
 		present: regexp.MustCompile(`append\(out, ps\.ServiceIndex\.privateByNamespace\[ns\]\.\.\.\)`),
 		absent:  regexp.MustCompile(`exportedServices := ps\.ServiceIndex\.exportedToNamespace\[ns\]`),
 	},
+	// initServiceRegistry takes the mesh default as the exportTo set, or
+	// honours only its "." and "*".
+	GateDefaultExportToNamespaces: {
+		file:    "pilot/pkg/model/push_context.go",
+		present: regexp.MustCompile(`exportToSet := ps\.exportToDefaults\.service\b`),
+		absent:  regexp.MustCompile(`ps\.exportToDefaults\.service\.Contains\(visibility\.Private\)`),
+	},
+	// serviceExportTo caps a service's exportTo by its ServiceEntry
+	// visibility when applyToSidecars is set.
+	GateServiceEntryVisibility: {
+		file:    "pilot/pkg/model/push_context.go",
+		present: regexp.MustCompile(`GetServiceEntryVisibility\(\)\.GetApplyToSidecars\(\)`),
+		absent:  regexp.MustCompile(`ps\.exportToDefaults\.service\b`),
+	},
 }
 
 // ReadSource decides the gates from an istio.io/istio source tree (its

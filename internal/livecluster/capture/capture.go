@@ -128,6 +128,7 @@ func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, erro
 		return nil, err
 	}
 	plane := readControlPlane(ctx, c, pod, cp.warn)
+	w.MeshConfig = plane.meshConfig
 	client := cp.client(pod, plane, clientLbls)
 	objs, err := cp.objects(ctx, w, pod, clientLbls)
 	if err != nil {
@@ -254,7 +255,7 @@ func (cp *capturer) description(image string) string {
 // WorkloadEntries) and VirtualServices it sees, and its own workload.
 func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod, clientLbls map[string]string) ([]object, error) {
 	ns := pod.Namespace
-	vis := visibility{namespace: ns, sidecar: predictor.SidecarFor(w.Sidecars, ns, clientLbls)}
+	vis := visibility{namespace: ns, sidecar: predictor.SidecarInMesh(w.Sidecars, predictor.RootNamespace(w), ns, clientLbls)}
 	objs, err := sidecarObjects(w, ns, clientLbls)
 	if err != nil {
 		return nil, err
@@ -287,7 +288,7 @@ func newObject(kind string, m metav1.ObjectMeta, tiebreak string, doc map[string
 // one that does among them.
 func sidecarObjects(w *world.World, ns string, clientLbls map[string]string) ([]object, error) {
 	var objs []object
-	for _, sc := range candidateSidecars(w.Sidecars, ns, clientLbls) {
+	for _, sc := range candidateSidecars(w.Sidecars, predictor.RootNamespace(w), ns, clientLbls) {
 		doc, err := sidecarDoc(sc)
 		o, err := newObject("Sidecar", sc.ObjectMeta, sc.Name, doc, err)
 		if err != nil {

@@ -24,7 +24,9 @@ var istiodFlags = []string{"ISTIO_DUAL_STACK", "PILOT_ENABLE_ABSOLUTE_FQDN_VHOST
 type controlPlane struct {
 	env   map[string]string
 	image string
-	// meshConfig holds the header's meshConfig (outboundTrafficPolicy).
+	// meshConfig holds the header's meshConfig: the fields the predictor
+	// reads (outboundTrafficPolicy, defaultServiceExportTo,
+	// defaultVirtualServiceExportTo, rootNamespace, serviceEntryVisibility).
 	meshConfig map[string]any
 	// proxyDefaults are the mesh's defaultConfig.proxyMetadata and
 	// interceptionMode: the injector renders the proxy's metadata and
@@ -74,28 +76,29 @@ func readControlPlane(ctx context.Context, c livestate.Clients, pod *corev1.Pod,
 		return cp
 	}
 	var mesh struct {
-		OutboundTrafficPolicy       map[string]any                `json:"outboundTrafficPolicy"`
-		DefaultConfig               scenario.ProxyConfigOverrides `json:"defaultConfig"`
-		RootNamespace               string                        `json:"rootNamespace"`
-		DefaultServiceExportTo      []string                      `json:"defaultServiceExportTo"`
-		DefaultServiceEntryExportTo []string                      `json:"defaultServiceEntryExportTo"`
+		DefaultConfig scenario.ProxyConfigOverrides `json:"defaultConfig"`
 	}
 	if err := yaml.Unmarshal([]byte(cm.Data["mesh"]), &mesh); err != nil {
 		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh", "not valid mesh config YAML (%v): left at its defaults", err)
 		return cp
 	}
-	if len(mesh.OutboundTrafficPolicy) > 0 {
-		cp.meshConfig = map[string]any{"outboundTrafficPolicy": mesh.OutboundTrafficPolicy}
-	}
 	cp.proxyDefaults = mesh.DefaultConfig
-	if mesh.RootNamespace != "" && mesh.RootNamespace != istiod.Namespace {
-		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh.rootNamespace", "%s is not modelled: the predictor takes istio-system as the root namespace", mesh.RootNamespace)
-	}
-	if len(mesh.DefaultServiceExportTo) > 0 || len(mesh.DefaultServiceEntryExportTo) > 0 {
-		warn("ConfigMap/"+istiod.Namespace+"/"+cmName, "data.mesh.defaultServiceExportTo", "mesh-wide export defaults are not modelled: objects without exportTo are taken as exported to *")
+	var all map[string]any
+	_ = yaml.Unmarshal([]byte(cm.Data["mesh"]), &all) // decoded above
+	for _, field := range meshFields {
+		if v, ok := all[field]; ok && v != nil {
+			if cp.meshConfig == nil {
+				cp.meshConfig = map[string]any{}
+			}
+			cp.meshConfig[field] = v
+		}
 	}
 	return cp
 }
+
+// meshFields are the mesh config fields the predictor reads, copied into
+// the scenario's header as the ConfigMap holds them.
+var meshFields = []string{"outboundTrafficPolicy", "defaultServiceExportTo", "defaultVirtualServiceExportTo", "rootNamespace", "serviceEntryVisibility"}
 
 // discovery is istiod's container: "discovery", else the only one.
 func discovery(cs []corev1.Container) *corev1.Container {

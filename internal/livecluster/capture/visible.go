@@ -8,12 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
-	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/predictor"
 )
-
-// rootNamespace is the mesh root namespace, as the predictor takes it.
-const rootNamespace = istiod.Namespace
 
 // domainSuffix is the cluster domain Service hostnames end in. Approximated:
 // a cluster with another domain has other hostnames.
@@ -26,8 +22,9 @@ const domainSuffix = clusterdefaults.ServiceDomain
 //   - exportTo (predictor.ExportedTo): a Service's
 //     networking.istio.io/exportTo annotation, a ServiceEntry's
 //     spec.exportTo, "*" when empty; "." is the object's own namespace,
-//     "~" no one. The mesh-wide defaults (defaultServiceExportTo)
-//     are not read: capture warns when the mesh config sets them.
+//     "~" no one. The mesh-wide defaults (defaultServiceExportTo,
+//     serviceEntryVisibility) are not applied here, which only keeps
+//     more: they go into the header, and the predictor applies them.
 //   - the client's Sidecar (predictor.SidecarFor, as Istio selects it):
 //     when it has egress listeners, an object is kept when any egress
 //     host of any listener imports one of its hostnames (namespace "*",
@@ -96,8 +93,9 @@ func (v visibility) exactImport(namespace string, hosts []string) bool {
 
 // candidateSidecars are the Sidecars that could configure the client: its
 // namespace's without selector or with one its labels match, and the root
-// namespace's without selector. Others never apply to it.
-func candidateSidecars(all []*networkingv1.Sidecar, namespace string, client map[string]string) []*networkingv1.Sidecar {
+// namespace's (the mesh config's rootNamespace) without selector. Others
+// never apply to it.
+func candidateSidecars(all []*networkingv1.Sidecar, rootNamespace, namespace string, client map[string]string) []*networkingv1.Sidecar {
 	var out []*networkingv1.Sidecar
 	for _, sc := range all {
 		sel := sc.Spec.WorkloadSelector

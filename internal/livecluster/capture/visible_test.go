@@ -63,7 +63,7 @@ func TestApplyingSidecarIsIstiosChoice(t *testing.T) {
 	other := sidecar("shop", "other", map[string]string{"app": "batch"})
 	rootSel := sidecar("istio-system", "root-selected", client)
 
-	cands := candidateSidecars([]*networkingv1.Sidecar{root, nsWide, match, other, rootSel}, "shop", client)
+	cands := candidateSidecars([]*networkingv1.Sidecar{root, nsWide, match, other, rootSel}, "istio-system", "shop", client)
 	if len(cands) != 3 {
 		t.Fatalf("candidates %d, want root, namespace-wide and the match", len(cands))
 	}

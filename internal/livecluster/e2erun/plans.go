@@ -91,7 +91,11 @@ func Groups(plans []*deploy.Plan) []*Group {
 	var keys []key
 	for _, p := range plans {
 		h := p.Iso.Original.Header
-		c := kindcluster.IstiodConfig{Env: h.Istiod.Env, MeshConfig: h.MeshConfig}
+		mc := h.MeshConfig
+		if p.Iso.Live != nil {
+			mc = p.Iso.Live.Header.MeshConfig // namespaces renamed
+		}
+		c := kindcluster.IstiodConfig{Env: h.Istiod.Env, MeshConfig: mc}
 		f, err := controlplane.ParseIPFamily(h.Client.IPFamily)
 		if err != nil {
 			f = controlplane.IPv4 // the loader refuses other families

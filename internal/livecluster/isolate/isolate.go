@@ -302,6 +302,7 @@ func (iso *Isolated) OriginalNamespace(live string) string {
 func (iso *Isolated) parseLive() (*scenario.Scenario, error) {
 	h := iso.Original.Header
 	h.Client.Namespace = iso.ClientNamespace()
+	h.MeshConfig = iso.liveMeshConfig(h.MeshConfig)
 	if m, _, ok := iso.Original.ClientPod(); ok && !scenario.StableNames(m.Kind) {
 		// The cluster names the pod otherwise: the live client is the
 		// first pod of the workload LabelClient marks.
@@ -340,6 +341,41 @@ func (iso *Isolated) parseLive() (*scenario.Scenario, error) {
 	return live, nil
 }
 
+// meshNamespaceFields are the mesh config fields that name namespaces:
+// exportTo lists and the root namespace.
+var meshNamespaceFields = []string{"defaultServiceExportTo", "defaultVirtualServiceExportTo", "defaultDestinationRuleExportTo"}
+
+// liveMeshConfig renames the scenario namespaces the mesh config names (its
+// default exportTo lists and rootNamespace), so istiod and the predictor
+// read the live scenario as the original; ".", "*", "~" and namespaces
+// the scenario does not use keep their names.
+func (iso *Isolated) liveMeshConfig(mc map[string]any) map[string]any {
+	if len(mc) == 0 {
+		return mc
+	}
+	out := maps.Clone(mc)
+	for _, f := range meshNamespaceFields {
+		list, ok := mc[f].([]any)
+		if !ok {
+			continue
+		}
+		renamed := make([]any, len(list))
+		for i, e := range list {
+			renamed[i] = e
+			if live, ok := iso.Namespaces[fmt.Sprint(e)]; ok {
+				renamed[i] = live
+			}
+		}
+		out[f] = renamed
+	}
+	if root, ok := mc["rootNamespace"].(string); ok {
+		if live, ok := iso.Namespaces[root]; ok {
+			out["rootNamespace"] = live
+		}
+	}
+	return out
+}
+
 // MarkerYAML renders the sync marker of a namespace at a generation. The
 // EnvoyFilter selects no workload and patches nothing, so it changes no
 // proxy's configuration; istiod still pushes to every proxy of its
@@ -362,8 +398,15 @@ func MarkerYAML(namespace string, generation int) ([]byte, error) {
 }
 
 // isolationSidecars adds the visibility Sidecar to each scenario namespace
-// that has no namespace-wide Sidecar of its own.
+// that has no namespace-wide Sidecar of its own; none when the scenario
+// puts a namespace-wide Sidecar in the mesh's root namespace (its
+// meshConfig rootNamespace): that Sidecar is every namespace's default, as
+// the scenario means, and the scenario runs with an istiod of its own (the
+// root namespace's live name is in its mesh config).
 func (r *rewriter) isolationSidecars() ([]Manifest, error) {
+	if root, ok := r.iso.Original.Header.MeshConfig["rootNamespace"].(string); ok && r.namespaceWideSidecar[r.ns(root)] {
+		return nil, nil
+	}
 	hosts := []string{}
 	for _, ns := range r.iso.LiveNamespaces() {
 		hosts = append(hosts, ns+"/*")

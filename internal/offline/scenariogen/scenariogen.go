@@ -228,10 +228,41 @@ func (g *gen) header() {
 		}
 		h["istiod"] = map[string]any{"env": m}
 	}
-	if g.chance(0.08) {
-		h["meshConfig"] = map[string]any{"outboundTrafficPolicy": map[string]any{"mode": "REGISTRY_ONLY"}}
+	mc := map[string]any{}
+	switch x := g.r.IntN(100); {
+	case x < 8:
+		mc["outboundTrafficPolicy"] = map[string]any{"mode": "REGISTRY_ONLY"}
+	case x < 11:
+		// 1.31 only: older versions refuse the mesh config (counted apart).
+		mc["outboundTrafficPolicy"] = map[string]any{"mode": "ALLOW_ANY_DYNAMIC_DNS"}
+	}
+	if g.chance(0.2) {
+		mc["defaultServiceExportTo"] = g.exportToList()
+	}
+	if g.chance(0.1) {
+		mc["defaultVirtualServiceExportTo"] = g.exportToList()
+	}
+	if len(mc) > 0 {
+		h["meshConfig"] = mc
 	}
 }
+
+// MeshExportTo are the mesh default exportTo lists a case draws from:
+// ".", "*", "~", the client's namespace and another, alone and mixed
+// (named namespaces are where Istio versions differ).
+var MeshExportTo = [][]string{{"."}, {".", "ns1"}, {"ns1"}, {"default"}, {"*"}, {"*", "."}, {"~"}, {".", "default", "ns2"}}
+
+func (g *gen) exportToList() []any {
+	var out []any
+	for _, ns := range MeshExportTo[g.r.IntN(len(MeshExportTo))] {
+		out = append(out, ns)
+	}
+	return out
+}
+
+// RootNamespace is the mesh root namespace a case may set (meshConfig
+// rootNamespace) when it puts a Sidecar there.
+const RootNamespace = "mesh-root"
 
 func (g *gen) add(o map[string]any) {
 	meta := o["metadata"].(map[string]any)
@@ -659,6 +690,16 @@ func (g *gen) sidecar() {
 	ns := "default"
 	if g.chance(0.2) {
 		ns = "istio-system"
+		if g.chance(0.5) {
+			// The same Sidecar in a root namespace the mesh config names.
+			ns = RootNamespace
+			mc, _ := g.c.Header["meshConfig"].(map[string]any)
+			if mc == nil {
+				mc = map[string]any{}
+				g.c.Header["meshConfig"] = mc
+			}
+			mc["rootNamespace"] = RootNamespace
+		}
 	}
 	spec := map[string]any{}
 	var egress []any
@@ -682,7 +723,12 @@ func (g *gen) sidecar() {
 	egress = append(egress, map[string]any{"hosts": hosts})
 	spec["egress"] = egress
 	if g.chance(0.2) {
-		spec["outboundTrafficPolicy"] = map[string]any{"mode": g.pick([]string{"REGISTRY_ONLY", "ALLOW_ANY"})}
+		otp := map[string]any{"mode": g.pick([]string{"REGISTRY_ONLY", "ALLOW_ANY"})}
+		if otp["mode"] == "ALLOW_ANY" && g.chance(0.5) {
+			otp["egressProxy"] = map[string]any{"host": g.pick([]string{"egress.example.com", "svc-a.ns1.svc.cluster.local"}),
+				"port": map[string]any{"number": []int{3128, 443}[g.r.IntN(2)]}}
+		}
+		spec["outboundTrafficPolicy"] = otp
 	}
 	if ns == "default" && g.chance(0.3) {
 		spec["workloadSelector"] = map[string]any{"labels": map[string]any{"app": "client"}}

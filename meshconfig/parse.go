@@ -41,11 +41,19 @@ func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 // Parse decodes mesh config YAML or JSON (the istio ConfigMap's data.mesh,
 // a --mesh-config file, a scenario header's meshConfig) strictly against
 // MeshConfig: an unknown field, a value of the wrong type and an enum
-// value MeshConfig does not define are errors naming the field. istiod
-// itself drops unknown fields (see README's mesh config section); a typo
-// there changes nothing, silently, so listenerlab refuses it. Empty input
-// is an empty config (nil).
+// value MeshConfig does not define are errors naming the field. For the
+// mesh config of a cluster's objects, AsIstiod reads what istiod uses.
+// Empty input is an empty config (nil).
 func Parse(data []byte) (map[string]any, error) {
+	obj, err := decode(data)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	return Check(obj)
+}
+
+// decode reads YAML or JSON into a mapping (nil for empty input).
+func decode(data []byte) (map[string]any, error) {
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
 		return nil, fmt.Errorf("not valid mesh config YAML: %w", err)
@@ -61,7 +69,7 @@ func Parse(data []byte) (map[string]any, error) {
 	if !ok {
 		return nil, &FieldError{Path: Root, Msg: "want a mapping of MeshConfig fields, got " + jsonType(raw)}
 	}
-	return Check(obj)
+	return obj, nil
 }
 
 // Check checks an already decoded mesh config (MeshConfig's JSON or YAML
@@ -69,6 +77,16 @@ func Parse(data []byte) (map[string]any, error) {
 // returns it in MeshConfig's JSON shape: field names camelCase (protojson
 // also takes the proto names, default_config), enum numbers as names.
 func Check(obj map[string]any) (map[string]any, error) {
+	out, errs := check(obj)
+	if len(errs) > 0 {
+		return nil, joined(errs)
+	}
+	return out, nil
+}
+
+// check is Check's walk: the config with unknown fields left out, and
+// every problem found, sorted by path.
+func check(obj map[string]any) (map[string]any, []*FieldError) {
 	if obj == nil {
 		return nil, nil
 	}
@@ -86,15 +104,47 @@ func Check(obj map[string]any) (map[string]any, error) {
 			errs = append(errs, &FieldError{Path: Root, Msg: protoMsg(err)})
 		}
 	}
-	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
-		if len(errs) == 1 {
-			return nil, errs[0]
-		}
-		return nil, Errors(errs)
-	}
-	return out, nil
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Path < errs[j].Path })
+	return out, errs
 }
+
+// joined is one error for errs: the FieldError itself when alone.
+func joined(errs []*FieldError) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return Errors(errs)
+}
+
+// AsIstiod decodes mesh config as istiod reads it from the istio
+// ConfigMap, and says what is wrong with it. istiod drops unknown fields
+// (pkg/util/protomarshal ApplyJSON retries a failed decode with unknown
+// fields allowed), so a config whose only problems are unknown fields is
+// returned without them; a config that still does not decode (a value of
+// the wrong type, an unknown enum value) is not used at all (istiod logs
+// it and keeps its last good mesh config: pkg/config/mesh/meshwatcher
+// collection.go; listenerlab assumes a fresh istiod, so Istio's
+// defaults), and the config returned is nil. The error is nil when the
+// config is clean.
+func AsIstiod(data []byte) (map[string]any, error) {
+	obj, err := decode(data)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	out, errs := check(obj)
+	if len(errs) == 0 {
+		return out, nil
+	}
+	for _, e := range errs {
+		if !strings.HasPrefix(e.Msg, unknownField) {
+			return nil, fmt.Errorf("%w (istiod does not use a mesh config it cannot decode: predicted with Istio's default mesh config)", joined(errs))
+		}
+	}
+	return out, fmt.Errorf("%w (istiod ignores unknown fields: predicted without them)", joined(errs))
+}
+
+// unknownField begins the message of a field MeshConfig does not have.
+const unknownField = "unknown field"
 
 // Errors are several FieldErrors of one mesh config, sorted by path.
 type Errors []*FieldError
@@ -139,7 +189,7 @@ func walkMessage(md protoreflect.MessageDescriptor, obj map[string]any, path str
 			fd = md.Fields().ByName(protoreflect.Name(k))
 		}
 		if fd == nil {
-			*errs = append(*errs, &FieldError{Path: path + "." + k, Msg: "unknown field" + suggest(md, k)})
+			*errs = append(*errs, &FieldError{Path: path + "." + k, Msg: unknownField + suggest(md, k)})
 			continue
 		}
 		out[fd.JSONName()] = walkField(md, fd, obj[k], path+"."+fd.JSONName(), errs)

@@ -490,14 +490,17 @@ func (s *Scenario) object(index, item int, meta typeMeta, data, doc []byte, o Ma
 		if err := decodeStrict(data, &cm); err != nil {
 			return errAt(err)
 		}
-		mesh, err := ParseMeshConfig([]byte(cm.Data["mesh"]))
-		if err != nil {
-			return errAt(&fieldError{field: "data.mesh", err: err})
-		}
 		if s.Mesh != nil {
 			return errAt(fieldErr("metadata.name", "a second mesh config ConfigMap (also document %d)", s.Mesh.Index))
 		}
+		// The cluster takes a ConfigMap whatever its mesh says: the
+		// scenario keeps the mesh config istiod uses, and the error
+		// says what istiod left out.
+		mesh, err := meshconfig.AsIstiod([]byte(cm.Data["mesh"]))
 		s.Mesh = &MeshSource{Index: index, Item: item, Config: mesh}
+		if err != nil {
+			return errAt(&fieldError{field: "data.mesh", err: err})
+		}
 		return nil
 	}
 	obj, skip, err := decodeManifest(m.APIVersion, m.Kind, data)

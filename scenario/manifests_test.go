@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -182,6 +183,37 @@ data:
 	_, err = ParseManifests("m.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata: {mesh: \"a: [\"}\n"))
 	if err == nil || !strings.Contains(err.Error(), "data.mesh") {
 		t.Errorf("bad mesh config: %v", err)
+	}
+}
+
+// A cluster takes an istio ConfigMap whatever its mesh says, and istiod
+// reads what it can: unknown fields dropped, an undecodable config not
+// used at all. The scenario keeps that mesh config beside the error.
+func TestMeshConfigMapReadAsIstiod(t *testing.T) {
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n"
+	for _, tc := range []struct {
+		name, mesh string
+		want       map[string]any
+		wantErr    string
+	}{
+		{"unknown field dropped", "    defaultServiceExportTo: [\".\"]\n    defaultServiceExportTO: [\"*\"]\n",
+			map[string]any{"defaultServiceExportTo": []any{"."}}, "meshConfig.defaultServiceExportTO: unknown field (did you mean defaultServiceExportTo?) (istiod ignores unknown fields"},
+		{"wrong type not used", "    defaultServiceExportTo: [\".\"]\n    rootNamespace: [a]\n",
+			nil, "meshConfig.rootNamespace: invalid value for string field rootNamespace: [ (istiod does not use a mesh config it cannot decode"},
+		{"clean", "    rootNamespace: mesh-root\n", map[string]any{"rootNamespace": "mesh-root"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := ParseManifests("m.yaml", []byte(cm+tc.mesh))
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if sc == nil || sc.Mesh == nil {
+				t.Fatalf("no mesh source kept: %+v", sc)
+			}
+			if !reflect.DeepEqual(sc.Mesh.Config, tc.want) {
+				t.Errorf("mesh config %v, want %v", sc.Mesh.Config, tc.want)
+			}
+		})
 	}
 }
 

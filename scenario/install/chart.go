@@ -29,8 +29,8 @@ func (r *reader) chartAs(o scenario.InstallObject, values map[string]any, namesp
 	l := layer{revision: revisionName(rev), from: from, chart: true, env: map[string]string{}}
 	mesh, err := parseMeshMap(chartMesh(values, rev, namespace))
 	if err != nil {
+		// The cluster takes it: istiod reads what it can (mesh).
 		r.fail(o, at("meshConfig"), err)
-		return layer{}, false
 	}
 	l.mesh = mesh
 	for _, path := range [][]string{{"env"}, {"pilot", "env"}} {

@@ -2,6 +2,7 @@ package install
 
 import (
 	"fmt"
+	"github.com/listenerlab/listenerlab/meshconfig"
 	"maps"
 	"slices"
 	"sort"
@@ -70,20 +71,22 @@ type Input struct {
 	MeshConfigFrom string
 }
 
-// ParseMeshConfig is the one place install parses mesh config YAML.
-// (meshfields' strict parser replaces scenario.ParseMeshConfig here.)
+// ParseMeshConfig parses a mesh config named on the command line
+// (--mesh-config) strictly: an unknown field is an error.
 func ParseMeshConfig(data []byte) (map[string]any, error) {
 	return scenario.ParseMeshConfig(data)
 }
 
 // parseMeshMap parses a mesh config given as a map (Helm values'
-// meshConfig) the same way as YAML.
+// meshConfig, which the chart writes into the istio ConfigMap as it is)
+// as istiod reads it (meshconfig.AsIstiod): the config returned is what
+// istiod uses, even beside an error.
 func parseMeshMap(m map[string]any) (map[string]any, error) {
 	data, err := yaml.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMeshConfig(data)
+	return meshconfig.AsIstiod(data)
 }
 
 // layer is what one source says about one revision.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/listenerlab/listenerlab/meshconfig"
 	"sort"
 	"strings"
 
@@ -263,10 +264,12 @@ func (r *reader) meshConfigMap(o scenario.InstallObject) {
 	if !has {
 		return
 	}
-	mesh, err := ParseMeshConfig([]byte(data))
-	if err != nil {
+	mesh, err := meshconfig.AsIstiod([]byte(data))
+	if err != nil && rev != DefaultRevision {
+		// The cluster takes it: istiod reads what it can (mesh). The
+		// scenario loader reports the default revision's ConfigMap,
+		// which it reads too.
 		r.fail(o, "data.mesh", err)
-		return
 	}
 	r.configMaps = append(r.configMaps, layer{revision: rev, from: where(o), mesh: mesh})
 }

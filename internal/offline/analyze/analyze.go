@@ -156,7 +156,7 @@ func Run(paths []string, opts ...Option) (*Report, error) {
 			clients[c.Name] = true
 		}
 		r.NoSidecar = append(r.NoSidecar, f.noSidecar...)
-		r.NotModelled = append(r.NotModelled, meshNotModelled(f, o.version, meshNoted)...)
+		r.NotModelled = append(r.NotModelled, meshNotModelled(f, o, meshNoted)...)
 		r.NotModelled = append(r.NotModelled, notModelled(f.clients)...)
 		if f.install != nil {
 			r.ControlPlanes = append(r.ControlPlanes, controlPlanes(f, o)...)

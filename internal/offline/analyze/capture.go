@@ -10,6 +10,7 @@ import (
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/scenario/install"
 )
 
 // captureAnnotations are the pod annotations with which Istio's injector
@@ -107,15 +108,34 @@ func (n NotModelled) String() string {
 	return s
 }
 
-// meshNotModelled is folder f's mesh-wide NotModelled notes for version
-// v, those not already noted (seen).
-func meshNotModelled(f *folder, v versions.Version, seen map[string]bool) []NotModelled {
+// meshNotModelled is folder f's mesh-wide NotModelled notes, those not
+// already noted (seen): for each client, the mesh config, istiod env and
+// version of the control plane serving it (the folder's own when the
+// install names none). A note of a revision other than the default says
+// which.
+func meshNotModelled(f *folder, o options, seen map[string]bool) []NotModelled {
 	var out []NotModelled
-	for _, s := range predictor.NotModelled(f.sc.Header.MeshConfig, f.sc.Header.Istiod.Env, v) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, NotModelled{Setting: s})
+	note := func(rev string, mesh map[string]any, env map[string]string, v versions.Version) {
+		for _, s := range predictor.NotModelled(mesh, env, v) {
+			if rev != "" && rev != install.DefaultRevision {
+				s = "revision " + rev + ": " + s
+			}
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, NotModelled{Setting: s})
+			}
 		}
+	}
+	planeless := len(f.clients) == 0
+	for _, c := range f.clients {
+		if p := c.plane; p != nil {
+			note(p.Revision, p.MeshConfig, p.Env, p.Version)
+		} else {
+			planeless = true
+		}
+	}
+	if planeless {
+		note("", f.sc.Header.MeshConfig, f.sc.Header.Istiod.Env, o.version)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -109,11 +111,17 @@ const exitInterrupted = 130
 
 func selectVersions(spec string, stderr io.Writer) ([]versions.Version, error) {
 	if spec == "all" {
-		return versions.Catalog, nil
+		return versions.ModuleVersions(), nil
 	}
 	var out []versions.Version
 	for _, label := range strings.Split(spec, ",") {
 		v, err := lookupVersion(label, stderr)
+		if errors.Is(err, backend.ErrNoClone) {
+			// A version built from the istio/istio clone is skipped,
+			// in one line, where no clone is at hand.
+			fmt.Fprintf(stderr, "Istio %s: skipped: %v\n", strings.TrimSpace(label), backend.ErrNoClone)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

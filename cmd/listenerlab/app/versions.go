@@ -85,7 +85,7 @@ func runVersions(args []string, stdout, stderr io.Writer) int {
 		return runVersionsAdd(args[1:], stdout, stderr)
 	}
 	for _, v := range versions.Catalog {
-		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image %s  %s\n", v.Label, v.Module, orDash(v.Image), v.Note)
+		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image %s  %s%s\n", v.Label, v.Module, orDash(v.Image), v.Note, treeState(v))
 	}
 	cached, err := backend.CachedModules()
 	if err != nil {
@@ -100,6 +100,22 @@ func runVersions(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s\n           %s\n", p.Query, p.Summary())
 	}
 	return exitOK
+}
+
+// treeState says, for a catalogued version built from a source tree,
+// where the tree is read from, or that it is skipped here.
+func treeState(v versions.Version) string {
+	if v.Tree == nil {
+		return ""
+	}
+	path := v.Tree.Path
+	if path == "" {
+		path = versions.IstioGitDir()
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "; skipped: " + backend.ErrNoClone.Error()
+	}
+	return fmt.Sprintf("; from %s@%s", path, v.Tree.Rev)
 }
 
 // runVersionsAdd writes internal/realpilot/backend/modules/LABEL.mod and

@@ -75,7 +75,7 @@ func TestResolve(t *testing.T) {
 		{label: "1.28", wantLabel: "1.28.10", wantTook: "Istio 1.28: taking 1.28.10"},
 		{label: "1.31", wantLabel: "1.31.0-rc.0", wantTook: "taking 1.31.0-rc.0"},
 		{label: "1.32", wantLabel: "master", wantTook: "taking master, the newest 1.32 release in the release table\nnot modelled: Istio master (1.32)"},
-		{label: "1.29.99", wantErr: `unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev), a release (1.24.0-1.24.6, 1.25.0-1.25.5,`},
+		{label: "1.29.99", wantErr: `unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev, 1.32-dev), a release (1.24.0-1.24.6, 1.25.0-1.25.5,`},
 		{label: "1.40", wantErr: "1.29.0-1.29.6, 1.30.0-1.30.3, 1.31.0-alpha.0-1.31.0-rc.0, their alpha, beta and rc tags, or master: 1.32 of 2026-08-22)"},
 		{label: "b01690e6db7d", wantErr: "not a release number"},
 	}

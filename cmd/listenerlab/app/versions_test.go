@@ -1,6 +1,7 @@
 package app
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -90,5 +91,31 @@ func TestVerifyReleaseItCannotFetch(t *testing.T) {
 		if strings.Contains(l, "error") || strings.HasPrefix(l, "listenerlab") {
 			t.Errorf("more than one error line: %q", l)
 		}
+	}
+}
+
+// Without an istio/istio clone, verify skips a version built from it in
+// one line and exits 0 when nothing else failed; `versions` says so too.
+func TestVerifyTreeVersionWithoutClone(t *testing.T) {
+	t.Setenv("ISTIO_GIT_DIR", filepath.Join(t.TempDir(), "missing"))
+	t.Setenv("LISTENERLAB_CACHE", t.TempDir())
+	code, stdout, stderr := run("verify", "--istio", "1.32-dev", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
+	if code != exitOK || strings.TrimSpace(stderr) != "Istio 1.32-dev: skipped: no istio/istio clone (set ISTIO_GIT_DIR)" ||
+		!strings.Contains(stdout, "1 scenarios x 0 Istio versions") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run("versions")
+	if code != exitOK || !strings.Contains(stdout, "1.32-dev") || !strings.Contains(stdout, "skipped: no istio/istio clone (set ISTIO_GIT_DIR)") {
+		t.Errorf("versions: exit %d\n%s", code, stdout)
+	}
+}
+
+// A source tree that is not there is one line naming it.
+func TestVerifyMissingTree(t *testing.T) {
+	t.Setenv("LISTENERLAB_CACHE", t.TempDir())
+	missing := filepath.Join(t.TempDir(), "istio")
+	code, _, stderr := run("verify", "--istio", missing+"@master", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
+	if code != exitBadInput || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, `istio source tree "`+missing+`@master": stat`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

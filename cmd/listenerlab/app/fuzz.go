@@ -45,6 +45,9 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab fuzz: %v\n", err)
 		return exitBadInput
 	}
+	if len(vs) == 0 {
+		return exitOK // every version was skipped, each said so in one line
+	}
 	seedSet := false
 	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
 	if !seedSet {

@@ -116,7 +116,7 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 	tags := buildTags(v)
 	bin, err := gobuild.Build(ctx, cacheDir, gobuild.Program{
 		What:    "pilot backend " + v.Label,
-		Label:   cacheLabel(v),
+		Label:   FileLabel(v),
 		Files:   files,
 		Package: ".",
 		Binary:  BinaryName,
@@ -133,7 +133,7 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 
 // cacheLabel is v's label as a cache folder prefix: a source tree's
 // label is a path, whose separators become "_".
-func cacheLabel(v versions.Version) string {
+func FileLabel(v versions.Version) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
 			return r

@@ -44,7 +44,7 @@ func TestTreeBuildKey(t *testing.T) {
 	if got[0] == got[1] {
 		t.Errorf("a clean and a dirty tree share the build key %s", got[0])
 	}
-	if l := cacheLabel(versions.Version{Label: "/work/.mirror/istio+istio/repo@86c9f01"}); strings.ContainsAny(l, "/@+") {
+	if l := FileLabel(versions.Version{Label: "/work/.mirror/istio+istio/repo@86c9f01"}); strings.ContainsAny(l, "/@+") {
 		t.Errorf("cacheLabel kept separators: %s", l)
 	}
 }

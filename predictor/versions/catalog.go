@@ -50,6 +50,9 @@ type Tree struct {
 	// Key is the tree's content identity (commit, and a hash of its
 	// uncommitted changes), the name of its cached backend module.
 	Key string
+	// Deps are the dependencies taken from source trees of their own
+	// (--replace MODULE=DIR), each "MODULE=DIR (identity)".
+	Deps []string
 }
 
 // DefaultIstioGitDir is where this project's machines keep a clone of

@@ -29,12 +29,12 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	vFrom, err := lookupVersion(*from, stderr)
+	vFrom, err := lookupVersion(*from, nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --from: %v\n", err)
 		return exitBadInput
 	}
-	vTo, err := lookupVersion(*to, stderr)
+	vTo, err := lookupVersion(*to, nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --to: %v\n", err)
 		return exitBadInput

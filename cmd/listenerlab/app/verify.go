@@ -25,6 +25,7 @@ import (
 
 type verifyFlags struct {
 	istio   string
+	replace replaceFlag
 	output  string
 	junit   string
 	matrix  string
@@ -40,6 +41,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
 	fs.StringVar(&f.matrix, "matrix", "", "also write the scenario x version Markdown table to this file")
 	fs.StringVar(&f.keep, "keep", "", "write each run's real config dump into this folder")
+	fs.Var(&f.replace, "replace", "MODULE=DIR: a source-tree version takes this dependency from the source tree DIR (repeatable)")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "deadline for one backend run")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
@@ -49,7 +51,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab verify: -o: %v\n", err)
 		return exitBadInput
 	}
-	vs, err := selectVersions(f.istio, stderr)
+	vs, err := selectVersions(f.istio, f.replace, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
 		return exitBadInput
@@ -109,13 +111,13 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 // a shell reports it).
 const exitInterrupted = 130
 
-func selectVersions(spec string, stderr io.Writer) ([]versions.Version, error) {
+func selectVersions(spec string, replaces []string, stderr io.Writer) ([]versions.Version, error) {
 	if spec == "all" {
 		return versions.ModuleVersions(), nil
 	}
 	var out []versions.Version
 	for _, label := range strings.Split(spec, ",") {
-		v, err := lookupVersion(label, stderr)
+		v, err := lookupVersion(label, replaces, stderr)
 		if errors.Is(err, backend.ErrNoClone) {
 			// A version built from the istio/istio clone is skipped,
 			// in one line, where no clone is at hand.
@@ -217,7 +219,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	vs, err := selectVersions(*istio, stderr)
+	vs, err := selectVersions(*istio, nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
 		return exitBadInput

@@ -119,3 +119,11 @@ func TestVerifyMissingTree(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// --replace is for source-tree versions only.
+func TestVerifyReplaceNeedsTree(t *testing.T) {
+	code, _, stderr := run("verify", "--istio", "1.31-dev", "--replace", "istio.io/api=/src/api", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
+	if code != exitBadInput || !strings.Contains(stderr, "only a version built from a source tree takes dependencies from source trees, and Istio 1.31-dev is not one") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/realpilot/istiotree"
 	"github.com/listenerlab/listenerlab/internal/realpilot/modgen"
@@ -65,7 +66,11 @@ func TreeVersion(ctx context.Context, spec istiotree.Spec, label string, opts Ge
 	if err != nil {
 		return versions.Version{}, err
 	}
-	key := treeModuleKey(t)
+	deps, err := depTrees(ctx, opts.Replace)
+	if err != nil {
+		return versions.Version{}, err
+	}
+	key := treeModuleKey(t, deps)
 	dir, err := cachedDir(key)
 	if err != nil {
 		return versions.Version{}, err
@@ -86,15 +91,38 @@ func TreeVersion(ctx context.Context, spec istiotree.Spec, label string, opts Ge
 	}
 	v := fromProvenance(label, prov)
 	v.Image = ""
-	v.Tree = &versions.Tree{Path: spec.Path, Rev: spec.Rev, Commit: t.Commit, Tag: t.Tag, Dirty: t.Dirty, Key: key}
+	v.Tree = &versions.Tree{Path: spec.Path, Rev: spec.Rev, Commit: t.Commit, Tag: t.Tag, Dirty: t.Dirty, Key: key, Deps: deps}
+	if len(deps) > 0 {
+		v.Note += "; dependencies from source trees: " + strings.Join(deps, "; ")
+	}
 	return v, nil
+}
+
+// depTrees identifies the dependencies a tree version takes from source
+// trees (OLD=DIR replaces whose DIR is a folder): "OLD=DIR (identity)",
+// so that a change in such a tree changes the module and build keys.
+func depTrees(ctx context.Context, replaces []string) ([]string, error) {
+	var out []string
+	for _, r := range replaces {
+		old, dir, ok := strings.Cut(r, "=")
+		if !ok || !(filepath.IsAbs(dir) || strings.HasPrefix(dir, ".")) {
+			out = append(out, r)
+			continue
+		}
+		d, err := istiotree.Inspect(ctx, dir)
+		if err != nil {
+			return nil, fmt.Errorf("--replace %s: %w", r, err)
+		}
+		out = append(out, fmt.Sprintf("%s=%s (%s)", old, dir, strings.TrimPrefix(d.Summary(), "istio source tree "+dir+", ")))
+	}
+	return out, nil
 }
 
 // treeModuleKey names a tree's cached module: its content identity and
 // the folder it is built from (two checkouts of one commit are two
 // modules, each replacing istio.io/istio with its own folder).
-func treeModuleKey(t istiotree.Tree) string {
-	h := sha256.Sum256([]byte(t.Dir))
+func treeModuleKey(t istiotree.Tree, deps []string) string {
+	h := sha256.Sum256([]byte(t.Dir + "\x00" + strings.Join(deps, "\x00")))
 	return "tree-" + t.Key() + "-" + hex.EncodeToString(h[:4])
 }
 
@@ -127,5 +155,5 @@ func generateTreeModule(ctx context.Context, t istiotree.Tree, opts GenerateOpti
 const treeIdentityFile = "istio_tree.txt"
 
 func treeIdentity(t *versions.Tree) []byte {
-	return []byte(fmt.Sprintf("path %s\nrev %s\ncommit %s\ndirty %t\nkey %s\n", t.Path, t.Rev, t.Commit, t.Dirty, t.Key))
+	return []byte(fmt.Sprintf("path %s\nrev %s\ncommit %s\ndirty %t\nkey %s\ndeps %s\n", t.Path, t.Rev, t.Commit, t.Dirty, t.Key, strings.Join(t.Deps, "; ")))
 }

@@ -73,3 +73,27 @@ func TestTreeVersionBadPath(t *testing.T) {
 		t.Errorf("Version of a missing tree: %v", err)
 	}
 }
+
+// A dependency taken from a source tree (--replace MODULE=DIR) is named
+// with its identity, which changes with its content and so changes the
+// tree version's module key; a module-version replace is kept as given.
+func TestDepTrees(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module istio.io/api\n"), 0o644)
+	ctx := context.Background()
+	a, err := depTrees(ctx, []string{"istio.io/api=" + dir, "golang.org/x/net=golang.org/x/net@v0.1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 2 || !strings.HasPrefix(a[0], "istio.io/api="+dir+" (") || a[1] != "golang.org/x/net=golang.org/x/net@v0.1.0" {
+		t.Errorf("depTrees = %q", a)
+	}
+	os.WriteFile(filepath.Join(dir, "types.go"), []byte("package api\n"), 0o644)
+	b, _ := depTrees(ctx, []string{"istio.io/api=" + dir})
+	if a[0] == b[0] {
+		t.Errorf("a changed dependency tree kept its identity %q", a[0])
+	}
+	if _, err := depTrees(ctx, []string{"istio.io/api=" + filepath.Join(dir, "missing")}); err == nil {
+		t.Error("a missing dependency tree: no error")
+	}
+}

@@ -181,6 +181,17 @@ func Open(ctx context.Context, spec Spec, cacheDir string) (Tree, error) {
 	return t, nil
 }
 
+// Inspect identifies a checkout or folder as it is on disk, whatever
+// module it holds: for a dependency's source tree given beside an Istio
+// tree (its Key goes into the Istio tree's cache keys).
+func Inspect(ctx context.Context, dir string) (Tree, error) {
+	t := Tree{Spec: Spec{Path: dir}, Dir: dir}
+	if err := t.inspect(ctx); err != nil {
+		return Tree{}, fmt.Errorf("source tree %s: %w", dir, err)
+	}
+	return t, nil
+}
+
 var moduleLine = regexp.MustCompile(`(?m)^module\s+(\S+)\s*$`)
 
 // git runs git with args and returns its stdout; an error carries its

@@ -154,12 +154,17 @@ func notices(r Release) string {
 }
 
 // unverifiedNotice says when a release's minor is newer than every
-// catalogued version: its own changes to outbound listener generation
-// (for 1.32, #60642's headless filter chains behind
-// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER) are not modelled, and
+// catalogued version (those built from a source tree included: 1.32-dev
+// models master's listener changes behind gates read from its source):
+// its own changes to outbound listener generation are not modelled, and
 // nothing checked the prediction against its pilot.
 func unverifiedNotice(r Release) string {
-	newest := Newest()
+	newest := Catalog[0]
+	for _, c := range Catalog {
+		if c.Minor >= newest.Minor {
+			newest = c
+		}
+	}
 	if r.Minor <= newest.Minor {
 		return ""
 	}

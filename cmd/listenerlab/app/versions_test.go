@@ -53,7 +53,7 @@ func TestPredictAnyRelease(t *testing.T) {
 		{istio: "1.28", header: "Istio 1.28.10 rules", stderr: "Istio 1.28: taking 1.28.10, the newest 1.28 release in the release table\n", chain: privateFirst},
 		{istio: "1.27", header: "Istio 1.27 rules", chain: privateFirst},
 		{istio: "1.30", header: "Istio 1.30 rules", chain: creationOrder},
-		{istio: "1.29.99", code: exitBadInput, stderr: `listenerlab: unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev), a release (`},
+		{istio: "1.29.99", code: exitBadInput, stderr: `listenerlab: unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev, 1.32-dev), a release (`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.istio, func(t *testing.T) {

@@ -154,10 +154,11 @@ func TestUnmodelled(t *testing.T) {
 		{name: "flags set", minor: 32,
 			env: map[string]string{"PILOT_HTTP10": "1", "PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER": "true"},
 			want: []string{
-				"istiod env PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER=true (headless TCP services get one wildcard listener with per-pod /32 chains instead of a listener per pod)",
 				"istiod env PILOT_HTTP10=1 (the HTTP chains of sniffed ports also match ALPN http/1.0, and HTTP chains accept HTTP/1.0 (otherwise Envoy answers 426))",
 			}},
 		{name: "a flag the version does not have", minor: 31,
+			env: map[string]string{"PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER": "true"}},
+		{name: "a modelled flag set", minor: 32,
 			env: map[string]string{"PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER": "true"}},
 	}
 	for _, tt := range tests {

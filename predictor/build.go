@@ -99,6 +99,10 @@ type opts struct {
 	bindToPort bool
 	cidrs      []string
 	eg         *egress
+	// headlessPodCIDR marks an endpoint's chain on the wildcard listener
+	// (PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER): its cidrs are the
+	// endpoint's addresses, and a TLS chain matches no SNI.
+	headlessPodCIDR bool
 }
 
 // builder models ListenerBuilder.buildSidecarOutboundListeners.
@@ -120,6 +124,9 @@ type builder struct {
 	// arrived lists, per listener name, the service ports that reached it
 	// so far, kept or not (proxyOrderUndetermined).
 	arrived map[string][]opts
+	// headlessChains is PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER as
+	// istiod sees it (headlessFilterChainFeature).
+	headlessChains bool
 }
 
 // finding raises a finding at its code's severity (findingTypes).
@@ -261,6 +268,11 @@ func (b *builder) perEndpoint(o opts) {
 			continue
 		}
 		eo := o
+		if b.headlessChains && sp.Protocol.isTCP() {
+			eo.binds, eo.cidrs, eo.headlessPodCIDR = b.p.wildcards(), addrs, true
+			b.add(eo, "passthrough service without a VIP, PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER on: a chain per endpoint ("+addrs[0]+") on the wildcard listener")
+			continue
+		}
 		eo.binds = addrs
 		b.add(eo, "passthrough service without a VIP: one listener per endpoint ("+addrs[0]+")")
 		built++
@@ -328,7 +340,11 @@ func (b *builder) add(o opts, why string) {
 	case listener.HTTPOverHTTP:
 		return // another HTTP (or sniffed) service already built this listener; RDS adds a virtual host
 	case listener.AutoOverAuto:
-		b.sniffedListenerTaken(o, key, cur)
+		if b.p.version.AutoOverAutoMergesTCP() {
+			b.autoOverAutoMerge(o, key, cur)
+			return
+		}
+		b.sniffedListenerTaken(o, key, cur, false)
 		return
 	}
 	chains, proto := b.buildChains(o, class)
@@ -373,7 +389,10 @@ func (b *builder) add(o opts, why string) {
 // still routed by virtual host (RDS); its other connections take the TCP
 // chain of the earlier service that matches the same destinations, else the
 // listener's default.
-func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
+//
+// merged says istiod merged the port's TCP chains (AutoOverAutoMergesTCP)
+// and dropped the one that matches what an earlier chain matches.
+func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry, merged bool) {
 	s, sp := o.svc, o.port
 	own := listener.Destination{Kind: listener.TCP, Cluster: listener.ServiceCluster{Port: sp.Number, Host: s.Hostname}.Name()}
 	mine := &chain{cidrs: o.cidrs}
@@ -398,13 +417,47 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry) {
 	}
 	b.findingAt(SniffedListenerTaken, SeverityError, s, sp, key,
 		"non-HTTP connections to %s:%d go to %s", s.Hostname, sp.Number, goes)
-	b.why("both ports are auto-detected (no protocol declared) and land on %s, which already sniffs for an earlier service: istiod adds no chain for %s (auto over auto); its HTTP is still routed by Host, its other bytes take the earlier service's chain",
-		key, s.Hostname)
+	if merged {
+		b.why("both ports are auto-detected (no protocol declared) and land on %s, which already sniffs for an earlier service: istiod merges %s's TCP chain into it (auto over auto, merged as TCP over auto), but that chain matches what the earlier one matches, so istiod keeps the earlier and records a conflict; its HTTP is still routed by Host, its other bytes take the earlier service's chain",
+			key, s.Hostname)
+	} else {
+		b.why("both ports are auto-detected (no protocol declared) and land on %s, which already sniffs for an earlier service: istiod adds no chain for %s (auto over auto); its HTTP is still routed by Host, its other bytes take the earlier service's chain",
+			key, s.Hostname)
+	}
 	b.witness(b.chainConn(&chain{svc: s, port: sp, cidrs: o.cidrs}, first(o.binds)))
 	if taker != nil {
 		b.related(taker.svc)
 	}
 	b.undetermined(cur, o, key)
+}
+
+// autoOverAutoMerge models auto over auto where istiod merges (1.32 on,
+// istio/istio#60642): the later auto-detected port's TCP chains join the
+// sniffing listener as TCP over auto (its HTTP chain, the same route of
+// the port, is already there). A chain with a match of its own is added;
+// one whose match an earlier chain has is dropped and recorded as a
+// conflict (mergeTCPFilterChains), and its connections go as before
+// (SniffedListenerTaken).
+func (b *builder) autoOverAutoMerge(o opts, key string, cur *entry) {
+	taken := false
+	for _, in := range b.tcpChains(o) {
+		var winner *chain
+		for _, ex := range cur.chains {
+			if ex.conflictsWith(in) {
+				winner = ex
+				break
+			}
+		}
+		if winner == nil {
+			cur.chains = append(cur.chains, in)
+			continue
+		}
+		b.conflicts = append(b.conflicts, listener.Conflict{Listener: key, Kind: listener.TCPOverCurrentTCP, Accepted: winner.svc.Hostname, Rejected: in.svc.Hostname})
+		taken = true
+	}
+	if taken {
+		b.sniffedListenerTaken(o, key, cur, true)
+	}
 }
 
 // chooseBinds models the first part of buildSidecarOutboundListener: with
@@ -610,7 +663,7 @@ func (b *builder) tcpChains(o opts) []*chain {
 			addr = wildcardV6
 		}
 		wild := b.p.wildcards()[0]
-		if len(o.cidrs) > 0 || addr == "" || addr == wild && first(o.binds) == wild || strings.HasPrefix(s.Hostname, "*") && s.Resolution == resDynamicDNS {
+		if !o.headlessPodCIDR && (len(o.cidrs) > 0 || addr == "" || addr == wild && first(o.binds) == wild || strings.HasPrefix(s.Hostname, "*") && s.Resolution == resDynamicDNS) {
 			c.sni = []string{s.Hostname}
 			c.reason = "TLS to " + s.Hostname + ", matched by SNI (no VIP of its own)"
 			for _, a := range s.Aliases {

@@ -113,6 +113,24 @@ func absoluteFQDNFeature(w *world.World, v versions.Version) bool {
 	return true
 }
 
+// headlessFilterChainEnv is the istiod setting that gives a headless
+// service's TCP port a chain per endpoint on the wildcard listener
+// instead of a listener per endpoint.
+const headlessFilterChainEnv = "PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER"
+
+// headlessFilterChainFeature is PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER
+// as istiod of version v sees it: off in versions without the flag; else
+// its default (false), unless the World's istiod environment holds a value
+// strconv.ParseBool reads (Istio's env package keeps the default on any
+// other).
+func headlessFilterChainFeature(w *world.World, v versions.Version) bool {
+	if !v.HeadlessFilterChainFlag() {
+		return false
+	}
+	b, err := strconv.ParseBool(w.Env[headlessFilterChainEnv])
+	return err == nil && b
+}
+
 // registry is every service of the World as PushContext holds it: the
 // Kubernetes Services and ServiceEntry services with their addresses, in
 // creation order. It does not depend on the client.
@@ -132,7 +150,8 @@ func registry(w *world.World, v versions.Version, alloc bool) []*service {
 // egress listeners. It reads the services and egresses and changes neither,
 // so they may be shared between calls.
 func build(w *world.World, v versions.Version, o options, p *proxy, egresses []egress, sidecar *networkingv1.Sidecar) *Prediction {
-	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w)}
+	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w),
+		headlessChains: headlessFilterChainFeature(w, v)}
 	b.run(egresses)
 	b.httpRouteNotes()
 	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts), NotModelled: notModelled(w, v)}

@@ -5,6 +5,7 @@ package versions
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -26,6 +27,46 @@ type Version struct {
 	// (ReadSource): set for versions on demand, empty for catalogued ones,
 	// whose gates follow their minor.
 	Source map[Gate]bool
+	// Tree, for a version built from an Istio source tree rather than a
+	// module the proxy serves, names that tree and, once opened, what it
+	// is; nil for module versions.
+	Tree *Tree
+}
+
+// Tree names the Istio source tree a version is built from: a checkout
+// (Path), or a revision of a git checkout or git directory (Path@Rev).
+type Tree struct {
+	// Path is the checkout or git directory; empty means the istio/istio
+	// clone IstioGitDir names.
+	Path string
+	// Rev is the tag, branch or commit in Path's history; empty means
+	// the checkout as it is.
+	Rev string
+	// Commit, Tag and Dirty say what the tree is, once opened: its commit
+	// ("" outside git), a tag on it, and whether the checkout has
+	// uncommitted changes.
+	Commit, Tag string
+	Dirty       bool
+	// Key is the tree's content identity (commit, and a hash of its
+	// uncommitted changes), the name of its cached backend module.
+	Key string
+	// Deps are the dependencies taken from source trees of their own
+	// (--replace MODULE=DIR), each "MODULE=DIR (identity)".
+	Deps []string
+}
+
+// DefaultIstioGitDir is where this project's machines keep a clone of
+// istio/istio with every tag.
+const DefaultIstioGitDir = "/work/.mirror/istio+istio/repo"
+
+// IstioGitDir is the istio/istio clone that catalogued source-tree
+// versions and the release table are read from: ISTIO_GIT_DIR, else
+// DefaultIstioGitDir.
+func IstioGitDir() string {
+	if d := os.Getenv("ISTIO_GIT_DIR"); d != "" {
+		return d
+	}
+	return DefaultIstioGitDir
 }
 
 // Catalog lists every version, oldest first.
@@ -47,11 +88,35 @@ var Catalog = []Version{
 	{Label: "1.31-dev", Module: "v0.0.0-20260827124520-eed52ebb66ad", Minor: 31,
 		Note: "release-1.31 branch snapshot of 2026-08-27, before 1.31.0 (VERSION 1.31; UPDATE_BRANCH release-1.31 in common/Makefile.common.mk; " +
 			"istio.io/api and client-go v1.31.0-rc pre-releases, go-control-plane ca8ce173c36f)"},
+	// 1.32-dev is istio/istio master (VERSION 1.32), which the module
+	// proxy does not serve: it is built from a clone of istio/istio
+	// (IstioGitDir) at that commit, materialized with git archive, and
+	// skipped where no clone is at hand. Its gates come from its source.
+	{Label: "1.32-dev", Module: "v0.0.0-20260822200018-86c9f01fd735", Minor: 32,
+		Tree: &Tree{Rev: "86c9f01fd735fb01d8192f5bcaf0d424afb7f14c"},
+		Note: "istio/istio master of 2026-08-22 (commit 86c9f01fd735, VERSION 1.32), built from a clone of istio/istio (ISTIO_GIT_DIR)"},
 }
 
-// Newest is the newest catalogued version: the one the predictor models by
-// default.
-func Newest() Version { return Catalog[len(Catalog)-1] }
+// ModuleVersions lists the catalogued versions built from a module the
+// proxy serves (committed module files): what --istio all runs. The
+// versions built from a source tree are left out: they need a clone, and
+// their first build costs minutes that `make test` does not spend.
+func ModuleVersions() []Version {
+	var out []Version
+	for _, v := range Catalog {
+		if v.Tree == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Newest is the newest catalogued version built from a module the proxy
+// serves: the one the predictor models by default.
+func Newest() Version {
+	vs := ModuleVersions()
+	return vs[len(vs)-1]
+}
 
 // Lookup finds a version by label, or by the release its module is
 // ("1.26.0" finds "1.26"); "1.30.0" is not the catalog's 1.30, a later

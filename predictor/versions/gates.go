@@ -40,6 +40,8 @@ const (
 	GateAbsoluteFQDNAltHosts               Gate = "AbsoluteFQDNAltHosts"
 	GateDefaultExportToNamespaces          Gate = "DefaultExportToNamespaces"
 	GateServiceEntryVisibility             Gate = "ServiceEntryVisibility"
+	GateAutoOverAutoMergesTCP              Gate = "AutoOverAutoMergesTCP"
+	GateHeadlessFilterChainFlag            Gate = "HeadlessFilterChainFlag"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -57,6 +59,8 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateAbsoluteFQDNAltHosts:               func(m int) bool { return m >= 27 },
 	GateDefaultExportToNamespaces:          func(m int) bool { return m >= 30 },
 	GateServiceEntryVisibility:             func(m int) bool { return m >= 31 },
+	GateAutoOverAutoMergesTCP:              func(m int) bool { return m >= 32 },
+	GateHeadlessFilterChainFlag:            func(m int) bool { return m >= 32 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -242,3 +246,31 @@ func (v Version) DefaultExportToNamespaces() bool { return v.Has(GateDefaultExpo
 // istio.io/api has no such field. Pinned by the scenarios
 // mesh/serviceentry-visibility-*.
 func (v Version) ServiceEntryVisibility() bool { return v.Has(GateServiceEntryVisibility) }
+
+// AutoOverAutoMergesTCP reports whether an auto-detected port that meets
+// a listener which already sniffs (auto over auto) has its TCP chains
+// merged into it, as TCP over auto: a chain with a match of its own is
+// added, one whose match an earlier chain has is dropped and recorded as
+// a conflict. Before, istiod returned early and added nothing, recording
+// no conflict.
+//
+// Source: pilot/pkg/networking/core/listener.go buildSidecarOutboundListener,
+// the ListenerProtocolAuto case: "conflictType = TCPOverAuto" and "goto
+// handleConflict" in master (1.32-dev, commit 86c9f01 of 2026-08-22;
+// istio/istio#60642, commit 75893e6febb); "Exit early, listener already
+// exists" in 1.24, 1.26, 1.27, 1.30, 1.31-dev and every 1.31 tag.
+func (v Version) AutoOverAutoMergesTCP() bool { return v.Has(GateAutoOverAutoMergesTCP) }
+
+// HeadlessFilterChainFlag reports whether istiod has
+// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER (default false): when set,
+// a headless service's TCP port (TCP, TLS, HTTPS, Mongo, MySQL, Redis; not
+// an auto-detected one) gets one chain per endpoint, matched by the
+// endpoint's addresses, on the wildcard listener 0.0.0.0_PORT instead of
+// one listener per endpoint, and a TLS port's chain matches no SNI.
+//
+// Source: pilot/pkg/features/pilot.go EnableHeadlessFilterChainListener,
+// read by pilot/pkg/networking/core/listener.go
+// buildSidecarOutboundListeners (headlessPodCIDR) and tls.go
+// buildSidecarOutboundTLSFilterChainOpts, in master (1.32-dev;
+// istio/istio#60642); absent in 1.24-1.31-dev and every 1.31 tag.
+func (v Version) HeadlessFilterChainFlag() bool { return v.Has(GateHeadlessFilterChainFlag) }

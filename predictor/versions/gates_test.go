@@ -13,9 +13,17 @@ import (
 // source of that version does (see each gate's doc comment for the file
 // and function read).
 func TestGates(t *testing.T) {
-	type gates struct{ autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, absoluteFQDN, firstFamily, privateFirst bool }
+	type gates struct {
+		autoalloc, perAddress, tlsWithHTTP, exactHosts, byResourceName, absoluteFQDN, firstFamily, privateFirst bool
+		autoOverAutoMerges, headlessFlag                                                                        bool
+	}
 	want := map[string]gates{
-		"1.24":     {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: false, privateFirst: true},
+		"1.24": {autoalloc: false, perAddress: false, tlsWithHTTP: true, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: false, privateFirst: true},
+		// master of 2026-08-22: listener.go's auto-over-auto merge and
+		// features/pilot.go's PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER
+		// (istio/istio#60642, commit 75893e6febb).
+		"1.32-dev": {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: true, byResourceName: true, absoluteFQDN: true, firstFamily: true, privateFirst: false,
+			autoOverAutoMerges: true, headlessFlag: true},
 		"1.26":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: false, firstFamily: true, privateFirst: true},
 		"1.27":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: false, absoluteFQDN: true, firstFamily: true, privateFirst: true},
 		"1.30":     {autoalloc: true, perAddress: true, tlsWithHTTP: false, exactHosts: false, byResourceName: true, absoluteFQDN: true, firstFamily: true, privateFirst: false},
@@ -28,7 +36,8 @@ func TestGates(t *testing.T) {
 			continue
 		}
 		got := gates{v.IPAutoallocateByDefault(), v.ServiceEntryServicePerAddress(), v.HTTPInspectorAddsTLSInspector(),
-			v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.AbsoluteFQDNAltHosts(), v.DualStackFirstFamily(), v.PrivateServicesFirst()}
+			v.SidecarExactHostLookup(), v.ServiceEntryServicesByResourceName(), v.AbsoluteFQDNAltHosts(), v.DualStackFirstFamily(), v.PrivateServicesFirst(),
+			v.AutoOverAutoMergesTCP(), v.HeadlessFilterChainFlag()}
 		if got != w {
 			t.Errorf("%s: gates %+v, want %+v", v.Label, got, w)
 		}
@@ -57,17 +66,18 @@ func TestReadSourceMarkers(t *testing.T) {
 		{"1.24-like", map[string]string{
 			features:   "EnableIPAutoallocate = env.Register(\n\t\t\"PILOT_ENABLE_IP_AUTOALLOCATE\",\n\t\tfalse,\n\t\t\"If enabled\")",
 			conversion: "type HostAddress struct {\n\thost           string\n\taddresses      []string\n\tautoAssignedV4 string\n}",
-			listener:   "\tif needTLSInspector || needHTTPInspector {\n",
-			sidecar:    "func (ps *PushContext) servicesForHosts(",
-			vs:         "if !hc.VSMatches(h, useGatewaySemantics) {",
-			service:    "func filterAddresses(addresses []string, supportsV4, supportsV6 bool) []string {",
-			push:       "\t\tout = append(out, ps.ServiceIndex.privateByNamespace[ns]...)\n\t\t\tif ps.exportToDefaults.service.Contains(visibility.Private) {\n",
+			listener: "\tif needTLSInspector || needHTTPInspector {\n" +
+				"\t\t\t\t\t// Exit early, listener already exists\n\t\t\t\t\treturn\n\t\t\t\t}\n\t\t\t}\n\t\t\t// Add tcp filter chain, build TCP filter chain first.\n",
+			sidecar: "func (ps *PushContext) servicesForHosts(",
+			vs:      "if !hc.VSMatches(h, useGatewaySemantics) {",
+			service: "func filterAddresses(addresses []string, supportsV4, supportsV6 bool) []string {",
+			push:    "\t\tout = append(out, ps.ServiceIndex.privateByNamespace[ns]...)\n\t\t\tif ps.exportToDefaults.service.Contains(visibility.Private) {\n",
 		}, map[Gate]bool{
 			GatePrivateServicesFirst: true, GateDefaultExportToNamespaces: false, GateServiceEntryVisibility: false,
 			GateDualStackFirstFamily:    false,
 			GateIPAutoallocateByDefault: false, GateServiceEntryServicePerAddress: false, GateHTTPInspectorAddsTLSInspector: true,
 			GateSidecarExactHostLookup: false, GateVirtualServiceExclusions: false, GateSidecarHostExclusions: false,
-			GateAbsoluteFQDNAltHosts: false,
+			GateAbsoluteFQDNAltHosts: false, GateAutoOverAutoMergesTCP: false, GateHeadlessFilterChainFlag: false,
 		}},
 		{"1.31-like", map[string]string{
 			features: "EnableIPAutoallocate = env.Register(\n\t\t\"PILOT_ENABLE_IP_AUTOALLOCATE\",\n\t\ttrue,\n\t\t\"If enabled\")\n" +
@@ -84,18 +94,25 @@ func TestReadSourceMarkers(t *testing.T) {
 			GateDualStackFirstFamily:    true,
 			GateIPAutoallocateByDefault: true, GateServiceEntryServicePerAddress: true, GateHTTPInspectorAddsTLSInspector: false,
 			GateSidecarExactHostLookup: true, GateVirtualServiceExclusions: true, GateSidecarHostExclusions: true,
-			GateAbsoluteFQDNAltHosts: true,
+			GateAbsoluteFQDNAltHosts: true, GateHeadlessFilterChainFlag: false,
 		}},
+		{"1.32-like", map[string]string{
+			features: "EnableHeadlessFilterChainListener = env.Register(\"PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER\", false,\n\t\t\"If true\")",
+			listener: "\t\t\t\t\tconflictType = TCPOverAuto\n\t\t\t\t\topts = buildSidecarOutboundTCPListenerOpts(listenerOpts, virtualServices)\n\t\t\t\t\tgoto handleConflict\n",
+		}, map[Gate]bool{GateAbsoluteFQDNAltHosts: false, GateHeadlessFilterChainFlag: true, GateAutoOverAutoMergesTCP: true}},
+		{"headless flag on by default: left to the minor", map[string]string{
+			features: "EnableHeadlessFilterChainListener = env.Register(\"PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER\", true, \"If true\")",
+		}, map[Gate]bool{GateAbsoluteFQDNAltHosts: false}},
 		{"absolute FQDN flag off by default", map[string]string{
 			features: "EnableAbsoluteFqdnVhostDomain = env.Register(\"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN\", false, \"If set\")",
-		}, map[Gate]bool{GateAbsoluteFQDNAltHosts: false}},
+		}, map[Gate]bool{GateAbsoluteFQDNAltHosts: false, GateHeadlessFilterChainFlag: false}},
 		{"code moved", map[string]string{
 			features:   "EnableIPAutoallocate = env.RegisterBoolVar(name, defaultValue)\nconst absoluteFQDN = \"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN\"",
 			conversion: "type hostAddress struct{}",
 			listener:   "if inspectors.TLS {",
 			service:    "addresses = ipfamily.Keep(addresses)",
 			push:       "out = ps.ServiceIndex.visibleTo(ns)",
-		}, map[Gate]bool{}},
+		}, map[Gate]bool{GateHeadlessFilterChainFlag: false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

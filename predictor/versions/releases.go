@@ -164,12 +164,17 @@ func unverifiedNotice(r Release) string {
 }
 
 // Unverified says, for a version whose minor is newer than every
-// catalogued version, that its own changes to outbound listener generation
-// (for 1.32, #60642's headless filter chains behind
-// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER) are not modelled and
-// nothing checked the prediction against its pilot; "" otherwise.
+// catalogued version (those built from a source tree included: 1.32-dev
+// models master's listener changes behind gates read from its source),
+// that its own changes to outbound listener generation are not modelled
+// and nothing checked the prediction against its pilot; "" otherwise.
 func Unverified(v Version) string {
-	newest := Newest()
+	newest := Catalog[0]
+	for _, c := range Catalog {
+		if c.Minor >= newest.Minor {
+			newest = c
+		}
+	}
 	if v.Minor <= newest.Minor {
 		return ""
 	}

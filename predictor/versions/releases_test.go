@@ -75,11 +75,11 @@ func TestResolve(t *testing.T) {
 		{label: "1.29.3", wantLabel: "1.29.3"},
 		{label: "1.30.0", wantLabel: "1.30.0"},
 		{label: "1.31.0-rc.0", wantLabel: "1.31.0-rc.0"},
-		{label: "master", wantLabel: "master", wantTook: "not modelled: Istio master (1.32) is newer than every version checked against real pilot (newest 1.31-dev)"},
+		{label: "master", wantLabel: "master"},
 		{label: "1.28", wantLabel: "1.28.10", wantTook: "Istio 1.28: taking 1.28.10"},
 		{label: "1.31", wantLabel: "1.31.0-rc.0", wantTook: "taking 1.31.0-rc.0"},
-		{label: "1.32", wantLabel: "master", wantTook: "taking master, the newest 1.32 release in the release table\nnot modelled: Istio master (1.32)"},
-		{label: "1.29.99", wantErr: `unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev), a release (1.24.0-1.24.6, 1.25.0-1.25.5,`},
+		{label: "1.32", wantLabel: "master", wantTook: "Istio 1.32: taking master, the newest 1.32 release in the release table"},
+		{label: "1.29.99", wantErr: `unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev, 1.32-dev), a release (1.24.0-1.24.6, 1.25.0-1.25.5,`},
 		{label: "1.40", wantErr: "1.29.0-1.29.6, 1.30.0-1.30.3, 1.31.0-alpha.0-1.31.0-rc.0, their alpha, beta and rc tags, or master: 1.32 of 2026-08-22)"},
 		{label: "b01690e6db7d", wantErr: "not a release number"},
 	}
@@ -129,6 +129,7 @@ func TestReleaseModule(t *testing.T) {
 // minor's rule, and the note says so.
 func TestUndecidedFollowsMinor(t *testing.T) {
 	r := releases[len(releases)-1]
+	r.Minor = 33 // newer than every catalogued version: the notice says so too
 	r.Source = map[Gate]bool{}
 	r.Undecided = []Gate{GatePrivateServicesFirst}
 	v := r.Version()
@@ -142,7 +143,7 @@ func TestUndecidedFollowsMinor(t *testing.T) {
 	t.Cleanup(func() { releases = saved })
 	releases = append(slices.Clone(saved[:len(saved)-1]), r)
 	_, notice, err := Resolve(Master)
-	if want := "Istio master: PrivateServicesFirst undecided by its source (the code moved), taken from 1.32's rule\nnot modelled: Istio master (1.32)"; err != nil || !strings.HasPrefix(notice, want) {
+	if want := "Istio master: PrivateServicesFirst undecided by its source (the code moved), taken from 1.33's rule\nnot modelled: Istio master (1.33) is newer than every version checked against real pilot (newest 1.32-dev)"; err != nil || !strings.HasPrefix(notice, want) {
 		t.Errorf("Resolve(master) notice %q, %v; want %q", notice, err, want)
 	}
 }
@@ -159,5 +160,20 @@ func TestCompareReleases(t *testing.T) {
 	}
 	if !slices.IsSortedFunc(Releases(), func(a, b Release) int { return CompareReleases(a.Tag, b.Tag) }) {
 		t.Error("the release table is not sorted")
+	}
+}
+
+// TestUnverified: a minor newer than every catalogued version (source-tree
+// versions included) gets the notice; a catalogued minor does not.
+func TestUnverified(t *testing.T) {
+	newest := 0
+	for _, c := range Catalog {
+		newest = max(newest, c.Minor)
+	}
+	if n := Unverified(Version{Label: "1.99.0", Minor: newest + 1}); !strings.Contains(n, "is newer than every version checked against real pilot") {
+		t.Errorf("minor %d: notice %q", newest+1, n)
+	}
+	if n := Unverified(Version{Label: "x", Minor: newest}); n != "" {
+		t.Errorf("minor %d: notice %q, want none", newest, n)
 	}
 }

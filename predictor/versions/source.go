@@ -20,7 +20,7 @@ type sourceMarker struct {
 	// value, when set, reads the gate from the present pattern's first
 	// group ("true" or "false") instead of from its presence.
 	value bool
-	// flag, for a value marker that reads a flag's default, is the flag's
+	// flag, for a marker that reads a flag's registration, is the flag's
 	// name: a file that never mentions it lacks the behaviour (the flag
 	// does not exist yet), while one that mentions it in a form the
 	// pattern cannot read leaves the gate to the minor.
@@ -72,6 +72,21 @@ var markers = map[Gate]sourceMarker{
 		present: regexp.MustCompile(`"PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN",(?:[ \t]*//[^\n]*)?\s*(true|false)\s*,`),
 		value:   true,
 		flag:    "PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN",
+	},
+	// Auto over auto: master merges the later port's TCP chains
+	// (TCPOverAuto, goto handleConflict); before, an early return.
+	GateAutoOverAutoMergesTCP: {
+		file:    "pilot/pkg/networking/core/listener.go",
+		present: regexp.MustCompile(`conflictType = TCPOverAuto\s*\n\s*opts = buildSidecarOutboundTCPListenerOpts\(listenerOpts, virtualServices\)\s*\n\s*goto handleConflict`),
+		absent:  regexp.MustCompile(`// Exit early, listener already exists\s*\n\s*return\s*\n\s*\}\s*\n\s*\}\s*\n\s*// Add tcp filter chain`),
+	},
+	// PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER registered with default
+	// false; the predictor turns it on only where istiod's env does. A
+	// registration with another default leaves the gate to the minor.
+	GateHeadlessFilterChainFlag: {
+		file:    "pilot/pkg/features/pilot.go",
+		present: regexp.MustCompile(`"PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER",\s*false\s*,`),
+		flag:    "PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER",
 	},
 	// ServiceEntry services in a krt collection keyed by ResourceName, or
 	// the older store's plain list per ServiceEntry.
@@ -133,8 +148,9 @@ func ReadSource(src fs.FS) (map[Gate]bool, error) {
 			out[g] = true
 		case m.flag != "" && !bytes.Contains(b, []byte(m.flag)):
 			out[g] = false
-		case m.value:
-			// the value is unreadable: leave the gate to the minor
+		case m.value || m.flag != "":
+			// the value or registration is unreadable: leave the gate
+			// to the minor
 		case m.absent == nil || m.absent.Match(b):
 			out[g] = false
 		}

@@ -23,6 +23,8 @@ const defaultFuzzCount = 200
 func runFuzz(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
 	istio := fs.String("istio", versions.Newest().Label, `Istio version to check against, a comma-separated list, or "all"`)
+	var replaces replaceFlag
+	fs.Var(&replaces, "replace", "MODULE=DIR: a source-tree version takes this dependency from the source tree DIR (repeatable)")
 	count := fs.Int("count", 0, fmt.Sprintf("cases per version (default %d without --duration)", defaultFuzzCount))
 	duration := fs.Duration("duration", 0, "stop after this long in all, split evenly between the versions")
 	seed := fs.Uint64("seed", 0, "seed of the first case; case i has seed SEED+i (default: from the clock, printed)")
@@ -40,10 +42,13 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "listenerlab fuzz: --count and --duration must not be negative, --workers at least 1")
 		return exitBadInput
 	}
-	vs, err := selectVersions(*istio, stderr)
+	vs, err := selectVersions(*istio, replaces, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab fuzz: %v\n", err)
 		return exitBadInput
+	}
+	if len(vs) == 0 {
+		return exitOK // every version was skipped, each said so in one line
 	}
 	seedSet := false
 	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })

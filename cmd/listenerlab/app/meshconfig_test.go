@@ -83,19 +83,21 @@ func TestNotModelledOnEveryOutput(t *testing.T) {
 	}
 }
 
-// TestPredictJSONCarriesReleaseNotice: the notice of a release newer than
-// every catalogued version is in predict -o json, and said once on stderr.
-func TestPredictJSONCarriesReleaseNotice(t *testing.T) {
+// TestPredictJSONCarriesNoReleaseNoticeForMaster: master (1.32) is
+// catalogued as 1.32-dev (built from an istio/istio clone and verified),
+// so predicting it offline carries no "newer than every version" notice,
+// in JSON or on stderr. (versions.TestUnverified checks the notice of a
+// minor newer than the catalog.)
+func TestPredictJSONCarriesNoReleaseNoticeForMaster(t *testing.T) {
 	code, out, errOut := run("predict", "-o", "json", "--istio", "master", shadow)
 	var preds []predicted
 	if err := json.Unmarshal([]byte(out), &preds); err != nil || code != exitOK || len(preds) != 1 {
 		t.Fatalf("exit %d, %v: %s", code, err, errOut)
 	}
-	nm := strings.Join(preds[0].Prediction.NotModelled, "|")
-	if !strings.HasPrefix(nm, "Istio master (1.32) is newer than every version checked against real pilot") {
-		t.Errorf("notModelled = %q, want the release notice", nm)
+	if nm := strings.Join(preds[0].Prediction.NotModelled, "|"); strings.Contains(nm, "is newer than every version") {
+		t.Errorf("notModelled = %q, want no release notice", nm)
 	}
-	if n := strings.Count(errOut, "is newer than every version"); n != 1 {
-		t.Errorf("stderr says the notice %d times, want once:\n%s", n, errOut)
+	if strings.Contains(errOut, "is newer than every version") {
+		t.Errorf("stderr has the notice:\n%s", errOut)
 	}
 }

@@ -35,12 +35,12 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "listenerlab upgrade-diff: give --from-revision and --to-revision together, two different revisions")
 		return exitBadInput
 	}
-	vFrom, err := lookupVersion(*from, stderr)
+	vFrom, err := lookupVersion(*from, nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --from: %v\n", err)
 		return exitBadInput
 	}
-	vTo, err := lookupVersion(*to, stderr)
+	vTo, err := lookupVersion(*to, nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab upgrade-diff: --to: %v\n", err)
 		return exitBadInput

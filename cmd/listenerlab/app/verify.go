@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/report"
+	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -23,6 +25,7 @@ import (
 
 type verifyFlags struct {
 	istio   string
+	replace replaceFlag
 	output  string
 	junit   string
 	matrix  string
@@ -38,6 +41,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
 	fs.StringVar(&f.matrix, "matrix", "", "also write the scenario x version Markdown table to this file")
 	fs.StringVar(&f.keep, "keep", "", "write each run's real config dump into this folder")
+	fs.Var(&f.replace, "replace", "MODULE=DIR: a source-tree version takes this dependency from the source tree DIR (repeatable)")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "deadline for one backend run")
 	paths, status, ok := parseFlags(fs, args, stderr)
 	if !ok {
@@ -47,7 +51,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab verify: -o: %v\n", err)
 		return exitBadInput
 	}
-	vs, err := selectVersions(f.istio, stderr)
+	vs, err := selectVersions(f.istio, f.replace, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
 		return exitBadInput
@@ -107,13 +111,19 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 // a shell reports it).
 const exitInterrupted = 130
 
-func selectVersions(spec string, stderr io.Writer) ([]versions.Version, error) {
+func selectVersions(spec string, replaces []string, stderr io.Writer) ([]versions.Version, error) {
 	if spec == "all" {
-		return versions.Catalog, nil
+		return versions.ModuleVersions(), nil
 	}
 	var out []versions.Version
 	for _, label := range strings.Split(spec, ",") {
-		v, err := lookupVersion(label, stderr)
+		v, err := lookupVersion(label, replaces, stderr)
+		if errors.Is(err, backend.ErrNoClone) {
+			// A version built from the istio/istio clone is skipped,
+			// in one line, where no clone is at hand.
+			fmt.Fprintf(stderr, "Istio %s: skipped: %v\n", strings.TrimSpace(label), backend.ErrNoClone)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +219,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	vs, err := selectVersions(*istio, stderr)
+	vs, err := selectVersions(*istio, nil, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab matrix: %v\n", err)
 		return exitBadInput

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
+	"github.com/listenerlab/listenerlab/internal/realpilot/istiotree"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
@@ -21,12 +22,19 @@ import (
 // module version (a release it cannot fetch is one line saying why); else
 // an istio.io/istio module version or commit. A module is generated and
 // cached on first use (progress on stderr).
-func lookupVersion(label string, stderr io.Writer) (versions.Version, error) {
+//
+// replaces (--replace MODULE=DIR) are dependencies a source-tree version
+// takes from source trees of their own; other versions refuse them.
+func lookupVersion(label string, replaces []string, stderr io.Writer) (versions.Version, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := backend.GenerateOptions{Progress: stderr}
+	opts := backend.GenerateOptions{Progress: stderr, Replace: replaces}
 	label = strings.TrimSpace(label)
-	if _, err := versions.Lookup(label); err == nil {
+	c, err := versions.Lookup(label)
+	if len(replaces) > 0 && !istiotree.IsPath(label) && (err != nil || c.Tree == nil) {
+		return versions.Version{}, fmt.Errorf("--replace %s: only a version built from a source tree takes dependencies from source trees, and Istio %s is not one", strings.Join(replaces, " "), label)
+	}
+	if err == nil {
 		return backend.Version(ctx, label, opts)
 	}
 	rel, notice, err := versions.Resolve(label)
@@ -55,7 +63,7 @@ func offlineVersion(label string, stderr io.Writer) (versions.Version, error) {
 	v, notice, err := versions.Resolve(strings.TrimSpace(label))
 	switch {
 	case errors.Is(err, versions.ErrNotRelease):
-		return lookupVersion(label, stderr)
+		return lookupVersion(label, nil, stderr)
 	case err != nil:
 		return versions.Version{}, err
 	}
@@ -80,6 +88,27 @@ func firstCause(err error) string {
 	return line
 }
 
+// replaceFlag collects --replace MODULE=DIR (repeatable): a dependency of
+// a source-tree version taken from a source tree of its own, e.g. an
+// istio.io/api checkout for an Istio branch that pins an api commit the
+// module proxy refuses.
+type replaceFlag []string
+
+func (r *replaceFlag) String() string { return strings.Join(*r, " ") }
+
+func (r *replaceFlag) Set(v string) error {
+	mod, dir, ok := strings.Cut(v, "=")
+	if !ok || mod == "" || dir == "" {
+		return fmt.Errorf("%q: want MODULE=DIR", v)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	*r = append(*r, mod+"="+abs)
+	return nil
+}
+
 // runVersions lists the catalogued and the cached on-demand versions, or
 // (`versions add`) writes a catalogued version's module files.
 func runVersions(args []string, stdout, stderr io.Writer) int {
@@ -87,7 +116,7 @@ func runVersions(args []string, stdout, stderr io.Writer) int {
 		return runVersionsAdd(args[1:], stdout, stderr)
 	}
 	for _, v := range versions.Catalog {
-		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image %s  %s\n", v.Label, v.Module, orDash(v.Image), v.Note)
+		fmt.Fprintf(stdout, "%-10s istio.io/istio %s  image %s  %s%s\n", v.Label, v.Module, orDash(v.Image), v.Note, treeState(v))
 	}
 	cached, err := backend.CachedModules()
 	if err != nil {
@@ -102,6 +131,22 @@ func runVersions(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s\n           %s\n", p.Query, p.Summary())
 	}
 	return exitOK
+}
+
+// treeState says, for a catalogued version built from a source tree,
+// where the tree is read from, or that it is skipped here.
+func treeState(v versions.Version) string {
+	if v.Tree == nil {
+		return ""
+	}
+	path := v.Tree.Path
+	if path == "" {
+		path = versions.IstioGitDir()
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "; skipped: " + backend.ErrNoClone.Error()
+	}
+	return fmt.Sprintf("; from %s@%s", path, v.Tree.Rev)
 }
 
 // runVersionsAdd writes internal/realpilot/backend/modules/LABEL.mod and

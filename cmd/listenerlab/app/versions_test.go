@@ -1,6 +1,7 @@
 package app
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestPredictAnyRelease(t *testing.T) {
 		{istio: "1.28", header: "Istio 1.28.10 rules", stderr: "Istio 1.28: taking 1.28.10, the newest 1.28 release in the release table\n", chain: privateFirst},
 		{istio: "1.27", header: "Istio 1.27 rules", chain: privateFirst},
 		{istio: "1.30", header: "Istio 1.30 rules", chain: creationOrder},
-		{istio: "1.29.99", code: exitBadInput, stderr: `listenerlab: unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev), a release (`},
+		{istio: "1.29.99", code: exitBadInput, stderr: `listenerlab: unknown Istio release "1.29.99": give a catalogued label (1.24, 1.26, 1.27, 1.30, 1.31-dev, 1.32-dev), a release (`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.istio, func(t *testing.T) {
@@ -90,5 +91,39 @@ func TestVerifyReleaseItCannotFetch(t *testing.T) {
 		if strings.Contains(l, "error") || strings.HasPrefix(l, "listenerlab") {
 			t.Errorf("more than one error line: %q", l)
 		}
+	}
+}
+
+// Without an istio/istio clone, verify skips a version built from it in
+// one line and exits 0 when nothing else failed; `versions` says so too.
+func TestVerifyTreeVersionWithoutClone(t *testing.T) {
+	t.Setenv("ISTIO_GIT_DIR", filepath.Join(t.TempDir(), "missing"))
+	t.Setenv("LISTENERLAB_CACHE", t.TempDir())
+	code, stdout, stderr := run("verify", "--istio", "1.32-dev", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
+	if code != exitOK || strings.TrimSpace(stderr) != "Istio 1.32-dev: skipped: no istio/istio clone (set ISTIO_GIT_DIR)" ||
+		!strings.Contains(stdout, "1 scenarios x 0 Istio versions") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run("versions")
+	if code != exitOK || !strings.Contains(stdout, "1.32-dev") || !strings.Contains(stdout, "skipped: no istio/istio clone (set ISTIO_GIT_DIR)") {
+		t.Errorf("versions: exit %d\n%s", code, stdout)
+	}
+}
+
+// A source tree that is not there is one line naming it.
+func TestVerifyMissingTree(t *testing.T) {
+	t.Setenv("LISTENERLAB_CACHE", t.TempDir())
+	missing := filepath.Join(t.TempDir(), "istio")
+	code, _, stderr := run("verify", "--istio", missing+"@master", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
+	if code != exitBadInput || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, `istio source tree "`+missing+`@master": stat`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// --replace is for source-tree versions only.
+func TestVerifyReplaceNeedsTree(t *testing.T) {
+	code, _, stderr := run("verify", "--istio", "1.31-dev", "--replace", "istio.io/api=/src/api", "../../../scenarios/visibility/private-before-exported-by-name.yaml")
+	if code != exitBadInput || !strings.Contains(stderr, "only a version built from a source tree takes dependencies from source trees, and Istio 1.31-dev is not one") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

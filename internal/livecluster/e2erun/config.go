@@ -88,7 +88,7 @@ func DefaultConfig() Config {
 // e2e-framework owns --dry-run.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	*c = DefaultConfig()
-	fs.StringVar(&c.Istio, "istio", c.Istio, "Istio version: a catalog label (predictor/versions/catalog.go), or an istio.io/istio module version, commit or release the module proxy serves")
+	fs.StringVar(&c.Istio, "istio", c.Istio, "Istio version: a catalog label (predictor/versions/catalog.go), an istio.io/istio module version, commit or release the module proxy serves, or an Istio source tree (PATH, PATH@TAG or PATH@COMMIT)")
 	fs.StringVar(&c.Scenarios, "scenarios", c.Scenarios, "scenario files, directories or globs, comma-separated (relative to the module root)")
 	fs.BoolVar(&c.KeepCluster, "keep-cluster", c.KeepCluster, "keep the cluster (and Istio) after the run")
 	fs.StringVar(&c.ClusterName, "cluster-name", c.ClusterName, "kind cluster name")

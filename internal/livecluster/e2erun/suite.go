@@ -96,7 +96,7 @@ func newSuite(cfg Config, root string, kubeconfig func() (*clientcmdapi.Config, 
 		fmt.Fprintf(os.Stderr, "Istio %s: %s\n", v.Label, v.Note)
 	}
 	s := &Suite{cfg: cfg, version: v, root: root, run: runID(), log: os.Stderr,
-		artifacts: kindcluster.Artifacts{Root: abs(root, cfg.Artifacts), Version: v.Label},
+		artifacts: kindcluster.Artifacts{Root: abs(root, cfg.Artifacts), Version: backend.FileLabel(v)},
 		slots:     make(chan struct{}, cfg.MaxParallel)}
 	switch cfg.Provider {
 	case ProviderLocal:

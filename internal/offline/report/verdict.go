@@ -118,7 +118,9 @@ type junitProperty struct {
 }
 
 // versionProperties are the suite properties of an Istio version: its
-// module version, minor, image and provenance note.
+// module version, minor, image and provenance note; for a version built
+// from a source tree, the tree's path, revision, commit, tag, whether it
+// was dirty and its content key.
 func versionProperties(v versions.Version) []junitProperty {
 	props := []junitProperty{{"istio.version", v.Label}, {"istio.module", "istio.io/istio@" + v.Module}, {"istio.minor", fmt.Sprintf("1.%d", v.Minor)}}
 	if v.Image != "" {
@@ -126,6 +128,11 @@ func versionProperties(v versions.Version) []junitProperty {
 	}
 	if v.Note != "" {
 		props = append(props, junitProperty{"istio.provenance", v.Note})
+	}
+	if t := v.Tree; t != nil {
+		props = append(props, junitProperty{"istio.tree.path", t.Path}, junitProperty{"istio.tree.rev", t.Rev},
+			junitProperty{"istio.tree.commit", t.Commit}, junitProperty{"istio.tree.tag", t.Tag},
+			junitProperty{"istio.tree.dirty", fmt.Sprintf("%t", t.Dirty)}, junitProperty{"istio.tree.key", t.Key})
 	}
 	return props
 }

@@ -44,3 +44,30 @@ func TestProvenance(t *testing.T) {
 		t.Errorf("MatrixNotes = %q, want %q", notes.String(), want)
 	}
 }
+
+// A version built from a source tree names the tree in its JUnit
+// properties, and its note (the tree's provenance) in the matrix.
+func TestTreeProvenance(t *testing.T) {
+	tree := versions.Version{Label: "/src/istio", Module: "v0.0.0-20260822200018-86c9f01fd735", Minor: 32,
+		Note: "istio source tree /src/istio, commit 86c9f01fd735 of 2026-08-22, no tag, dirty (uncommitted changes sha256 0123456789abcdef), minor 1.32 from VERSION 1.32, no replacements",
+		Tree: &versions.Tree{Path: "/src/istio", Commit: "86c9f01fd735fb01d8192f5bcaf0d424afb7f14c", Dirty: true, Key: "tree-86c9f01fd735-dirty-0123456789abcdef-0a1b2c3d"}}
+	var junit bytes.Buffer
+	if err := JUnit(&junit, []compare.Result{{Scenario: "a", File: "a.yaml", Version: tree.Label, Outcome: compare.Pass}}, tree); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<property name="istio.tree.path" value="/src/istio"></property>`,
+		`<property name="istio.tree.commit" value="86c9f01fd735fb01d8192f5bcaf0d424afb7f14c"></property>`,
+		`<property name="istio.tree.dirty" value="true"></property>`,
+		`<property name="istio.tree.key" value="tree-86c9f01fd735-dirty-0123456789abcdef-0a1b2c3d"></property>`,
+	} {
+		if !strings.Contains(junit.String(), want) {
+			t.Errorf("JUnit lacks %s:\n%s", want, junit.String())
+		}
+	}
+	var notes bytes.Buffer
+	MatrixNotes(&notes, []versions.Version{tree})
+	if !strings.Contains(notes.String(), "dirty (uncommitted changes sha256 0123456789abcdef)") {
+		t.Errorf("MatrixNotes = %q", notes.String())
+	}
+}

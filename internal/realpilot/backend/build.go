@@ -85,6 +85,9 @@ func moduleFiles(v versions.Version) (map[string][]byte, error) {
 	}
 	files["go.mod"], files["go.sum"] = mod, sum
 	files["version_gen.go"] = versionFile(ProxyVersion(v))
+	if v.Tree != nil {
+		files[treeIdentityFile] = treeIdentity(v.Tree)
+	}
 	return files, nil
 }
 
@@ -113,7 +116,7 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 	tags := buildTags(v)
 	bin, err := gobuild.Build(ctx, cacheDir, gobuild.Program{
 		What:    "pilot backend " + v.Label,
-		Label:   v.Label,
+		Label:   FileLabel(v),
 		Files:   files,
 		Package: ".",
 		Binary:  BinaryName,
@@ -126,6 +129,17 @@ func Build(ctx context.Context, v versions.Version, opts BuildOptions) (string, 
 		return "", &BuildError{Version: v.Label, Module: v.Module, Elapsed: ge.Elapsed, Log: ge.Log, Output: ge.Output, Err: ge.Err}
 	}
 	return bin, err
+}
+
+// cacheLabel is v's label as a cache folder prefix: a source tree's
+// label is a path, whose separators become "_".
+func FileLabel(v versions.Version) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, v.Label)
 }
 
 // prepare reads v's module files and picks the cache folder

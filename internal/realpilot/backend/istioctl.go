@@ -49,7 +49,7 @@ func buildCommand(ctx context.Context, v versions.Version, opts BuildOptions, na
 	ldflags := IstioctlLdflags(v)
 	return gobuild.Build(ctx, cacheDir, gobuild.Program{
 		What:    fmt.Sprintf("%s %s (%s@%s)", name, v.Label, pkg, v.Module),
-		Label:   v.Label,
+		Label:   FileLabel(v),
 		Files:   files,
 		Package: pkg,
 		Binary:  name,

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/listenerlab/listenerlab/internal/realpilot/istiotree"
 	"github.com/listenerlab/listenerlab/internal/realpilot/modgen"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
@@ -74,11 +75,21 @@ type GenerateOptions struct {
 // query: the one code path behind both `listenerlab versions add` (the
 // catalog's modules) and versions on demand.
 func GenerateModule(ctx context.Context, query string, opts GenerateOptions) (*modgen.Module, error) {
-	prog, err := ProgramFiles()
+	mo, err := modgenOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	return modgen.Generate(ctx, query, modgen.Options{
+	return modgen.Generate(ctx, query, mo)
+}
+
+// modgenOptions are the module generator's options for the backend
+// program.
+func modgenOptions(opts GenerateOptions) (modgen.Options, error) {
+	prog, err := ProgramFiles()
+	if err != nil {
+		return modgen.Options{}, err
+	}
+	return modgen.Options{
 		Program:     prog,
 		VersionFile: func(minor int) []byte { return versionFile(fmt.Sprintf("1.%d.0", minor)) },
 		Replace:     opts.Replace,
@@ -86,7 +97,7 @@ func GenerateModule(ctx context.Context, query string, opts GenerateOptions) (*m
 		Progress:    opts.Progress,
 		Nice:        5,
 		Known:       knownVersions,
-	})
+	}, nil
 }
 
 // knownVersions lists the versions of a module that the catalog's modules
@@ -183,8 +194,18 @@ func (c Cached) matches(query string) bool {
 func Version(ctx context.Context, query string, opts GenerateOptions) (versions.Version, error) {
 	query = strings.TrimSpace(query)
 	v, lookupErr := versions.Lookup(query)
+	if lookupErr == nil && v.Tree != nil {
+		return CataloguedTree(ctx, v, opts)
+	}
 	if lookupErr == nil {
 		return v, nil
+	}
+	if istiotree.IsPath(query) {
+		spec, err := istiotree.Parse(query)
+		if err != nil {
+			return versions.Version{}, err
+		}
+		return TreeVersion(ctx, spec, query, opts)
 	}
 	if query == "" || strings.ContainsAny(query, " @/\\") {
 		return versions.Version{}, lookupErr
@@ -194,7 +215,7 @@ func Version(ctx context.Context, query string, opts GenerateOptions) (versions.
 		return versions.Version{}, err
 	}
 	for _, c := range cached {
-		if c.matches(query) {
+		if c.Provenance.Tree == nil && c.matches(query) {
 			if lacksGates(c.Provenance.Gates) {
 				// Generated before provenance recorded the gates, or
 				// before a gate was added: read them from the source and
@@ -273,6 +294,11 @@ func storeModule(m *modgen.Module) error {
 	if err != nil {
 		return err
 	}
+	return storeModuleAt(dir, m)
+}
+
+// storeModuleAt writes a generated module into the cache folder dir.
+func storeModuleAt(dir string, m *modgen.Module) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return fmt.Errorf("making the module cache: %w", err)
 	}
@@ -314,6 +340,9 @@ func moduleSource(v versions.Version) (mod, sum []byte, where string, err error)
 		return nil, nil, "", fmt.Errorf("reading internal/realpilot/backend/modules/%s.mod: %w", v.Label, err)
 	}
 	dir, derr := cachedDir(v.Module)
+	if v.Tree != nil {
+		dir, derr = cachedDir(v.Tree.Key)
+	}
 	if derr != nil || v.Module == "" {
 		return nil, nil, "", fmt.Errorf("no pilot backend module for Istio %s: internal/realpilot/backend/modules/%s.mod is missing", v.Label, v.Label)
 	}

@@ -27,7 +27,8 @@ func TestVersionFromCache(t *testing.T) {
 			Gates: map[versions.Gate]bool{versions.GateIPAutoallocateByDefault: true, versions.GateServiceEntryServicePerAddress: true,
 				versions.GateHTTPInspectorAddsTLSInspector: false, versions.GateSidecarExactHostLookup: false, versions.GateVirtualServiceExclusions: false,
 				versions.GateServiceEntryServicesByResourceName: true, versions.GateSidecarHostExclusions: false, versions.GateAbsoluteFQDNAltHosts: true,
-				versions.GateDualStackFirstFamily: true, versions.GatePrivateServicesFirst: true}},
+				versions.GateDualStackFirstFamily: true, versions.GatePrivateServicesFirst: true,
+				versions.GateAutoOverAutoMergesTCP: false, versions.GateHeadlessFilterChainFlag: false}},
 	}
 	if err := storeModule(m); err != nil {
 		t.Fatal(err)

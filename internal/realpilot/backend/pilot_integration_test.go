@@ -33,7 +33,7 @@ func integrationVersions(t *testing.T) []versions.Version {
 		sel = "1.31-dev"
 	}
 	if sel == "all" {
-		return versions.Catalog
+		return versions.ModuleVersions()
 	}
 	var out []versions.Version
 	for _, l := range strings.Split(sel, ",") {

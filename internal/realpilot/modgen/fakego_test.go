@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/listenerlab/listenerlab/internal/realpilot/istiotree"
 )
 
 // The test binary doubles as a fake go command (MODGEN_FAKE_GO names its
@@ -37,9 +40,18 @@ func fakeGo(state string, args []string) int {
 	case cmd == "env GOMODCACHE":
 		fmt.Println(filepath.Join(state, "modcache"))
 	case cmd == "mod edit" && args[2] == "-json":
+		// The replaces are those "mod edit -replace" noted in go.mod.
+		var replaces []map[string]map[string]string
+		b, _ := os.ReadFile("go.mod")
+		for _, line := range strings.Split(string(b), "\n") {
+			if r, ok := strings.CutPrefix(line, "// edit -replace "); ok {
+				old, _, _ := strings.Cut(r, "=")
+				replaces = append(replaces, map[string]map[string]string{"Old": {"Path": old}})
+			}
+		}
 		enc.Encode(map[string]any{"Require": []map[string]string{
 			{"Path": "istio.io/api", "Version": fakeAPIPin}, {"Path": "golang.org/x/net", "Version": "v0.1.0"},
-			{"Path": "istio.io/istio", "Version": "v0.0.0-20260826214018-9739e10eb9d7"}}})
+			{"Path": "istio.io/istio", "Version": "v0.0.0-20260826214018-9739e10eb9d7"}}, "Replace": replaces})
 	case cmd == "mod edit":
 		mod := filepath.Join(".", "go.mod")
 		b, _ := os.ReadFile(mod)
@@ -123,5 +135,56 @@ func TestGenerateReplacesRefusedPin(t *testing.T) {
 	log, _ := os.ReadFile(filepath.Join(state, "log"))
 	if !strings.Contains(string(log), "mod tidy") {
 		t.Errorf("go mod tidy never ran:\n%s", log)
+	}
+}
+
+// TestGenerateTree runs GenerateTree on the fake proxy: istio.io/istio is
+// required at the tree's commit and replaced by the tree, never asked of
+// the module proxy; the other pins are checked and replaced as for a
+// module version; the provenance names the tree.
+func TestGenerateTree(t *testing.T) {
+	state := t.TempDir()
+	tree := filepath.Join(state, "fork")
+	os.MkdirAll(tree, 0o755)
+	os.WriteFile(filepath.Join(tree, "go.mod"), []byte("module istio.io/istio\n\ngo 1.26\n\nrequire istio.io/api "+fakeAPIPin+"\n"), 0o644)
+	os.WriteFile(filepath.Join(tree, "go.sum"), []byte("istio.io/api "+fakeAPIPin+"/go.mod h1:x=\n"), 0o644)
+	os.WriteFile(filepath.Join(tree, "VERSION"), []byte("1.32\n"), 0o644)
+	t.Setenv("MODGEN_FAKE_GO", state)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := istiotree.Tree{Spec: istiotree.Spec{Path: tree}, Dir: tree, Commit: "86c9f01fd735fb01d8192f5bcaf0d424afb7f14c",
+		Time: time.Date(2026, 8, 22, 20, 0, 18, 0, time.UTC), Dirty: true, ContentHash: "0123456789abcdef0123"}
+	var progress strings.Builder
+	m, err := GenerateTree(context.Background(), src, Options{Go: self, Progress: &progress,
+		Program: map[string][]byte{"main.go": []byte("package main\n")}, Replace: []string{"istio.io/client-go=/src/client-go"}})
+	if err != nil {
+		t.Fatalf("GenerateTree: %v\nprogress:\n%s", err, progress.String())
+	}
+	p := m.Provenance
+	if p.Module != "v0.0.0-20260822200018-86c9f01fd735" || p.Minor != 32 || p.Tree == nil || p.Tree.Commit != src.Commit || p.Query != tree {
+		t.Errorf("provenance %+v", p)
+	}
+	mod := string(m.GoMod)
+	for _, want := range []string{
+		"// edit -require istio.io/istio@v0.0.0-20260822200018-86c9f01fd735\n",
+		"// edit -replace istio.io/istio=" + tree + "\n",
+		"// edit -replace istio.io/client-go=/src/client-go\n",
+		"// edit -replace istio.io/api=istio.io/api@v1.30.8\n",
+	} {
+		if !strings.Contains(mod, want) {
+			t.Errorf("go.mod lacks %q:\n%s", want, mod)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(state, "log"))
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.HasPrefix(line, "mod download") && strings.Contains(line, "istio.io/istio@") {
+			t.Errorf("asked the module proxy for istio.io/istio: %s", line)
+		}
+	}
+	want := "istio source tree " + tree + ", commit 86c9f01fd735 of 2026-08-22, no tag, dirty (uncommitted changes sha256 0123456789abcdef), minor 1.32 from VERSION 1.32"
+	if got := p.Summary(); !strings.HasPrefix(got, want) {
+		t.Errorf("Summary:\n got %s\nwant %s...", got, want)
 	}
 }

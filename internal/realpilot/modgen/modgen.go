@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/listenerlab/listenerlab/internal/realpilot/istiotree"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 )
 
@@ -85,12 +86,20 @@ type Provenance struct {
 	Replacements []Replacement `json:"replacements,omitempty"`
 	// GoVersion is the go command that tidied the module.
 	GoVersion string `json:"goVersion"`
+	// Tree, for a module generated from an Istio source tree
+	// (GenerateTree), is that tree: the module replaces istio.io/istio
+	// with Tree.Dir.
+	Tree *istiotree.Tree `json:"tree,omitempty"`
 }
 
 // Summary is the one-line provenance shown wherever results print.
 func (p Provenance) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "istio.io/istio %s of %s, minor 1.%d from %s", p.Module, p.Time.UTC().Format("2006-01-02"), p.Minor, p.MinorFrom)
+	if p.Tree != nil {
+		fmt.Fprintf(&b, "%s, minor 1.%d from %s", p.Tree.Summary(), p.Minor, p.MinorFrom)
+	} else {
+		fmt.Fprintf(&b, "istio.io/istio %s of %s, minor 1.%d from %s", p.Module, p.Time.UTC().Format("2006-01-02"), p.Minor, p.MinorFrom)
+	}
 	if differ := (versions.Version{Minor: p.Minor, Source: p.Gates}).FromSource(); len(differ) > 0 {
 		fmt.Fprintf(&b, ", unlike other 1.%d its source has %s", p.Minor, strings.Join(differ, ", "))
 	}
@@ -178,23 +187,50 @@ func Generate(ctx context.Context, query string, opts Options) (*Module, error) 
 		return nil, fmt.Errorf("the module proxy does not serve istio.io/istio@%s: %s%s", query, src.Error, hint)
 	}
 	prov := Provenance{Query: query, Module: src.Version, Time: versionTime(src.Version, src.Info)}
-	mod, err := os.ReadFile(filepath.Join(src.Dir, "go.mod"))
+	return opts.generate(ctx, work, src.Dir, prov)
+}
+
+// GenerateTree writes the backend module of an Istio source tree: the
+// tree's go.mod and go.sum as Generate takes them from the module proxy,
+// with istio.io/istio required at the tree's commit and replaced by the
+// tree itself; the other pins are checked and replaced as Generate does.
+func GenerateTree(ctx context.Context, t istiotree.Tree, opts Options) (*Module, error) {
+	work, err := os.MkdirTemp("", "listenerlab-modgen-")
 	if err != nil {
-		return nil, fmt.Errorf("reading istio.io/istio@%s's go.mod: %w", src.Version, err)
+		return nil, fmt.Errorf("making a folder for the module: %w", err)
 	}
-	sum, err := os.ReadFile(filepath.Join(src.Dir, "go.sum"))
+	defer os.RemoveAll(work)
+	opts.logf("generating the backend module of %s", t.Summary())
+	prov := Provenance{Query: t.Spec.String(), Module: t.ModuleVersion(), Time: t.Time, Tree: &t}
+	return opts.generate(ctx, work, t.Dir, prov)
+}
+
+// generate writes the backend module in work from Istio's source in src:
+// its go.mod (renamed), go.sum, the program and the version file; then
+// requires istio.io/istio at prov.Module (replaced by the tree for a
+// source tree), replaces the refused pins and tidies.
+func (opts Options) generate(ctx context.Context, work, src string, prov Provenance) (*Module, error) {
+	what := "istio.io/istio@" + prov.Module
+	if prov.Tree != nil {
+		what = prov.Tree.Spec.String()
+	}
+	mod, err := os.ReadFile(filepath.Join(src, "go.mod"))
 	if err != nil {
-		return nil, fmt.Errorf("reading istio.io/istio@%s's go.sum: %w", src.Version, err)
+		return nil, fmt.Errorf("reading %s's go.mod: %w", what, err)
 	}
-	versionFile, _ := os.ReadFile(filepath.Join(src.Dir, "VERSION"))
+	sum, err := os.ReadFile(filepath.Join(src, "go.sum"))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s's go.sum: %w", what, err)
+	}
+	versionFile, _ := os.ReadFile(filepath.Join(src, "VERSION"))
 	prov.Minor, prov.MinorFrom, err = Minor(versionFile, mod)
 	if err != nil {
-		return nil, fmt.Errorf("istio.io/istio@%s: %w", src.Version, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if prov.Gates, err = versions.ReadSource(os.DirFS(src.Dir)); err != nil {
-		return nil, fmt.Errorf("istio.io/istio@%s: %w", src.Version, err)
+	if prov.Gates, err = versions.ReadSource(os.DirFS(src)); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	opts.logf("istio.io/istio %s of %s, minor 1.%d from %s", prov.Module, prov.Time.UTC().Format("2006-01-02"), prov.Minor, prov.MinorFrom)
+	opts.logf("%s of %s, minor 1.%d from %s", what, prov.Time.UTC().Format("2006-01-02"), prov.Minor, prov.MinorFrom)
 
 	mod = regexp.MustCompile(`(?m)^module\s+istio\.io/istio\s*$`).ReplaceAll(mod, []byte("module "+BackendModule))
 	files := map[string][]byte{"go.mod": mod, "go.sum": sum}
@@ -209,10 +245,14 @@ func Generate(ctx context.Context, query string, opts Options) (*Module, error) 
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
-	if _, err := opts.run(ctx, work, nil, "mod", "edit", "-require="+IstioModule+"@"+src.Version); err != nil {
+	if _, err := opts.run(ctx, work, nil, "mod", "edit", "-require="+IstioModule+"@"+prov.Module); err != nil {
 		return nil, err
 	}
-	for _, r := range opts.Replace {
+	replaces := opts.Replace
+	if prov.Tree != nil {
+		replaces = append([]string{IstioModule + "=" + prov.Tree.Dir}, replaces...)
+	}
+	for _, r := range replaces {
 		if _, err := opts.run(ctx, work, nil, "mod", "edit", "-replace="+r); err != nil {
 			return nil, err
 		}
@@ -409,7 +449,9 @@ func (o Options) replaceRefused(ctx context.Context, dir string) ([]Replacement,
 			queries = append(queries, r.Path+"@"+r.Version)
 		}
 	}
-	queries = append(queries, IstioModule+"@"+requireOf(mf, IstioModule))
+	if !replaced[IstioModule] {
+		queries = append(queries, IstioModule+"@"+requireOf(mf, IstioModule))
+	}
 	o.logf("checking %d pinned modules against the module proxy", len(queries))
 	dls, err := o.download(ctx, dir, queries...)
 	if err != nil {

@@ -484,7 +484,7 @@ func (r *versionRun) diverged(ctx context.Context, chk *Checker, wk int, k *scen
 		r.doing(wk, fmt.Sprintf("shrinking seed %d", k.Seed))
 		still := func(c *scenariogen.Case) bool { return ctx.Err() == nil && chk.reproduces(ctx, c, sig, nondet) }
 		small := Shrink(k, still, r.opt.ShrinkRuns)
-		file, err := write(r.opt.Out, small, r.v, first, chk, ctx)
+		file, err := write(r.opt.Out, small, r.v, first, nondet, chk, ctx)
 		if err != nil {
 			r.mu.Lock()
 			r.vs.Messages = append(r.vs.Messages, fmt.Sprintf("seed %d: writing the shrunk scenario: %v", k.Seed, err))
@@ -539,9 +539,10 @@ func (c *Checker) reproduces(ctx context.Context, k *scenariogen.Case, sig strin
 }
 
 // write renders the shrunk case as a scenario file in dir: its header names
-// the seed, the version and the first difference of the shrunk case, and
-// whether real pilot answers it differently between runs.
-func write(dir string, k *scenariogen.Case, v versions.Version, orig compare.Difference, chk *Checker, ctx context.Context) (string, error) {
+// the seed, the version and the first difference of the shrunk case, and,
+// for a nondeterministic case (nondet) or one this last check finds so,
+// that real pilot answers it differently between runs.
+func write(dir string, k *scenariogen.Case, v versions.Version, orig compare.Difference, nondet bool, chk *Checker, ctx context.Context) (string, error) {
 	vd := chk.check(ctx, k)
 	first := orig
 	if vd.kind == outcomeDiverged || vd.kind == outcomeNondeterministic {
@@ -552,8 +553,11 @@ func write(dir string, k *scenariogen.Case, v versions.Version, orig compare.Dif
 		k.Seed, v.Label, first.String())
 	comments := []string{fmt.Sprintf("listenerlab fuzz: seed %d, Istio %s (%s)", k.Seed, v.Label, v.Module),
 		"first difference (-predicted +real):", first.String()}
-	if vd.kind == outcomeNondeterministic {
-		note := fmt.Sprintf("nondeterministic: real pilot answered this World differently between runs (%d of %d diverged), so verify passes or fails by run", vd.diverging, vd.runs)
+	if nondet || vd.kind == outcomeNondeterministic {
+		note := "nondeterministic: real pilot answers this World differently between runs, so verify passes or fails by run"
+		if vd.runs > 0 {
+			note += fmt.Sprintf(" (last check: %d of %d runs diverged)", vd.diverging, vd.runs)
+		}
 		desc += "; " + note
 		comments = append(comments, note)
 	}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/scenariogen"
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/predictor/versions"
@@ -175,6 +177,37 @@ func TestShrinkKeepsWhatReproduces(t *testing.T) {
 			got := chk.reproduces(context.Background(), scenariogen.Scenario(seedTied), sig, tt.nondet)
 			if got != tt.want || f.calls != tt.calls {
 				t.Errorf("reproduces = %v after %d runs, want %v after %d", got, f.calls, tt.want, tt.calls)
+			}
+		})
+	}
+}
+
+// TestWriteSaysNondeterministic checks that the shrunk file of a
+// nondeterministic case says so, also when its last check happened to
+// agree, and that a steady one does not.
+func TestWriteSaysNondeterministic(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		answers []string
+		nondet  bool
+		want    bool
+	}{
+		{name: "nondeterministic, last check agreed", answers: []string{cidrAnswer}, nondet: true, want: true},
+		{name: "found flipping by the last check", answers: []string{ipAnswer, cidrAnswer}, want: true},
+		{name: "steady", answers: []string{ipAnswer}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			chk, _ := fakeChecker(t, 3, tt.answers...)
+			file, err := write(t.TempDir(), scenariogen.Scenario(seedTied), chk.Version, compare.Difference{Level: compare.LevelAddress, Listener: "0.0.0.0_5432"}, tt.nondet, chk, context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(data), "nondeterministic: real pilot answers this World differently between runs"); got != tt.want {
+				t.Errorf("file says nondeterministic: %v, want %v:\n%s", got, tt.want, data)
 			}
 		})
 	}

@@ -98,7 +98,9 @@ fuzz:
 # FUZZ_SEED, so a failure reproduces; each divergence is shrunk into a
 # scenario file in artifacts/fuzz. About half a minute with the backends
 # built (288 cases on five versions). Part of `test`: a divergence fails
-# it unless a "not modelled" finding explains it.
+# it unless a "not modelled" finding explains it; a World real pilot
+# answers differently between reruns is listed as nondeterministic and
+# does not (reruns happen only on a divergence, so they cost nothing here).
 FUZZ_COUNT ?= 60
 FUZZ_SEED ?= 1
 fuzz-pilot:

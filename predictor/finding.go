@@ -156,9 +156,9 @@ var findingTypes = []FindingType{
 		Istioctl:  "IST0151 to IST0155 check the same EnvoyFilters' patch operations, not what they do to listeners.",
 		Uncertain: true},
 	{Code: OrderUndetermined, Severity: SeverityWarning,
-		Summary:   "Two services of ServiceEntries with the same host and namespace, created in the same second, compete for one listener, and istiod has no order between them: the one it keeps comes from a map's order and can change on any push or restart. The prediction shows one outcome; real Istio may show the other.",
-		Fix:       "Give the entries distinct creation times (create one first), merge them into one ServiceEntry, or declare the port's protocol so that both keep their chains.",
-		Witness:   "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict), or, for an HTTP_PROXY port beside another port of the host, a connection to the host on that port: it goes where the prediction says, or, after another push, where the other order sends it.",
+		Summary:   "Two services of ServiceEntries with the same host and namespace, created in the same second, compete for one listener, or (from 1.31) for the one service per host that a Sidecar egress listener importing only exact hosts takes, and istiod has no order between them: the one it keeps comes from a map's order and can change on any push or restart. The prediction shows one outcome; real Istio may show the other.",
+		Fix:       "Give the entries distinct creation times (create one first), merge them into one ServiceEntry, or declare the port's protocol so that both keep their chains; for a Sidecar egress listener of exact hosts, give the host one address per namespace or import it by a wildcard (ns/*), which imports all of its services.",
+		Witness:   "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict), or, for an HTTP_PROXY port beside another port of the host, a connection to the host on that port, or, for an egress listener of exact hosts, a connection to the host on a listener the other service would build otherwise: it goes where the prediction says, or, after another push, where the other order sends it.",
 		Uncertain: true},
 }
 

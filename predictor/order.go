@@ -1,9 +1,14 @@
 package predictor
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/world"
 )
 
 // orderKey names the key of SortServicesByCreationTime that orders two
@@ -68,13 +73,18 @@ func whyFirst(a, b *service) string {
 // across entries in every version (serviceStore.servicesBySE), and between
 // one entry's addresses too from 1.30 (a krt collection's List).
 func (b *builder) tied(a, c *service) bool {
+	return tiedServices(b.p.version, a, c)
+}
+
+// tiedServices is tied for version v.
+func tiedServices(v versions.Version, a, c *service) bool {
 	if a == c || a.Registry != registryExternal || c.Registry != registryExternal {
 		return false
 	}
 	if order, _ := compareCreation(a, c); order != 0 {
 		return false
 	}
-	return a.Source != c.Source || b.p.version.ServiceEntryServicesByResourceName()
+	return a.Source != c.Source || v.ServiceEntryServicesByResourceName()
 }
 
 // tiedWith is the first of others that ties with s, or nil.
@@ -173,4 +183,103 @@ func describeAddr(s *service) string {
 		return "the one without an address"
 	}
 	return "the one for " + s.DefaultAddress
+}
+
+// importUndetermined raises OrderUndetermined on every listener that an
+// egress listener's other possible import (egress.Undetermined) builds
+// otherwise: the listeners are built again with that import, finalized
+// against catchAll and compared with ls, the prediction's sorted listeners,
+// and with its conflict records.
+func (b *builder) importUndetermined(w *world.World, egresses []egress, ls []listener.Listener, catchAll listener.Destination) {
+	for i := range egresses {
+		for _, alt := range egresses[i].Undetermined {
+			other := slices.Clone(egresses)
+			other[i].Services, other[i].Undetermined = alt.Services, nil
+			ob := &builder{p: b.p, entries: map[string]*entry{}, opts: b.opts, routing: newRouting(w, b.p, other), redis: b.redis}
+			ob.run(other)
+			var ols []listener.Listener
+			for _, key := range ob.order {
+				ols = append(ols, ob.finalize(ob.entries[key], catchAll))
+			}
+			listener.Sort(ols)
+			for _, name := range differing(ls, ols, lastConflicts(b.conflicts), lastConflicts(ob.conflicts)) {
+				b.importOrderUndetermined(&egresses[i], alt, name, ob)
+			}
+		}
+	}
+}
+
+// importOrderUndetermined raises OrderUndetermined on the listener name,
+// which the import alt.Alt (built by ob) makes otherwise than alt.Pick.
+func (b *builder) importOrderUndetermined(eg *egress, alt alternative, name string, ob *builder) {
+	pick, other := alt.Pick, alt.Alt
+	var spec *witnessSpec
+	for _, side := range []struct {
+		b   *builder
+		svc *service
+	}{{b, pick}, {ob, other}} {
+		if e := side.b.entries[name]; e != nil && spec == nil {
+			for _, c := range e.chains {
+				if c.svc != nil && c.svc.Hostname == side.svc.Hostname {
+					s := b.chainConn(c, first(e.binds))
+					spec = &s
+					break
+				}
+			}
+		}
+	}
+	number := 0
+	if _, p, ok := strings.Cut(name, "_"); ok {
+		number, _ = strconv.Atoi(p)
+	}
+	b.finding(OrderUndetermined, pick, port{Number: number}, name, "%s's listener %s depends on which of its services istiod's host index holds: %s (%s) or %s (%s)",
+		pick.Hostname, name, describeAddr(pick), pick.Source, describeAddr(other), other.Source)
+	b.why("%s imports only exact namespace/host pairs, so istiod looks each up in PushContext's HostnameAndNamespace index (servicesForExactHosts), which holds one service per host and namespace, the first SortServicesByCreationTime lists; both are services of host %s in namespace %s created in the same second, so that order is the registry's, which comes from a map, and it may change on any push; the prediction imports the one listed first, real Istio either one",
+		eg.Source, pick.Hostname, pick.Namespace)
+	if spec != nil {
+		b.witness(*spec)
+	}
+	b.related(other)
+}
+
+// differing names the listeners that differ between two sorted listener
+// lists a and c (reasons aside), or whose conflict records ca and cc
+// differ, in name order.
+func differing(a, c []listener.Listener, ca, cc []listener.Conflict) []string {
+	text := func(ls []listener.Listener, cs []listener.Conflict) map[string]string {
+		m := map[string]string{}
+		for _, l := range ls {
+			l.Reason = ""
+			l.FilterChains = slices.Clone(l.FilterChains)
+			for i := range l.FilterChains {
+				l.FilterChains[i].Reason = ""
+			}
+			if l.DefaultChain != nil {
+				d := *l.DefaultChain
+				d.Reason = ""
+				l.DefaultChain = &d
+			}
+			j, _ := json.Marshal(l)
+			m[l.Name] += string(j)
+		}
+		for _, k := range cs {
+			j, _ := json.Marshal(k)
+			m[k.Listener] += "\n" + string(j)
+		}
+		return m
+	}
+	ta, tc := text(a, ca), text(c, cc)
+	var out []string
+	for name, t := range ta {
+		if tc[name] != t {
+			out = append(out, name)
+		}
+	}
+	for name := range tc {
+		if _, ok := ta[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -163,6 +163,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.overlapFindings(egresses)
 	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
+	b.importUndetermined(w, egresses, pred.Listeners, catchAll)
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)
 	pred.Findings = uniqueFindings(b.findings)

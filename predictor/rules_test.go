@@ -377,3 +377,70 @@ func TestHTTPProxyOrderUndetermined(t *testing.T) {
 		})
 	}
 }
+
+// TestExactImportOrderUndetermined checks that a Sidecar egress listener
+// importing only exact hosts, whose host index entry holds one of tied
+// ServiceEntry services, raises OrderUndetermined on the listener the other
+// service builds otherwise (fuzz seed 777001537 on 1.31-dev: real pilot
+// built 0.0.0.0_5432 with an SNI chain and passthrough in some runs, a
+// match-all chain in others). It checks the versions too: before 1.31 the
+// egress listener imports every service of the host and merges their
+// chains, one outcome.
+func TestExactImportOrderUndetermined(t *testing.T) {
+	const sidecar = `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: sidecar}
+spec:
+  egress:
+  - {bind: 0.0.0.0, port: {number: 5432, name: tls, protocol: HTTPS}, hosts: [HOSTS]}
+  - {hosts: [./*]}
+`
+	entry := func(name, addrs string) string {
+		return se + "metadata: {name: " + name + "}\nspec: {hosts: [a.example.com], addresses: [" + addrs + "], resolution: NONE, ports: [{number: 5432, name: tls, protocol: TLS}]}\n"
+	}
+	tests := []struct {
+		name    string
+		version string
+		header  string
+		hosts   string
+		docs    []string
+		want    int
+	}{
+		{name: "one entry, a CIDR and an IP", version: "1.31-dev", hosts: "default/a.example.com", docs: []string{entry("se", "10.60.0.0/16, 10.70.0.5")}, want: 1},
+		{name: "two entries, same second", version: "1.31-dev", hosts: "default/a.example.com", docs: []string{entry("se-cidr", "10.60.0.0/16"), entry("se-ip", "10.70.0.5")}, want: 1},
+		{name: "two entries, creation order pinned", version: "1.31-dev", header: "creationOrder: [ServiceEntry/default/se-ip, ServiceEntry/default/se-cidr]\n",
+			hosts: "default/a.example.com", docs: []string{entry("se-cidr", "10.60.0.0/16"), entry("se-ip", "10.70.0.5")}},
+		{name: "tied services that build the same listener", version: "1.31-dev", hosts: "default/a.example.com", docs: []string{entry("se", "10.70.0.5, 10.70.0.6")}},
+		{name: "a wildcard import takes every service", version: "1.31-dev", hosts: "default/*", docs: []string{entry("se", "10.60.0.0/16, 10.70.0.5")}},
+		{name: "before 1.31 every service is imported", version: "1.30", hosts: "default/a.example.com", docs: []string{entry("se", "10.60.0.0/16, 10.70.0.5")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := versions.Lookup(tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := "kind: Scenario\nname: exact-order\n" + tt.header + "---\n" + strings.ReplaceAll(sidecar, "HOSTS", tt.hosts) + "---\n" + strings.Join(tt.docs, "---\n")
+			sc, err := scenario.Parse("inline.yaml", []byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, p, err := resolve.Predict(sc, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, f := range p.Findings {
+				if f.Code == predictor.OrderUndetermined {
+					if f.Listener != "0.0.0.0_5432" || f.Witness == nil {
+						t.Errorf("OrderUndetermined on %s (witness %v), want 0.0.0.0_5432 with a witness", f.Listener, f.Witness)
+					}
+					n++
+				}
+			}
+			if n != tt.want {
+				t.Errorf("%d OrderUndetermined findings, want %d: %+v", n, tt.want, p.Findings)
+			}
+		})
+	}
+}

@@ -205,6 +205,19 @@ type egress struct {
 	Hosts []string
 	// Source names the Sidecar and egress entry, for reasons.
 	Source string
+	// Undetermined are the other imports istiod may make here: an exact
+	// import whose service ties with another of its host and namespace
+	// (exactHostLookup).
+	Undetermined []alternative
+}
+
+// alternative is what an egress listener imports when istiod's host index
+// holds Alt, not Pick, for their host and namespace: tied services
+// (tiedServices) whose order comes from a map.
+type alternative struct {
+	Pick, Alt *service
+	// Services are the egress listener's services then.
+	Services []*service
 }
 
 // selectSidecar models PushContext.getSidecarScope: in the proxy's
@@ -282,11 +295,14 @@ func egressListeners(w *world.World, p *proxy, all []*service) ([]egress, *netwo
 			proto := parseProtocol(e.Port.Protocol)
 			eg.Port = &port{Name: e.Port.Name, Number: int(e.Port.Number), Protocol: proto, Why: "Sidecar egress port protocol " + quote(e.Port.Protocol)}
 		}
-		candidates := visible
-		if exactLookup && allExact(e.Hosts) {
-			candidates = exactHostServices(all, visible, p.Namespace, e.Hosts)
+		sel := func(candidates []*service) []*service {
+			return selectServices(candidates, p.Namespace, e.Hosts, portToMatch(eg.Port), p.version.SidecarHostExclusions())
 		}
-		eg.Services = selectServices(candidates, p.Namespace, e.Hosts, portToMatch(eg.Port), p.version.SidecarHostExclusions())
+		if exactLookup && allExact(e.Hosts) {
+			eg.Services, eg.Undetermined = exactHostLookup(all, visible, p, e.Hosts, sel)
+		} else {
+			eg.Services = sel(visible)
+		}
 		out = append(out, eg)
 	}
 	return out, sc
@@ -307,16 +323,28 @@ func allExact(hosts []string) bool {
 	return true
 }
 
-// exactHostServices models servicesForExactHosts (pilot/pkg/model/sidecar.go)
-// over PushContext's HostnameAndNamespace index: for each imported
-// namespace/host the oldest service (a Kubernetes Service over a
-// ServiceEntry), if visible, then sorted by creation time.
-func exactHostServices(all, visible []*service, configNS string, hosts []string) []*service {
-	isVisible := map[*service]bool{}
-	for _, s := range visible {
-		isVisible[s] = true
+// exactHostLookup models servicesForExactHosts (pilot/pkg/model/sidecar.go)
+// and selectServices after it: the egress listener's services, and the
+// other imports istiod may make when an index entry ties (exactImports).
+func exactHostLookup(all, visible []*service, p *proxy, hosts []string, sel func([]*service) []*service) ([]*service, []alternative) {
+	imports := exactImports(all, p.Namespace, hosts, p.version)
+	var alts []alternative
+	for i, imp := range imports {
+		for _, alt := range imp[1:] {
+			alts = append(alts, alternative{Pick: imp[0], Alt: alt, Services: sel(exactHostServices(imports, visible, i, alt))})
+		}
 	}
-	var out []*service
+	return sel(exactHostServices(imports, visible, -1, nil)), alts
+}
+
+// exactImports models the lookups of servicesForExactHosts in PushContext's
+// HostnameAndNamespace index (initServiceRegistry,
+// pilot/pkg/model/push_context.go): for each imported namespace/host the
+// service the index holds, the first SortServicesByCreationTime lists (a
+// Kubernetes Service over a ServiceEntry), followed by the services tied
+// with it (tiedServices), any of which the index may hold instead.
+func exactImports(all []*service, configNS string, hosts []string, v versions.Version) [][]*service {
+	var out [][]*service
 	seen := map[string]bool{}
 	for _, h := range hosts {
 		ns, name, _ := strings.Cut(h, "/")
@@ -332,15 +360,36 @@ func exactHostServices(all, visible []*service, configNS string, hosts []string)
 		seen[ns+"/"+name] = true
 		var pick *service
 		for _, s := range all {
-			if s.Hostname != name || s.Namespace != ns {
-				continue
-			}
-			if pick == nil || pick.Registry != registryKube && s.Registry == registryKube {
+			if s.Hostname == name && s.Namespace == ns && (pick == nil || pick.Registry != registryKube && s.Registry == registryKube) {
 				pick = s
 			}
 		}
-		if pick != nil && isVisible[pick] {
-			out = append(out, pick)
+		if pick == nil {
+			continue
+		}
+		imp := []*service{pick}
+		for _, s := range all {
+			if s.Hostname == name && s.Namespace == ns && tiedServices(v, pick, s) {
+				imp = append(imp, s)
+			}
+		}
+		out = append(out, imp)
+	}
+	return out
+}
+
+// exactHostServices models servicesForExactHosts over the index entries
+// imports: each entry's service, if visible, sorted by creation time;
+// entry at holds alt instead (at -1: none does).
+func exactHostServices(imports [][]*service, visible []*service, at int, alt *service) []*service {
+	var out []*service
+	for i, imp := range imports {
+		s := imp[0]
+		if i == at {
+			s = alt
+		}
+		if slices.Contains(visible, s) {
+			out = append(out, s)
 		}
 	}
 	sortByCreation(out)

@@ -30,6 +30,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 0, "seed of the first case; case i has seed SEED+i (default: from the clock, printed)")
 	out := fs.String("out", "", "write each divergence, shrunk, as a scenario file into this folder")
 	workers := fs.Int("workers", 1, "cases checked at once, each with its own backend processes")
+	reruns := fs.Int("reruns", fuzz.DefaultReruns, "more runs on real pilot of a World that diverged, to tell real pilot's own nondeterminism from a predictor bug")
 	paths, status, ok := parseFlagsOptional(fs, args, stderr)
 	if !ok {
 		return status
@@ -38,8 +39,8 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "listenerlab fuzz: takes no files (got %s)\n", strings.Join(paths, " "))
 		return exitBadInput
 	}
-	if *count < 0 || *duration < 0 || *workers < 1 {
-		fmt.Fprintln(stderr, "listenerlab fuzz: --count and --duration must not be negative, --workers at least 1")
+	if *count < 0 || *duration < 0 || *workers < 1 || *reruns < 0 {
+		fmt.Fprintln(stderr, "listenerlab fuzz: --count, --duration and --reruns must not be negative, --workers at least 1")
 		return exitBadInput
 	}
 	vs, err := selectVersions(*istio, replaces, stderr)
@@ -66,7 +67,7 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	sum, err := fuzz.Run(ctx, fuzz.Options{Versions: vs, Count: n, Duration: *duration, Seed: *seed, Out: *out,
-		Workers: *workers, Progress: stderr})
+		Workers: *workers, Progress: stderr, Reruns: optReruns(*reruns)})
 	printFuzzSummary(stdout, sum, *seed)
 	if err != nil {
 		fmt.Fprintf(stderr, "listenerlab fuzz: %v\n", err)
@@ -78,6 +79,15 @@ func runFuzz(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// optReruns is --reruns as Options.Reruns, where 0 means the default and
+// a negative number none.
+func optReruns(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func versionLabels(vs []versions.Version) string {
 	var l []string
 	for _, v := range vs {
@@ -87,45 +97,78 @@ func versionLabels(vs []versions.Version) string {
 }
 
 // printFuzzSummary prints, per version, the cases compared, refused and
-// failed, the divergences by level and each divergence; then the totals.
+// failed, the divergences by level and each divergence, then the cases
+// real pilot answered differently between runs; then the totals.
 func printFuzzSummary(w io.Writer, sum fuzz.Summary, seed uint64) {
-	total, div, explained := 0, 0, 0
+	total, div, explained, nondet, named := 0, 0, 0, 0, 0
 	for _, v := range sum.Versions {
 		total += v.Worlds
 		div += len(v.Divergences)
+		nondet += len(v.Nondeterministic)
 		for _, d := range v.Divergences {
 			if d.NotModelled != "" {
 				explained++
 			}
 		}
-		rate := float64(v.Worlds) / max(v.Elapsed.Seconds(), 0.001)
-		fmt.Fprintf(w, "Istio %s: %d worlds compared in %s (%.1f worlds/s), %d divergences, %d refused by Istio's validation, %d invalid, %d errors\n",
-			v.Version, v.Worlds, v.Elapsed.Round(time.Second), rate, len(v.Divergences), v.Refused, v.Invalid, v.Errors)
-		var levels []string
-		for l, n := range v.ByLevel {
-			levels = append(levels, fmt.Sprintf("%s %d", l, n))
-		}
-		slices.Sort(levels)
-		if len(levels) > 0 {
-			fmt.Fprintf(w, "  divergences by level: %s\n", strings.Join(levels, ", "))
-		}
-		for _, d := range v.Divergences {
-			line := fmt.Sprintf("  seed %d: %s", d.Seed, firstLine(d.First))
-			if d.File != "" {
-				line += fmt.Sprintf(" -> %s (%d of %d objects)", d.File, d.Objects, d.Original)
-			}
+		for _, d := range v.Nondeterministic {
 			if d.NotModelled != "" {
-				line += " [explained: " + d.NotModelled + "]"
+				named++
 			}
-			fmt.Fprintln(w, line)
 		}
-		for _, m := range v.Messages {
-			fmt.Fprintf(w, "  %s\n", m)
-		}
+		printFuzzVersion(w, v)
 	}
 	rate := float64(total) / max(sum.Elapsed.Seconds(), 0.001)
-	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences (%d explained by a \"not modelled\" or OrderUndetermined finding, %d not)\n",
-		seed, total, len(sum.Versions), sum.Elapsed.Round(time.Second), rate, div, explained, div-explained)
+	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences (%d explained by a \"not modelled\" or OrderUndetermined finding, %d not), %d nondeterministic (real pilot answered the same World differently between runs; %d named by OrderUndetermined, %d not)\n",
+		seed, total, len(sum.Versions), sum.Elapsed.Round(time.Second), rate, div, explained, div-explained, nondet, named, nondet-named)
+}
+
+// printFuzzVersion prints one version's part of the summary.
+func printFuzzVersion(w io.Writer, v fuzz.VersionSummary) {
+	rate := float64(v.Worlds) / max(v.Elapsed.Seconds(), 0.001)
+	fmt.Fprintf(w, "Istio %s: %d worlds compared in %s (%.1f worlds/s), %d divergences, %d nondeterministic, %d refused by Istio's validation, %d invalid, %d errors\n",
+		v.Version, v.Worlds, v.Elapsed.Round(time.Second), rate, len(v.Divergences), len(v.Nondeterministic), v.Refused, v.Invalid, v.Errors)
+	var levels []string
+	for l, n := range v.ByLevel {
+		levels = append(levels, fmt.Sprintf("%s %d", l, n))
+	}
+	slices.Sort(levels)
+	if len(levels) > 0 {
+		fmt.Fprintf(w, "  divergences by level: %s\n", strings.Join(levels, ", "))
+	}
+	for _, d := range v.Divergences {
+		line := fmt.Sprintf("  seed %d: %s", d.Seed, firstLine(d.First))
+		if d.Runs > 1 {
+			line += fmt.Sprintf(" (every one of %d runs)", d.Runs)
+		}
+		line += divergenceTail(d)
+		if d.NotModelled != "" {
+			line += " [explained: " + d.NotModelled + "]"
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(v.Nondeterministic) > 0 {
+		fmt.Fprintf(w, "  nondeterministic: real pilot answered %d Worlds differently between runs (not failures of the predictor):\n", len(v.Nondeterministic))
+	}
+	for _, d := range v.Nondeterministic {
+		line := fmt.Sprintf("  seed %d: diverged in %d of %d runs: %s", d.Seed, d.Diverging, d.Runs, firstLine(d.First)) + divergenceTail(d)
+		if d.NotModelled != "" {
+			line += " [named: " + d.NotModelled + "]"
+		} else {
+			line += " [no OrderUndetermined finding names every listener that differed: the predictor does not know this order]"
+		}
+		fmt.Fprintln(w, line)
+	}
+	for _, m := range v.Messages {
+		fmt.Fprintf(w, "  %s\n", m)
+	}
+}
+
+// divergenceTail names the shrunk scenario file of d, when written.
+func divergenceTail(d fuzz.Divergence) string {
+	if d.File == "" {
+		return ""
+	}
+	return fmt.Sprintf(" -> %s (%d of %d objects)", d.File, d.Objects, d.Original)
 }
 
 func firstLine(d compare.Difference) string {

@@ -131,7 +131,12 @@ var EnvSets = []map[string]string{
 }
 
 type gen struct {
-	r        *rand.Rand
+	r *rand.Rand
+	// mesh draws what cases gained with the mesh config fields
+	// (default exportTo lists, ALLOW_ANY_DYNAMIC_DNS, a root namespace,
+	// egressProxy), from a stream of its own: r draws what it drew
+	// before, so a seed keeps the case it was reported with, plus these.
+	mesh     *rand.Rand
 	c        *Case
 	family   string // IPv4, IPv6, DualStack
 	clientIP string
@@ -155,7 +160,8 @@ func (g *gen) chance(p float64) bool     { return g.r.Float64() < p }
 // cluster and (rarely not) for Istio's validation. The same seed gives the
 // same case.
 func Scenario(seed uint64) *Case {
-	g := &gen{r: rand.New(rand.NewPCG(seed, 0x6c69737465)), c: &Case{Seed: seed, Header: map[string]any{}}}
+	g := &gen{r: rand.New(rand.NewPCG(seed, 0x6c69737465)), mesh: rand.New(rand.NewPCG(seed, 0x6d657368)),
+		c: &Case{Seed: seed, Header: map[string]any{}}}
 	g.header()
 	for i, n := 0, g.r.IntN(MaxServices+1); i < n; i++ {
 		g.service()
@@ -229,17 +235,17 @@ func (g *gen) header() {
 		h["istiod"] = map[string]any{"env": m}
 	}
 	mc := map[string]any{}
-	switch x := g.r.IntN(100); {
-	case x < 8:
+	switch {
+	case g.chance(0.08):
 		mc["outboundTrafficPolicy"] = map[string]any{"mode": "REGISTRY_ONLY"}
-	case x < 11:
+	case g.mesh.Float64() < 0.03:
 		// 1.31 only: older versions refuse the mesh config (counted apart).
 		mc["outboundTrafficPolicy"] = map[string]any{"mode": "ALLOW_ANY_DYNAMIC_DNS"}
 	}
-	if g.chance(0.2) {
+	if g.mesh.Float64() < 0.2 {
 		mc["defaultServiceExportTo"] = g.exportToList()
 	}
-	if g.chance(0.1) {
+	if g.mesh.Float64() < 0.1 {
 		mc["defaultVirtualServiceExportTo"] = g.exportToList()
 	}
 	if len(mc) > 0 {
@@ -254,7 +260,7 @@ var MeshExportTo = [][]string{{"."}, {".", "ns1"}, {"ns1"}, {"default"}, {"*"}, 
 
 func (g *gen) exportToList() []any {
 	var out []any
-	for _, ns := range MeshExportTo[g.r.IntN(len(MeshExportTo))] {
+	for _, ns := range MeshExportTo[g.mesh.IntN(len(MeshExportTo))] {
 		out = append(out, ns)
 	}
 	return out
@@ -690,7 +696,7 @@ func (g *gen) sidecar() {
 	ns := "default"
 	if g.chance(0.2) {
 		ns = "istio-system"
-		if g.chance(0.5) {
+		if g.mesh.Float64() < 0.5 {
 			// The same Sidecar in a root namespace the mesh config names.
 			ns = RootNamespace
 			mc, _ := g.c.Header["meshConfig"].(map[string]any)
@@ -724,9 +730,10 @@ func (g *gen) sidecar() {
 	spec["egress"] = egress
 	if g.chance(0.2) {
 		otp := map[string]any{"mode": g.pick([]string{"REGISTRY_ONLY", "ALLOW_ANY"})}
-		if otp["mode"] == "ALLOW_ANY" && g.chance(0.5) {
-			otp["egressProxy"] = map[string]any{"host": g.pick([]string{"egress.example.com", "svc-a.ns1.svc.cluster.local"}),
-				"port": map[string]any{"number": []int{3128, 443}[g.r.IntN(2)]}}
+		if otp["mode"] == "ALLOW_ANY" && g.mesh.Float64() < 0.5 {
+			hosts := []string{"egress.example.com", "svc-a.ns1.svc.cluster.local"}
+			otp["egressProxy"] = map[string]any{"host": hosts[g.mesh.IntN(len(hosts))],
+				"port": map[string]any{"number": []int{3128, 443}[g.mesh.IntN(2)]}}
 		}
 		spec["outboundTrafficPolicy"] = otp
 	}

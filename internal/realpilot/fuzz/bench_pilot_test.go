@@ -23,7 +23,7 @@ import (
 // so far (from /proc/PID/stat, in clock ticks of 1/100 s).
 func procCPU(t testing.TB, chk *Checker) float64 {
 	total := 0.0
-	for _, pid := range chk.pool.PIDs() {
+	for _, pid := range chk.pilot.(*backend.Pool).PIDs() {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +80,7 @@ func BenchmarkFuzzCase(b *testing.B) {
 	for _, env := range scenariogen.EnvSets {
 		w := &world.World{Format: world.Format, Scenario: "warm", Env: env,
 			Client: world.Client{Name: "c", Namespace: "default", IPs: []string{"10.244.0.2"}}}
-		if _, err := chk.pool.Run(context.Background(), w); err != nil {
+		if _, err := chk.pilot.Run(context.Background(), w); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +27,7 @@ import (
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/world"
 )
 
 // LevelPredictor is the level of a divergence where the predictor refused a
@@ -57,6 +57,9 @@ type Options struct {
 	Progress io.Writer
 	// ShrinkRuns bounds the checks one shrink may spend; zero means 300.
 	ShrinkRuns int
+	// Reruns is how many more times a World that diverged runs on real
+	// pilot before it counts; zero means DefaultReruns, negative none.
+	Reruns int
 }
 
 // Divergence is one case on which prediction and real pilot differ.
@@ -77,6 +80,9 @@ type Divergence struct {
 	// (OrderUndetermined) on every listener that differs: an explained
 	// divergence, not a failure. It holds that finding's message.
 	NotModelled string
+	// Runs is how many times real pilot answered the World, Diverging how
+	// many of those answers differed from the prediction.
+	Runs, Diverging int
 }
 
 // VersionSummary is what a version's run found.
@@ -89,13 +95,20 @@ type VersionSummary struct {
 	// ByLevel counts divergences by the level of their first difference.
 	ByLevel     map[compare.Level]int
 	Divergences []Divergence
-	Elapsed     time.Duration
+	// Nondeterministic are the cases real pilot answered differently
+	// between runs of the same World, some answer diverging: counted
+	// apart, not as failures of the predictor (Divergence.NotModelled
+	// says whether an OrderUndetermined finding names every listener
+	// that differed).
+	Nondeterministic []Divergence
+	Elapsed          time.Duration
 	// Messages hold the first few invalid cases and errors.
 	Messages []string
 }
 
 // Failed reports whether a divergence that is no "not modelled" one was
-// found, or a generated case was invalid.
+// found, or a generated case was invalid. Nondeterministic cases do not
+// fail a run.
 func (s VersionSummary) Failed() bool {
 	for _, d := range s.Divergences {
 		if d.NotModelled == "" {
@@ -131,6 +144,12 @@ func Run(ctx context.Context, opt Options) (Summary, error) {
 	if opt.ShrinkRuns == 0 {
 		opt.ShrinkRuns = 300
 	}
+	switch {
+	case opt.Reruns == 0:
+		opt.Reruns = DefaultReruns
+	case opt.Reruns < 0:
+		opt.Reruns = 0
+	}
 	progress := opt.Progress
 	if progress == nil {
 		progress = io.Discard
@@ -155,65 +174,101 @@ func Run(ctx context.Context, opt Options) (Summary, error) {
 	return sum, nil
 }
 
-// verdict is one case checked once.
+// verdict is one case checked: once, or, when it diverged, as often as
+// classify runs it.
 type verdict struct {
-	kind  string // ok, diverged, refused, invalid, error
+	kind  outcome
 	diffs []compare.Difference
 	pred  *predictor.Prediction
 	msg   string
+	// runs counts real pilot's answers, diverging those that differed
+	// from the prediction (set by classify).
+	runs, diverging int
 }
 
 // Checker checks cases on one version with one set of backend processes.
 type Checker struct {
 	Version versions.Version
-	pool    *backend.Pool
+	pilot   pilot
+	// reruns is Options.Reruns.
+	reruns int
 }
 
-// NewChecker checks cases on v with the backend binary bin.
+// NewChecker checks cases on v with the backend binary bin, running a
+// diverging World DefaultReruns more times.
 func NewChecker(v versions.Version, bin string) *Checker {
-	return &Checker{Version: v, pool: backend.NewPool(bin, nil)}
+	return &Checker{Version: v, pilot: backend.NewPool(bin, nil), reruns: DefaultReruns}
 }
 
 // Close ends the checker's backend processes.
-func (c *Checker) Close() error { return c.pool.Close() }
+func (c *Checker) Close() error { return c.pilot.Close() }
 
 func caseName(seed uint64) string { return fmt.Sprintf("fuzz-%d", seed) }
 
-// check loads, resolves, predicts, runs and compares one case.
-func (c *Checker) check(ctx context.Context, k *scenariogen.Case) verdict {
+// prepared is a case loaded, resolved and predicted, ready to run on real
+// pilot as often as needed.
+type prepared struct {
+	w       *world.World
+	pred    *predictor.Prediction
+	predErr error
+}
+
+// prepare loads, resolves and predicts k; false with the verdict when the
+// loader or resolver refused it.
+func (c *Checker) prepare(k *scenariogen.Case) (prepared, verdict, bool) {
 	name := caseName(k.Seed)
 	y, err := k.YAML(name)
 	if err != nil {
-		return verdict{kind: "invalid", msg: err.Error()}
+		return prepared{}, verdict{kind: outcomeInvalid, msg: err.Error()}, false
 	}
 	sc, err := scenario.Parse(name+".yaml", y)
 	if err != nil {
-		return verdict{kind: "invalid", msg: err.Error()}
+		return prepared{}, verdict{kind: outcomeInvalid, msg: err.Error()}, false
 	}
 	w, err := resolve.Simulate(sc, c.Version)
 	if err != nil {
-		return verdict{kind: "invalid", msg: err.Error()}
-	}
-	res, err := c.pool.Run(ctx, w)
-	if errors.Is(err, backend.ErrRefused) {
-		return verdict{kind: "refused", msg: err.Error()}
-	}
-	if err != nil {
-		return verdict{kind: "error", msg: err.Error()}
+		return prepared{}, verdict{kind: outcomeInvalid, msg: err.Error()}, false
 	}
 	pred, err := predictor.Predict(w, c.Version)
+	return prepared{w: w, pred: pred, predErr: err}, verdict{}, true
+}
+
+// runOnce runs the prepared case on real pilot once and compares.
+func (c *Checker) runOnce(ctx context.Context, pr prepared) verdict {
+	res, err := c.pilot.Run(ctx, pr.w)
+	if errors.Is(err, backend.ErrRefused) {
+		return verdict{kind: outcomeRefused, msg: err.Error()}
+	}
 	if err != nil {
-		return verdict{kind: "diverged", diffs: []compare.Difference{{Level: LevelPredictor, Listener: "-", Want: "error: " + err.Error(), Got: "listeners"}}}
+		return verdict{kind: outcomeError, msg: err.Error()}
+	}
+	if pr.predErr != nil {
+		return verdict{kind: outcomeDiverged, diffs: []compare.Difference{{Level: LevelPredictor, Listener: "-", Want: "error: " + pr.predErr.Error(), Got: "listeners"}}}
 	}
 	d, err := verify.ParseDump(res.ConfigDump)
 	if err != nil {
-		return verdict{kind: "error", msg: err.Error()}
+		return verdict{kind: outcomeError, msg: err.Error()}
 	}
-	diffs := compare.Prediction(pred, compare.Real{Dump: d, Conflicts: res.Conflicts})
+	diffs := compare.Prediction(pr.pred, compare.Real{Dump: d, Conflicts: res.Conflicts})
 	if len(diffs) > 0 {
-		return verdict{kind: "diverged", diffs: diffs, pred: pred}
+		return verdict{kind: outcomeDiverged, diffs: diffs, pred: pr.pred}
 	}
-	return verdict{kind: "ok", pred: pred}
+	return verdict{kind: outcomeOK, pred: pr.pred}
+}
+
+// check loads, resolves, predicts, runs and compares one case; a
+// divergence is classified by running the World again (classify), unless
+// the predictor itself failed.
+func (c *Checker) check(ctx context.Context, k *scenariogen.Case) verdict {
+	pr, vd, ok := c.prepare(k)
+	if !ok {
+		return vd
+	}
+	vd = c.runOnce(ctx, pr)
+	if vd.kind != outcomeDiverged || pr.predErr != nil {
+		return vd
+	}
+	return c.classify(ctx, pr, vd)
 }
 
 // signature is the level and shape of a difference: missing (predicted
@@ -260,9 +315,11 @@ func notModelled(p *predictor.Prediction, diffs []compare.Difference) string {
 // runVersion checks opt.Count cases on v with opt.Workers workers, each
 // with its own backend processes, until the count, ctx or deadline ends it.
 func runVersion(ctx context.Context, opt Options, v versions.Version, bin string, deadline time.Time, progress io.Writer) (VersionSummary, error) {
-	r := &versionRun{opt: opt, v: v, bin: bin, deadline: deadline, progress: progress, start: time.Now(),
-		vs:     VersionSummary{Version: v.Label, ByLevel: map[compare.Level]int{}},
-		shrunk: map[string]bool{}, busy: make([]task, opt.Workers)}
+	r := newVersionRun(opt, v, deadline, progress, func() *Checker {
+		c := NewChecker(v, bin)
+		c.reruns = opt.Reruns
+		return c
+	})
 	done := make(chan struct{})
 	go r.reportEvery(5*time.Second, done)
 	var wg sync.WaitGroup
@@ -272,16 +329,29 @@ func runVersion(ctx context.Context, opt Options, v versions.Version, bin string
 	wg.Wait()
 	close(done)
 	r.vs.Elapsed = time.Since(r.start)
-	sort.Slice(r.vs.Divergences, func(i, j int) bool { return r.vs.Divergences[i].Seed < r.vs.Divergences[j].Seed })
+	bySeed := func(ds []Divergence) {
+		sort.Slice(ds, func(i, j int) bool { return ds[i].Seed < ds[j].Seed })
+	}
+	bySeed(r.vs.Divergences)
+	bySeed(r.vs.Nondeterministic)
 	r.report(true)
 	return r.vs, ctx.Err()
 }
 
+// newVersionRun is a version's run whose workers check cases with
+// checkers from checker.
+func newVersionRun(opt Options, v versions.Version, deadline time.Time, progress io.Writer, checker func() *Checker) *versionRun {
+	return &versionRun{opt: opt, v: v, checker: checker, deadline: deadline, progress: progress, start: time.Now(),
+		vs:     VersionSummary{Version: v.Label, ByLevel: map[compare.Level]int{}},
+		shrunk: map[string]bool{}, busy: make([]task, max(opt.Workers, 1))}
+}
+
 // versionRun is one version's run, shared by its workers.
 type versionRun struct {
-	opt      Options
-	v        versions.Version
-	bin      string
+	opt Options
+	v   versions.Version
+	// checker makes each worker's checker (its own backend processes).
+	checker  func() *Checker
 	deadline time.Time
 	progress io.Writer
 	start    time.Time
@@ -321,7 +391,7 @@ func (r *versionRun) reportEvery(interval time.Duration, done <-chan struct{}) {
 // workers busy with one case for more than 30s.
 func (r *versionRun) report(final bool) {
 	r.mu.Lock()
-	n, div := r.vs.Worlds, len(r.vs.Divergences)
+	n, div, nondet := r.vs.Worlds, len(r.vs.Divergences), len(r.vs.Nondeterministic)
 	refused, invalid, errs := r.vs.Refused, r.vs.Invalid, r.vs.Errors
 	var slow []string
 	for _, b := range r.busy {
@@ -331,8 +401,8 @@ func (r *versionRun) report(final bool) {
 	}
 	r.mu.Unlock()
 	el := time.Since(r.start).Seconds()
-	fmt.Fprintf(r.progress, "fuzz %s: %d worlds, %d divergences, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s%s\n",
-		r.v.Label, n, div, refused, invalid, errs, float64(n)/max(el, 0.001), strings.Join(slow, ""), map[bool]string{true: " (done)"}[final])
+	fmt.Fprintf(r.progress, "fuzz %s: %d worlds, %d divergences, %d nondeterministic, %d refused by Istio, %d invalid, %d errors, %.1f worlds/s%s%s\n",
+		r.v.Label, n, div, nondet, refused, invalid, errs, float64(n)/max(el, 0.001), strings.Join(slow, ""), map[bool]string{true: " (done)"}[final])
 }
 
 // doing records what worker wk does from now on.
@@ -344,7 +414,7 @@ func (r *versionRun) doing(wk int, what string) {
 
 // work is worker wk: it checks cases until none is left.
 func (r *versionRun) work(ctx context.Context, wk int) {
-	chk := NewChecker(r.v, r.bin)
+	chk := r.checker()
 	defer chk.Close()
 	for {
 		seed, ok := r.nextSeed(ctx)
@@ -354,7 +424,7 @@ func (r *versionRun) work(ctx context.Context, wk int) {
 		k := scenariogen.Scenario(seed)
 		r.doing(wk, fmt.Sprintf("checking seed %d", seed))
 		vd := chk.check(ctx, k)
-		if vd.kind != "diverged" {
+		if vd.kind != outcomeDiverged && vd.kind != outcomeNondeterministic {
 			r.count(seed, vd)
 			continue
 		}
@@ -382,19 +452,19 @@ func (r *versionRun) count(seed uint64, vd verdict) {
 	defer r.mu.Unlock()
 	vs := &r.vs
 	switch vd.kind {
-	case "ok":
+	case outcomeOK:
 		vs.Worlds++
-	case "refused":
+	case outcomeRefused:
 		vs.Refused++
 		if vs.Refused <= 3 {
 			vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: refused: %s", seed, lastLine(vd.msg)))
 		}
-	case "invalid":
+	case outcomeInvalid:
 		vs.Invalid++
 		if len(vs.Messages) < 5 {
 			vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: invalid: %s", seed, vd.msg))
 		}
-	case "error":
+	case outcomeError:
 		vs.Errors++
 		if len(vs.Messages) < 5 {
 			vs.Messages = append(vs.Messages, fmt.Sprintf("seed %d: %s", seed, vd.msg))
@@ -402,17 +472,19 @@ func (r *versionRun) count(seed uint64, vd verdict) {
 	}
 }
 
-// diverged adds the divergent case k to the summary, shrunk and written
-// when it is the first of its kind and opt.Out is set.
+// diverged adds the divergent or nondeterministic case k to the summary,
+// shrunk and written when it is the first of its kind and opt.Out is set.
 func (r *versionRun) diverged(ctx context.Context, chk *Checker, wk int, k *scenariogen.Case, vd verdict) {
 	first := vd.diffs[0]
 	sig := signature(first)
+	nondet := vd.kind == outcomeNondeterministic
 	div := Divergence{Seed: k.Seed, Version: r.v.Label, First: first, Signature: sig, Original: len(k.Objects),
-		NotModelled: notModelled(vd.pred, vd.diffs)}
-	if r.firstOfKind(div) && r.opt.Out != "" {
+		NotModelled: notModelled(vd.pred, vd.diffs), Runs: max(vd.runs, 1), Diverging: max(vd.diverging, 1)}
+	if r.firstOfKind(div, nondet) && r.opt.Out != "" {
 		r.doing(wk, fmt.Sprintf("shrinking seed %d", k.Seed))
-		small := Shrink(k, func(c *scenariogen.Case) bool { return ctx.Err() == nil && stillDiverges(ctx, chk, c, sig) }, r.opt.ShrinkRuns)
-		file, err := write(r.opt.Out, small, r.v, first, chk, ctx)
+		still := func(c *scenariogen.Case) bool { return ctx.Err() == nil && chk.reproduces(ctx, c, sig, nondet) }
+		small := Shrink(k, still, r.opt.ShrinkRuns)
+		file, err := write(r.opt.Out, small, r.v, first, nondet, chk, ctx)
 		if err != nil {
 			r.mu.Lock()
 			r.vs.Messages = append(r.vs.Messages, fmt.Sprintf("seed %d: writing the shrunk scenario: %v", k.Seed, err))
@@ -421,19 +493,28 @@ func (r *versionRun) diverged(ctx context.Context, chk *Checker, wk int, k *scen
 		div.File, div.Objects = file, len(small.Objects)
 	}
 	r.mu.Lock()
-	r.vs.Divergences = append(r.vs.Divergences, div)
+	if nondet {
+		r.vs.Nondeterministic = append(r.vs.Nondeterministic, div)
+	} else {
+		r.vs.Divergences = append(r.vs.Divergences, div)
+	}
 	r.mu.Unlock()
 }
 
-// firstOfKind counts div's case and level, and reports whether div is the
-// first of its signature. Explained divergences are counted apart, so that
-// a "not modelled" case never hides a new one.
-func (r *versionRun) firstOfKind(div Divergence) bool {
+// firstOfKind counts div's case, and its level unless it is
+// nondeterministic, and reports whether div is the first of its
+// signature. Explained and nondeterministic divergences are kinds apart,
+// so that neither hides a new one.
+func (r *versionRun) firstOfKind(div Divergence, nondet bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.vs.Worlds++
-	r.vs.ByLevel[div.First.Level]++
 	key := div.Signature
+	if nondet {
+		key += "/nondeterministic"
+	} else {
+		r.vs.ByLevel[div.First.Level]++
+	}
 	if div.NotModelled != "" {
 		key += "/explained"
 	}
@@ -442,32 +523,47 @@ func (r *versionRun) firstOfKind(div Divergence) bool {
 	return !again
 }
 
-// stillDiverges reports whether k still shows a difference of signature
-// sig.
-func stillDiverges(ctx context.Context, chk *Checker, k *scenariogen.Case, sig string) bool {
-	vd := chk.check(ctx, k)
-	if vd.kind != "diverged" {
+// reproduces reports whether k still shows what a shrink keeps: for a
+// nondeterministic divergence, answers with and without a difference of
+// signature sig within 1+reruns runs (flips); else such a difference on
+// one run and on shrinkConfirm more (steady).
+func (c *Checker) reproduces(ctx context.Context, k *scenariogen.Case, sig string, nondet bool) bool {
+	pr, _, ok := c.prepare(k)
+	if !ok {
 		return false
 	}
-	return slices.ContainsFunc(vd.diffs, func(d compare.Difference) bool { return signature(d) == sig })
+	if nondet {
+		return c.flips(ctx, pr, sig, 1+c.reruns)
+	}
+	return c.steady(ctx, pr, sig, 1+shrinkConfirm)
 }
 
 // write renders the shrunk case as a scenario file in dir: its header names
-// the seed, the version and the first difference of the shrunk case.
-func write(dir string, k *scenariogen.Case, v versions.Version, orig compare.Difference, chk *Checker, ctx context.Context) (string, error) {
+// the seed, the version and the first difference of the shrunk case, and,
+// for a nondeterministic case (nondet) or one this last check finds so,
+// that real pilot answers it differently between runs.
+func write(dir string, k *scenariogen.Case, v versions.Version, orig compare.Difference, nondet bool, chk *Checker, ctx context.Context) (string, error) {
 	vd := chk.check(ctx, k)
 	first := orig
-	if vd.kind == "diverged" {
+	if vd.kind == outcomeDiverged || vd.kind == outcomeNondeterministic {
 		first = vd.diffs[0]
 	}
 	name := fmt.Sprintf("fuzz-%d-%s", k.Seed, strings.ReplaceAll(v.Label, ".", "-"))
 	desc := fmt.Sprintf("Found by listenerlab fuzz --seed %d --count 1 --istio %s, shrunk; first difference (-predicted +real): %s",
 		k.Seed, v.Label, first.String())
+	comments := []string{fmt.Sprintf("listenerlab fuzz: seed %d, Istio %s (%s)", k.Seed, v.Label, v.Module),
+		"first difference (-predicted +real):", first.String()}
+	if nondet || vd.kind == outcomeNondeterministic {
+		note := "nondeterministic: real pilot answers this World differently between runs, so verify passes or fails by run"
+		if vd.runs > 0 {
+			note += fmt.Sprintf(" (last check: %d of %d runs diverged)", vd.diverging, vd.runs)
+		}
+		desc += "; " + note
+		comments = append(comments, note)
+	}
 	k = k.Clone()
 	k.Header["description"] = desc
-	y, err := k.YAML(name,
-		fmt.Sprintf("listenerlab fuzz: seed %d, Istio %s (%s)", k.Seed, v.Label, v.Module),
-		"first difference (-predicted +real):", first.String())
+	y, err := k.YAML(name, comments...)
 	if err != nil {
 		return "", err
 	}

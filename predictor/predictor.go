@@ -155,7 +155,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.run(egresses)
 	b.httpRouteNotes()
 	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts), NotModelled: notModelled(w, v)}
-	catchAll, why := outboundCatchAll(w, sidecar)
+	catchAll, why := outboundCatchAll(w, sidecar, v)
 	b.catchAllWhy = why
 	for _, key := range b.order {
 		pred.Listeners = append(pred.Listeners, b.finalize(b.entries[key], catchAll))
@@ -207,8 +207,10 @@ func envTrue(w *world.World, name string) bool {
 // outbound|PORT|SUBSET|HOST, PORT its port number or 0).
 // ALLOW_ANY_DYNAMIC_DNS (1.31) is ALLOW_ANY for every per-port listener:
 // its dynamic forward proxy takes only plaintext HTTP, on virtualOutbound
-// and in HTTP routes. The string says why, empty for Istio's default.
-func outboundCatchAll(w *world.World, sc *networkingv1.Sidecar) (listener.Destination, string) {
+// and in HTTP routes; a version whose pilot does not know the mode treats
+// it as not ALLOW_ANY (versions.AllowAnyDynamicDNS). The string says why,
+// empty for Istio's default.
+func outboundCatchAll(w *world.World, sc *networkingv1.Sidecar, v versions.Version) (listener.Destination, string) {
 	d := listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 	if sc != nil && sc.Spec.OutboundTrafficPolicy != nil {
 		otp := sc.Spec.OutboundTrafficPolicy
@@ -232,6 +234,10 @@ func outboundCatchAll(w *world.World, sc *networkingv1.Sidecar) (listener.Destin
 		d.Cluster = listener.BlackHoleCluster
 		return d, "meshConfig outboundTrafficPolicy mode REGISTRY_ONLY"
 	case modeAllowAnyDynamicDNS:
+		if !v.AllowAnyDynamicDNS() {
+			d.Cluster = listener.BlackHoleCluster
+			return d, "meshConfig outboundTrafficPolicy mode ALLOW_ANY_DYNAMIC_DNS, which this version's pilot does not know: its sidecar scope is not ALLOW_ANY (util.go IsAllowAnyOutbound), so unmatched connections are dropped as under REGISTRY_ONLY"
+		}
 		return d, "meshConfig outboundTrafficPolicy mode ALLOW_ANY_DYNAMIC_DNS: TCP and TLS still pass through, the dynamic forward proxy takes plaintext HTTP on virtualOutbound only"
 	}
 	return d, ""

@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -13,8 +14,8 @@ import (
 // ALLOW_ANY_DYNAMIC_DNS a plaintext HTTP connection goes to
 // AllowAnyDynamicDNSCluster instead (not modelled: a witness connection is
 // TCP or TLS). A Prediction leaves the virtual listeners out; tracing a
-// connection needs this one's destination.
-func VirtualOutbound(w *world.World) listener.Destination {
-	d, _ := outboundCatchAll(w, selectSidecar(w, newProxy(w.Client, false)))
+// connection needs this one's destination, by the rules of version v.
+func VirtualOutbound(w *world.World, v versions.Version) listener.Destination {
+	d, _ := outboundCatchAll(w, selectSidecar(w, newProxy(w.Client, false)), v)
 	return d
 }

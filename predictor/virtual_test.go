@@ -12,24 +12,40 @@ import (
 
 // TestVirtualOutbound checks virtualOutbound's destination: passthrough by
 // default, blackhole under the mesh's REGISTRY_ONLY and under a Sidecar's
-// that selects the client.
+// that selects the client; under the mesh's ALLOW_ANY_DYNAMIC_DNS,
+// passthrough where pilot knows the mode (1.31) and blackhole where only
+// the API does (the 1.30 branch, versions.AllowAnyDynamicDNS).
 func TestVirtualOutbound(t *testing.T) {
-	tests := map[string]string{
-		"../scenarios/serviceentry/tcp-without-addresses-shadow.yaml":     listener.PassthroughCluster,
-		"../scenarios/proxy/registry-only-blackhole-default-chain.yaml":   listener.BlackHoleCluster,
-		"../scenarios/sidecar/outbound-traffic-policy-registry-only.yaml": listener.BlackHoleCluster,
+	v130, err := versions.Lookup("1.30")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for file, want := range tests {
-		sc, err := scenario.LoadFile(file)
+	v131, err := versions.Lookup("1.31-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file string
+		v    versions.Version
+		want string
+	}{
+		{"../scenarios/serviceentry/tcp-without-addresses-shadow.yaml", versions.Newest(), listener.PassthroughCluster},
+		{"../scenarios/proxy/registry-only-blackhole-default-chain.yaml", versions.Newest(), listener.BlackHoleCluster},
+		{"../scenarios/sidecar/outbound-traffic-policy-registry-only.yaml", versions.Newest(), listener.BlackHoleCluster},
+		{"../scenarios/mesh/allow-any-dynamic-dns-passthrough.yaml", v131, listener.PassthroughCluster},
+		{"../scenarios/mesh/allow-any-dynamic-dns-passthrough.yaml", v130, listener.BlackHoleCluster},
+	}
+	for _, tt := range tests {
+		sc, err := scenario.LoadFile(tt.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := resolve.Simulate(sc, versions.Newest())
+		w, err := resolve.Simulate(sc, tt.v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := predictor.VirtualOutbound(w); got.Kind != listener.TCP || got.Cluster != want {
-			t.Errorf("%s: %v, want cluster %s", file, got, want)
+		if got := predictor.VirtualOutbound(w, tt.v); got.Kind != listener.TCP || got.Cluster != tt.want {
+			t.Errorf("%s on %s: %v, want cluster %s", tt.file, tt.v.Label, got, tt.want)
 		}
 	}
 }

@@ -108,7 +108,7 @@ func TestWitnesses(t *testing.T) {
 					t.Errorf("%s: witness %+v: %v", where, wit, err)
 					continue
 				}
-				r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w)})
+				r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w, v)})
 				l, d, sniffed := predictor.Outcome(p.Listeners, r)
 				if l != wit.Listener || d != wit.Destination || sniffed != wit.Sniffed {
 					t.Errorf("%s: witness says %s -> %s (sniffed %v), trace says %s -> %s (sniffed %v)", where, wit.Listener, wit.Destination, wit.Sniffed, l, d, sniffed)

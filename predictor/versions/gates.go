@@ -42,6 +42,7 @@ const (
 	GateServiceEntryVisibility             Gate = "ServiceEntryVisibility"
 	GateAutoOverAutoMergesTCP              Gate = "AutoOverAutoMergesTCP"
 	GateHeadlessFilterChainFlag            Gate = "HeadlessFilterChainFlag"
+	GateAllowAnyDynamicDNS                 Gate = "AllowAnyDynamicDNS"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -61,6 +62,7 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateServiceEntryVisibility:             func(m int) bool { return m >= 31 },
 	GateAutoOverAutoMergesTCP:              func(m int) bool { return m >= 32 },
 	GateHeadlessFilterChainFlag:            func(m int) bool { return m >= 32 },
+	GateAllowAnyDynamicDNS:                 func(m int) bool { return m >= 31 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -274,3 +276,17 @@ func (v Version) AutoOverAutoMergesTCP() bool { return v.Has(GateAutoOverAutoMer
 // buildSidecarOutboundTLSFilterChainOpts, in master (1.32-dev;
 // istio/istio#60642); absent in 1.24-1.31-dev and every 1.31 tag.
 func (v Version) HeadlessFilterChainFlag() bool { return v.Has(GateHeadlessFilterChainFlag) }
+
+// AllowAnyDynamicDNS reports whether pilot knows the mesh config's
+// outboundTrafficPolicy mode ALLOW_ANY_DYNAMIC_DNS: a sidecar scope in
+// that mode passes unmatched TCP and TLS through as ALLOW_ANY does. A
+// version whose istio.io/api has the mode but whose pilot does not (the
+// 1.30 branch) copies it into the sidecar scope as a mode that is not
+// ALLOW_ANY, so IsAllowAnyOutbound is false and unmatched connections go
+// to BlackHoleCluster, as under REGISTRY_ONLY.
+//
+// Source: pilot/pkg/networking/util/util.go IsAllowAnyDynamicDNSOutbound,
+// read by pilot/pkg/networking/core/listener_builder.go, in 1.31-dev and
+// the 1.31 tags; absent in 1.24-1.30 (only IsAllowAnyOutbound). Found by
+// listenerlab fuzz on 1.30 (seed 14 of --seed 1).
+func (v Version) AllowAnyDynamicDNS() bool { return v.Has(GateAllowAnyDynamicDNS) }

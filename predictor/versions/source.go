@@ -88,6 +88,13 @@ var markers = map[Gate]sourceMarker{
 		present: regexp.MustCompile(`"PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER",\s*false\s*,`),
 		flag:    "PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER",
 	},
+	// pilot knows the ALLOW_ANY_DYNAMIC_DNS mode (its own test of the
+	// sidecar scope), or tests for ALLOW_ANY alone.
+	GateAllowAnyDynamicDNS: {
+		file:    "pilot/pkg/networking/util/util.go",
+		present: regexp.MustCompile(`func IsAllowAnyDynamicDNSOutbound\(`),
+		absent:  regexp.MustCompile(`func IsAllowAnyOutbound\(`),
+	},
 	// ServiceEntry services in a krt collection keyed by ResourceName, or
 	// the older store's plain list per ServiceEntry.
 	GateServiceEntryServicesByResourceName: {

@@ -23,6 +23,8 @@ type predicted struct {
 	File       string                `json:"file"`
 	Prediction *predictor.Prediction `json:"prediction"`
 	World      *world.World          `json:"-"`
+	// Version is the Istio version whose rules made Prediction.
+	Version versions.Version `json:"-"`
 }
 
 type predictFlags struct {
@@ -62,7 +64,7 @@ func predictAll(paths []string, label, meshConfig string, stderr io.Writer) ([]p
 			status = exitBadInput
 			continue
 		}
-		out = append(out, predicted{Scenario: sc.Header.Name, File: sc.Path, Prediction: p, World: w})
+		out = append(out, predicted{Scenario: sc.Header.Name, File: sc.Path, Prediction: p, World: w, Version: v})
 		nm = append(nm, notModelledOf{name: sc.Header.Name, items: p.NotModelled})
 	}
 	printNotModelled(stderr, nm)

@@ -97,7 +97,7 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 		var preds []predicted
 		preds, status = predictAll(paths, f.istio, "", stderr)
 		for _, p := range preds {
-			r := trace.Trace(p.Prediction.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(p.World)})
+			r := trace.Trace(p.Prediction.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(p.World, p.Version)})
 			results = append(results, traced{Scenario: p.Scenario, File: p.File, Version: p.Prediction.Version, Result: r, NotModelled: p.Prediction.NotModelled})
 		}
 	}
@@ -158,11 +158,11 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 		}
 		opts = append(opts, analyze.WithMeshConfigFrom(mesh, "--mesh-config "+f.meshConfig))
 	}
-	p, w, err := analyze.PredictClient(paths, c, opts...)
+	p, w, v, err := analyze.PredictClient(paths, c, opts...)
 	if err != nil {
 		return traced{}, err
 	}
-	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w)})
+	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w, v)})
 	printNotModelled(stderr, []notModelledOf{{name: "client " + c.Name, items: p.NotModelled}})
 	return traced{Scenario: "client " + c.Name, File: strings.Join(paths, " "), Version: p.Version, Result: r, NotModelled: p.NotModelled}, nil
 }

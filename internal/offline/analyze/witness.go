@@ -57,8 +57,9 @@ func shellQuote(s string) string {
 // PredictClient predicts the sidecar of client c from the plain manifests
 // under paths, loaded as Run loads them (all plain files form one cluster;
 // scenario files are left out): what a witness's trace command traces on.
-// It returns the World too, for its outbound traffic policy.
-func PredictClient(paths []string, c Client, opts ...Option) (*predictor.Prediction, *world.World, error) {
+// It returns the World and the version whose rules applied too, for its
+// outbound traffic policy.
+func PredictClient(paths []string, c Client, opts ...Option) (*predictor.Prediction, *world.World, versions.Version, error) {
 	o := options{version: versions.Newest(), maxEndpointListeners: 100}
 	for _, opt := range opts {
 		opt.apply(&o)
@@ -66,11 +67,11 @@ func PredictClient(paths []string, c Client, opts ...Option) (*predictor.Predict
 	o.clients = []Client{c}
 	folders, _, _, _, refused, err := load(paths, o)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, versions.Version{}, err
 	}
 	if len(refused) > 0 {
 		// One connection's answer is not given on part of the input.
-		return nil, nil, &InputError{Errs: refused}
+		return nil, nil, versions.Version{}, &InputError{Errs: refused}
 	}
 	for _, f := range folders {
 		if !f.sc.Headerless {
@@ -86,16 +87,16 @@ func PredictClient(paths []string, c Client, opts ...Option) (*predictor.Predict
 		v := versionOf(c, o)
 		w, err := resolve.Simulate(&sc, v)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, versions.Version{}, err
 		}
 		if err := pinClient(w, c); err != nil {
-			return nil, nil, fmt.Errorf("client %s: %w", c.Name, err)
+			return nil, nil, versions.Version{}, fmt.Errorf("client %s: %w", c.Name, err)
 		}
 		p, err := predictor.Predict(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners))
 		if err != nil {
-			return nil, nil, fmt.Errorf("client %s: %w", c.Name, err)
+			return nil, nil, versions.Version{}, fmt.Errorf("client %s: %w", c.Name, err)
 		}
-		return p, w, nil
+		return p, w, v, nil
 	}
-	return nil, nil, fmt.Errorf("no plain manifests under %s: --client picks a workload of plain manifests; a scenario file names its own client", strings.Join(paths, ", "))
+	return nil, nil, versions.Version{}, fmt.Errorf("no plain manifests under %s: --client picks a workload of plain manifests; a scenario file names its own client", strings.Join(paths, ", "))
 }

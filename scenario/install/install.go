@@ -109,9 +109,9 @@ type reader struct {
 	notes   []string
 	errs    []error
 	// configMaps, deployments, charts are the layers by source kind.
-	configMaps, deployments, charts, flags []layer
-	tags                                   map[string]string
-	tagFrom                                map[string]string
+	configMaps, deployments, charts []layer
+	tags                            map[string]string
+	tagFrom                         map[string]string
 }
 
 func (r *reader) note(format string, args ...any) {

@@ -310,6 +310,7 @@ func (r *reader) deployment(m *scenario.Manifest, locate func(*scenario.Manifest
 		}
 		env, err := envOf(c.Env)
 		if err != nil {
+			//lint:ignore ST1005 Deployment is a kind's name
 			r.errs = append(r.errs, fmt.Errorf("Deployment %s/%s: spec.template.spec.containers[%d].env: %w", m.Namespace, m.Name, i, err))
 			return
 		}

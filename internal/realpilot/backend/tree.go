@@ -38,13 +38,16 @@ func CataloguedTree(ctx context.Context, v versions.Version, opts GenerateOption
 		path = versions.IstioGitDir()
 	}
 	if _, err := os.Stat(path); err != nil {
+		//lint:ignore ST1005 Istio is a name
 		return versions.Version{}, fmt.Errorf("Istio %s: %w: %s is missing", v.Label, ErrNoClone, path)
 	}
 	got, err := TreeVersion(ctx, istiotree.Spec{Path: path, Rev: v.Tree.Rev}, v.Label, opts)
 	if err != nil {
+		//lint:ignore ST1005 Istio is a name
 		return versions.Version{}, fmt.Errorf("Istio %s: %w", v.Label, err)
 	}
 	if got.Module != v.Module {
+		//lint:ignore ST1005 Istio is a name
 		return versions.Version{}, fmt.Errorf("Istio %s: the catalog names istio.io/istio %s, but revision %s of %s is %s",
 			v.Label, v.Module, v.Tree.Rev, path, got.Module)
 	}

@@ -441,13 +441,7 @@ func (b *builder) sniffedListenerTaken(o opts, key string, cur *entry, merged bo
 func (b *builder) autoOverAutoMerge(o opts, key string, cur *entry) {
 	taken := false
 	for _, in := range b.tcpChains(o) {
-		var winner *chain
-		for _, ex := range cur.chains {
-			if ex.conflictsWith(in) {
-				winner = ex
-				break
-			}
-		}
+		winner := firstConflicting(cur.chains, in)
 		if winner == nil {
 			cur.chains = append(cur.chains, in)
 			continue
@@ -706,17 +700,21 @@ func (b *builder) altNames(s *service) []string {
 	return append(out, nameNS, nameNS+".svc")
 }
 
+// firstConflicting is the first of chains whose match equals in's, or nil.
+func firstConflicting(chains []*chain, in *chain) *chain {
+	for _, ex := range chains {
+		if ex.conflictsWith(in) {
+			return ex
+		}
+	}
+	return nil
+}
+
 // merge models mergeTCPFilterChains: an incoming chain whose match equals
 // an existing chain's is dropped, and istiod records a conflict.
 func (b *builder) merge(cur *entry, incoming []*chain, o opts, key string) {
 	for _, in := range incoming {
-		var winner *chain
-		for _, ex := range cur.chains {
-			if ex.conflictsWith(in) {
-				winner = ex
-				break
-			}
-		}
+		winner := firstConflicting(cur.chains, in)
 		if winner == nil {
 			cur.chains = append(cur.chains, in)
 			continue

@@ -69,6 +69,15 @@ func TestSources(t *testing.T) {
 			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio-ca-root-cert, namespace: istio-system}\ndata: {root-cert.pem: x}\n",
 		want: map[string]plane{"canary": {mesh: map[string]any{"rootNamespace": "mesh-root"}}},
 	}, {
+		// manifests/profiles/empty.yaml disables pilot: a gateway-only
+		// operator (profile empty) installs no istiod, so its meshConfig
+		// reaches no sidecar and the ConfigMap stands alone.
+		name: "IstioOperator of the empty profile installs no istiod",
+		yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    defaultServiceExportTo: [\".\"]\n---\n" +
+			"apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: eastwest, namespace: istio-system}\n" +
+			"spec:\n  profile: empty\n  meshConfig: {defaultServiceExportTo: [\"*\"]}\n  components:\n    ingressGateways: [{name: eastwest, enabled: true}]\n",
+		want: map[string]plane{"default": {mesh: map[string]any{"defaultServiceExportTo": []any{"."}}}},
+	}, {
 		// operator/pkg/render manifest.go: spec.meshConfig merged over
 		// values.meshConfig; spec.revision; postprocess.go: k8s.env is
 		// a strategic merge patch of the discovery container's env.

@@ -52,8 +52,10 @@ func (r *reader) istioOperator(o scenario.InstallObject) {
 		return
 	}
 	s := iop.Spec
-	if s.Components.Pilot.Enabled != nil && !*s.Components.Pilot.Enabled {
-		return // installs no istiod
+	if enabled := s.Components.Pilot.Enabled; enabled != nil && !*enabled || enabled == nil && s.Profile == "empty" {
+		// Installs no istiod: the empty profile (manifests/profiles/
+		// empty.yaml) disables pilot, as gateway-only operators use it.
+		return
 	}
 	values := deepCopy(s.Values)
 	if s.MeshConfig != nil {

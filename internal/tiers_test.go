@@ -16,7 +16,7 @@ const module = "github.com/listenerlab/listenerlab"
 // import its own tier and those below it, never one above. The longest
 // matching prefix decides a package's tier.
 var tiers = [][]string{
-	{"world", "meshconfig", "listener", "trace", "fixtures", "internal/clusterdefaults"},
+	{"world", "meshconfig", "listener", "route", "trace", "fixtures", "internal/clusterdefaults"},
 	{"predictor"},
 	{"scenario"},
 	{"internal/offline"},

@@ -1,0 +1,206 @@
+package route
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/listenerlab/listenerlab/listener"
+)
+
+// Config is one route configuration a sidecar gets over RDS: the one an
+// HTTP chain's connection manager names ("9080", or "HOST:PORT" for the
+// HTTP chain of a sniffed VIP listener).
+type Config struct {
+	Name         string        `json:"name"`
+	VirtualHosts []VirtualHost `json:"virtualHosts"`
+	// Reason says which rule produced the configuration (predictions only).
+	Reason string `json:"reason,omitempty"`
+}
+
+// VirtualHost is one virtual host: the domains a request's Host (or
+// :authority) must equal or match by wildcard, and its routes in order.
+type VirtualHost struct {
+	Name    string   `json:"name"`
+	Domains []string `json:"domains"`
+	Routes  []Route  `json:"routes"`
+	// Reason says which rule produced the virtual host (predictions only).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Route is one route of a virtual host: the first whose Match a request
+// meets takes it.
+type Route struct {
+	// Name is Envoy's route name: the VirtualService http route's name, or
+	// "default" for the route istiod adds to a service without one.
+	Name   string `json:"name,omitempty"`
+	Match  Match  `json:"match"`
+	Action Action `json:"action"`
+	// Reason says which rule produced the route (predictions only).
+	Reason string `json:"reason,omitempty"`
+}
+
+// PathKind is how a route matches the request path.
+type PathKind string
+
+// Path match kinds (Envoy's RouteMatch path_specifier).
+const (
+	// Prefix matches paths that start with Path.
+	Prefix PathKind = "prefix"
+	// Exact matches the path equal to Path (Envoy's "path").
+	Exact PathKind = "exact"
+	// Regex matches paths the RE2 expression Path matches whole.
+	Regex PathKind = "regex"
+	// SeparatedPrefix matches Path and paths that continue it after a "/".
+	SeparatedPrefix PathKind = "separated_prefix"
+)
+
+// Match is a route's match: path, headers (a method is the :method
+// header) and query parameters, all of which must hold.
+type Match struct {
+	PathKind PathKind `json:"pathKind"`
+	Path     string   `json:"path"`
+	// CaseInsensitive is a path match that ignores case (ignoreUriCase).
+	CaseInsensitive bool          `json:"caseInsensitive,omitempty"`
+	Headers         []HeaderMatch `json:"headers,omitempty"`
+	QueryParams     []HeaderMatch `json:"queryParams,omitempty"`
+}
+
+// ValueKind is how a header or query parameter matches.
+type ValueKind string
+
+// Value match kinds.
+const (
+	// ValueExact matches the value equal to Value.
+	ValueExact ValueKind = "exact"
+	// ValuePrefix matches values that start with Value.
+	ValuePrefix ValueKind = "prefix"
+	// ValueSuffix matches values that end with Value.
+	ValueSuffix ValueKind = "suffix"
+	// ValueRegex matches values the RE2 expression Value matches whole.
+	ValueRegex ValueKind = "regex"
+	// ValuePresent matches any value, or none when Invert is set.
+	ValuePresent ValueKind = "present"
+)
+
+// HeaderMatch is one header or query parameter condition.
+type HeaderMatch struct {
+	Name  string    `json:"name"`
+	Kind  ValueKind `json:"kind"`
+	Value string    `json:"value,omitempty"`
+	// Invert is a condition that holds when the match does not
+	// (withoutHeaders, invert_match).
+	Invert bool `json:"invert,omitempty"`
+}
+
+// ActionKind is what a route does with a request it takes.
+type ActionKind string
+
+// Route actions.
+const (
+	// Forward sends the request to Cluster or to Weighted clusters.
+	Forward ActionKind = "route"
+	// Redirect answers with a redirect to Redirect.
+	Redirect ActionKind = "redirect"
+	// DirectResponse answers with Status itself.
+	DirectResponse ActionKind = "direct_response"
+)
+
+// Action is where a route sends a request, or what it answers.
+type Action struct {
+	Kind    ActionKind `json:"kind"`
+	Cluster string     `json:"cluster,omitempty"`
+	// Weighted holds weighted_clusters, sorted by name; Cluster is then
+	// empty.
+	Weighted []listener.WeightedCluster `json:"weightedClusters,omitempty"`
+	// Redirect is a redirect's target as "scheme://authority/path" with
+	// the parts the route rewrites, "" parts left as the request had them.
+	Redirect string `json:"redirect,omitempty"`
+	// Status is a redirect's or direct response's HTTP status.
+	Status uint32 `json:"status,omitempty"`
+	// Rewrite notes a forwarded request's rewrite ("uri /v2", "authority
+	// h"): it does not change where the request goes.
+	Rewrite string `json:"rewrite,omitempty"`
+	// Mirrors are the clusters a forwarded request is mirrored to, sorted.
+	Mirrors []string `json:"mirrors,omitempty"`
+}
+
+// String renders an action compactly: "cluster outbound|...", "clusters
+// A=80,B=20", "redirect 301 https://...", "direct response 503".
+func (a Action) String() string {
+	switch a.Kind {
+	case Forward:
+		if len(a.Weighted) > 0 {
+			parts := make([]string, len(a.Weighted))
+			for i, w := range a.Weighted {
+				parts[i] = fmt.Sprintf("%s=%d", w.Name, w.Weight)
+			}
+			return "clusters " + strings.Join(parts, ",")
+		}
+		return "cluster " + a.Cluster
+	case Redirect:
+		return fmt.Sprintf("redirect %d %s", a.Status, a.Redirect)
+	case DirectResponse:
+		return fmt.Sprintf("direct response %d", a.Status)
+	}
+	return "-"
+}
+
+// String renders a match compactly: "prefix /", "exact /login
+// header end-user=jason".
+func (m Match) String() string {
+	var b strings.Builder
+	b.WriteString(string(m.PathKind) + " " + m.Path)
+	if m.CaseInsensitive {
+		b.WriteString(" (any case)")
+	}
+	for _, h := range m.Headers {
+		b.WriteString(" header " + h.String())
+	}
+	for _, q := range m.QueryParams {
+		b.WriteString(" query " + q.String())
+	}
+	return b.String()
+}
+
+// String renders a condition: "end-user=jason", "x~^a.*", "x present",
+// "!x=y".
+func (h HeaderMatch) String() string {
+	not := ""
+	if h.Invert {
+		not = "!"
+	}
+	switch h.Kind {
+	case ValueExact:
+		return not + h.Name + "=" + h.Value
+	case ValuePrefix:
+		return not + h.Name + "=" + h.Value + "*"
+	case ValueSuffix:
+		return not + h.Name + "=*" + h.Value
+	case ValueRegex:
+		return not + h.Name + "~" + h.Value
+	}
+	return not + h.Name + " present"
+}
+
+// Normalize sorts what Envoy does not order: weighted clusters and mirrors
+// by name, domains as written (their order does not change matching).
+// Virtual hosts keep istiod's order, routes their order.
+func (c *Config) Normalize() {
+	sort.SliceStable(c.VirtualHosts, func(i, j int) bool { return c.VirtualHosts[i].Name < c.VirtualHosts[j].Name })
+	for i := range c.VirtualHosts {
+		vh := &c.VirtualHosts[i]
+		slices.Sort(vh.Domains)
+		for j := range vh.Routes {
+			a := &vh.Routes[j].Action
+			sort.SliceStable(a.Weighted, func(x, y int) bool { return a.Weighted[x].Name < a.Weighted[y].Name })
+			slices.Sort(a.Mirrors)
+		}
+	}
+}
+
+// Sort orders configurations by name.
+func Sort(cs []Config) {
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+}

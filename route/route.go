@@ -15,6 +15,11 @@ import (
 type Config struct {
 	Name         string        `json:"name"`
 	VirtualHosts []VirtualHost `json:"virtualHosts"`
+	// IgnorePortInHostMatching is Envoy's ignore_port_in_host_matching:
+	// the Host's port is dropped before the domains are matched. istiod
+	// sets it on every sidecar outbound configuration (a proxyless gRPC
+	// client aside) and writes the domains without ports.
+	IgnorePortInHostMatching bool `json:"ignorePortInHostMatching,omitempty"`
 	// Reason says which rule produced the configuration (predictions only).
 	Reason string `json:"reason,omitempty"`
 }

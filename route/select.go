@@ -41,9 +41,19 @@ type Selection struct {
 // wildcard ("*.example.com"), else the longest prefix wildcard
 // ("example.*"), else "*"; then its first route whose match the request
 // meets (ConfigImpl::route).
+//
+// With IgnorePortInHostMatching the Host's port is dropped first
+// (RouteMatcher::findVirtualHost with HeaderUtility::getPortStart).
 func Select(c *Config, req Request) Selection {
 	host := strings.ToLower(req.Host)
+	stripped := ""
+	if c.IgnorePortInHostMatching {
+		if h := withoutPort(host); h != host {
+			host, stripped = h, " (the Host's port is ignored: ignore_port_in_host_matching)"
+		}
+	}
 	vh, why := findVirtualHost(c, host)
+	why += stripped
 	sel := Selection{VirtualHost: vh, HostWhy: why, RouteIndex: -1}
 	if vh == nil {
 		return sel
@@ -196,4 +206,15 @@ func HostPort(host string) (string, string) {
 		return h, p
 	}
 	return host, ""
+}
+
+// withoutPort drops a Host's port as Envoy's HeaderUtility::getPortStart
+// finds it: from the last colon on, unless a "]" follows it (a bracketed
+// IPv6 address without port). The port is not checked to be digits.
+func withoutPort(host string) string {
+	i := strings.LastIndexByte(host, ':')
+	if i < 0 || strings.LastIndexByte(host, ']') > i {
+		return host
+	}
+	return host[:i]
 }

@@ -68,3 +68,28 @@ func TestMatchConditions(t *testing.T) {
 		})
 	}
 }
+
+// TestIgnorePortInHostMatching: istiod writes a sidecar's domains without
+// ports and sets ignore_port_in_host_matching; Envoy drops the Host's port
+// as HeaderUtility::getPortStart finds it (its RemovePortsFromHost cases).
+func TestIgnorePortInHostMatching(t *testing.T) {
+	c := &Config{Name: "9080", IgnorePortInHostMatching: true, VirtualHosts: []VirtualHost{
+		{Name: "reviews", Domains: []string{"reviews", "10.96.0.20", "[fd00::20]"}, Routes: []Route{{Match: Match{PathKind: Prefix, Path: "/"}, Action: Action{Kind: Forward, Cluster: "r"}}}},
+	}}
+	for _, tt := range []struct {
+		host string
+		want bool
+	}{
+		{"reviews:9080", true}, {"reviews", true}, {"REVIEWS:80", true}, {"reviews:", true},
+		{"10.96.0.20:9080", true}, {"[fd00::20]:9080", true}, {"[fd00::20]", true}, {"fd00::20", false}, {"details:9080", false},
+	} {
+		got := Select(c, Request{Host: tt.host}).VirtualHost != nil
+		if got != tt.want {
+			t.Errorf("Host %q: matched %t, want %t", tt.host, got, tt.want)
+		}
+	}
+	c.IgnorePortInHostMatching = false
+	if Select(c, Request{Host: "reviews:9080"}).VirtualHost != nil {
+		t.Error("without ignore_port_in_host_matching reviews:9080 matched domain reviews")
+	}
+}

@@ -38,6 +38,14 @@ func TestScenarios(t *testing.T) {
 			if err := suite.EnsureIstio(suiteCtx, testenv.EnvConf(), g); err != nil {
 				t.Fatalf("Istio not ready: %v", err)
 			}
+			if err := suite.StartSentinel(suiteCtx, testenv.EnvConf(), g.Family); err != nil {
+				t.Fatalf("conflict reads not ready: %v", err)
+			}
+			defer func() {
+				if err := suite.StopSentinel(suiteCtx); err != nil {
+					t.Errorf("deleting the sentinel scenario: %v", err)
+				}
+			}()
 			var fs []features.Feature
 			for _, p := range g.Shared {
 				fs = append(fs, feature(p))

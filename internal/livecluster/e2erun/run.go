@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
@@ -47,9 +46,6 @@ type Run struct {
 	rc    *rest.Config
 	start time.Time
 	err   error
-	// settle releases the shared hold on quiet that setup takes (holding).
-	settle  sync.Once
-	holding bool
 	// what assess found, for the verdict and the artifacts
 	res        compare.Result
 	sim        *world.World
@@ -62,6 +58,7 @@ type Run struct {
 	configDump []byte
 	pushStatus []byte
 	marker     int
+	clientPod  string // the client's pod, once waitSynced found it
 }
 
 // NewRun prepares the run of one plan on the suite's cluster: the one
@@ -75,7 +72,15 @@ func (s *Suite) NewRun(cfg *envconf.Config, p *deploy.Plan) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: kubernetes client: %w", p.Scenario, err)
 	}
-	rc := kc.RESTConfig()
+	// The sync marker changes of a conflict read window must reach istiod
+	// within its debounce: no client-side throttling (client-go's default
+	// is 5 requests a second, which the sentinel's client, in every window,
+	// exceeded; found by e2e-local).
+	rc := rest.CopyConfig(kc.RESTConfig())
+	rc.QPS, rc.Burst, rc.RateLimiter = 1000, 1000, nil
+	if kc, err = klient.New(rc); err != nil {
+		return nil, fmt.Errorf("%s: kubernetes client: %w", p.Scenario, err)
+	}
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: kubernetes client: %w", p.Scenario, err)
@@ -99,24 +104,10 @@ func (r *Run) poll(d time.Duration) time.Duration {
 	return d / 4
 }
 
-// settling takes the shared hold on quiet until settled.
-func (r *Run) settling() {
-	r.s.quiet.RLock()
-	r.holding = true
-}
-
-// settled releases the hold settling took, once.
-func (r *Run) settled() {
-	if r.holding {
-		r.settle.Do(r.s.quiet.RUnlock)
-	}
-}
-
 // Setup runs the plan's steps up to the waits: namespaces, then each
 // batch, pausing between creationOrder objects. After an error, Fail
 // records it; Teardown runs in every case.
 func (r *Run) Setup(ctx context.Context) error {
-	r.settling()
 	var previous time.Time
 	for _, s := range r.p.Steps {
 		switch s.Kind {
@@ -215,7 +206,6 @@ func (v Verdict) Passed() bool {
 // conclude records the verdict for the reports, once, and for a scenario
 // that did not pass writes its evidence to the artifacts.
 func (r *Run) conclude(ctx context.Context) Verdict {
-	r.settled()
 	res := r.res
 	res.Duration = time.Since(r.start)
 	r.s.record(res)
@@ -428,77 +418,9 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	return r.pushAndWait(ctx, client.Client.Name, timeout)
-}
-
-// pushAndWait changes the marker and waits until the client acknowledged
-// CDS, LDS and RDS of a push built after the change.
-func (r *Run) pushAndWait(ctx context.Context, pod string, timeout time.Duration) error {
-	id := istiod.ProxyID(pod, r.clientNS())
-	b, err := r.istiod(ctx, istiod.SynczPath)
-	if err != nil {
-		return fmt.Errorf("istiod sync status: %w", err)
-	}
-	all, err := istiod.ParseSyncz(b)
-	if err != nil {
-		return err
-	}
-	before := istiod.LatestPush(all)
-	if err := r.bumpMarker(ctx); err != nil {
-		return fmt.Errorf("changing the sync marker: %w", err)
-	}
-	return kindcluster.Wait(ctx, fmt.Sprintf("proxy %s to acknowledge a push after push %d", id, before), timeout, r.poll(500*time.Millisecond), func(ctx context.Context) (bool, string, error) {
-		b, err := r.istiod(ctx, istiod.SynczPath)
-		if err != nil {
-			return false, "", kindcluster.Retryable{Err: err}
-		}
-		all, err := istiod.ParseSyncz(b)
-		if err != nil {
-			return false, "", kindcluster.Retryable{Err: err}
-		}
-		s, ok := istiod.Find(all, id)
-		if !ok {
-			return false, "the proxy is not connected to istiod", nil
-		}
-		done, why := s.SyncedAfter(before)
-		return done, s.String() + ": " + why, nil
-	})
-}
-
-// readConflicts pushes to the client alone and reads the conflict records
-// of that push, and the conflict gauges. /debug/push_status shows the push
-// context before the current one (istiod publishes a push context's
-// records when the next push starts, or at its 10 s metrics refresh:
-// DiscoveryServer.Push calls OnConfigChange on the old context), so it
-// pushes twice and reads the records of the first push. Found by
-// e2e-local: with one push, parallel scenarios read each other's records.
-func (r *Run) readConflicts(ctx context.Context, s deploy.Step) ([]listener.Conflict, map[string]float64, error) {
-	r.s.quiet.Lock()
-	defer r.s.quiet.Unlock()
-	for range 2 {
-		if err := r.pushAndWait(ctx, r.live.Client.Name, s.Timeout); err != nil {
-			return nil, nil, err
-		}
-	}
-	b, err := r.istiod(ctx, istiod.PushStatusPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.pushStatus = b
-	ns := "." + r.clientNS()
-	cs, err := istiod.Conflicts(b, func(id string) bool { return strings.HasSuffix(id, ns) })
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := r.istiod(ctx, istiod.MetricsPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	gs, err := istiod.ParseConflictGauges(m)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cs, istiod.ByKind(gs), nil
+	r.clientPod = client.Client.Name
+	_, err = r.s.pushAll(ctx, []*Run{r}, timeout)
+	return err
 }
 
 // Teardown deletes the scenario's namespaces and waits until they are
@@ -510,12 +432,9 @@ func (r *Run) Teardown(ctx context.Context) error {
 		// --fail-fast): the reports still get the scenario's verdict.
 		r.conclude(context.WithoutCancel(ctx))
 	}
-	r.settled()
 	r.s.provider.detach(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deploy.DefaultTimeouts.Delete)
 	defer cancel()
-	r.s.quiet.RLock()
-	defer r.s.quiet.RUnlock()
 	for _, ns := range r.p.Iso.LiveNamespaces() {
 		if err := r.cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return err
@@ -539,7 +458,6 @@ func (r *Run) Failed() bool { return r.err != nil }
 
 // Fail records a setup failure and returns its verdict.
 func (r *Run) Fail(err error) Verdict {
-	r.settled()
 	r.err = err
 	res := compare.Result{Scenario: r.p.Scenario, File: r.p.File, Version: r.s.version.Label, Outcome: compare.Error, Err: "setup: " + err.Error(), Duration: time.Since(r.start)}
 	r.s.record(res)

@@ -148,7 +148,6 @@ func TestTeardownDeletesNamespaces(t *testing.T) {
 	if _, err := r.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r.settling() // Teardown releases a hold setup took
 	if err := r.Teardown(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -159,15 +158,10 @@ func TestTeardownDeletesNamespaces(t *testing.T) {
 	if len(nss.Items) != 1 || nss.Items[0].Name != "default" {
 		t.Errorf("namespaces left: %v; want only default", nss.Items)
 	}
-	// The hold is released: a conflict read can take quiet alone.
-	if !r.s.quiet.TryLock() {
-		t.Error("Teardown left the scenario's hold on quiet")
-	}
 }
 
 func TestFailRecordsTheSetupError(t *testing.T) {
 	r := testRun(t, ProviderLocal)
-	r.settling()
 	v := r.Fail(errors.New("creating Service/x: forbidden"))
 	if v.Passed() || !r.Failed() {
 		t.Errorf("a setup failure passed")
@@ -179,9 +173,6 @@ func TestFailRecordsTheSetupError(t *testing.T) {
 	}
 	if len(r.s.results) != 1 || r.s.results[0].Err != "setup: creating Service/x: forbidden" {
 		t.Errorf("recorded %+v", r.s.results)
-	}
-	if !r.s.quiet.TryLock() {
-		t.Error("Fail left the scenario's hold on quiet")
 	}
 }
 
@@ -250,11 +241,10 @@ func TestStagesOfAPlan(t *testing.T) {
 }
 
 // TestAFailedStageConcludes: a stage that cannot be carried out fails,
-// names its step, records the verdict once with its evidence, releases
-// the hold on quiet, and leaves nothing for the later stages.
+// names its step, records the verdict once with its evidence, and leaves
+// nothing for the later stages.
 func TestAFailedStageConcludes(t *testing.T) {
 	r := testRun(t, ProviderKind)
-	r.settling()
 	pods := Stage{Name: StagePods, steps: []deploy.Step{{Kind: deploy.WaitPods, Timeout: 100 * time.Millisecond}}}
 	text, failed := r.AssessStage(context.Background(), pods)
 	if !failed || !r.Concluded() {
@@ -270,9 +260,6 @@ func TestAFailedStageConcludes(t *testing.T) {
 	}
 	if len(r.s.results) != 1 || !strings.HasPrefix(r.s.results[0].Err, "wait-pods: ") {
 		t.Errorf("recorded %+v", r.s.results)
-	}
-	if !r.s.quiet.TryLock() {
-		t.Error("the verdict left the scenario's hold on quiet")
 	}
 }
 

@@ -127,7 +127,6 @@ func (r *Run) step(ctx context.Context, s deploy.Step) error {
 		err = r.waitAddresses(ctx, s, r.sim)
 	case deploy.WaitSynced:
 		err = r.waitSynced(ctx, s.Timeout)
-		r.settled()
 	case deploy.ReadWorld:
 		r.live, err = livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 	case deploy.Predict:

@@ -54,17 +54,13 @@ type Suite struct {
 	results    []compare.Result
 	roundTrips []RoundTrip
 
-	// quiet keeps istiod's pushes to one scenario while its conflict
-	// records are read (/debug/push_status holds one push context's
-	// records, one per listener name across all proxies; see
-	// readConflicts): a scenario holds it shared from the start of its
-	// setup until istiod has all of it and the client acknowledged a push
-	// (the cluster's own reactions to the scenario, such as pods turning
-	// ready, EndpointSlices and ServiceEntry addresses, start new pushes
-	// until then), and again while its namespaces are deleted; the read
-	// holds it alone. Found by e2e-local: without the settling part,
-	// parallel scenarios lost conflict records.
-	quiet sync.RWMutex
+	// windows runs one conflict read window at a time (conflictread.go);
+	// sentinel is the current group's sentinel scenario, whose conflict
+	// record shows that a read saw a push of its window.
+	windows  sync.Mutex
+	sentinel *Run
+	// reads are the conflict reads waiting for a quiet window.
+	reads conflictQueue
 	// slots bounds how many scenarios are deployed at once.
 	slots chan struct{}
 }

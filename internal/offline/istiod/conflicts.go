@@ -97,3 +97,41 @@ func Conflicts(pushStatusJSON []byte, keep func(proxyID string) bool) ([]listene
 	})
 	return out, nil
 }
+
+// Record is one outbound conflict record of /debug/push_status: the
+// listener name it is keyed by and the proxy whose push wrote it last.
+type Record struct {
+	Listener string
+	Proxy    string
+}
+
+// Records lists the outbound conflict records of /debug/push_status with
+// their proxies, sorted. Pilot keeps one record per listener name and
+// metric across all proxies, so two proxies pushed together with a
+// conflict on the same listener name leave only one record: Records is how
+// a reader finds the names on which that may have happened.
+func Records(pushStatusJSON []byte) ([]Record, error) {
+	if len(strings.TrimSpace(string(pushStatusJSON))) == 0 {
+		return nil, nil
+	}
+	var ps pushStatus
+	if err := json.Unmarshal(pushStatusJSON, &ps); err != nil {
+		return nil, fmt.Errorf("istiod /debug/push_status: %w", err)
+	}
+	var out []Record
+	for metric, byKey := range ps {
+		if !strings.HasPrefix(metric, "pilot_conflict_") || ConflictKind(metric) == listener.InboundListener {
+			continue
+		}
+		for key, st := range byKey {
+			out = append(out, Record{Listener: key, Proxy: st.Proxy})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Listener != out[j].Listener {
+			return out[i].Listener < out[j].Listener
+		}
+		return out[i].Proxy < out[j].Proxy
+	})
+	return out, nil
+}

@@ -84,6 +84,14 @@ func TestConflictsFromPushStatus(t *testing.T) {
 	if none, err := istiod.Conflicts(nil, nil); err != nil || none != nil {
 		t.Errorf("empty push status: %v %v", none, err)
 	}
+	recs, err := istiod.Records(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRecs := []istiod.Record{{Listener: "0.0.0.0_3306", Proxy: "client-abc.ns1"}, {Listener: "0.0.0.0_5432", Proxy: "client-x.other"}}
+	if !reflect.DeepEqual(recs, wantRecs) {
+		t.Errorf("Records = %+v, want %+v (inbound and non-conflict metrics left out)", recs, wantRecs)
+	}
 }
 
 func TestConflictGauges(t *testing.T) {

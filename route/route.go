@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
@@ -97,6 +98,10 @@ type HeaderMatch struct {
 	// Invert is a condition that holds when the match does not
 	// (withoutHeaders, invert_match).
 	Invert bool `json:"invert,omitempty"`
+	// MissingAsEmpty matches a missing header as the empty value
+	// (treat_missing_header_as_empty, which istiod sets on withoutHeaders
+	// conditions other than a presence test).
+	MissingAsEmpty bool `json:"missingAsEmpty,omitempty"`
 }
 
 // ActionKind is what a route does with a request it takes.
@@ -120,12 +125,15 @@ type Action struct {
 	// empty.
 	Weighted []listener.WeightedCluster `json:"weightedClusters,omitempty"`
 	// Redirect is a redirect's target as "scheme://authority/path" with
-	// the parts the route rewrites, "" parts left as the request had them.
+	// the parts the route rewrites, "" parts left as the request had them
+	// (RedirectTarget writes it).
 	Redirect string `json:"redirect,omitempty"`
 	// Status is a redirect's or direct response's HTTP status.
 	Status uint32 `json:"status,omitempty"`
-	// Rewrite notes a forwarded request's rewrite ("uri /v2", "authority
-	// h"): it does not change where the request goes.
+	// Rewrite notes a forwarded request's rewrite, its parts joined by
+	// ", " in this order: "uri /v2" (prefix_rewrite), "uri regex PATTERN
+	// SUBSTITUTION" (regex_rewrite), "authority h" (host_rewrite_literal).
+	// It does not change where the request goes.
 	Rewrite string `json:"rewrite,omitempty"`
 	// Mirrors are the clusters a forwarded request is mirrored to, sorted.
 	Mirrors []string `json:"mirrors,omitempty"`
@@ -189,20 +197,49 @@ func (h HeaderMatch) String() string {
 	return not + h.Name + " present"
 }
 
-// Normalize sorts what Envoy does not order: weighted clusters and mirrors
-// by name, domains as written (their order does not change matching).
-// Virtual hosts keep istiod's order, routes their order.
+// Normalize sorts what does not change matching: virtual hosts by name,
+// domains as written, a match's header and query conditions (all must
+// hold; istiod writes query parameters in map order), weighted clusters
+// and mirrors by name. Routes keep their order.
 func (c *Config) Normalize() {
 	sort.SliceStable(c.VirtualHosts, func(i, j int) bool { return c.VirtualHosts[i].Name < c.VirtualHosts[j].Name })
 	for i := range c.VirtualHosts {
 		vh := &c.VirtualHosts[i]
 		slices.Sort(vh.Domains)
 		for j := range vh.Routes {
+			m := &vh.Routes[j].Match
+			sortConditions(m.Headers)
+			sortConditions(m.QueryParams)
 			a := &vh.Routes[j].Action
 			sort.SliceStable(a.Weighted, func(x, y int) bool { return a.Weighted[x].Name < a.Weighted[y].Name })
 			slices.Sort(a.Mirrors)
 		}
 	}
+}
+
+// sortConditions orders conditions by name, then by their text.
+func sortConditions(hs []HeaderMatch) {
+	sort.SliceStable(hs, func(i, j int) bool {
+		if hs[i].Name != hs[j].Name {
+			return hs[i].Name < hs[j].Name
+		}
+		return hs[i].String() < hs[j].String()
+	})
+}
+
+// RedirectTarget writes a redirect's target as Action.Redirect holds it:
+// "scheme://host:port" then the path part, each part "" when the redirect
+// keeps the request's (a port alone is ":port"); the path part is the new
+// path, or the new prefix followed by "*" for a prefix rewrite.
+func RedirectTarget(scheme, host string, port uint32, path, prefix string) string {
+	authority := host
+	if port != 0 {
+		authority += ":" + strconv.FormatUint(uint64(port), 10)
+	}
+	if prefix != "" {
+		path = prefix + "*"
+	}
+	return scheme + "://" + authority + path
 }
 
 // Sort orders configurations by name.

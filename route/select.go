@@ -113,6 +113,9 @@ func (m Match) Matches(req Request) (bool, string) {
 	}
 	for _, h := range m.Headers {
 		v, ok := header(req, h.Name)
+		if !ok && h.MissingAsEmpty {
+			ok = true
+		}
 		if !h.holds(v, ok) {
 			return false, "header " + h.String() + " does not hold"
 		}

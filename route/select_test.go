@@ -93,3 +93,19 @@ func TestIgnorePortInHostMatching(t *testing.T) {
 		t.Error("without ignore_port_in_host_matching reviews:9080 matched domain reviews")
 	}
 }
+
+func TestMissingHeaderAsEmpty(t *testing.T) {
+	// withoutHeaders {x: {regex: ".*"}}: invert_match with
+	// treat_missing_header_as_empty; a missing header is "", which ".*"
+	// matches, so the inverted condition fails. Without the flag a missing
+	// header fails the match and the inverted condition holds.
+	h := HeaderMatch{Name: "x", Kind: ValueRegex, Value: ".*", Invert: true}
+	m := Match{PathKind: Prefix, Path: "/", Headers: []HeaderMatch{h}}
+	if ok, _ := m.Matches(Request{Path: "/"}); !ok {
+		t.Errorf("without treat_missing_header_as_empty: a missing header should meet !x~.*")
+	}
+	m.Headers[0].MissingAsEmpty = true
+	if ok, _ := m.Matches(Request{Path: "/"}); ok {
+		t.Errorf("with treat_missing_header_as_empty: a missing header is \"\" and should fail !x~.*")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/realpilot/backend"
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/route"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -30,6 +31,7 @@ type verifyFlags struct {
 	junit   string
 	matrix  string
 	keep    string
+	routes  bool
 	timeout time.Duration
 }
 
@@ -41,6 +43,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
 	fs.StringVar(&f.matrix, "matrix", "", "also write the scenario x version Markdown table to this file")
 	fs.StringVar(&f.keep, "keep", "", "write each run's real config dump into this folder")
+	fs.BoolVar(&f.routes, "show-routes", false, "print the route configurations real pilot sent after each verdict")
 	fs.Var(&f.replace, "replace", "MODULE=DIR: a source-tree version takes this dependency from the source tree DIR (repeatable)")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "deadline for one backend run")
 	paths, status, ok := parseFlags(fs, args, stderr)
@@ -64,7 +67,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		text = stderr
 	}
 	opts := verify.Options{Keep: f.keep, Progress: stderr, Timeout: f.timeout}
-	results := verifyAll(ctx, scs, vs, opts, text, stderr)
+	results := verifyAll(ctx, scs, vs, opts, f.routes, text, stderr)
 	interrupted := ctx.Err() != nil
 	counts := map[compare.Outcome]int{}
 	witnesses := 0
@@ -147,7 +150,8 @@ func writeFile(path string, render func(io.Writer) error) error {
 // scenario to text as it goes. Once ctx ends (Ctrl-C) it starts nothing
 // more and returns only the runs that finished: a run cut short by the
 // interruption is not an error of its scenario.
-func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, text, stderr io.Writer) []compare.Result {
+// With showRoutes, real pilot's route configurations follow each verdict.
+func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, showRoutes bool, text, stderr io.Writer) []compare.Result {
 	var results []compare.Result
 	for _, v := range vs {
 		if ctx.Err() != nil {
@@ -169,6 +173,12 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 		}
 		for _, r := range verifyVersion(ctx, scs, v, bin, opts) {
 			report.Verdict(text, r)
+			if showRoutes && r.Outcome != compare.Error && r.Outcome != compare.Skip {
+				fmt.Fprintf(text, "  real routes (Istio %s):\n", v.Label)
+				if err := route.Write(text, r.RealRoutes, "    "); err != nil {
+					fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
+				}
+			}
 			results = append(results, r)
 		}
 	}
@@ -235,7 +245,7 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 	} else {
-		results = verifyAll(ctx, scs, vs, verify.Options{Progress: stderr}, stderr, stderr)
+		results = verifyAll(ctx, scs, vs, verify.Options{Progress: stderr}, false, stderr, stderr)
 	}
 	byName := map[string]*scenario.Scenario{}
 	for _, sc := range scs {

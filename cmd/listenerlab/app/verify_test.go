@@ -17,7 +17,7 @@ func TestVerifyAllStartsNothingOnceInterrupted(t *testing.T) {
 	cancel()
 	scs := []*scenario.Scenario{{Header: scenario.Header{Name: "a"}}, {Header: scenario.Header{Name: "b"}}}
 	var text, stderr bytes.Buffer
-	if got := verifyAll(ctx, scs, versions.Catalog, verify.Options{Progress: &stderr}, &text, &stderr); len(got) != 0 {
+	if got := verifyAll(ctx, scs, versions.Catalog, verify.Options{Progress: &stderr}, false, &text, &stderr); len(got) != 0 {
 		t.Errorf("verifyAll after the interruption = %d results, want none", len(got))
 	}
 	if got := verifyVersion(ctx, scs, versions.Newest(), "/nonexistent/pilotbackend", verify.Options{}); len(got) != 0 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/route"
 )
 
 // Outcome is the verdict on one scenario on one version.
@@ -40,4 +41,7 @@ type Result struct {
 	// Prediction and Real are the two listener sets compared.
 	Prediction *predictor.Prediction `json:"-"`
 	Real       []listener.Listener   `json:"-"`
+	// RealRoutes are the route configurations real pilot sent for the
+	// HTTP chains of Real.
+	RealRoutes []route.Config `json:"-"`
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/route"
 )
 
 // ErrNoListeners is wrapped by the error of Parse when the input is JSON but
@@ -43,6 +44,14 @@ type Dump struct {
 	// Unreadable are listeners of the dump that this package could not read.
 	// Sorted by name, then message.
 	Unreadable []Failure `json:"unreadable,omitempty"`
+	// Routes are the route configurations Envoy got over RDS (the
+	// dump's dynamic_route_configs), normalized, sorted by name.
+	Routes []route.Config `json:"routes,omitempty"`
+	// UnreadableRoutes are route configurations this package could not
+	// read, or that hold what the route model does not (a JWT claim
+	// condition, a cluster header): they are not in Routes. Sorted by
+	// name, then message.
+	UnreadableRoutes []Failure `json:"unreadableRoutes,omitempty"`
 }
 
 // Entry is one listener of the dump with what the normalized form leaves out.
@@ -77,13 +86,16 @@ type Failure struct {
 // opaque (see resolver).
 var unmarshal = protojson.UnmarshalOptions{DiscardUnknown: true, Resolver: resolver{}}
 
-// Parse reads the listeners of an Envoy admin config dump: the output of
-// Envoy's /config_dump, of pilot-agent request GET config_dump, or of
-// istioctl proxy-config all -o json; a bare ListenersConfigDump; or the JSON
-// array of listeners that istioctl proxy-config listeners -o json prints.
-// Everything but the listeners is skipped without being decoded.
+// Parse reads the listeners of an Envoy admin config dump, and the route
+// configurations it got over RDS (Dump.Routes): the output of Envoy's
+// /config_dump, of pilot-agent request GET config_dump, or of istioctl
+// proxy-config all -o json; a bare ListenersConfigDump; or the JSON array
+// of listeners that istioctl proxy-config listeners -o json prints.
+// Everything but the listeners and dynamic route configurations is
+// skipped without being decoded.
 //
-// A listener that cannot be read lands in Dump.Unreadable. Parse fails only
+// A listener that cannot be read lands in Dump.Unreadable, a route
+// configuration in Dump.UnreadableRoutes. Parse fails only
 // when the input is not JSON (the error gives the offset), or when no
 // listener at all can be read (the error wraps ErrNoListeners).
 func Parse(data []byte) (*Dump, error) {
@@ -96,6 +108,7 @@ func Parse(data []byte) (*Dump, error) {
 			ErrNoListeners, len(c.types), listenersDumpName, c.types)
 	}
 	d := &Dump{Rejected: c.rejected, Unreadable: c.unreadable}
+	d.readRoutes(c.routes)
 	var firstErr error
 	for _, raw := range c.listeners {
 		e, err := read(raw)
@@ -150,6 +163,19 @@ func read(raw rawListener) (Entry, error) {
 	return e, nil
 }
 
+// readRoutes reads every route configuration found, each that fails into
+// UnreadableRoutes.
+func (d *Dump) readRoutes(raws []rawRoute) {
+	for _, raw := range raws {
+		rc, err := readRoute(raw)
+		if err != nil {
+			d.UnreadableRoutes = append(d.UnreadableRoutes, Failure{Name: routeName(raw.json), Message: err.Error()})
+			continue
+		}
+		d.Routes = append(d.Routes, rc)
+	}
+}
+
 func (d *Dump) sort() {
 	for i := range d.Listeners {
 		d.Listeners[i].Listener.Normalize()
@@ -159,6 +185,8 @@ func (d *Dump) sort() {
 	})
 	sortFailures(d.Rejected)
 	sortFailures(d.Unreadable)
+	route.Sort(d.Routes)
+	sortFailures(d.UnreadableRoutes)
 }
 
 func sortFailures(fs []Failure) {

@@ -16,6 +16,11 @@ const (
 	dynamicListenerName = "envoy.admin.v3.ListenersConfigDump.DynamicListener"
 	staticListenerName  = "envoy.admin.v3.ListenersConfigDump.StaticListener"
 	listenerName        = "envoy.config.listener.v3.Listener"
+	// The route part: a full dump holds one RoutesConfigDump;
+	// config_dump?resource=dynamic_route_configs one entry per route
+	// configuration.
+	routesDumpName         = "envoy.admin.v3.RoutesConfigDump"
+	dynamicRouteConfigName = "envoy.admin.v3.RoutesConfigDump.DynamicRouteConfig"
 )
 
 // The raw* types mirror just enough of the admin protos to find the listener
@@ -38,6 +43,27 @@ type rawConfig struct {
 	rawListenersDump
 	rawDynamic
 	Listener json.RawMessage `json:"listener"`
+	rawRoutesDump
+	rawDynamicRoute
+}
+
+// rawRoutesDump is a RoutesConfigDump's dynamic part. Its
+// static_route_configs (the inline route configurations of the inbound
+// chains and the bootstrap's) are not what RDS sends and are skipped.
+type rawRoutesDump struct {
+	DynamicRouteConfigs      []rawDynamicRoute `json:"dynamic_route_configs"`
+	DynamicRouteConfigsCamel []rawDynamicRoute `json:"dynamicRouteConfigs"`
+}
+
+type rawDynamicRoute struct {
+	RouteConfig      json.RawMessage `json:"route_config"`
+	RouteConfigCamel json.RawMessage `json:"routeConfig"`
+}
+
+// rawRoute is the JSON of one route configuration and where it was found.
+type rawRoute struct {
+	where string
+	json  json.RawMessage
 }
 
 type rawListenersDump struct {
@@ -178,6 +204,7 @@ type rawListener struct {
 // collected is what walking the dump JSON found.
 type collected struct {
 	listeners  []rawListener
+	routes     []rawRoute
 	rejected   []Failure
 	unreadable []Failure
 	// found is false when the dump has no listeners part at all; types then
@@ -263,6 +290,17 @@ func (c *collected) addConfig(where string, cfg *rawConfig) {
 		c.addDynamic(where, &cfg.rawDynamic)
 	case staticListenerName:
 		c.addStatic(where, &rawStatic{Listener: cfg.Listener})
+	case routesDumpName:
+		c.types = append(c.types, name)
+		both := append(cfg.DynamicRouteConfigs[:len(cfg.DynamicRouteConfigs):len(cfg.DynamicRouteConfigs)], cfg.DynamicRouteConfigsCamel...)
+		for i := range both {
+			c.addRoute(where+".dynamic_route_configs["+strconv.Itoa(i)+"]", &both[i])
+		}
+		return
+	case dynamicRouteConfigName:
+		c.types = append(c.types, name)
+		c.addRoute(where, &cfg.rawDynamicRoute)
+		return
 	default:
 		c.types = append(c.types, name)
 		return
@@ -298,4 +336,13 @@ func (c *collected) addDynamic(where string, d *rawDynamic) {
 	} else if s := firstState(d.WarmingState, d.WarmingStateCamel); s != nil {
 		c.listeners = append(c.listeners, rawListener{where: where + ".warming_state", name: d.Name, state: Warming, json: s.Listener})
 	}
+}
+
+// addRoute keeps a dynamic route configuration's JSON.
+func (c *collected) addRoute(where string, d *rawDynamicRoute) {
+	js := d.RouteConfig
+	if js == nil {
+		js = d.RouteConfigCamel
+	}
+	c.routes = append(c.routes, rawRoute{where: where + ".route_config", json: js})
 }

@@ -37,7 +37,9 @@ type Result struct {
 	ProxyVersion string
 	// ConfigDump is an Envoy admin ConfigDump (the JSON /config_dump
 	// prints) holding every listener pilot built for the client, inbound and
-	// virtual ones included, in one ListenersConfigDump.
+	// virtual ones included, in one ListenersConfigDump, then the route
+	// configurations those listeners name over RDS, built on the same
+	// push, in one RoutesConfigDump (dynamic_route_configs).
 	ConfigDump json.RawMessage
 	// PushStatus is what istiod would serve as /debug/push_status for this
 	// push: its records by metric and key, as pilot wrote them.

@@ -23,7 +23,8 @@
 //
 //	{"format":"listenerlab.pilot-result/v2","istioVersion":"<istio.io/istio module version>",
 //	 "proxyVersion":"<ISTIO_VERSION given to the proxy>",
-//	 "configDump":<Envoy admin ConfigDump>,
+//	 "configDump":<Envoy admin ConfigDump: the client's listeners, then the
+//	               route configurations its HTTP chains name over RDS>,
 //	 "pushStatus":<PushContext.StatusJSON: {metric: {key: {"proxy","message"}}}>}
 //
 // Exit codes: 0 success; 2 a World this program cannot read (wrong format,
@@ -56,6 +57,7 @@ import (
 
 	admin "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -297,7 +299,8 @@ func batchOne(data []byte, f *failer) ([]byte, error) {
 	return answer(w, f)
 }
 
-// answer builds the client's listeners for w and returns the result JSON.
+// answer builds the client's listeners for w, and the route
+// configurations they name, and returns the result JSON.
 func answer(w *world, f *failer) ([]byte, error) {
 	forgetDebugCollections()
 	s, err := newServer(w, f)
@@ -315,7 +318,19 @@ func answer(w *world, f *failer) ([]byte, error) {
 		return nil, errors.New("building listeners failed")
 	}
 
-	dump, err := configDump(listeners)
+	names, err := routeNames(listeners)
+	if err != nil {
+		return nil, err
+	}
+	routes, err := buildRoutes(s, proxy, push, names)
+	if err != nil {
+		return nil, err
+	}
+	if f.failed() {
+		return nil, errors.New("building routes failed")
+	}
+
+	dump, err := configDump(listeners, routes)
 	if err != nil {
 		return nil, err
 	}
@@ -431,11 +446,12 @@ func encodeResult(dump, status json.RawMessage) ([]byte, error) {
 	return bytes.TrimSpace(buf.Bytes()), nil
 }
 
-// configDump renders listeners as an Envoy admin /config_dump does: one
-// ListenersConfigDump whose dynamic_listeners hold each listener in
-// active_state, proto field names, typed_config Anys resolved through the
-// types Istio registers (every filter config it can emit is linked in).
-func configDump(listeners []*listenerv3.Listener) (json.RawMessage, error) {
+// configDump renders listeners and routes as an Envoy admin /config_dump
+// does: one ListenersConfigDump whose dynamic_listeners hold each listener
+// in active_state, then one RoutesConfigDump (routesDump), proto field
+// names, typed_config Anys resolved through the types Istio registers
+// (every filter config it can emit is linked in).
+func configDump(listeners []*listenerv3.Listener, routes []*routev3.RouteConfiguration) (json.RawMessage, error) {
 	ld := &admin.ListenersConfigDump{VersionInfo: "listenerlab"}
 	for _, l := range listeners {
 		a, err := anypb.New(l)
@@ -454,8 +470,12 @@ func configDump(listeners []*listenerv3.Listener) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config dump: %w", err)
 	}
+	ra, err := routesDump(routes)
+	if err != nil {
+		return nil, err
+	}
 	js, err := protojson.MarshalOptions{UseProtoNames: true, Resolver: protoregistry.GlobalTypes}.
-		Marshal(&admin.ConfigDump{Configs: []*anypb.Any{la}})
+		Marshal(&admin.ConfigDump{Configs: []*anypb.Any{la, ra}})
 	if err != nil {
 		return nil, fmt.Errorf("config dump: %w", err)
 	}

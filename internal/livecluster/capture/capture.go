@@ -168,6 +168,7 @@ func (cp *capturer) readCluster(ctx context.Context, pod *corev1.Pod) (*world.Wo
 		Scenario:   pod.Name,
 		Header:     scenario.Header{Client: scenario.Client{Namespace: pod.Namespace, Labels: pod.Labels}},
 		Namespaces: namespaces,
+		SkipGone:   true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the cluster: %w", err)

@@ -17,7 +17,9 @@ import (
 // setting: two TCP ServiceEntries on one address and port build identical
 // match-all chains, and pilot records the later one's as tcp over tcp on
 // ADDRESS_9. Its client is the sentinel of the conflict read windows
-// (readTogether).
+// (readTogether). They are exported to their namespace only: a scenario
+// whose client has no isolation Sidecar (a Sidecar in the root namespace)
+// would otherwise have the sentinel's listener, and its record.
 const sentinelScenario = `kind: Scenario
 name: sentinel
 description: The conflict record that shows a read window saw its own push.
@@ -33,6 +35,7 @@ metadata:
   name: sentinel-a
 spec:
   hosts: [sentinel-a.example.com]
+  exportTo: ["."]
   addresses: ["%[2]s"]
   ports: [{number: 9, name: tcp, protocol: TCP}]
   resolution: NONE
@@ -43,6 +46,7 @@ metadata:
   name: sentinel-b
 spec:
   hosts: [sentinel-b.example.com]
+  exportTo: ["."]
   addresses: ["%[2]s"]
   ports: [{number: 9, name: tcp, protocol: TCP}]
   resolution: NONE

@@ -3,6 +3,7 @@ package livestate
 import (
 	"context"
 	"fmt"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sort"
 
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
@@ -35,6 +36,10 @@ type Selection struct {
 	// Namespaces are the scenario's live namespaces; the built-in ones are
 	// always read.
 	Namespaces []string
+	// SkipGone skips a namespace deleted since it was listed (capture reads
+	// every namespace of a cluster where others come and go); without it,
+	// a missing namespace is an error.
+	SkipGone bool
 }
 
 // ForIsolated is the selection of an isolated scenario.
@@ -72,7 +77,11 @@ func Read(ctx context.Context, c Clients, sel Selection) (*world.World, error) {
 	all := append(append([]string(nil), isolate.BuiltinNamespaces...), scenarioNS...)
 	sort.Strings(all)
 	for _, ns := range all {
-		if err := readNamespace(ctx, c, ns, w); err != nil {
+		err := readNamespace(ctx, c, ns, w)
+		if sel.SkipGone && apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

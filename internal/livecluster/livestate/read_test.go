@@ -330,3 +330,23 @@ spec:
 	}
 	return iso
 }
+
+// TestReadSkipsANamespaceGoneOnlyWhenAsked: a namespace deleted after it
+// was listed is an error for a scenario's own read and skipped for a
+// capture of the whole cluster (SkipGone).
+func TestReadSkipsANamespaceGoneOnlyWhenAsked(t *testing.T) {
+	iso, c := fakeCluster(t)
+	sel := livestate.ForIsolated(iso)
+	sel.Namespaces = append(sel.Namespaces, "deleted-meanwhile")
+	if _, err := livestate.Read(context.Background(), c, sel); err == nil || !strings.Contains(err.Error(), "deleted-meanwhile") {
+		t.Fatalf("without SkipGone: err = %v, want one naming the namespace", err)
+	}
+	sel.SkipGone = true
+	w, err := livestate.Read(context.Background(), c, sel)
+	if err != nil {
+		t.Fatalf("with SkipGone: %v", err)
+	}
+	if w.Client.Name == "" {
+		t.Error("with SkipGone the scenario's own World is still read")
+	}
+}

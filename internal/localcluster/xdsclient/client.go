@@ -46,9 +46,12 @@ type Client struct {
 	listeners map[string]*listenerv3.Listener // accepted, by name
 	rejected  map[string]failure              // refused, by name
 	routes    []string                        // route names the listeners use
-	updates   int                             // LDS responses handled
-	changed   chan struct{}                   // closed at every LDS response
-	err       error                           // why the stream ended
+	// routeConfigs are the route configurations RDS sent, by name, only
+	// those of names in routes.
+	routeConfigs map[string]*routev3.RouteConfiguration
+	updates      int           // LDS responses handled
+	changed      chan struct{} // closed at every LDS and RDS response
+	err          error         // why the stream ended
 }
 
 // failure is a listener the client refused, kept for error_state.
@@ -79,7 +82,8 @@ func Dial(ctx context.Context, addr string, n Node) (*Client, error) {
 		return nil, fmt.Errorf("xds client for %s: opening the ADS stream to %s: %w", n.ID(), addr, err)
 	}
 	c := &Client{node: n, conn: conn, stream: stream, cancel: cancel, done: make(chan struct{}),
-		listeners: map[string]*listenerv3.Listener{}, rejected: map[string]failure{}, changed: make(chan struct{})}
+		listeners: map[string]*listenerv3.Listener{}, rejected: map[string]failure{}, changed: make(chan struct{}),
+		routeConfigs: map[string]*routev3.RouteConfiguration{}}
 	// Envoy asks for clusters first, then listeners (both wildcard).
 	for i, t := range []string{ClusterType, ListenerType} {
 		req := &discoveryv3.DiscoveryRequest{TypeUrl: t}
@@ -145,11 +149,48 @@ func (c *Client) handle(resp *discoveryv3.DiscoveryResponse) error {
 		}
 		return nil
 	case RouteType:
-		c.mu.Lock()
-		ack.ResourceNames = slices.Clone(c.routes)
-		c.mu.Unlock()
+		names, err := c.takeRoutes(resp)
+		if err != nil {
+			return err
+		}
+		ack.ResourceNames = names
 	}
 	return c.stream.Send(ack)
+}
+
+// takeRoutes keeps the route configurations of an RDS response (each
+// replaces the one of its name, as Envoy takes RDS updates) and returns
+// the route names to acknowledge with.
+func (c *Client) takeRoutes(resp *discoveryv3.DiscoveryResponse) ([]string, error) {
+	got := make([]*routev3.RouteConfiguration, 0, len(resp.Resources))
+	for _, r := range resp.Resources {
+		rc := &routev3.RouteConfiguration{}
+		if err := anypb.UnmarshalTo(r, rc, proto.UnmarshalOptions{}); err != nil {
+			return nil, fmt.Errorf("RDS response %s: decoding a resource of type %s: %w", resp.Nonce, r.TypeUrl, err)
+		}
+		got = append(got, rc)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rc := range got {
+		if slices.Contains(c.routes, rc.GetName()) {
+			c.routeConfigs[rc.GetName()] = rc
+		}
+	}
+	close(c.changed)
+	c.changed = make(chan struct{})
+	return slices.Clone(c.routes), nil
+}
+
+// routesComplete says whether RDS sent a configuration for every route
+// name the listeners use. Callers hold c.mu.
+func (c *Client) routesComplete() bool {
+	for _, n := range c.routes {
+		if c.routeConfigs[n] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // takeListeners replaces the held listeners with a state-of-the-world LDS
@@ -182,6 +223,11 @@ func (c *Client) takeListeners(resp *discoveryv3.DiscoveryResponse) (routes []st
 	if !slices.Equal(names, c.routes) {
 		c.routes = names
 		routes = append([]string{}, names...)
+		for n := range c.routeConfigs {
+			if !slices.Contains(names, n) {
+				delete(c.routeConfigs, n)
+			}
+		}
 	}
 	close(c.changed)
 	c.changed = make(chan struct{})
@@ -240,14 +286,15 @@ func routeNames(ls map[string]*listenerv3.Listener) []string {
 	return out
 }
 
-// WaitUpdates waits until the client handled at least n listener updates,
-// the stream ended, or ctx ended.
+// WaitUpdates waits until the client handled at least n listener updates
+// and holds a route configuration for every route name its listeners use
+// (RDS answered), the stream ended, or ctx ended.
 func (c *Client) WaitUpdates(ctx context.Context, n int) error {
 	for {
 		c.mu.Lock()
-		got, err, changed := c.updates, c.err, c.changed
+		got, err, changed, routed := c.updates, c.err, c.changed, c.routesComplete()
 		c.mu.Unlock()
-		if got >= n {
+		if got >= n && routed {
 			return nil
 		}
 		if err != nil {
@@ -256,6 +303,9 @@ func (c *Client) WaitUpdates(ctx context.Context, n int) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
+			if got >= n {
+				return fmt.Errorf("xds client for %s: waiting for the route configurations of listener update %d: %w", c.node.ID(), got, ctx.Err())
+			}
 			return fmt.Errorf("xds client for %s: waiting for listener update %d (have %d): %w", c.node.ID(), n, got, ctx.Err())
 		}
 	}

@@ -3,12 +3,14 @@ package xdsclient
 import (
 	"context"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -20,11 +22,13 @@ import (
 	"github.com/listenerlab/listenerlab/world"
 )
 
-// fakeIstiod is an ADS server that answers the first CDS and LDS
-// requests with fixed resources and records every request.
+// fakeIstiod is an ADS server that answers the first CDS, LDS and RDS
+// requests with fixed resources (RDS: those of routes the request names)
+// and records every request.
 type fakeIstiod struct {
 	discoveryv3.UnimplementedAggregatedDiscoveryServiceServer
 	listeners []*listenerv3.Listener
+	routes    []*routev3.RouteConfiguration
 	requests  chan *discoveryv3.DiscoveryRequest
 }
 
@@ -44,6 +48,15 @@ func (f *fakeIstiod) StreamAggregatedResources(s discoveryv3.AggregatedDiscovery
 		if req.TypeUrl == ListenerType {
 			for _, l := range f.listeners {
 				a, err := anypb.New(l)
+				if err != nil {
+					return err
+				}
+				resp.Resources = append(resp.Resources, a)
+			}
+		}
+		for _, rc := range f.routes {
+			if req.TypeUrl == RouteType && slices.Contains(req.ResourceNames, rc.Name) {
+				a, err := anypb.New(rc)
 				if err != nil {
 					return err
 				}
@@ -112,6 +125,11 @@ func TestClientAcksListenersFollowsRoutesAndDumps(t *testing.T) {
 	f := &fakeIstiod{requests: make(chan *discoveryv3.DiscoveryRequest, 20), listeners: []*listenerv3.Listener{
 		tcpListener(t, "10.96.1.1_3306", "10.96.1.1", 3306, tcpChain(t, "", "outbound|3306||db.default.svc.cluster.local", nil)),
 		tcpListener(t, "0.0.0.0_80", "0.0.0.0", 80, httpChain(t, "80")),
+	}, routes: []*routev3.RouteConfiguration{
+		{Name: "80", IgnorePortInHostMatching: true, VirtualHosts: []*routev3.VirtualHost{{Name: "allow_any", Domains: []string{"*"},
+			Routes: []*routev3.Route{{Name: "allow_any", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: "PassthroughCluster"}}}}}}}},
+		{Name: "unasked"},
 	}}
 	addr := serve(t, f)
 	n := Node{Client: world.Client{Name: "client", Namespace: "default", IPs: []string{"10.244.0.10"}, Labels: map[string]string{"app": "client"}}, IstioVersion: "1.26.0"}
@@ -164,6 +182,9 @@ func TestClientAcksListenersFollowsRoutesAndDumps(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "0.0.0.0_80 10.96.1.1_3306" {
 		t.Errorf("listeners in the dump: %s", got)
+	}
+	if len(d.Routes) != 1 || d.Routes[0].Name != "80" || !d.Routes[0].IgnorePortInHostMatching || len(d.Routes[0].VirtualHosts) != 1 {
+		t.Errorf("routes in the dump: %+v, want 80 with its allow_any virtual host", d.Routes)
 	}
 }
 

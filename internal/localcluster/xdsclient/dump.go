@@ -16,11 +16,13 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
 )
 
-// ConfigDump renders the listeners the client holds as Envoy's admin
-// /config_dump does: one ListenersConfigDump with a dynamic listener per
-// name, active_state for accepted listeners and error_state for refused
-// ones, in name order. Extension configs whose types this binary does not
-// link (Istio's own filters, say) keep only their "@type".
+// ConfigDump renders the listeners and route configurations the client
+// holds as Envoy's admin /config_dump does: one ListenersConfigDump with a
+// dynamic listener per name, active_state for accepted listeners and
+// error_state for refused ones, in name order, then one RoutesConfigDump
+// with the route configurations RDS sent, in name order. Extension configs
+// whose types this binary does not link (Istio's own filters, say) keep
+// only their "@type".
 func (c *Client) ConfigDump() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -59,7 +61,11 @@ func (c *Client) ConfigDump() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := protojson.MarshalOptions{UseProtoNames: true, Resolver: resolver{}}.Marshal(&adminv3.ConfigDump{Configs: []*anypb.Any{a}})
+	ra, err := c.routesDump()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := protojson.MarshalOptions{UseProtoNames: true, Resolver: resolver{}}.Marshal(&adminv3.ConfigDump{Configs: []*anypb.Any{a, ra}})
 	if err != nil {
 		return nil, fmt.Errorf("config dump of %s: %w", c.node.ID(), err)
 	}
@@ -71,6 +77,25 @@ func (c *Client) ConfigDump() ([]byte, error) {
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil
+}
+
+// routesDump is the RoutesConfigDump of the route configurations held, in
+// name order. Callers hold c.mu.
+func (c *Client) routesDump() (*anypb.Any, error) {
+	names := make([]string, 0, len(c.routeConfigs))
+	for n := range c.routeConfigs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	rd := &adminv3.RoutesConfigDump{}
+	for _, n := range names {
+		a, err := anypb.New(c.routeConfigs[n])
+		if err != nil {
+			return nil, fmt.Errorf("config dump: route configuration %s: %w", n, err)
+		}
+		rd.DynamicRouteConfigs = append(rd.DynamicRouteConfigs, &adminv3.RoutesConfigDump_DynamicRouteConfig{VersionInfo: c.version, RouteConfig: a})
+	}
+	return anypb.New(rd)
 }
 
 // resolver finds linked types in the global registry and gives

@@ -58,14 +58,15 @@ func routeNames(listeners []*listenerv3.Listener) ([]string, error) {
 
 // buildRoutes is what istiod's RDS generator answers the client for the
 // route names its listeners ask for: ConfigGen.BuildHTTPRoutes on the same
-// push as the listeners (as Istio's own ConfigGenTest.RoutesFromListeners
-// calls it). A name pilot builds nothing for comes back as an empty
-// configuration, as istiod sends it.
+// push as the listeners, with a request that holds only that push, as
+// Istio's own ConfigGenTest.RoutesFromListeners calls it (PushRequest.Full
+// is gone in 1.31). A name pilot builds nothing for comes back as an
+// empty configuration, as istiod sends it.
 func buildRoutes(s *xds.FakeDiscoveryServer, proxy *model.Proxy, push *model.PushContext, names []string) ([]*routev3.RouteConfiguration, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
-	resources, _ := s.ConfigGen.BuildHTTPRoutes(proxy, &model.PushRequest{Push: push, Full: true}, names)
+	resources, _ := s.ConfigGen.BuildHTTPRoutes(proxy, &model.PushRequest{Push: push}, names)
 	out := make([]*routev3.RouteConfiguration, 0, len(resources))
 	for _, r := range resources {
 		rc := &routev3.RouteConfiguration{}

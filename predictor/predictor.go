@@ -12,6 +12,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	rds "github.com/listenerlab/listenerlab/route"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -26,6 +27,10 @@ type Prediction struct {
 	Conflicts []listener.Conflict `json:"conflicts,omitempty"`
 	// Findings are service ports that did not get what a user would expect.
 	Findings []Finding `json:"findings,omitempty"`
+	// Routes are the route configurations (RDS) the HTTP chains of the
+	// listeners name, sorted by name, each virtual host and route with its
+	// reason.
+	Routes []rds.Config `json:"routes,omitempty"`
 	// NotModelled lists, sorted, what of the World's mesh config and
 	// istiod env the prediction does not model although it can change
 	// outbound listeners or routes ("meshConfig.FIELD (why)", "istiod env
@@ -163,6 +168,13 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.overlapFindings(egresses)
 	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
+	var routeNotes []string
+	pred.Routes, routeNotes = b.routeConfigs(pred.Listeners, egresses, catchAllVirtualHost(w, sidecar, v))
+	pred.NotModelled = append(pred.NotModelled, routeNotes...)
+	if b.routing != nil {
+		pred.NotModelled = append(pred.NotModelled, b.routing.delegateNotes...)
+	}
+	sort.Strings(pred.NotModelled)
 	b.importUndetermined(w, egresses, pred.Listeners, catchAll)
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)

@@ -37,6 +37,20 @@ type virtualService struct {
 type routing struct {
 	byEgress map[*egress][]*virtualService
 	services map[string]*service
+	// merged holds the http routes of root VirtualServices with their
+	// delegates merged in, by Source (delegateHTTP); delegateNotes says
+	// which routes the merge dropped.
+	merged        map[string][]*apiv1alpha3.HTTPRoute
+	delegateNotes []string
+}
+
+// httpOf is a VirtualService's http routes as the sidecar's route
+// building reads them: a root's with its delegates merged in.
+func (r *routing) httpOf(vs *virtualService) []*apiv1alpha3.HTTPRoute {
+	if m, ok := r.merged[vs.Source]; ok {
+		return m
+	}
+	return vs.Spec.Http
 }
 
 // newRouting models initVirtualServices (pilot/pkg/model/push_context.go)
@@ -51,7 +65,9 @@ func newRouting(w *world.World, p *proxy, egresses []egress) *routing {
 			}
 		}
 	}
-	visible := visibleVirtualServices(w.VirtualServices, p.Namespace, defaultExportTo(stringList(w.MeshConfig["defaultVirtualServiceExportTo"]), p.version))
+	export := defaultExportTo(stringList(w.MeshConfig["defaultVirtualServiceExportTo"]), p.version)
+	visible := visibleVirtualServices(w.VirtualServices, p.Namespace, export)
+	r.merged, r.delegateNotes = delegateHTTP(w.VirtualServices, export)
 	for i := range egresses {
 		eg := &egresses[i]
 		r.byEgress[eg] = selectVirtualServices(visible, p.Namespace, eg.Hosts, p.version.VirtualServiceExclusions())
@@ -108,12 +124,28 @@ func visibleVirtualServices(all []*networkingv1.VirtualService, ns string, defau
 
 // resolveVirtualService models ResolveVirtualServiceShortnames: a host
 // without a dot is a Kubernetes short name in the VirtualService's
-// namespace, in hosts and in tcp and tls route destinations.
+// namespace, in hosts, in http route destinations and mirrors, and in tcp
+// and tls route destinations.
 func resolveVirtualService(v *networkingv1.VirtualService) *virtualService {
 	spec := v.Spec.DeepCopy()
 	rv := &virtualService{Name: v.Name, Namespace: v.Namespace, Spec: spec, Source: "VirtualService " + v.Namespace + "/" + v.Name}
 	for _, h := range spec.Hosts {
 		rv.Hosts = append(rv.Hosts, shortnameToFQDN(h, v.Namespace))
+	}
+	for _, h := range spec.Http {
+		for _, d := range h.Route {
+			if d.Destination != nil {
+				d.Destination.Host = shortnameToFQDN(d.Destination.Host, v.Namespace)
+			}
+		}
+		if h.Mirror != nil {
+			h.Mirror.Host = shortnameToFQDN(h.Mirror.Host, v.Namespace)
+		}
+		for _, m := range h.Mirrors {
+			if m.Destination != nil {
+				m.Destination.Host = shortnameToFQDN(m.Destination.Host, v.Namespace)
+			}
+		}
 	}
 	for _, t := range spec.Tcp {
 		for _, d := range t.Route {

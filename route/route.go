@@ -23,6 +23,23 @@ type Config struct {
 	IgnorePortInHostMatching bool `json:"ignorePortInHostMatching,omitempty"`
 	// Reason says which rule produced the configuration (predictions only).
 	Reason string `json:"reason,omitempty"`
+	// Duplicates are the virtual hosts and domains istiod left out of the
+	// configuration because an earlier virtual host had them
+	// (pilot_vservice_dup_domain; predictions only).
+	Duplicates []Duplicate `json:"duplicates,omitempty"`
+}
+
+// Duplicate is a virtual host (Domain empty) or one domain of it that
+// istiod dropped because an earlier virtual host of the configuration
+// holds that name or domain: which one kept it, which lost it, and why.
+type Duplicate struct {
+	VirtualHost string `json:"virtualHost"`
+	Domain      string `json:"domain,omitempty"`
+	// Kept and Dropped name the manifests ("Service ns/name",
+	// "VirtualService ns/name") whose virtual hosts kept and lost it.
+	Kept    string `json:"kept"`
+	Dropped string `json:"dropped"`
+	Reason  string `json:"reason"`
 }
 
 // VirtualHost is one virtual host: the domains a request's Host (or

@@ -1,0 +1,355 @@
+package predictor
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
+	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor/versions"
+	rds "github.com/listenerlab/listenerlab/route"
+	"github.com/listenerlab/listenerlab/world"
+)
+
+// routeConfigs models BuildHTTPRoutes for a sidecar: one route
+// configuration for each RDS name the HTTP chains of the listeners name,
+// sorted by name. A name istiod builds no configuration for (a port 0 or
+// HTTP_PROXY egress port's, whose virtual hosts merge every port) is left
+// out and said in the returned notes.
+func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchAll rds.VirtualHost) ([]rds.Config, []string) {
+	names := map[string]bool{}
+	for _, l := range ls {
+		chains := l.FilterChains
+		if l.DefaultChain != nil {
+			chains = append(slices.Clone(chains), *l.DefaultChain)
+		}
+		for _, c := range chains {
+			if c.Destination.Kind == listener.HTTP && c.Destination.Route != "" {
+				names[c.Destination.Route] = true
+			}
+		}
+	}
+	var out []rds.Config
+	var notes []string
+	for name := range names {
+		c, note := b.routeConfig(name, egresses, catchAll)
+		if note != "" {
+			notes = append(notes, note)
+			continue
+		}
+		out = append(out, c)
+	}
+	rds.Sort(out)
+	sort.Strings(notes)
+	return out, notes
+}
+
+// routeConfig models buildSidecarOutboundHTTPRouteConfig for one route
+// name: "PORT" (the port's virtual hosts, then the catch-all) or
+// "HOST:PORT" (a sniffed listener of its own: only the virtual host with
+// that host among its domains, whose domains become "*").
+func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.VirtualHost) (rds.Config, string) {
+	hostPart, portPart, sniffed := strings.Cut(name, ":")
+	if !sniffed {
+		portPart = name
+	}
+	number, err := strconv.Atoi(portPart)
+	eg := egressForRDS(egresses, number)
+	switch {
+	case err != nil || number == 0:
+		return rds.Config{}, "route " + name + " (a unix socket's: virtual hosts of every port merged, not modelled)"
+	case eg == nil:
+		return rds.Config{Name: name, Reason: "no egress listener takes port " + portPart + ": istiod sends an empty configuration"}, ""
+	case eg.Port != nil && eg.Port.Protocol == pHTTPProxy:
+		return rds.Config{}, "route " + name + " (an HTTP_PROXY egress port's: virtual hosts of every port merged, not modelled)"
+	}
+	vhs, dups := b.portVirtualHosts(eg, number)
+	c := rds.Config{Name: name, Duplicates: dups}
+	if !sniffed {
+		sortVirtualHosts(vhs)
+		c.VirtualHosts = append(vhs, catchAll)
+		c.Reason = fmt.Sprintf("port %d's virtual hosts from %s, then the catch-all (buildSidecarOutboundHTTPRouteConfig)", number, eg.Source)
+		return c, ""
+	}
+	var kept []rds.VirtualHost
+	for _, vh := range vhs {
+		if slices.Contains(vh.Domains, name) || slices.Contains(vh.Domains, hostPart) {
+			kept = append(kept, vh)
+		}
+	}
+	if len(kept) == 1 {
+		kept[0].Domains = []string{"*"}
+		kept[0].Reason += "; the only virtual host of " + hostPart + " on a listener of its own, so its domains become * (getVirtualHostsForSniffedServicePort)"
+	}
+	sortVirtualHosts(kept)
+	c.VirtualHosts = kept
+	c.Reason = fmt.Sprintf("the virtual hosts of port %d naming %s, no catch-all: a sniffed listener of its own (getVirtualHostsForSniffedServicePort)", number, hostPart)
+	return c, ""
+}
+
+// egressForRDS models SidecarScope.GetEgressListenerForRDS: the first
+// egress listener without a port (the catch-all), or with this port.
+func egressForRDS(egresses []egress, number int) *egress {
+	for i := range egresses {
+		if egresses[i].Port == nil || egresses[i].Port.Number == number {
+			return &egresses[i]
+		}
+	}
+	return nil
+}
+
+// sortVirtualHosts models util.SortVirtualHosts: by name, stable.
+func sortVirtualHosts(vhs []rds.VirtualHost) {
+	sort.SliceStable(vhs, func(i, j int) bool { return vhs[i].Name < vhs[j].Name })
+}
+
+// hostWrapper is Istio's VirtualHostWrapper: services and plain
+// VirtualService hosts that share the routes of one VirtualService (or a
+// service's default route).
+type hostWrapper struct {
+	services []*service
+	vsHosts  []string
+	routes   []rds.Route
+	// source is the VirtualService, "" for a service's default route.
+	source string
+}
+
+// portServices models the servicesByName map of
+// BuildSidecarOutboundVirtualHosts: the egress listener's services that
+// have the port, each with that port only, by (lower-cased) hostname; a
+// later service of a hostname replaces an earlier one.
+func portServices(eg *egress, number int) map[string]*service {
+	out := map[string]*service{}
+	for _, s := range eg.Services {
+		for _, p := range s.Ports {
+			if p.Number == number {
+				c := *s
+				c.Ports = []port{p}
+				out[strings.ToLower(s.Hostname)] = &c
+				break
+			}
+		}
+	}
+	return out
+}
+
+// portVirtualHosts models BuildSidecarOutboundVirtualHosts for a listener
+// port: the VirtualServices' virtual hosts first, then each remaining
+// service's default one, with their domains deduplicated in that order.
+func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, []rds.Duplicate) {
+	byName := portServices(eg, number)
+	wrappers := b.virtualServiceWrappers(eg, byName, number)
+	for _, w := range wrappers {
+		for _, s := range w.services {
+			delete(byName, strings.ToLower(s.Hostname))
+		}
+	}
+	hosts := make([]string, 0, len(byName))
+	for h := range byName {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts) // istiod ranges over a map: only duplicate domains see the order
+	for _, h := range hosts {
+		s := byName[h]
+		if s.Resolution == resAlias || !httpOrSniffed(s.Ports[0].Protocol) {
+			continue
+		}
+		cluster := listener.ServiceCluster{Port: number, Host: s.Hostname}.Name()
+		wrappers = append(wrappers, hostWrapper{services: []*service{s}, routes: []rds.Route{{
+			Name: "default", Match: rds.Match{PathKind: rds.Prefix, Path: "/"},
+			Action: rds.Action{Kind: rds.Forward, Cluster: cluster},
+			Reason: "no VirtualService routes " + s.Hostname + " on port " + itoa(number) + ": every request goes to its cluster (buildSidecarVirtualHostForService)",
+		}}})
+	}
+	return b.virtualHosts(wrappers, number)
+}
+
+func httpOrSniffed(p protocol) bool { return p.class() == classHTTP || p.class() == classAuto }
+
+// virtualHosts models the virtual host loop of
+// BuildSidecarOutboundVirtualHosts: per wrapper, a virtual host for each
+// plain VirtualService host, then each service, named HOST:PORT; a name
+// already built is dropped, and so is each domain an earlier virtual host
+// holds (pilot_vservice_dup_domain). A virtual host left without domains
+// is dropped.
+func (b *builder) virtualHosts(wrappers []hostWrapper, number int) ([]rds.VirtualHost, []rds.Duplicate) {
+	known := map[string]bool{}
+	for _, w := range wrappers {
+		for _, s := range w.services {
+			known[s.Hostname] = true
+			known[net.JoinHostPort(s.Hostname, itoa(number))] = true
+		}
+	}
+	names := map[string]string{}
+	domains := map[string]string{}
+	var out []rds.VirtualHost
+	var dups []rds.Duplicate
+	build := func(w hostWrapper, h string, s *service) {
+		name := net.JoinHostPort(h, itoa(number))
+		owner := w.source
+		if owner == "" {
+			owner = s.Source
+		}
+		if first, ok := names[name]; ok {
+			dups = append(dups, rds.Duplicate{VirtualHost: name, Kept: first, Dropped: owner,
+				Reason: "an earlier virtual host has the name " + name + ": istiod drops this one whole (duplicate domain)"})
+			return
+		}
+		names[name] = owner
+		var ds, expanded []string
+		why := ""
+		if s == nil {
+			ds = []string{ipv6Compliant(h)}
+			why = "host " + h + " of " + w.source + ", no service of that name on port " + itoa(number)
+		} else {
+			ds, expanded = b.serviceDomains(s)
+			why = "service " + s.Hostname + " port " + itoa(number)
+			if w.source != "" {
+				why += ", routed by " + w.source
+			}
+		}
+		var kept []string
+		for _, d := range ds {
+			lower := strings.ToLower(d)
+			if first, ok := domains[lower]; ok {
+				dups = append(dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: first, Dropped: owner,
+					Reason: "an earlier virtual host already has the domain " + d + " (dedupeDomains)"})
+				continue
+			}
+			if slices.Contains(expanded, d) && known[d] {
+				dups = append(dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: d, Dropped: owner,
+					Reason: d + " is a short form of " + h + " but also a service's own hostname, which keeps it (dedupeDomains)"})
+				continue
+			}
+			kept = append(kept, d)
+			domains[lower] = owner
+		}
+		if len(kept) == 0 {
+			return
+		}
+		out = append(out, rds.VirtualHost{Name: name, Domains: kept, Routes: slices.Clone(w.routes), Reason: why})
+	}
+	for _, w := range wrappers {
+		for _, h := range w.vsHosts {
+			build(w, h, nil)
+		}
+		for _, s := range w.services {
+			build(w, s.Hostname, s)
+		}
+	}
+	return out, dups
+}
+
+// ipv6Compliant models util.IPv6Compliant: a host with a colon in
+// brackets.
+func ipv6Compliant(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// serviceDomains models generateVirtualHostDomains for a sidecar on a
+// listener port (no port suffixes: the configuration ignores the port in
+// Host matching): the hostname and its other names for this proxy, the
+// same for each ExternalName alias, "*." before each of them for a
+// headless Kubernetes Service, then the service's addresses for the
+// proxy. It also returns the other names alone.
+func (b *builder) serviceDomains(s *service) ([]string, []string) {
+	var domains, expanded []string
+	all := []string{s.Hostname}
+	for _, a := range s.Aliases {
+		all = append(all, a.Hostname)
+	}
+	for _, h := range all {
+		alt := b.altVirtualHosts(h)
+		domains = append(append(domains, ipv6Compliant(h)), alt...)
+		expanded = append(expanded, alt...)
+	}
+	if s.Resolution == resPassthrough && s.Registry == registryKube {
+		for _, d := range slices.Clone(domains) {
+			domains = append(domains, "*."+d)
+		}
+	}
+	for _, a := range b.routeAddresses(s) {
+		if a != wildcardV4 && a != "" {
+			domains = append(domains, ipv6Compliant(a))
+		}
+	}
+	return domains, expanded
+}
+
+// routeAddresses models Service.GetAllAddressesForProxy on the copy
+// BuildSidecarOutboundVirtualHosts makes of a service: its ClusterIPs of
+// the proxy's families, else the address the proxy uses for it (an
+// auto-allocated VIP only where the proxy uses those).
+func (b *builder) routeAddresses(s *service) []string {
+	if ips := b.p.family(s.ClusterIPs, b.p.DualStackFeature); len(ips) > 0 {
+		return ips
+	}
+	if a := s.address(b.p); a != "" {
+		return []string{a}
+	}
+	return nil
+}
+
+// altVirtualHosts models GenerateAltVirtualHosts without a port for a
+// proxy whose DNS domain is NAMESPACE.svc.cluster.local: the hostname
+// with a trailing dot (PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN, not for
+// an IP), then for a Kubernetes hostname NAME.NS.svc.cluster.local of the
+// proxy's namespace NAME, NAME.NS.svc and NAME.NS, of another namespace
+// NAME.NS and NAME.NS.svc; nothing more for other hostnames.
+func (b *builder) altVirtualHosts(h string) []string {
+	var out []string
+	if _, err := netip.ParseAddr(h); b.p.AbsoluteFQDN && err != nil {
+		out = append(out, h+".")
+	}
+	if !strings.HasSuffix(h, ".svc."+domainSuffix) {
+		return out
+	}
+	ih := strings.Index(h, ".svc.")
+	dot := strings.Index(h, ".")
+	if dot+1 >= len(h) || dot+1 > ih {
+		return out
+	}
+	name, ns := h[:dot], h[dot+1:ih]
+	if ns == b.p.Namespace {
+		return append(out, name, name+"."+ns+".svc", name+"."+ns)
+	}
+	return append(out, name+"."+ns, name+"."+ns+".svc")
+}
+
+// catchAllVirtualHost models buildCatchAllVirtualHost: the last virtual
+// host of a port's configuration, domain "*": allow_any to
+// PassthroughCluster (or the Sidecar's egressProxy cluster), block_all
+// answering 502 under REGISTRY_ONLY, allow_any_dynamic_dns to
+// AllowAnyDynamicDNSCluster under ALLOW_ANY_DYNAMIC_DNS where pilot knows
+// the mode; the policy as outboundCatchAll reads it.
+func catchAllVirtualHost(w *world.World, sc *networkingv1.Sidecar, v versions.Version) rds.VirtualHost {
+	dest, why := outboundCatchAll(w, sc, v)
+	if why == "" {
+		why = "outboundTrafficPolicy ALLOW_ANY (the default)"
+	}
+	vh := rds.VirtualHost{Name: "allow_any", Domains: []string{"*"}}
+	r := rds.Route{Name: "allow_any", Match: rds.Match{PathKind: rds.Prefix, Path: "/"},
+		Action: rds.Action{Kind: rds.Forward, Cluster: dest.Cluster}}
+	dynamic := (sc == nil || sc.Spec.OutboundTrafficPolicy == nil) && meshMode(w) == modeAllowAnyDynamicDNS && v.AllowAnyDynamicDNS()
+	switch {
+	case dest.Cluster == listener.BlackHoleCluster:
+		vh.Name, r.Name = "block_all", "block_all"
+		r.Action = rds.Action{Kind: rds.DirectResponse, Status: 502}
+	case dynamic:
+		vh.Name, r.Name = "allow_any_dynamic_dns", "allow_any_dynamic_dns"
+		r.Action.Cluster = "AllowAnyDynamicDNSCluster"
+	}
+	vh.Reason = "catch-all for Hosts no service names: " + why + " (buildCatchAllVirtualHost)"
+	r.Reason = vh.Reason
+	vh.Routes = []rds.Route{r}
+	return vh
+}

@@ -1,0 +1,253 @@
+package predictor
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	apiv1alpha3 "istio.io/api/networking/v1alpha3"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/listenerlab/listenerlab/listener"
+	rds "github.com/listenerlab/listenerlab/route"
+)
+
+// httpRoutes models BuildHTTPRoutesForVirtualService for a sidecar: each
+// http route, once per match that applies to this sidecar and port (once
+// when it has no match), in order, up to the first route that matches
+// every request.
+func (b *builder) httpRoutes(vs *virtualService, number int) []rds.Route {
+	var out []rds.Route
+	for i, h := range b.routing.httpOf(vs) {
+		if len(h.Match) == 0 {
+			out = append(out, b.translateRoute(vs, h, nil, number, vsRouteWhy(vs, i, -1)))
+			break
+		}
+		catchAll := false
+		for j, m := range h.Match {
+			if !b.httpMatchApplies(m, number) {
+				continue
+			}
+			r := b.translateRoute(vs, h, m, number, vsRouteWhy(vs, i, j))
+			out = append(out, r)
+			if isCatchAllRoute(r.Match) {
+				catchAll = true
+				break
+			}
+		}
+		if catchAll {
+			break
+		}
+	}
+	return out
+}
+
+// httpMatchApplies models the static part of TranslateRoute and
+// sourceMatchHTTP: the match's port is the listener's (or none); with
+// gateways, one is mesh; else its sourceLabels are the client's and its
+// sourceNamespace (if any) the client's namespace.
+func (b *builder) httpMatchApplies(m *apiv1alpha3.HTTPMatchRequest, number int) bool {
+	if m == nil {
+		return true
+	}
+	if m.Port != 0 && int(m.Port) != number {
+		return false
+	}
+	if len(m.Gateways) > 0 {
+		for _, g := range m.Gateways {
+			if g == meshGateway {
+				return true
+			}
+		}
+		return false
+	}
+	if !labels.SelectorFromSet(m.SourceLabels).Matches(labels.Set(b.p.Labels)) {
+		return false
+	}
+	return m.SourceNamespace == "" || m.SourceNamespace == b.p.Namespace
+}
+
+// isCatchAllRoute models IsCatchAllRoute: prefix "/" or regex ".*" with
+// no header or query parameter condition.
+func isCatchAllRoute(m rds.Match) bool {
+	path := m.PathKind == rds.Prefix && m.Path == "/" || m.PathKind == rds.Regex && m.Path == ".*"
+	return path && len(m.Headers) == 0 && len(m.QueryParams) == 0
+}
+
+// translateRoute models TranslateRoute for a sidecar: the route's name
+// (the http route's, ".MATCH" appended when the match has a name), its
+// match, and a redirect, a direct response, or the destinations.
+func (b *builder) translateRoute(vs *virtualService, h *apiv1alpha3.HTTPRoute, m *apiv1alpha3.HTTPMatchRequest, number int, why string) rds.Route {
+	name := h.Name
+	if m != nil && m.Name != "" {
+		name += "." + m.Name
+	}
+	r := rds.Route{Name: name, Match: translateMatch(m), Reason: why}
+	switch {
+	case h.Redirect != nil:
+		r.Action = redirectAction(h.Redirect, number)
+	case h.DirectResponse != nil:
+		r.Action = rds.Action{Kind: rds.DirectResponse, Status: h.DirectResponse.Status}
+	default:
+		r.Action = b.forwardAction(h, number)
+	}
+	return r
+}
+
+// translateMatch models TranslateRouteMatch for a sidecar: headers and
+// withoutHeaders (inverted) sorted by name, then :method, :authority and
+// :scheme; the uri as prefix, exact or regex (prefix "/" without one);
+// ignoreUriCase; query parameters (sorted by name: istiod ranges over a
+// map). A string match of regex "*" or none is a presence match.
+func translateMatch(m *apiv1alpha3.HTTPMatchRequest) rds.Match {
+	out := rds.Match{PathKind: rds.Prefix, Path: "/"}
+	if m == nil {
+		return out
+	}
+	for name, sm := range m.Headers {
+		out.Headers = append(out.Headers, stringMatch(name, sm, false))
+	}
+	for name, sm := range m.WithoutHeaders {
+		out.Headers = append(out.Headers, stringMatch(name, sm, true))
+	}
+	sort.SliceStable(out.Headers, func(i, j int) bool { return out.Headers[i].Name < out.Headers[j].Name })
+	switch u := m.GetUri().GetMatchType().(type) {
+	case *apiv1alpha3.StringMatch_Exact:
+		out.PathKind, out.Path = rds.Exact, u.Exact
+	case *apiv1alpha3.StringMatch_Prefix:
+		out.PathKind, out.Path = rds.Prefix, u.Prefix
+	case *apiv1alpha3.StringMatch_Regex:
+		out.PathKind, out.Path = rds.Regex, u.Regex
+	}
+	out.CaseInsensitive = m.IgnoreUriCase
+	if m.Method != nil {
+		out.Headers = append(out.Headers, stringMatch(":method", m.Method, false))
+	}
+	if m.Authority != nil {
+		out.Headers = append(out.Headers, stringMatch(":authority", m.Authority, false))
+	}
+	if m.Scheme != nil {
+		out.Headers = append(out.Headers, stringMatch(":scheme", m.Scheme, false))
+	}
+	for name, sm := range m.QueryParams {
+		out.QueryParams = append(out.QueryParams, stringMatch(name, sm, false))
+	}
+	sort.SliceStable(out.QueryParams, func(i, j int) bool { return out.QueryParams[i].Name < out.QueryParams[j].Name })
+	return out
+}
+
+// stringMatch models translateHeaderMatch and translateQueryParamMatch
+// (with canBeConvertedToPresentMatch and ConvertToEnvoyMatch).
+func stringMatch(name string, sm *apiv1alpha3.StringMatch, invert bool) rds.HeaderMatch {
+	hm := rds.HeaderMatch{Name: name, Kind: rds.ValuePresent, Invert: invert}
+	switch v := sm.GetMatchType().(type) {
+	case *apiv1alpha3.StringMatch_Exact:
+		hm.Kind, hm.Value = rds.ValueExact, v.Exact
+	case *apiv1alpha3.StringMatch_Prefix:
+		hm.Kind, hm.Value = rds.ValuePrefix, v.Prefix
+	case *apiv1alpha3.StringMatch_Regex:
+		if v.Regex != "*" {
+			hm.Kind, hm.Value = rds.ValueRegex, v.Regex
+		}
+	}
+	return hm
+}
+
+// redirectAction models ApplyRedirect for a sidecar (never TLS): the
+// target as "SCHEME://AUTHORITY[:PORT]PATH", each part empty where the
+// request keeps its own; a derived port is the listener's; :80 on http
+// and :443 on https left out; the status 301 unless 302, 303, 307 or 308.
+func redirectAction(r *apiv1alpha3.HTTPRedirect, number int) rds.Action {
+	port := uint32(0)
+	scheme := r.Scheme
+	switch rp := r.RedirectPort.(type) {
+	case *apiv1alpha3.HTTPRedirect_DerivePort:
+		if rp.DerivePort == apiv1alpha3.HTTPRedirect_FROM_REQUEST_PORT {
+			port = uint32(number)
+		}
+	case *apiv1alpha3.HTTPRedirect_Port:
+		port = rp.Port
+	}
+	if r.RedirectPort != nil {
+		s := scheme
+		if s == "" {
+			s = "http"
+		}
+		if port == 80 && s == "http" || port == 443 && s == "https" {
+			port = 0
+		}
+	}
+	target := scheme + "://" + r.Authority
+	if port != 0 {
+		target += fmt.Sprintf(":%d", port)
+	}
+	status := r.RedirectCode
+	if status == 0 {
+		status = 301
+	}
+	return rds.Action{Kind: rds.Redirect, Redirect: target + r.Uri, Status: status}
+}
+
+// forwardAction models applyHTTPRouteDestination for a sidecar: one
+// destination is its cluster, several are weighted clusters without those
+// of weight 0; rewrites (uri, regex, authority, a header's authority) are
+// noted; mirrors (mirror and mirrors, unless their percentage is 0) are
+// listed by cluster.
+func (b *builder) forwardAction(h *apiv1alpha3.HTTPRoute, number int) rds.Action {
+	a := rds.Action{Kind: rds.Forward}
+	if len(h.Route) == 1 {
+		a.Cluster = b.httpCluster(h.Route[0].Destination, number)
+	} else {
+		for _, d := range h.Route {
+			if d.Weight == 0 {
+				continue
+			}
+			a.Weighted = append(a.Weighted, listener.WeightedCluster{Name: b.httpCluster(d.Destination, number), Weight: uint32(d.Weight)})
+		}
+		sort.SliceStable(a.Weighted, func(i, j int) bool { return a.Weighted[i].Name < a.Weighted[j].Name })
+	}
+	var rewrites []string
+	if rw := h.Rewrite; rw != nil {
+		if re := rw.GetUriRegexRewrite(); re != nil {
+			rewrites = append(rewrites, "uri regex "+re.Match+" to "+re.Rewrite)
+		} else if rw.Uri != "" {
+			rewrites = append(rewrites, "uri prefix to "+rw.Uri)
+		}
+		if rw.Authority != "" {
+			rewrites = append(rewrites, "authority "+rw.Authority)
+		}
+	}
+	a.Rewrite = strings.Join(rewrites, ", ")
+	if h.Mirror != nil && mirrorPercent(h.MirrorPercentage, h.MirrorPercent != nil && h.MirrorPercent.GetValue() == 0) {
+		a.Mirrors = append(a.Mirrors, b.httpCluster(h.Mirror, number))
+	}
+	for _, m := range h.Mirrors {
+		if m.Destination != nil && mirrorPercent(m.Percentage, false) {
+			a.Mirrors = append(a.Mirrors, b.httpCluster(m.Destination, number))
+		}
+	}
+	sort.Strings(a.Mirrors)
+	return a
+}
+
+// mirrorPercent models MirrorPercent: a mirror applies unless its
+// percentage is explicitly 0.
+func mirrorPercent(p *apiv1alpha3.Percent, zero bool) bool {
+	if p != nil {
+		return p.GetValue() > 0
+	}
+	return !zero
+}
+
+// httpCluster models GetDestinationCluster as an http route calls it on a
+// listener port: outbound|PORT|SUBSET|HOST, the destination's port, else
+// the listener's (the services it looks up carry that port alone).
+func (b *builder) httpCluster(d *apiv1alpha3.Destination, number int) string {
+	if d.GetHost() == "" {
+		return "UnknownService"
+	}
+	if d.GetPort() != nil {
+		number = int(d.GetPort().GetNumber())
+	}
+	return listener.ServiceCluster{Port: number, Subset: d.GetSubset(), Host: d.GetHost()}.Name()
+}

@@ -71,6 +71,10 @@ type predictionKey struct {
 	// routing is routingKey: the namespace and labels, when
 	// VirtualServices or EnvoyFilters make the listeners depend on them.
 	routing string
+	// namespace is the proxy's namespace: the virtual host domains of its
+	// route configurations name its own namespace's services by their
+	// short names (altVirtualHosts).
+	namespace string
 }
 
 // NewShared prepares the World w for predictions of many clients under the
@@ -148,6 +152,7 @@ func (s *Shared) Predict(c world.Client) (*Prediction, error) {
 		key.aliasNS = p.Namespace
 	}
 	key.routing = routingKey(s.w, p)
+	key.namespace = p.Namespace
 	if pred, ok := s.predictions[key]; ok {
 		return pred, nil
 	}

@@ -12,9 +12,9 @@ import (
 // decodeVirtualService decodes a VirtualService strictly (spec through
 // protojson, like a ServiceEntry) and refuses what Istio's validation
 // (pkg/config/validation ValidateVirtualService) refuses among the fields
-// outbound listeners depend on: no hosts, a route without destination
-// host, a tls match without sniHosts, a destination subnet that is not an
-// IP or CIDR.
+// outbound listeners and routes depend on: a delegate (no hosts) with
+// gateways, tls or tcp routes, a route without destination host, a tls
+// match without sniHosts, a destination subnet that is not an IP or CIDR.
 func decodeVirtualService(data []byte) (*networkingv1.VirtualService, error) {
 	vs := &networkingv1.VirtualService{}
 	if err := decodeIstio(data, &vs.TypeMeta, &vs.ObjectMeta, &vs.Spec, nil); err != nil {
@@ -25,7 +25,15 @@ func decodeVirtualService(data []byte) (*networkingv1.VirtualService, error) {
 
 func validateVirtualService(spec *apiv1alpha3.VirtualService) error {
 	if len(spec.Hosts) == 0 {
-		return fieldErr("spec.hosts", "a VirtualService needs at least one host")
+		// A delegate, merged into the root VirtualServices naming it.
+		switch {
+		case len(spec.Gateways) > 0:
+			return fieldErr("spec.gateways", "a delegate VirtualService (no hosts) has no gateways")
+		case len(spec.Tls) > 0:
+			return fieldErr("spec.tls", "a delegate VirtualService (no hosts) has no tls routes")
+		case len(spec.Tcp) > 0:
+			return fieldErr("spec.tcp", "a delegate VirtualService (no hosts) has no tcp routes")
+		}
 	}
 	for i, h := range spec.Hosts {
 		if h == "" {

@@ -65,8 +65,10 @@ func TestRoutingKindsErrors(t *testing.T) {
 	}{
 		{"vs unknown field", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {hosts: [a], tcpp: []}\n",
 			[]string{"document 2 (VirtualService a)", "spec", "tcpp"}},
-		{"vs without hosts", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {tcp: [{route: [{destination: {host: a}}]}]}\n",
-			[]string{"spec.hosts", "at least one host"}},
+		{"delegate with tcp routes", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {tcp: [{route: [{destination: {host: a}}]}]}\n",
+			[]string{"spec.tcp", "delegate"}},
+		{"delegate with gateways", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {gateways: [mesh], http: [{route: [{destination: {host: a}}]}]}\n",
+			[]string{"spec.gateways", "delegate"}},
 		{"tcp route without host", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {hosts: [a], tcp: [{route: [{destination: {subset: v1}}]}]}\n",
 			[]string{"spec.tcp[0].route[0].destination.host"}},
 		{"bad subnet", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {hosts: [a], tcp: [{match: [{destinationSubnets: [10.0.0.0/40]}], route: [{destination: {host: a}}]}]}\n",

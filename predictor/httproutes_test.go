@@ -1,0 +1,298 @@
+package predictor_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/listenerlab/listenerlab/route"
+)
+
+// renderVirtualHosts renders a route configuration's virtual hosts as
+// "NAME: DOMAINS" then one "  MATCH -> ACTION" line per route, in order.
+func renderVirtualHosts(c route.Config) []string {
+	var out []string
+	for _, vh := range c.VirtualHosts {
+		out = append(out, vh.Name+": "+strings.Join(vh.Domains, " "))
+		for _, r := range vh.Routes {
+			line := "  " + r.Match.String() + " -> " + r.Action.String()
+			if r.Action.Rewrite != "" {
+				line += " rewrite " + r.Action.Rewrite
+			}
+			if len(r.Action.Mirrors) > 0 {
+				line += " mirror " + strings.Join(r.Action.Mirrors, ",")
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func findConfig(cs []route.Config, name string) (route.Config, bool) {
+	for _, c := range cs {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return route.Config{}, false
+}
+
+// reviews is bookinfo's reviews Service (HTTP on 9080) with a fixed
+// ClusterIP, in the client's namespace.
+const reviews = svc + `metadata: {name: reviews}
+spec: {clusterIP: 10.96.9.80, selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+---
+`
+
+const reviewsDomains = "reviews.default.svc.cluster.local: reviews.default.svc.cluster.local reviews.default.svc.cluster.local. reviews reviews.default.svc reviews.default 10.96.9.80"
+
+const passthroughVH = "allow_any: *"
+const passthroughRoute = "  prefix / -> cluster PassthroughCluster"
+
+// TestRouteConfigs checks the route configurations of HTTP chains rule
+// by rule. Expected virtual hosts follow Istio's source
+// (pilot/pkg/networking/core/httproute.go BuildSidecarOutboundVirtualHosts,
+// generateVirtualHostDomains, dedupeDomains; route/route.go
+// BuildSidecarVirtualHostWrapper, TranslateRoute, TranslateRouteMatch) and
+// the cases of its httproute_test.go TestSidecarOutboundHTTPRouteConfigWithDuplicateHosts.
+func TestRouteConfigs(t *testing.T) {
+	tests := []struct {
+		rule    string
+		header  string
+		objects string
+		config  string
+		want    []string
+		// duplicates are "VIRTUALHOST DOMAIN kept-by dropped-from" lines.
+		duplicates []string
+	}{{
+		rule:    "a service without VirtualService: its names without port, its ClusterIP, one default route; then the catch-all",
+		objects: reviews,
+		config:  "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local", passthroughVH, passthroughRoute},
+	}, {
+		rule: "bookinfo request routing: end-user=jason to v2, the rest to v1, in order",
+		objects: reviews + vs + `metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix / header end-user=jason -> cluster outbound|9080|v2|reviews.default.svc.cluster.local",
+			"  prefix / -> cluster outbound|9080|v1|reviews.default.svc.cluster.local", passthroughVH, passthroughRoute},
+	}, {
+		rule: "traffic shifting: weighted clusters, weight 0 left out; routes after a catch-all match are not sent",
+		objects: reviews + vs + `metadata: {name: reviews}
+spec:
+  hosts: [reviews.default.svc.cluster.local]
+  http:
+  - match: [{uri: {prefix: /}}, {uri: {exact: /never}}]
+    route:
+    - {destination: {host: reviews, subset: v1}, weight: 90}
+    - {destination: {host: reviews, subset: v3}, weight: 10}
+    - {destination: {host: reviews, subset: v2}, weight: 0}
+  - route: [{destination: {host: reviews, subset: v2}}]`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix / -> clusters outbound|9080|v1|reviews.default.svc.cluster.local=90,outbound|9080|v3|reviews.default.svc.cluster.local=10",
+			passthroughVH, passthroughRoute},
+	}, {
+		rule: "matches: uri exact, regex, ignoreUriCase, headers and withoutHeaders by name, method, query; a match for another port or other source labels is dropped",
+		objects: reviews + vs + `metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match:
+    - {port: 8080, uri: {exact: /other-port}}
+    - {sourceLabels: {app: other}, uri: {exact: /other-client}}
+    - {sourceNamespace: default, uri: {exact: /Login}, ignoreUriCase: true, method: {exact: POST}}
+    - {uri: {regex: "/api/v[0-9]+"}, headers: {x-b: {prefix: b}, x-a: {regex: "*"}}, withoutHeaders: {x-c: {exact: c}}, queryParams: {q: {exact: "1"}}}
+    route: [{destination: {host: reviews, port: {number: 9081}}}]`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  exact /Login (any case) header :method=POST -> cluster outbound|9081||reviews.default.svc.cluster.local",
+			"  regex /api/v[0-9]+ header x-a present header x-b=b* header !x-c=c query q=1 -> cluster outbound|9081||reviews.default.svc.cluster.local",
+			passthroughVH, passthroughRoute},
+	}, {
+		rule: "redirect, direct response, rewrite and mirrors",
+		objects: reviews + vs + `metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /old}}]
+    redirect: {uri: /new, authority: example.com, scheme: https, redirectCode: 302, port: 443}
+  - match: [{uri: {prefix: /gone}}]
+    directResponse: {status: 410}
+  - match: [{uri: {prefix: /v1}}]
+    rewrite: {uri: /v2, authority: reviews-v2}
+    route: [{destination: {host: reviews}}]
+    mirror: {host: shadow}
+    mirrorPercentage: {value: 0}
+  - route: [{destination: {host: reviews}}]
+    mirror: {host: shadow, subset: s}
+    mirrors: [{destination: {host: audit.example.com, port: {number: 80}}}]`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix /old -> redirect 302 https://example.com/new",
+			"  prefix /gone -> direct response 410",
+			"  prefix /v1 -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite uri prefix to /v2, authority reviews-v2",
+			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local mirror outbound|80||audit.example.com,outbound|9080|s|shadow.default.svc.cluster.local",
+			passthroughVH, passthroughRoute},
+	}, {
+		// httproute_test.go "virtual service": the plain host's virtual
+		// host comes first and keeps test-duplicate-domains.default.
+		rule: "a VirtualService host that is no service gets a virtual host of its own on port 80, and keeps the domain the service would have had",
+		objects: svc + `metadata: {name: test-duplicate-domains}
+spec: {clusterIP: 10.96.8.1, selector: {app: t}, ports: [{name: http, port: 80}]}
+---
+` + vs + `metadata: {name: acme}
+spec:
+  hosts: [test-duplicate-domains.default.svc.cluster.local, test-duplicate-domains.default]
+  http: [{route: [{destination: {host: test-duplicate-domains.default}}]}]`,
+		config: "80",
+		want: []string{
+			"test-duplicate-domains.default.svc.cluster.local:80: test-duplicate-domains.default.svc.cluster.local test-duplicate-domains.default.svc.cluster.local. test-duplicate-domains test-duplicate-domains.default.svc 10.96.8.1",
+			"  prefix / -> cluster outbound|80||test-duplicate-domains.default",
+			"test-duplicate-domains.default:80: test-duplicate-domains.default",
+			"  prefix / -> cluster outbound|80||test-duplicate-domains.default",
+			passthroughVH, passthroughRoute},
+		duplicates: []string{"test-duplicate-domains.default.svc.cluster.local:80 test-duplicate-domains.default VirtualService default/acme VirtualService default/acme"},
+	}, {
+		// httproute_test.go "virtual service conflict".
+		rule: "on port 80 a VirtualService of a plain host routes it, the service keeps its own default route",
+		objects: svc + `metadata: {name: test}
+spec: {clusterIP: 10.96.8.2, selector: {app: t}, ports: [{name: http, port: 80}]}
+---
+` + vs + `metadata: {name: acme}
+spec: {hosts: [test.default], http: [{route: [{destination: {host: test.default}}]}]}`,
+		config: "80",
+		want: []string{
+			"test.default.svc.cluster.local:80: test.default.svc.cluster.local test.default.svc.cluster.local. test test.default.svc 10.96.8.2",
+			"  prefix / -> cluster outbound|80||test.default.svc.cluster.local",
+			"test.default:80: test.default",
+			"  prefix / -> cluster outbound|80||test.default",
+			passthroughVH, passthroughRoute},
+		duplicates: []string{"test.default.svc.cluster.local:80 test.default VirtualService default/acme Service default/test"},
+	}, {
+		rule: "on another port a VirtualService of a plain host builds nothing",
+		objects: reviews + vs + `metadata: {name: acme}
+spec: {hosts: [bookinfo.example.com], http: [{route: [{destination: {host: reviews}}]}]}`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local", passthroughVH, passthroughRoute},
+	}, {
+		rule: "two VirtualServices for one host: the first (same creation time: by name) keeps the virtual host, the other is dropped whole",
+		objects: reviews + vs + `metadata: {name: b-reviews}
+spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: b}}]}]}
+---
+` + vs + `metadata: {name: a-reviews}
+spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: a}}]}]}`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix / -> cluster outbound|9080|a|reviews.default.svc.cluster.local", passthroughVH, passthroughRoute},
+		duplicates: []string{"reviews.default.svc.cluster.local:9080  VirtualService default/a-reviews VirtualService default/b-reviews"},
+	}, {
+		rule: "a wildcard host routes the services it covers unless a VirtualService names one exactly",
+		objects: reviews + svc + `metadata: {name: ratings}
+spec: {clusterIP: 10.96.9.81, selector: {app: ratings}, ports: [{name: http, port: 9080}]}
+---
+` + vs + `metadata: {name: all}
+spec: {hosts: ["*.default.svc.cluster.local"], http: [{route: [{destination: {host: reviews, subset: wild}}]}]}
+---
+` + vs + `metadata: {name: ratings}
+spec: {hosts: [ratings], http: [{route: [{destination: {host: ratings, subset: exact}}]}]}`,
+		config: "9080",
+		want: []string{
+			"ratings.default.svc.cluster.local:9080: ratings.default.svc.cluster.local ratings.default.svc.cluster.local. ratings ratings.default.svc ratings.default 10.96.9.81",
+			"  prefix / -> cluster outbound|9080|exact|ratings.default.svc.cluster.local",
+			"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix / -> cluster outbound|9080|wild|reviews.default.svc.cluster.local",
+			passthroughVH, passthroughRoute},
+	}, {
+		rule:   "REGISTRY_ONLY: the catch-all answers 502 (block_all)",
+		header: "meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}",
+		objects: svc + `metadata: {name: web, namespace: shop}
+spec: {clusterIP: 10.96.8.3, selector: {app: web}, ports: [{name: http, port: 8080}]}`,
+		config: "8080",
+		want: []string{"web.shop.svc.cluster.local:8080: web.shop.svc.cluster.local web.shop.svc.cluster.local. web.shop web.shop.svc 10.96.8.3",
+			"  prefix / -> cluster outbound|8080||web.shop.svc.cluster.local", "block_all: *", "  prefix / -> direct response 502"},
+	}, {
+		rule: "a headless Service adds *. before each of its names",
+		objects: svc + `metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{name: http, port: 8080}]}`,
+		config: "8080",
+		want: []string{"db.default.svc.cluster.local:8080: db.default.svc.cluster.local db.default.svc.cluster.local. db db.default.svc db.default *.db.default.svc.cluster.local *.db.default.svc.cluster.local. *.db *.db.default.svc *.db.default",
+			"  prefix / -> cluster outbound|8080||db.default.svc.cluster.local", passthroughVH, passthroughRoute},
+	}, {
+		rule: "a sniffed service on its own address: HOST:PORT holds its virtual host alone, domains *, no catch-all",
+		objects: svc + `metadata: {name: api}
+spec: {clusterIP: 10.96.8.4, selector: {app: api}, ports: [{port: 9100}]}
+---
+` + vs + `metadata: {name: api}
+spec: {hosts: [api], http: [{route: [{destination: {host: api, subset: v1}}]}]}`,
+		config: "api.default.svc.cluster.local:9100",
+		want:   []string{"api.default.svc.cluster.local:9100: *", "  prefix / -> cluster outbound|9100|v1|api.default.svc.cluster.local"},
+	}, {
+		rule: "a delegate's routes replace the root route, with the root's match merged in and a conflicting one left out",
+		objects: reviews + vs + `metadata: {name: root}
+spec:
+  hosts: [reviews]
+  http:
+  - name: r
+    match: [{uri: {prefix: /api}}]
+    delegate: {name: leaf, namespace: team}
+  - route: [{destination: {host: reviews}}]
+---
+` + vs + `metadata: {name: leaf, namespace: team}
+spec:
+  http:
+  - name: v2
+    match: [{uri: {prefix: /api/v2}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - name: elsewhere
+    match: [{uri: {prefix: /other}}]
+    route: [{destination: {host: reviews, subset: elsewhere}}]
+  - route: [{destination: {host: reviews, subset: v1}}]`,
+		config: "9080",
+		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+			"  prefix /api/v2 -> cluster outbound|9080|v2|reviews.team.svc.cluster.local",
+			"  prefix /api -> cluster outbound|9080|v1|reviews.team.svc.cluster.local",
+			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local",
+			passthroughVH, passthroughRoute},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			doc := "kind: Scenario\nname: rule\n" + tt.header + "\n---\n" + tt.objects + "\n"
+			p := predict(t, doc)
+			c, ok := findConfig(p.Routes, tt.config)
+			if !ok {
+				var names []string
+				for _, c := range p.Routes {
+					names = append(names, c.Name)
+				}
+				t.Fatalf("no route configuration %s; have %v", tt.config, names)
+			}
+			if d := cmp.Diff(tt.want, renderVirtualHosts(c)); d != "" {
+				t.Errorf("virtual hosts of %s (-want +predicted):\n%s", tt.config, d)
+			}
+			var dups []string
+			for _, d := range c.Duplicates {
+				dups = append(dups, fmt.Sprintf("%s %s %s %s", d.VirtualHost, d.Domain, d.Kept, d.Dropped))
+			}
+			if d := cmp.Diff(tt.duplicates, dups); d != "" {
+				t.Errorf("duplicates of %s (-want +predicted):\n%s", tt.config, d)
+			}
+			for _, vh := range c.VirtualHosts {
+				if vh.Reason == "" || slices.ContainsFunc(vh.Routes, func(r route.Route) bool { return r.Reason == "" }) {
+					t.Errorf("virtual host %s or one of its routes has no reason", vh.Name)
+				}
+			}
+		})
+	}
+}

@@ -127,6 +127,12 @@ func writePredictions(w io.Writer, output string, results []predicted) error {
 		if err := report.Table(w, r.Prediction.Listeners); err != nil {
 			return err
 		}
+		if len(r.Prediction.Routes) > 0 {
+			fmt.Fprintln(w)
+			if err := report.Routes(w, r.Prediction.Routes); err != nil {
+				return err
+			}
+		}
 		if len(r.Prediction.Findings) > 0 {
 			fmt.Fprintln(w)
 			report.Findings(w, r.Prediction.Findings)

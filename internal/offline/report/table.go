@@ -64,7 +64,8 @@ func Findings(w io.Writer, fs []predictor.Finding) {
 }
 
 // Explain writes the prediction as prose: every listener with its reason,
-// every chain with its reason, then the findings.
+// every chain with its reason, the route configurations, then the
+// conflicts and findings.
 func Explain(w io.Writer, title string, p *predictor.Prediction) {
 	fmt.Fprintf(w, "%s: %d outbound listeners (Istio %s rules)\n", title, len(p.Listeners), p.Version)
 	for _, l := range p.Listeners {
@@ -79,6 +80,7 @@ func Explain(w io.Writer, title string, p *predictor.Prediction) {
 			fmt.Fprintf(w, "  - default -> %s\n      %s\n", l.DefaultChain.Destination.String(), l.DefaultChain.Reason)
 		}
 	}
+	explainRoutes(w, p.Routes)
 	if len(p.Conflicts) > 0 {
 		fmt.Fprintf(w, "\nConflicts istiod records:\n")
 		for _, c := range p.Conflicts {

@@ -53,7 +53,8 @@ func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchA
 // routeConfig models buildSidecarOutboundHTTPRouteConfig for one route
 // name: "PORT" (the port's virtual hosts, then the catch-all) or
 // "HOST:PORT" (a sniffed listener of its own: only the virtual host with
-// that host among its domains, whose domains become "*").
+// that host among its domains, whose domains become "*"); either ignores
+// the Host's port (the domains have none).
 func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.VirtualHost) (rds.Config, string) {
 	hostPart, portPart, sniffed := strings.Cut(name, ":")
 	if !sniffed {
@@ -64,17 +65,21 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 	switch {
 	case err != nil || number == 0:
 		return rds.Config{}, "route " + name + " (a unix socket's: virtual hosts of every port merged, not modelled)"
-	case eg == nil:
-		return rds.Config{Name: name, Reason: "no egress listener takes port " + portPart + ": istiod sends an empty configuration"}, ""
-	case eg.Port != nil && eg.Port.Protocol == pHTTPProxy:
+	case eg != nil && eg.Port != nil && eg.Port.Protocol == pHTTPProxy:
 		return rds.Config{}, "route " + name + " (an HTTP_PROXY egress port's: virtual hosts of every port merged, not modelled)"
 	}
-	vhs, dups := b.portVirtualHosts(eg, number)
-	c := rds.Config{Name: name, Duplicates: dups}
+	var vhs []rds.VirtualHost
+	var dups []rds.Duplicate
+	from := "no egress listener (none takes the port)"
+	if eg != nil {
+		vhs, dups = b.portVirtualHosts(eg, number)
+		from = eg.Source
+	}
+	c := rds.Config{Name: name, Duplicates: dups, IgnorePortInHostMatching: true}
 	if !sniffed {
 		sortVirtualHosts(vhs)
 		c.VirtualHosts = append(vhs, catchAll)
-		c.Reason = fmt.Sprintf("port %d's virtual hosts from %s, then the catch-all (buildSidecarOutboundHTTPRouteConfig)", number, eg.Source)
+		c.Reason = fmt.Sprintf("port %d's virtual hosts from %s, then the catch-all (buildSidecarOutboundHTTPRouteConfig)", number, from)
 		return c, ""
 	}
 	var kept []rds.VirtualHost

@@ -37,8 +37,9 @@ func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchA
 	}
 	var out []rds.Config
 	var notes []string
+	cache := map[portKey]portHosts{}
 	for name := range names {
-		c, note := b.routeConfig(name, egresses, catchAll)
+		c, note := b.routeConfig(name, egresses, catchAll, cache)
 		if note != "" {
 			notes = append(notes, note)
 			continue
@@ -55,7 +56,7 @@ func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchA
 // "HOST:PORT" (a sniffed listener of its own: only the virtual host with
 // that host among its domains, whose domains become "*"); either ignores
 // the Host's port (the domains have none).
-func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.VirtualHost) (rds.Config, string) {
+func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.VirtualHost, cache map[portKey]portHosts) (rds.Config, string) {
 	hostPart, portPart, sniffed := strings.Cut(name, ":")
 	if !sniffed {
 		portPart = name
@@ -72,22 +73,34 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 	var dups []rds.Duplicate
 	from := "no egress listener (none takes the port)"
 	if eg != nil {
-		vhs, dups = b.portVirtualHosts(eg, number)
+		key := portKey{eg, number}
+		ph, ok := cache[key]
+		if !ok {
+			ph.vhs, ph.dups = b.portVirtualHosts(eg, number)
+			cache[key] = ph
+		}
+		vhs, dups = ph.vhs, ph.dups
 		from = eg.Source
+		if sniffed {
+			if ph.byDomain == nil {
+				ph.byDomain = domainIndex(ph.vhs)
+				cache[key] = ph
+			}
+			vhs = nil
+			for _, i := range ph.byDomain[hostPart] {
+				vhs = append(vhs, ph.vhs[i])
+			}
+		}
 	}
 	c := rds.Config{Name: name, Duplicates: dups, IgnorePortInHostMatching: true}
 	if !sniffed {
+		vhs = slices.Clone(vhs)
 		sortVirtualHosts(vhs)
 		c.VirtualHosts = append(vhs, catchAll)
 		c.Reason = fmt.Sprintf("port %d's virtual hosts from %s, then the catch-all (buildSidecarOutboundHTTPRouteConfig)", number, from)
 		return c, ""
 	}
-	var kept []rds.VirtualHost
-	for _, vh := range vhs {
-		if slices.Contains(vh.Domains, name) || slices.Contains(vh.Domains, hostPart) {
-			kept = append(kept, vh)
-		}
-	}
+	kept := vhs
 	if len(kept) == 1 {
 		kept[0].Domains = []string{"*"}
 		kept[0].Reason += "; the only virtual host of " + hostPart + " on a listener of its own, so its domains become * (getVirtualHostsForSniffedServicePort)"
@@ -96,6 +109,36 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 	c.VirtualHosts = kept
 	c.Reason = fmt.Sprintf("the virtual hosts of port %d naming %s, no catch-all: a sniffed listener of its own (getVirtualHostsForSniffedServicePort)", number, hostPart)
 	return c, ""
+}
+
+// portKey and portHosts cache the virtual hosts of an egress listener's
+// port, as istiod's vHostCache does for the route names of one port.
+type portKey struct {
+	eg     *egress
+	number int
+}
+
+type portHosts struct {
+	vhs  []rds.VirtualHost
+	dups []rds.Duplicate
+	// byDomain indexes vhs by domain, for the sniffed route names of the
+	// port (getVirtualHostsForSniffedServicePort).
+	byDomain map[string][]int
+}
+
+// domainIndex maps each domain to the virtual hosts holding it, in order.
+// The domains have no port, so a sniffed route name "HOST:PORT" matches a
+// virtual host by HOST alone.
+func domainIndex(vhs []rds.VirtualHost) map[string][]int {
+	out := map[string][]int{}
+	for i, vh := range vhs {
+		for _, d := range vh.Domains {
+			if l := out[d]; len(l) == 0 || l[len(l)-1] != i {
+				out[d] = append(l, i)
+			}
+		}
+	}
+	return out
 }
 
 // egressForRDS models SidecarScope.GetEgressListenerForRDS: the first

@@ -134,15 +134,19 @@ spec:
     route: [{destination: {host: reviews}}]
     mirror: {host: shadow}
     mirrorPercentage: {value: 0}
-  - route: [{destination: {host: reviews}}]
+  - match: [{uri: {prefix: /h}}]
+    headers: {request: {add: {Host: added}}}
+    route: [{destination: {host: reviews}, headers: {request: {set: {":authority": dest}}}}]
+  - route: [{destination: {host: reviews}, headers: {request: {set: {host: dest}}}}]
     mirror: {host: shadow, subset: s}
     mirrors: [{destination: {host: audit.example.com, port: {number: 80}}}]`,
 		config: "9080",
 		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
 			"  prefix /old -> redirect 302 https://example.com/new",
 			"  prefix /gone -> direct response 410",
-			"  prefix /v1 -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite uri prefix to /v2, authority reviews-v2",
-			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local mirror outbound|80||audit.example.com,outbound|9080|s|shadow.default.svc.cluster.local",
+			"  prefix /v1 -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite uri /v2, authority reviews-v2",
+			"  prefix /h -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority added",
+			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority dest mirror outbound|80||audit.example.com,outbound|9080|s|shadow.default.svc.cluster.local",
 			passthroughVH, passthroughRoute},
 	}, {
 		// httproute_test.go "virtual service": the plain host's virtual

@@ -206,18 +206,7 @@ func (b *builder) forwardAction(h *apiv1alpha3.HTTPRoute, number int) rds.Action
 		}
 		sort.SliceStable(a.Weighted, func(i, j int) bool { return a.Weighted[i].Name < a.Weighted[j].Name })
 	}
-	var rewrites []string
-	if rw := h.Rewrite; rw != nil {
-		if re := rw.GetUriRegexRewrite(); re != nil {
-			rewrites = append(rewrites, "uri regex "+re.Match+" to "+re.Rewrite)
-		} else if rw.Uri != "" {
-			rewrites = append(rewrites, "uri prefix to "+rw.Uri)
-		}
-		if rw.Authority != "" {
-			rewrites = append(rewrites, "authority "+rw.Authority)
-		}
-	}
-	a.Rewrite = strings.Join(rewrites, ", ")
+	a.Rewrite = rewriteNote(h)
 	if h.Mirror != nil && mirrorPercent(h.MirrorPercentage, h.MirrorPercent != nil && h.MirrorPercent.GetValue() == 0) {
 		a.Mirrors = append(a.Mirrors, b.httpCluster(h.Mirror, number))
 	}
@@ -228,6 +217,58 @@ func (b *builder) forwardAction(h *apiv1alpha3.HTTPRoute, number int) rds.Action
 	}
 	sort.Strings(a.Mirrors)
 	return a
+}
+
+// rewriteNote models the rewrites of applyHTTPRouteDestination, in the
+// order route.Action.Rewrite lists them: the uri prefix or regex rewrite,
+// then the authority: the rewrite's, else the route's headers' (request
+// set, then add, of ":authority" or "host": TranslateHeadersOperations),
+// else, with one destination, that destination's headers'
+// (processDestination).
+func rewriteNote(h *apiv1alpha3.HTTPRoute) string {
+	var parts []string
+	authority := headersAuthority(h.Headers)
+	if rw := h.Rewrite; rw != nil {
+		if re := rw.GetUriRegexRewrite(); re != nil {
+			parts = append(parts, "uri regex "+re.Match+" "+re.Rewrite)
+		} else if rw.Uri != "" {
+			parts = append(parts, "uri "+rw.Uri)
+		}
+		if rw.Authority != "" {
+			authority = rw.Authority
+		}
+	}
+	if authority == "" && len(h.Route) == 1 {
+		authority = headersAuthority(h.Route[0].Headers)
+	}
+	if authority != "" {
+		parts = append(parts, "authority "+authority)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// headersAuthority models the authority of TranslateHeadersOperations:
+// a request header ":authority" or "host" (any case) that headers set,
+// else one they add.
+func headersAuthority(hs *apiv1alpha3.Headers) string {
+	find := func(m map[string]string) string {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // validation refuses two; istiod takes the last in map order
+		out := ""
+		for _, k := range keys {
+			if strings.EqualFold(k, ":authority") || strings.EqualFold(k, "host") {
+				out = m[k]
+			}
+		}
+		return out
+	}
+	if a := find(hs.GetRequest().GetSet()); a != "" {
+		return a
+	}
+	return find(hs.GetRequest().GetAdd())
 }
 
 // mirrorPercent models MirrorPercent: a mirror applies unless its

@@ -219,6 +219,23 @@ spec: {hosts: [ratings], http: [{route: [{destination: {host: ratings, subset: e
 			"  prefix / -> cluster outbound|9080|wild|reviews.default.svc.cluster.local",
 			passthroughVH, passthroughRoute},
 	}, {
+		rule: "a destination naming an ExternalName Service goes to the host it names; the alias's names join the concrete service's virtual host",
+		objects: svc + `metadata: {name: httpbin}
+spec: {type: ExternalName, externalName: httpbin.org, ports: [{name: http, port: 80}]}
+---
+` + se + `metadata: {name: httpbin-org}
+spec: {hosts: [httpbin.org], location: MESH_EXTERNAL, resolution: DNS, ports: [{name: http, number: 80, protocol: HTTP}]}
+---
+` + vs + `metadata: {name: via-alias}
+spec: {hosts: [web.example.com], http: [{route: [{destination: {host: httpbin.default.svc.cluster.local}}]}]}`,
+		config: "80",
+		want: []string{
+			"httpbin.org:80: httpbin.org httpbin.org. httpbin.default.svc.cluster.local httpbin.default.svc.cluster.local. httpbin httpbin.default.svc httpbin.default",
+			"  prefix / -> cluster outbound|80||httpbin.org",
+			"web.example.com:80: web.example.com",
+			"  prefix / -> cluster outbound|80||httpbin.org",
+			passthroughVH, passthroughRoute},
+	}, {
 		rule:   "REGISTRY_ONLY: the catch-all answers 502 (block_all)",
 		header: "meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}",
 		objects: svc + `metadata: {name: web, namespace: shop}

@@ -16,11 +16,11 @@ import (
 // http route, once per match that applies to this sidecar and port (once
 // when it has no match), in order, up to the first route that matches
 // every request.
-func (b *builder) httpRoutes(vs *virtualService, number int) []rds.Route {
+func (b *builder) httpRoutes(vs *virtualService, number int, byName map[string]*service) []rds.Route {
 	var out []rds.Route
 	for i, h := range b.routing.httpOf(vs) {
 		if len(h.Match) == 0 {
-			out = append(out, b.translateRoute(vs, h, nil, number, vsRouteWhy(vs, i, -1)))
+			out = append(out, b.translateRoute(h, nil, number, byName, vsRouteWhy(vs, i, -1)))
 			break
 		}
 		catchAll := false
@@ -28,7 +28,7 @@ func (b *builder) httpRoutes(vs *virtualService, number int) []rds.Route {
 			if !b.httpMatchApplies(m, number) {
 				continue
 			}
-			r := b.translateRoute(vs, h, m, number, vsRouteWhy(vs, i, j))
+			r := b.translateRoute(h, m, number, byName, vsRouteWhy(vs, i, j))
 			out = append(out, r)
 			if isCatchAllRoute(r.Match) {
 				catchAll = true
@@ -77,7 +77,7 @@ func isCatchAllRoute(m rds.Match) bool {
 // translateRoute models TranslateRoute for a sidecar: the route's name
 // (the http route's, ".MATCH" appended when the match has a name), its
 // match, and a redirect, a direct response, or the destinations.
-func (b *builder) translateRoute(vs *virtualService, h *apiv1alpha3.HTTPRoute, m *apiv1alpha3.HTTPMatchRequest, number int, why string) rds.Route {
+func (b *builder) translateRoute(h *apiv1alpha3.HTTPRoute, m *apiv1alpha3.HTTPMatchRequest, number int, byName map[string]*service, why string) rds.Route {
 	name := h.Name
 	if m != nil && m.Name != "" {
 		name += "." + m.Name
@@ -89,7 +89,7 @@ func (b *builder) translateRoute(vs *virtualService, h *apiv1alpha3.HTTPRoute, m
 	case h.DirectResponse != nil:
 		r.Action = rds.Action{Kind: rds.DirectResponse, Status: h.DirectResponse.Status}
 	default:
-		r.Action = b.forwardAction(h, number)
+		r.Action = forwardAction(h, number, byName)
 	}
 	return r
 }
@@ -193,26 +193,26 @@ func redirectAction(r *apiv1alpha3.HTTPRedirect, number int) rds.Action {
 // of weight 0; rewrites (uri, regex, authority, a header's authority) are
 // noted; mirrors (mirror and mirrors, unless their percentage is 0) are
 // listed by cluster.
-func (b *builder) forwardAction(h *apiv1alpha3.HTTPRoute, number int) rds.Action {
+func forwardAction(h *apiv1alpha3.HTTPRoute, number int, byName map[string]*service) rds.Action {
 	a := rds.Action{Kind: rds.Forward}
 	if len(h.Route) == 1 {
-		a.Cluster = b.httpCluster(h.Route[0].Destination, number)
+		a.Cluster = httpCluster(h.Route[0].Destination, number, byName)
 	} else {
 		for _, d := range h.Route {
 			if d.Weight == 0 {
 				continue
 			}
-			a.Weighted = append(a.Weighted, listener.WeightedCluster{Name: b.httpCluster(d.Destination, number), Weight: uint32(d.Weight)})
+			a.Weighted = append(a.Weighted, listener.WeightedCluster{Name: httpCluster(d.Destination, number, byName), Weight: uint32(d.Weight)})
 		}
 		sort.SliceStable(a.Weighted, func(i, j int) bool { return a.Weighted[i].Name < a.Weighted[j].Name })
 	}
 	a.Rewrite = rewriteNote(h)
 	if h.Mirror != nil && mirrorPercent(h.MirrorPercentage, h.MirrorPercent != nil && h.MirrorPercent.GetValue() == 0) {
-		a.Mirrors = append(a.Mirrors, b.httpCluster(h.Mirror, number))
+		a.Mirrors = append(a.Mirrors, httpCluster(h.Mirror, number, byName))
 	}
 	for _, m := range h.Mirrors {
 		if m.Destination != nil && mirrorPercent(m.Percentage, false) {
-			a.Mirrors = append(a.Mirrors, b.httpCluster(m.Destination, number))
+			a.Mirrors = append(a.Mirrors, httpCluster(m.Destination, number, byName))
 		}
 	}
 	sort.Strings(a.Mirrors)
@@ -282,13 +282,19 @@ func mirrorPercent(p *apiv1alpha3.Percent, zero bool) bool {
 
 // httpCluster models GetDestinationCluster as an http route calls it on a
 // listener port: outbound|PORT|SUBSET|HOST, the destination's port, else
-// the listener's (the services it looks up carry that port alone).
-func (b *builder) httpCluster(d *apiv1alpha3.Destination, number int) string {
+// the listener's (the services it looks up carry that port alone); a
+// destination naming an ExternalName Service of the port goes to the host
+// that Service names.
+func httpCluster(d *apiv1alpha3.Destination, number int, byName map[string]*service) string {
 	if d.GetHost() == "" {
 		return "UnknownService"
+	}
+	h := d.GetHost()
+	if s := byName[h]; s != nil && s.ExternalName != "" {
+		h = s.ExternalName
 	}
 	if d.GetPort() != nil {
 		number = int(d.GetPort().GetNumber())
 	}
-	return listener.ServiceCluster{Port: number, Subset: d.GetSubset(), Host: d.GetHost()}.Name()
+	return listener.ServiceCluster{Port: number, Subset: d.GetSubset(), Host: h}.Name()
 }

@@ -24,7 +24,7 @@ func (b *builder) virtualServiceWrappers(eg *egress, byName map[string]*service,
 		if number != 80 && !hostsMatchServices(vs.Hosts, byName) {
 			continue
 		}
-		routes := b.httpRoutes(vs, number)
+		routes := b.httpRoutes(vs, number, byName)
 		if len(routes) == 0 {
 			continue
 		}

@@ -129,6 +129,8 @@ spec:
     redirect: {uri: /new, authority: example.com, scheme: https, redirectCode: 302, port: 443}
   - match: [{uri: {prefix: /gone}}]
     directResponse: {status: 410}
+  - match: [{uri: {prefix: /moved}}]
+    redirect: {prefixRewrite: /here, derivePort: FROM_REQUEST_PORT}
   - match: [{uri: {prefix: /v1}}]
     rewrite: {uri: /v2, authority: reviews-v2}
     route: [{destination: {host: reviews}}]
@@ -144,6 +146,7 @@ spec:
 		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
 			"  prefix /old -> redirect 302 https://example.com/new",
 			"  prefix /gone -> direct response 410",
+			"  prefix /moved -> redirect 301 ://:9080/here*", // versions.Newest() reads prefixRewrite (RedirectPrefixRewrite)
 			"  prefix /v1 -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite uri /v2, authority reviews-v2",
 			"  prefix /h -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority added",
 			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority dest mirror outbound|80||audit.example.com,outbound|9080|s|shadow.default.svc.cluster.local",

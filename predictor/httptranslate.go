@@ -85,7 +85,7 @@ func (b *builder) translateRoute(h *apiv1alpha3.HTTPRoute, m *apiv1alpha3.HTTPMa
 	r := rds.Route{Name: name, Match: translateMatch(m), Reason: why}
 	switch {
 	case h.Redirect != nil:
-		r.Action = redirectAction(h.Redirect, number)
+		r.Action = redirectAction(h.Redirect, number, b.p.version.RedirectPrefixRewrite())
 	case h.DirectResponse != nil:
 		r.Action = rds.Action{Kind: rds.DirectResponse, Status: h.DirectResponse.Status}
 	default:
@@ -155,9 +155,11 @@ func stringMatch(name string, sm *apiv1alpha3.StringMatch, invert bool) rds.Head
 
 // redirectAction models ApplyRedirect for a sidecar (never TLS): the
 // target as "SCHEME://AUTHORITY[:PORT]PATH", each part empty where the
-// request keeps its own; a derived port is the listener's; :80 on http
-// and :443 on https left out; the status 301 unless 302, 303, 307 or 308.
-func redirectAction(r *apiv1alpha3.HTTPRedirect, number int) rds.Action {
+// request keeps its own, PATH being the uri, or with prefixRewrite
+// (versions.RedirectPrefixRewrite) a prefixRewrite as "PREFIX*"; a
+// derived port is the listener's; :80 on http and :443 on https left
+// out; the status 301 unless 302, 303, 307 or 308.
+func redirectAction(r *apiv1alpha3.HTTPRedirect, number int, prefixRewrite bool) rds.Action {
 	port := uint32(0)
 	scheme := r.Scheme
 	switch rp := r.RedirectPort.(type) {
@@ -185,7 +187,11 @@ func redirectAction(r *apiv1alpha3.HTTPRedirect, number int) rds.Action {
 	if status == 0 {
 		status = 301
 	}
-	return rds.Action{Kind: rds.Redirect, Redirect: target + r.Uri, Status: status}
+	path := r.Uri
+	if prefixRewrite && r.PrefixRewrite != "" {
+		path = r.PrefixRewrite + "*"
+	}
+	return rds.Action{Kind: rds.Redirect, Redirect: target + path, Status: status}
 }
 
 // forwardAction models applyHTTPRouteDestination for a sidecar: one

@@ -43,6 +43,7 @@ const (
 	GateAutoOverAutoMergesTCP              Gate = "AutoOverAutoMergesTCP"
 	GateHeadlessFilterChainFlag            Gate = "HeadlessFilterChainFlag"
 	GateAllowAnyDynamicDNS                 Gate = "AllowAnyDynamicDNS"
+	GateRedirectPrefixRewrite              Gate = "RedirectPrefixRewrite"
 )
 
 // byMinor is each gate's rule for a version whose source does not decide
@@ -63,6 +64,7 @@ var byMinor = map[Gate]func(minor int) bool{
 	GateAutoOverAutoMergesTCP:              func(m int) bool { return m >= 32 },
 	GateHeadlessFilterChainFlag:            func(m int) bool { return m >= 32 },
 	GateAllowAnyDynamicDNS:                 func(m int) bool { return m >= 31 },
+	GateRedirectPrefixRewrite:              func(m int) bool { return m >= 31 },
 }
 
 // Gates lists every gate, sorted by name.
@@ -290,3 +292,12 @@ func (v Version) HeadlessFilterChainFlag() bool { return v.Has(GateHeadlessFilte
 // the 1.31 tags; absent in 1.24-1.30 (only IsAllowAnyOutbound). Found by
 // listenerlab fuzz on 1.30 (seed 14 of --seed 1).
 func (v Version) AllowAnyDynamicDNS() bool { return v.Has(GateAllowAnyDynamicDNS) }
+
+// RedirectPrefixRewrite reports whether an HTTPRedirect's prefixRewrite
+// becomes the redirect's prefix_rewrite (the matched prefix replaced)
+// instead of its uri becoming path_redirect.
+//
+// Source: pilot/pkg/networking/core/route/route.go ApplyRedirect, in
+// 1.31-dev and the 1.31 tags; before, the field is not read (and
+// "%PREFIX()%" in uri means the same for Gateway API routes only).
+func (v Version) RedirectPrefixRewrite() bool { return v.Has(GateRedirectPrefixRewrite) }

@@ -95,6 +95,13 @@ var markers = map[Gate]sourceMarker{
 		present: regexp.MustCompile(`func IsAllowAnyDynamicDNSOutbound\(`),
 		absent:  regexp.MustCompile(`func IsAllowAnyOutbound\(`),
 	},
+	// ApplyRedirect reads HTTPRedirect.PrefixRewrite, or only the Gateway
+	// API's "%PREFIX()%" uri.
+	GateRedirectPrefixRewrite: {
+		file:    "pilot/pkg/networking/core/route/route.go",
+		present: regexp.MustCompile(`redirect\.PrefixRewrite != ""`),
+		absent:  regexp.MustCompile(`cutPrefix\(redirect\.Uri, "%PREFIX\(\)%"\)`),
+	},
 	// ServiceEntry services in a krt collection keyed by ResourceName, or
 	// the older store's plain list per ServiceEntry.
 	GateServiceEntryServicesByResourceName: {

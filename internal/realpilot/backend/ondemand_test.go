@@ -29,7 +29,8 @@ func TestVersionFromCache(t *testing.T) {
 				versions.GateServiceEntryServicesByResourceName: true, versions.GateSidecarHostExclusions: false, versions.GateAbsoluteFQDNAltHosts: true,
 				versions.GateDualStackFirstFamily: true, versions.GatePrivateServicesFirst: true,
 				versions.GateAutoOverAutoMergesTCP: false, versions.GateHeadlessFilterChainFlag: false,
-				versions.GateDefaultExportToNamespaces: false, versions.GateServiceEntryVisibility: false, versions.GateAllowAnyDynamicDNS: false}},
+				versions.GateDefaultExportToNamespaces: false, versions.GateServiceEntryVisibility: false, versions.GateAllowAnyDynamicDNS: false,
+				versions.GateRedirectPrefixRewrite: false}},
 	}
 	if err := storeModule(m); err != nil {
 		t.Fatal(err)
@@ -45,7 +46,7 @@ func TestVersionFromCache(t *testing.T) {
 			t.Errorf("Version(%s) = %+v", q, v)
 		}
 		if v.SidecarExactHostLookup() || v.VirtualServiceExclusions() || v.SidecarHostExclusions() || !v.IPAutoallocateByDefault() ||
-			!strings.Contains(v.Note, "unlike other 1.31 its source has AllowAnyDynamicDNS=false, DefaultExportToNamespaces=false, PrivateServicesFirst=true, ServiceEntryVisibility=false, SidecarExactHostLookup=false, SidecarHostExclusions=false, VirtualServiceExclusions=false") {
+			!strings.Contains(v.Note, "unlike other 1.31 its source has AllowAnyDynamicDNS=false, DefaultExportToNamespaces=false, PrivateServicesFirst=true, RedirectPrefixRewrite=false, ServiceEntryVisibility=false, SidecarExactHostLookup=false, SidecarHostExclusions=false, VirtualServiceExclusions=false") {
 			t.Errorf("Version(%s): gates not from its source: %+v", q, v)
 		}
 	}

@@ -187,6 +187,23 @@ spec: {hosts: [test.default], http: [{route: [{destination: {host: test.default}
 			passthroughVH, passthroughRoute},
 		duplicates: []string{"test.default.svc.cluster.local:80 test.default VirtualService default/acme Service default/test"},
 	}, {
+		// buildSidecarVirtualHostsForVirtualService: with no service of the
+		// port among its hosts, port 80 still gets the hosts (the "gross
+		// HACK"), and GetDestinationCluster takes the listener's port.
+		rule: "on port 80 every VirtualService shows up, even one for a service without port 80",
+		objects: reviews + svc + `metadata: {name: web}
+spec: {clusterIP: 10.96.8.5, selector: {app: web}, ports: [{name: http, port: 80}]}
+---
+` + vs + `metadata: {name: reviews}
+spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: v2}}]}]}`,
+		config: "80",
+		want: []string{
+			"reviews.default.svc.cluster.local:80: reviews.default.svc.cluster.local",
+			"  prefix / -> cluster outbound|80|v2|reviews.default.svc.cluster.local",
+			"web.default.svc.cluster.local:80: web.default.svc.cluster.local web.default.svc.cluster.local. web web.default.svc web.default 10.96.8.5",
+			"  prefix / -> cluster outbound|80||web.default.svc.cluster.local",
+			passthroughVH, passthroughRoute},
+	}, {
 		rule: "on another port a VirtualService of a plain host builds nothing",
 		objects: reviews + vs + `metadata: {name: acme}
 spec: {hosts: [bookinfo.example.com], http: [{route: [{destination: {host: reviews}}]}]}`,

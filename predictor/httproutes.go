@@ -24,15 +24,17 @@ import (
 // out and said in the returned notes.
 func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchAll rds.VirtualHost) ([]rds.Config, []string) {
 	names := map[string]bool{}
-	for _, l := range ls {
-		chains := l.FilterChains
-		if l.DefaultChain != nil {
-			chains = append(slices.Clone(chains), *l.DefaultChain)
+	note := func(d listener.Destination) {
+		if d.Kind == listener.HTTP && d.Route != "" {
+			names[d.Route] = true
 		}
-		for _, c := range chains {
-			if c.Destination.Kind == listener.HTTP && c.Destination.Route != "" {
-				names[c.Destination.Route] = true
-			}
+	}
+	for _, l := range ls {
+		for _, c := range l.FilterChains {
+			note(c.Destination)
+		}
+		if l.DefaultChain != nil {
+			note(l.DefaultChain.Destination)
 		}
 	}
 	var out []rds.Config
@@ -203,6 +205,7 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 		hosts = append(hosts, h)
 	}
 	sort.Strings(hosts) // istiod ranges over a map: only duplicate domains see the order
+	wrappers = slices.Grow(wrappers, len(hosts))
 	for _, h := range hosts {
 		s := byName[h]
 		if s.Resolution == resAlias || !httpOrSniffed(s.Ports[0].Protocol) {
@@ -227,16 +230,16 @@ func httpOrSniffed(p protocol) bool { return p.class() == classHTTP || p.class()
 // holds (pilot_vservice_dup_domain). A virtual host left without domains
 // is dropped.
 func (b *builder) virtualHosts(wrappers []hostWrapper, number int) ([]rds.VirtualHost, []rds.Duplicate) {
-	known := map[string]bool{}
+	known := make(map[string]bool, 2*len(wrappers))
 	for _, w := range wrappers {
 		for _, s := range w.services {
 			known[s.Hostname] = true
 			known[net.JoinHostPort(s.Hostname, itoa(number))] = true
 		}
 	}
-	names := map[string]string{}
-	domains := map[string]string{}
-	var out []rds.VirtualHost
+	names := make(map[string]string, len(wrappers))
+	domains := make(map[string]string, 6*len(wrappers))
+	out := make([]rds.VirtualHost, 0, len(wrappers))
 	var dups []rds.Duplicate
 	build := func(w hostWrapper, h string, s *service) {
 		name := net.JoinHostPort(h, itoa(number))

@@ -1,7 +1,6 @@
 package predictor
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -95,7 +94,8 @@ func (b *builder) translateRoute(h *apiv1alpha3.HTTPRoute, m *apiv1alpha3.HTTPMa
 }
 
 // translateMatch models TranslateRouteMatch for a sidecar: headers and
-// withoutHeaders (inverted) sorted by name, then :method, :authority and
+// withoutHeaders (inverted; a missing header read as empty unless the
+// condition is a presence test) sorted by name, then :method, :authority and
 // :scheme; the uri as prefix, exact or regex (prefix "/" without one);
 // ignoreUriCase; query parameters (sorted by name: istiod ranges over a
 // map). A string match of regex "*" or none is a presence match.
@@ -108,7 +108,10 @@ func translateMatch(m *apiv1alpha3.HTTPMatchRequest) rds.Match {
 		out.Headers = append(out.Headers, stringMatch(name, sm, false))
 	}
 	for name, sm := range m.WithoutHeaders {
-		out.Headers = append(out.Headers, stringMatch(name, sm, true))
+		hm := stringMatch(name, sm, true)
+		// treat_missing_header_as_empty conflicts with present_match
+		hm.MissingAsEmpty = hm.Kind != rds.ValuePresent
+		out.Headers = append(out.Headers, hm)
 	}
 	sort.SliceStable(out.Headers, func(i, j int) bool { return out.Headers[i].Name < out.Headers[j].Name })
 	switch u := m.GetUri().GetMatchType().(type) {
@@ -179,19 +182,15 @@ func redirectAction(r *apiv1alpha3.HTTPRedirect, number int, prefixRewrite bool)
 			port = 0
 		}
 	}
-	target := scheme + "://" + r.Authority
-	if port != 0 {
-		target += fmt.Sprintf(":%d", port)
-	}
 	status := r.RedirectCode
 	if status == 0 {
 		status = 301
 	}
-	path := r.Uri
-	if prefixRewrite && r.PrefixRewrite != "" {
-		path = r.PrefixRewrite + "*"
+	prefix := ""
+	if prefixRewrite {
+		prefix = r.PrefixRewrite
 	}
-	return rds.Action{Kind: rds.Redirect, Redirect: target + path, Status: status}
+	return rds.Action{Kind: rds.Redirect, Redirect: rds.RedirectTarget(scheme, r.Authority, port, r.Uri, prefix), Status: status}
 }
 
 // forwardAction models applyHTTPRouteDestination for a sidecar: one

@@ -112,7 +112,7 @@ spec:
     - {port: 8080, uri: {exact: /other-port}}
     - {sourceLabels: {app: other}, uri: {exact: /other-client}}
     - {sourceNamespace: default, uri: {exact: /Login}, ignoreUriCase: true, method: {exact: POST}}
-    - {uri: {regex: "/api/v[0-9]+"}, headers: {x-b: {prefix: b}, x-a: {regex: "*"}}, withoutHeaders: {x-c: {exact: c}}, queryParams: {q: {exact: "1"}}}
+    - {uri: {regex: "/api/v[0-9]+"}, headers: {x-b: {prefix: b}, x-a: {}}, withoutHeaders: {x-c: {exact: c}}, queryParams: {q: {exact: "1"}}}
     route: [{destination: {host: reviews, port: {number: 9081}}}]`,
 		config: "9080",
 		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
@@ -139,9 +139,11 @@ spec:
   - match: [{uri: {prefix: /h}}]
     headers: {request: {add: {Host: added}}}
     route: [{destination: {host: reviews}, headers: {request: {set: {":authority": dest}}}}]
+  - match: [{uri: {prefix: /m}}]
+    route: [{destination: {host: reviews}}]
+    mirrors: [{destination: {host: audit.example.com, port: {number: 80}}}, {destination: {host: shadow}, percentage: {value: 0}}]
   - route: [{destination: {host: reviews}, headers: {request: {set: {host: dest}}}}]
-    mirror: {host: shadow, subset: s}
-    mirrors: [{destination: {host: audit.example.com, port: {number: 80}}}]`,
+    mirror: {host: shadow, subset: s}`,
 		config: "9080",
 		want: []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
 			"  prefix /old -> redirect 302 https://example.com/new",
@@ -149,7 +151,8 @@ spec:
 			"  prefix /moved -> redirect 301 ://:9080/here*", // versions.Newest() reads prefixRewrite (RedirectPrefixRewrite)
 			"  prefix /v1 -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite uri /v2, authority reviews-v2",
 			"  prefix /h -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority added",
-			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority dest mirror outbound|80||audit.example.com,outbound|9080|s|shadow.default.svc.cluster.local",
+			"  prefix /m -> cluster outbound|9080||reviews.default.svc.cluster.local mirror outbound|80||audit.example.com",
+			"  prefix / -> cluster outbound|9080||reviews.default.svc.cluster.local rewrite authority dest mirror outbound|9080|s|shadow.default.svc.cluster.local",
 			passthroughVH, passthroughRoute},
 	}, {
 		// httproute_test.go "virtual service": the plain host's virtual

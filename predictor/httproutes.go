@@ -68,21 +68,28 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 	switch {
 	case err != nil || number == 0:
 		return rds.Config{}, "route " + name + " (a unix socket's: virtual hosts of every port merged, not modelled)"
-	case eg != nil && eg.Port != nil && eg.Port.Protocol == pHTTPProxy:
-		return rds.Config{}, "route " + name + " (an HTTP_PROXY egress port's: virtual hosts of every port merged, not modelled)"
 	}
 	var vhs []rds.VirtualHost
 	var dups []rds.Duplicate
 	from := "no egress listener (none takes the port)"
 	if eg != nil {
-		key := portKey{eg, number}
+		// An HTTP_PROXY egress port is a proxy for every port: its
+		// configuration holds the virtual hosts of all of them.
+		listenPort := number
+		if eg.Port != nil && eg.Port.Protocol == pHTTPProxy {
+			listenPort = 0
+			from = "every port (" + eg.Source + " is an HTTP_PROXY port)"
+		}
+		key := portKey{eg, listenPort}
 		ph, ok := cache[key]
 		if !ok {
-			ph.vhs, ph.dups = b.portVirtualHosts(eg, number)
+			ph.vhs, ph.dups = b.portVirtualHosts(eg, listenPort)
 			cache[key] = ph
 		}
 		vhs, dups = ph.vhs, ph.dups
-		from = eg.Source
+		if listenPort != 0 {
+			from = eg.Source
+		}
 		if sniffed {
 			if ph.byDomain == nil {
 				ph.byDomain = domainIndex(ph.vhs)
@@ -163,6 +170,8 @@ func sortVirtualHosts(vhs []rds.VirtualHost) {
 // VirtualService hosts that share the routes of one VirtualService (or a
 // service's default route).
 type hostWrapper struct {
+	// port is the service port the virtual hosts are for.
+	port     int
 	services []*service
 	vsHosts  []string
 	routes   []rds.Route
@@ -172,11 +181,16 @@ type hostWrapper struct {
 
 // portServices models the servicesByName map of
 // BuildSidecarOutboundVirtualHosts: the egress listener's services that
-// have the port, each with that port only, by (lower-cased) hostname; a
-// later service of a hostname replaces an earlier one.
+// have the port, each with that port only (for port 0, every service
+// with every port), by (lower-cased) hostname; a later service of a
+// hostname replaces an earlier one.
 func portServices(eg *egress, number int) map[string]*service {
 	out := map[string]*service{}
 	for _, s := range eg.Services {
+		if number == 0 {
+			out[strings.ToLower(s.Hostname)] = s
+			continue
+		}
 		for _, p := range s.Ports {
 			if p.Number == number {
 				c := *s
@@ -208,93 +222,144 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 	wrappers = slices.Grow(wrappers, len(hosts))
 	for _, h := range hosts {
 		s := byName[h]
-		if s.Resolution == resAlias || !httpOrSniffed(s.Ports[0].Protocol) {
+		if s.Resolution == resAlias {
 			continue
 		}
-		cluster := listener.ServiceCluster{Port: number, Host: s.Hostname}.Name()
-		wrappers = append(wrappers, hostWrapper{services: []*service{s}, routes: []rds.Route{{
-			Name: "default", Match: rds.Match{PathKind: rds.Prefix, Path: "/"},
-			Action: rds.Action{Kind: rds.Forward, Cluster: cluster},
-			Reason: "no VirtualService routes " + s.Hostname + " on port " + itoa(number) + ": every request goes to its cluster (buildSidecarVirtualHostForService)",
-		}}})
+		for _, p := range s.Ports {
+			if !httpOrSniffed(p.Protocol) {
+				continue
+			}
+			cluster := listener.ServiceCluster{Port: p.Number, Host: s.Hostname}.Name()
+			wrappers = append(wrappers, hostWrapper{port: p.Number, services: []*service{s}, routes: []rds.Route{{
+				Name: "default", Match: rds.Match{PathKind: rds.Prefix, Path: "/"},
+				Action: rds.Action{Kind: rds.Forward, Cluster: cluster},
+				Reason: "no VirtualService routes " + s.Hostname + " on port " + itoa(p.Number) + ": every request goes to its cluster (buildSidecarVirtualHostForService)",
+			}}})
+		}
 	}
-	return b.virtualHosts(wrappers, number)
+	vhs, ports, dups := b.virtualHosts(wrappers, number)
+	if number == 0 {
+		vhs = mergeAllPorts(vhs, ports)
+	}
+	return vhs, dups
+}
+
+// mergeAllPorts models mergeAllVirtualHosts: of the virtual hosts of every
+// port, those of port 80 whole, the others with only their domains that
+// hold a colon (HOST:PORT), dropped when none does.
+func mergeAllPorts(vhs []rds.VirtualHost, ports []int) []rds.VirtualHost {
+	var out []rds.VirtualHost
+	for i, vh := range vhs {
+		if ports[i] != 80 {
+			vh.Domains = slices.DeleteFunc(slices.Clone(vh.Domains), func(d string) bool { return !strings.Contains(d, ":") })
+			if len(vh.Domains) == 0 {
+				continue
+			}
+			vh.Reason += "; merged into an every-port configuration, so only its domains with a port (mergeAllVirtualHosts)"
+		}
+		out = append(out, vh)
+	}
+	return out
 }
 
 func httpOrSniffed(p protocol) bool { return p.class() == classHTTP || p.class() == classAuto }
 
 // virtualHosts models the virtual host loop of
 // BuildSidecarOutboundVirtualHosts: per wrapper, a virtual host for each
-// plain VirtualService host, then each service, named HOST:PORT; a name
-// already built is dropped, and so is each domain an earlier virtual host
-// holds (pilot_vservice_dup_domain). A virtual host left without domains
-// is dropped.
-func (b *builder) virtualHosts(wrappers []hostWrapper, number int) ([]rds.VirtualHost, []rds.Duplicate) {
-	known := make(map[string]bool, 2*len(wrappers))
+// plain VirtualService host, then each service, named HOST:PORT (the
+// wrapper's port); a name already built is dropped, and so is each domain
+// an earlier virtual host holds (pilot_vservice_dup_domain). A virtual
+// host left without domains is dropped. On port 0 (every port) the
+// services' domains carry their port too. It returns each virtual host's
+// port beside it.
+func (b *builder) virtualHosts(wrappers []hostWrapper, number int) ([]rds.VirtualHost, []int, []rds.Duplicate) {
+	vb := &vhostBuild{b: b, every: number == 0,
+		known:   make(map[string]bool, 2*len(wrappers)),
+		names:   make(map[string]string, len(wrappers)),
+		domains: make(map[string]string, 6*len(wrappers)),
+		out:     make([]rds.VirtualHost, 0, len(wrappers)),
+	}
 	for _, w := range wrappers {
 		for _, s := range w.services {
-			known[s.Hostname] = true
-			known[net.JoinHostPort(s.Hostname, itoa(number))] = true
+			vb.known[s.Hostname] = true
+			vb.known[net.JoinHostPort(s.Hostname, itoa(w.port))] = true
 		}
-	}
-	names := make(map[string]string, len(wrappers))
-	domains := make(map[string]string, 6*len(wrappers))
-	out := make([]rds.VirtualHost, 0, len(wrappers))
-	var dups []rds.Duplicate
-	build := func(w hostWrapper, h string, s *service) {
-		name := net.JoinHostPort(h, itoa(number))
-		owner := w.source
-		if owner == "" {
-			owner = s.Source
-		}
-		if first, ok := names[name]; ok {
-			dups = append(dups, rds.Duplicate{VirtualHost: name, Kept: first, Dropped: owner,
-				Reason: "an earlier virtual host has the name " + name + ": istiod drops this one whole (duplicate domain)"})
-			return
-		}
-		names[name] = owner
-		var ds, expanded []string
-		why := ""
-		if s == nil {
-			ds = []string{ipv6Compliant(h)}
-			why = "host " + h + " of " + w.source + ", no service of that name on port " + itoa(number)
-		} else {
-			ds, expanded = b.serviceDomains(s)
-			why = "service " + s.Hostname + " port " + itoa(number)
-			if w.source != "" {
-				why += ", routed by " + w.source
-			}
-		}
-		var kept []string
-		for _, d := range ds {
-			lower := strings.ToLower(d)
-			if first, ok := domains[lower]; ok {
-				dups = append(dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: first, Dropped: owner,
-					Reason: "an earlier virtual host already has the domain " + d + " (dedupeDomains)"})
-				continue
-			}
-			if slices.Contains(expanded, d) && known[d] {
-				dups = append(dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: d, Dropped: owner,
-					Reason: d + " is a short form of " + h + " but also a service's own hostname, which keeps it (dedupeDomains)"})
-				continue
-			}
-			kept = append(kept, d)
-			domains[lower] = owner
-		}
-		if len(kept) == 0 {
-			return
-		}
-		out = append(out, rds.VirtualHost{Name: name, Domains: kept, Routes: slices.Clone(w.routes), Reason: why})
 	}
 	for _, w := range wrappers {
 		for _, h := range w.vsHosts {
-			build(w, h, nil)
+			vb.build(w, h, nil)
 		}
 		for _, s := range w.services {
-			build(w, s.Hostname, s)
+			vb.build(w, s.Hostname, s)
 		}
 	}
-	return out, dups
+	return vb.out, vb.ports, vb.dups
+}
+
+// vhostBuild is the state of one virtualHosts run: the hostnames of the
+// wrappers' services (knownFQDN), the names and domains built so far with
+// the manifest that has each, and the result.
+type vhostBuild struct {
+	b              *builder
+	every          bool
+	known          map[string]bool
+	names, domains map[string]string
+	out            []rds.VirtualHost
+	ports          []int
+	dups           []rds.Duplicate
+}
+
+// build models buildVirtualHost: the virtual host of host h (service s,
+// or a plain VirtualService host when s is nil) with the wrapper's routes.
+func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
+	name := net.JoinHostPort(h, itoa(w.port))
+	owner := w.source
+	if owner == "" {
+		owner = s.Source
+	}
+	if first, ok := vb.names[name]; ok {
+		vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Kept: first, Dropped: owner,
+			Reason: "an earlier virtual host has the name " + name + ": istiod drops this one whole (duplicate domain)"})
+		return
+	}
+	vb.names[name] = owner
+	var ds, expanded []string
+	var why string
+	if s == nil {
+		ds = []string{ipv6Compliant(h)}
+		why = "host " + h + " of " + w.source + ", no service of that name on port " + itoa(w.port)
+	} else {
+		suffix := 0
+		if vb.every {
+			suffix = w.port
+		}
+		ds, expanded = vb.b.serviceDomains(s, suffix)
+		why = "service " + s.Hostname + " port " + itoa(w.port)
+		if w.source != "" {
+			why += ", routed by " + w.source
+		}
+	}
+	var kept []string
+	for _, d := range ds {
+		lower := strings.ToLower(d)
+		if first, ok := vb.domains[lower]; ok {
+			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: first, Dropped: owner,
+				Reason: "an earlier virtual host already has the domain " + d + " (dedupeDomains)"})
+			continue
+		}
+		if slices.Contains(expanded, d) && vb.known[d] {
+			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: d, Dropped: owner,
+				Reason: d + " is a short form of " + h + " but also a service's own hostname, which keeps it (dedupeDomains)"})
+			continue
+		}
+		kept = append(kept, d)
+		vb.domains[lower] = owner
+	}
+	if len(kept) == 0 {
+		return
+	}
+	vb.out = append(vb.out, rds.VirtualHost{Name: name, Domains: kept, Routes: slices.Clone(w.routes), Reason: why})
+	vb.ports = append(vb.ports, w.port)
 }
 
 // ipv6Compliant models util.IPv6Compliant: a host with a colon in
@@ -306,21 +371,22 @@ func ipv6Compliant(h string) string {
 	return h
 }
 
-// serviceDomains models generateVirtualHostDomains for a sidecar on a
-// listener port (no port suffixes: the configuration ignores the port in
-// Host matching): the hostname and its other names for this proxy, the
-// same for each ExternalName alias, "*." before each of them for a
-// headless Kubernetes Service, then the service's addresses for the
-// proxy. It also returns the other names alone.
-func (b *builder) serviceDomains(s *service) ([]string, []string) {
+// serviceDomains models generateVirtualHostDomains for a sidecar: the
+// hostname and its other names for this proxy, the same for each
+// ExternalName alias, "*." before each of them for a headless Kubernetes
+// Service, then the service's addresses for the proxy; each also with
+// ":PORT" when port is not 0 (on a listener port the configuration
+// ignores the Host's port, and port is 0). It also returns the other
+// names alone.
+func (b *builder) serviceDomains(s *service, port int) ([]string, []string) {
 	var domains, expanded []string
 	all := []string{s.Hostname}
 	for _, a := range s.Aliases {
 		all = append(all, a.Hostname)
 	}
 	for _, h := range all {
-		alt := b.altVirtualHosts(h)
-		domains = append(append(domains, ipv6Compliant(h)), alt...)
+		alt := b.altVirtualHosts(h, port)
+		domains = append(withPort(domains, h, port), alt...)
 		expanded = append(expanded, alt...)
 	}
 	if s.Resolution == resPassthrough && s.Registry == registryKube {
@@ -330,10 +396,20 @@ func (b *builder) serviceDomains(s *service) ([]string, []string) {
 	}
 	for _, a := range b.routeAddresses(s) {
 		if a != wildcardV4 && a != "" {
-			domains = append(domains, ipv6Compliant(a))
+			domains = withPort(domains, a, port)
 		}
 	}
 	return domains, expanded
+}
+
+// withPort models appendDomainPort: the domain (IPv6 in brackets), then
+// DOMAIN:PORT unless port is 0.
+func withPort(domains []string, d string, port int) []string {
+	domains = append(domains, ipv6Compliant(d))
+	if port != 0 {
+		domains = append(domains, net.JoinHostPort(d, itoa(port)))
+	}
+	return domains
 }
 
 // routeAddresses models Service.GetAllAddressesForProxy on the copy
@@ -350,16 +426,23 @@ func (b *builder) routeAddresses(s *service) []string {
 	return nil
 }
 
-// altVirtualHosts models GenerateAltVirtualHosts without a port for a
-// proxy whose DNS domain is NAMESPACE.svc.cluster.local: the hostname
-// with a trailing dot (PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN, not for
-// an IP), then for a Kubernetes hostname NAME.NS.svc.cluster.local of the
-// proxy's namespace NAME, NAME.NS.svc and NAME.NS, of another namespace
-// NAME.NS and NAME.NS.svc; nothing more for other hostnames.
-func (b *builder) altVirtualHosts(h string) []string {
+// altVirtualHosts models GenerateAltVirtualHosts for a proxy whose DNS
+// domain is NAMESPACE.svc.cluster.local: the hostname with a trailing dot
+// (PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN, not for an IP), then for a
+// Kubernetes hostname NAME.NS.svc.cluster.local of the proxy's namespace
+// NAME, NAME.NS.svc and NAME.NS, of another namespace NAME.NS and
+// NAME.NS.svc; nothing more for other hostnames. Each name is followed by
+// NAME:PORT unless port is 0 (the trailing-dot name's port form comes
+// even for an IP).
+func (b *builder) altVirtualHosts(h string, port int) []string {
 	var out []string
-	if _, err := netip.ParseAddr(h); b.p.AbsoluteFQDN && err != nil {
-		out = append(out, h+".")
+	if b.p.AbsoluteFQDN {
+		if _, err := netip.ParseAddr(h); err != nil {
+			out = append(out, h+".")
+		}
+		if port != 0 {
+			out = append(out, net.JoinHostPort(h+".", itoa(port)))
+		}
 	}
 	if !strings.HasSuffix(h, ".svc."+domainSuffix) {
 		return out
@@ -370,10 +453,17 @@ func (b *builder) altVirtualHosts(h string) []string {
 		return out
 	}
 	name, ns := h[:dot], h[dot+1:ih]
+	names := []string{name + "." + ns, name + "." + ns + ".svc"}
 	if ns == b.p.Namespace {
-		return append(out, name, name+"."+ns+".svc", name+"."+ns)
+		names = []string{name, name + "." + ns + ".svc", name + "." + ns}
 	}
-	return append(out, name+"."+ns, name+"."+ns+".svc")
+	for _, n := range names {
+		out = append(out, n)
+		if port != 0 {
+			out = append(out, net.JoinHostPort(n, itoa(port)))
+		}
+	}
+	return out
 }
 
 // catchAllVirtualHost models buildCatchAllVirtualHost: the last virtual

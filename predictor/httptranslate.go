@@ -285,9 +285,11 @@ func mirrorPercent(p *apiv1alpha3.Percent, zero bool) bool {
 	return !zero
 }
 
-// httpCluster models GetDestinationCluster as an http route calls it on a
-// listener port: outbound|PORT|SUBSET|HOST, the destination's port, else
-// the listener's (the services it looks up carry that port alone); a
+// httpCluster models GetDestinationCluster as an http route calls it:
+// outbound|PORT|SUBSET|HOST, the destination's port, else the port of the
+// service of that host if it has one (on a listener port the services it
+// looks up carry that port alone), else the listener's (0 for an every-
+// port configuration); a
 // destination naming an ExternalName Service of the port goes to the host
 // that Service names.
 func httpCluster(d *apiv1alpha3.Destination, number int, byName map[string]*service) string {
@@ -295,11 +297,15 @@ func httpCluster(d *apiv1alpha3.Destination, number int, byName map[string]*serv
 		return "UnknownService"
 	}
 	h := d.GetHost()
-	if s := byName[h]; s != nil && s.ExternalName != "" {
+	s := byName[h]
+	if s != nil && s.ExternalName != "" {
 		h = s.ExternalName
 	}
-	if d.GetPort() != nil {
+	switch {
+	case d.GetPort() != nil:
 		number = int(d.GetPort().GetNumber())
+	case s != nil && len(s.Ports) == 1:
+		number = s.Ports[0].Number
 	}
 	return listener.ServiceCluster{Port: number, Subset: d.GetSubset(), Host: h}.Name()
 }

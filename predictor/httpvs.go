@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -12,7 +13,9 @@ import (
 // (selectVirtualServices of httproute.go); each gives its http routes
 // for this sidecar and port to its hosts: to the services of those hosts
 // whose port is HTTP or auto-detected, and to its hosts that are no
-// service; without such a service, only on port 80, to those hosts alone.
+// service, once per such port (on port 0, every port: one wrapper per
+// port of those services); without such a service, only on port 80, to
+// those hosts alone.
 func (b *builder) virtualServiceWrappers(eg *egress, byName map[string]*service, number int) []hostWrapper {
 	if b.routing == nil {
 		return nil
@@ -29,16 +32,22 @@ func (b *builder) virtualServiceWrappers(eg *egress, byName map[string]*service,
 			continue
 		}
 		hosts, matched := separateHosts(vs, byName, specific)
-		var services []*service
+		byPort := map[int][]*service{}
 		for _, s := range matched {
-			if httpOrSniffed(s.Ports[0].Protocol) {
-				services = append(services, s)
+			for _, p := range s.Ports {
+				if httpOrSniffed(p.Protocol) {
+					byPort[p.Number] = append(byPort[p.Number], s)
+				}
 			}
 		}
-		if len(services) == 0 && number != 80 {
-			continue
+		if len(byPort) == 0 && number == 80 {
+			byPort[80] = nil
 		}
-		out = append(out, hostWrapper{services: services, vsHosts: hosts, routes: routes, source: vs.Source})
+		// istiod ranges over a map: on port 0 the order of a
+		// VirtualService's ports decides which keeps a shared domain.
+		for _, p := range slices.Sorted(maps.Keys(byPort)) {
+			out = append(out, hostWrapper{port: p, services: byPort[p], vsHosts: hosts, routes: routes, source: vs.Source})
+		}
 	}
 	return out
 }

@@ -259,6 +259,31 @@ spec: {hosts: [web.example.com], http: [{route: [{destination: {host: httpbin.de
 			"  prefix / -> cluster outbound|80||httpbin.org",
 			passthroughVH, passthroughRoute},
 	}, {
+		// mergeAllVirtualHosts; checked on real pilot 1.26 and 1.27.
+		rule: "an HTTP_PROXY egress port holds every port: port 80 whole, the other ports' domains with :PORT only",
+		objects: svc + `metadata: {name: web}
+spec: {clusterIP: 10.96.8.6, selector: {app: web}, ports: [{name: http, port: 80}, {name: http-alt, port: 8080}, {name: tcp, port: 9000}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: proxy}
+spec: {egress: [{port: {number: 3128, protocol: HTTP_PROXY, name: proxy}, hosts: ["./*"]}]}`,
+		config: "3128",
+		want: []string{
+			"web.default.svc.cluster.local:80: web.default.svc.cluster.local web.default.svc.cluster.local:80 web.default.svc.cluster.local. web.default.svc.cluster.local.:80 web web:80 web.default.svc web.default.svc:80 web.default web.default:80 10.96.8.6 10.96.8.6:80",
+			"  prefix / -> cluster outbound|80||web.default.svc.cluster.local",
+			"web.default.svc.cluster.local:8080: web.default.svc.cluster.local:8080 web.default.svc.cluster.local.:8080 web:8080 web.default.svc:8080 web.default:8080 10.96.8.6:8080",
+			"  prefix / -> cluster outbound|8080||web.default.svc.cluster.local",
+			passthroughVH, passthroughRoute},
+		duplicates: []string{
+			"web.default.svc.cluster.local:8080 web.default.svc.cluster.local Service default/web Service default/web",
+			"web.default.svc.cluster.local:8080 web.default.svc.cluster.local. Service default/web Service default/web",
+			"web.default.svc.cluster.local:8080 web Service default/web Service default/web",
+			"web.default.svc.cluster.local:8080 web.default.svc Service default/web Service default/web",
+			"web.default.svc.cluster.local:8080 web.default Service default/web Service default/web",
+			"web.default.svc.cluster.local:8080 10.96.8.6 Service default/web Service default/web",
+		},
+	}, {
 		rule:   "REGISTRY_ONLY: the catch-all answers 502 (block_all)",
 		header: "meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}",
 		objects: svc + `metadata: {name: web, namespace: shop}

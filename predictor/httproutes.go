@@ -19,9 +19,8 @@ import (
 
 // routeConfigs models BuildHTTPRoutes for a sidecar: one route
 // configuration for each RDS name the HTTP chains of the listeners name,
-// sorted by name. A name istiod builds no configuration for (a port 0 or
-// HTTP_PROXY egress port's, whose virtual hosts merge every port) is left
-// out and said in the returned notes.
+// sorted by name. A name istiod builds no configuration for is left out
+// and said in the returned notes.
 func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchAll rds.VirtualHost) ([]rds.Config, []string) {
 	names := map[string]bool{}
 	note := func(d listener.Destination) {
@@ -56,19 +55,20 @@ func (b *builder) routeConfigs(ls []listener.Listener, egresses []egress, catchA
 // routeConfig models buildSidecarOutboundHTTPRouteConfig for one route
 // name: "PORT" (the port's virtual hosts, then the catch-all) or
 // "HOST:PORT" (a sniffed listener of its own: only the virtual host with
-// that host among its domains, whose domains become "*"); either ignores
-// the Host's port (the domains have none).
+// that host among its domains, whose domains become "*"), or a unix
+// socket's "unix://PATH" (every port, as an HTTP_PROXY port's); each
+// ignores the Host's port.
 func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.VirtualHost, cache map[portKey]portHosts) (rds.Config, string) {
+	unix := strings.HasPrefix(name, "unix://")
 	hostPart, portPart, sniffed := strings.Cut(name, ":")
-	if !sniffed {
-		portPart = name
+	if !sniffed || unix {
+		portPart, sniffed = name, false
 	}
 	number, err := strconv.Atoi(portPart)
-	eg := egressForRDS(egresses, number)
-	switch {
-	case err != nil || number == 0:
-		return rds.Config{}, "route " + name + " (a unix socket's: virtual hosts of every port merged, not modelled)"
+	if err != nil && !unix {
+		return rds.Config{}, "route " + name + " (a name istiod builds no configuration for)"
 	}
+	eg := egressForRDS(egresses, number, name)
 	var vhs []rds.VirtualHost
 	var dups []rds.Duplicate
 	from := "no egress listener (none takes the port)"
@@ -76,7 +76,10 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 		// An HTTP_PROXY egress port is a proxy for every port: its
 		// configuration holds the virtual hosts of all of them.
 		listenPort := number
-		if eg.Port != nil && eg.Port.Protocol == pHTTPProxy {
+		switch {
+		case unix:
+			from = "every port (" + eg.Source + ", a unix socket)"
+		case eg.Port != nil && eg.Port.Protocol == pHTTPProxy:
 			listenPort = 0
 			from = "every port (" + eg.Source + " is an HTTP_PROXY port)"
 		}
@@ -151,11 +154,13 @@ func domainIndex(vhs []rds.VirtualHost) map[string][]int {
 }
 
 // egressForRDS models SidecarScope.GetEgressListenerForRDS: the first
-// egress listener without a port (the catch-all), or with this port.
-func egressForRDS(egresses []egress, number int) *egress {
+// egress listener without a port (the catch-all), or with this port; for
+// port 0 (a unix socket) only one bound to the route name.
+func egressForRDS(egresses []egress, number int, name string) *egress {
 	for i := range egresses {
-		if egresses[i].Port == nil || egresses[i].Port.Number == number {
-			return &egresses[i]
+		eg := &egresses[i]
+		if eg.Port == nil || eg.Port.Number == number && (number != 0 || eg.Bind == name) {
+			return eg
 		}
 	}
 	return nil

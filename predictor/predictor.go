@@ -168,13 +168,15 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 	b.overlapFindings(egresses)
 	b.serverFirstSniffed()
 	listener.Sort(pred.Listeners)
-	var routeNotes []string
-	pred.Routes, routeNotes = b.routeConfigs(pred.Listeners, egresses, catchAllVirtualHost(w, sidecar, v))
-	pred.NotModelled = append(pred.NotModelled, routeNotes...)
-	if b.routing != nil {
-		pred.NotModelled = append(pred.NotModelled, b.routing.delegateNotes...)
+	if !o.noRoutes {
+		var routeNotes []string
+		pred.Routes, routeNotes = b.routeConfigs(pred.Listeners, egresses, catchAllVirtualHost(w, sidecar, v))
+		pred.NotModelled = append(pred.NotModelled, routeNotes...)
+		if b.routing != nil {
+			pred.NotModelled = append(pred.NotModelled, b.routing.delegateNotes...)
+		}
+		sort.Strings(pred.NotModelled)
 	}
-	sort.Strings(pred.NotModelled)
 	b.importUndetermined(w, egresses, pred.Listeners, catchAll)
 	listener.SortConflicts(pred.Conflicts)
 	b.envoyFilterFindings(w, pred.Listeners)

@@ -71,9 +71,9 @@ type predictionKey struct {
 	// routing is routingKey: the namespace and labels, when
 	// VirtualServices or EnvoyFilters make the listeners depend on them.
 	routing string
-	// namespace is the proxy's namespace: the virtual host domains of its
-	// route configurations name its own namespace's services by their
-	// short names (altVirtualHosts).
+	// namespace is the proxy's namespace when routes are built: the
+	// virtual host domains of its route configurations name its own
+	// namespace's services by their short names (altVirtualHosts).
 	namespace string
 }
 
@@ -152,7 +152,9 @@ func (s *Shared) Predict(c world.Client) (*Prediction, error) {
 		key.aliasNS = p.Namespace
 	}
 	key.routing = routingKey(s.w, p)
-	key.namespace = p.Namespace
+	if !s.o.noRoutes {
+		key.namespace = p.Namespace
+	}
 	if pred, ok := s.predictions[key]; ok {
 		return pred, nil
 	}

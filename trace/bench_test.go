@@ -20,7 +20,7 @@ func bigSidecar() []listener.Listener {
 			Name: fmt.Sprintf("%s_%d", addr, port), Address: addr, Port: port,
 			FilterChains: []listener.FilterChain{
 				{Match: listener.Match{TransportProtocol: RawBuffer, ApplicationProtocols: []string{"h2c", "http/1.1"}},
-					Destination: route(fmt.Sprintf("svc-%d.ns.svc.cluster.local:%d", i, port))},
+					Destination: rds(fmt.Sprintf("svc-%d.ns.svc.cluster.local:%d", i, port))},
 			},
 			DefaultChain: &listener.FilterChain{Destination: tcp(fmt.Sprintf("outbound|%d||svc-%d.ns.svc.cluster.local", port, i))},
 		})

@@ -24,6 +24,12 @@ type Call struct {
 	ALPN []string `json:"alpn,omitempty"`
 	// Host is the HTTP Host header of a plaintext HTTP request.
 	Host string `json:"host,omitempty"`
+	// Path, Method and Headers are the rest of the HTTP request that an
+	// HTTP chain's route configuration reads: path with query ("" is "/"),
+	// method ("" is GET), headers by name.
+	Path    string            `json:"path,omitempty"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Connection is what Envoy knows of a call when it selects a filter chain:

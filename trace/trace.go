@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/route"
 )
 
 // Options say what the listeners alone do not.
@@ -20,6 +21,11 @@ type Options struct {
 	// nil: PassthroughCluster (the zero value means that too), or
 	// BlackHoleCluster under REGISTRY_ONLY.
 	Unmatched listener.Destination
+	// Routes are the route configurations the sidecar has (RDS): an HTTP
+	// chain's request is followed through the one its connection manager
+	// names. Nil when they are not known (a dump without
+	// dynamic_route_configs): the trace then stops at the route's name.
+	Routes []route.Config
 }
 
 // Step is one step of the pipeline: what the connection offered and which
@@ -63,8 +69,8 @@ type Result struct {
 }
 
 // HTTPNext is what happens after an HTTP connection manager takes the
-// connection: RDS picks a virtual host of the route by the Host header,
-// which this package does not model.
+// connection: the route configuration it names picks a virtual host by the
+// Host header, then a route by path, headers and query.
 type HTTPNext struct {
 	Route string `json:"route"`
 	// Host is the Host header RDS matches against the virtual hosts'
@@ -72,6 +78,9 @@ type HTTPNext struct {
 	Host string `json:"host"`
 	// HostGiven is false when Host was derived from the address.
 	HostGiven bool `json:"hostGiven"`
+	// Routed is the request followed through the route configuration;
+	// nil when Options.Routes is nil.
+	Routed *Routed `json:"routed,omitempty"`
 }
 
 // VirtualOutboundName is Istio's name for the capturing listener.
@@ -126,7 +135,13 @@ func Trace(ls []listener.Listener, c Call, o Options) Result {
 		if c.Host == "" {
 			r.HTTP.Host = hostFor(c.To)
 		}
-		r.Summary += fmt.Sprintf(": the virtual host is chosen by RDS (not modelled) by Host %q", r.HTTP.Host)
+		if o.Routes == nil {
+			r.Summary += fmt.Sprintf(": the virtual host is chosen by RDS (routes not known here) by Host %q", r.HTTP.Host)
+			return r
+		}
+		rt := Follow(o.Routes, d.Route, c.request(r.HTTP.Host))
+		r.HTTP.Routed = &rt
+		r.Summary += ": " + rt.Outcome
 	}
 	return r
 }

@@ -12,7 +12,7 @@ func tcp(cluster string) listener.Destination {
 	return listener.Destination{Kind: listener.TCP, Cluster: cluster}
 }
 
-func route(name string) listener.Destination {
+func rds(name string) listener.Destination {
 	return listener.Destination{Kind: listener.HTTP, Route: name}
 }
 
@@ -44,14 +44,14 @@ var sidecar = []listener.Listener{
 	// A sniffed (auto-detect) port: HTTP by ALPN, TCP otherwise.
 	{Name: "10.96.1.2_8080", Address: "10.96.1.2", Port: 8080, AdditionalAddresses: []string{"fd00:10:96::2"}, ListenerFilters: []string{"http_inspector"},
 		FilterChains: []listener.FilterChain{
-			{Match: listener.Match{TransportProtocol: RawBuffer, ApplicationProtocols: []string{"h2c", "http/1.1"}}, Destination: route("web.default.svc.cluster.local:8080")},
+			{Match: listener.Match{TransportProtocol: RawBuffer, ApplicationProtocols: []string{"h2c", "http/1.1"}}, Destination: rds("web.default.svc.cluster.local:8080")},
 		},
 		DefaultChain: &listener.FilterChain{Destination: tcp("outbound|8080||web.default.svc.cluster.local")}},
 	// A prefix-range chain that wins the IP step and then fails ALPN: Envoy
 	// does not fall back to the less specific chain.
 	{Name: "0.0.0.0_9000", Address: "0.0.0.0", Port: 9000,
 		FilterChains: []listener.FilterChain{
-			{Match: listener.Match{PrefixRanges: []string{"10.0.0.0/8"}, ApplicationProtocols: []string{"http/1.1"}}, Destination: route("9000")},
+			{Match: listener.Match{PrefixRanges: []string{"10.0.0.0/8"}, ApplicationProtocols: []string{"http/1.1"}}, Destination: rds("9000")},
 			{Match: listener.Match{TransportProtocol: RawBuffer}, Destination: tcp("outbound|9000||any.example.com")},
 		},
 		DefaultChain: &listener.FilterChain{Destination: passthrough}},

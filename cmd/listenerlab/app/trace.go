@@ -20,10 +20,13 @@ import (
 
 type traceFlags struct {
 	to, sni, alpn, host string
-	tls                 bool
-	dump                string
-	istio               string
-	output              string
+	// path, method and headers are the rest of an HTTP request.
+	path, method string
+	headers      headerList
+	tls          bool
+	dump         string
+	istio        string
+	output       string
 	// client, namespace and meshConfig trace on plain manifests, as
 	// analyze reads them (a witness's command).
 	client, namespace, meshConfig string
@@ -52,6 +55,9 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.sni, "sni", "", "TLS server name; implies --tls")
 	fs.StringVar(&f.alpn, "alpn", "", "application protocols, comma-separated, most preferred first (TLS ALPN; for plaintext, the HTTP version: h2 or http/1.1)")
 	fs.StringVar(&f.host, "host", "", "HTTP Host header of a plaintext request (implies ALPN http/1.1)")
+	fs.StringVar(&f.path, "path", "", "HTTP request path with its query (default /), matched by the route configuration")
+	fs.StringVar(&f.method, "method", "", "HTTP request method (default GET)")
+	fs.Var(&f.headers, "header", "HTTP request header NAME=VALUE (repeatable)")
 	fs.BoolVar(&f.tls, "tls", false, "the connection starts with a TLS ClientHello")
 	fs.StringVar(&f.dump, "dump", "", "trace on this config dump (pilot-agent request GET config_dump, istioctl proxy-config all -o json) instead of a prediction")
 	fs.StringVar(&f.istio, "istio", versions.Newest().Label, "Istio version whose rules to apply to the scenario; with --client also REVISION=VERSION pairs, as analyze takes them")
@@ -97,7 +103,7 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 		var preds []predicted
 		preds, status = predictAll(paths, f.istio, "", stderr)
 		for _, p := range preds {
-			r := trace.Trace(p.Prediction.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(p.World, p.Version)})
+			r := trace.Trace(p.Prediction.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(p.World, p.Version), Routes: predictedRoutes(p.Prediction)})
 			results = append(results, traced{Scenario: p.Scenario, File: p.File, Version: p.Prediction.Version, Result: r, NotModelled: p.Prediction.NotModelled})
 		}
 	}
@@ -119,7 +125,10 @@ func (f *traceFlags) call() (trace.Call, error) {
 	if err != nil {
 		return trace.Call{}, fmt.Errorf("--to: %w", err)
 	}
-	c := trace.Call{To: to, TLS: f.tls, SNI: f.sni, Host: f.host}
+	if err := requestFlags(f.path, f.method); err != nil {
+		return trace.Call{}, err
+	}
+	c := trace.Call{To: to, TLS: f.tls, SNI: f.sni, Host: f.host, Path: f.path, Method: f.method, Headers: f.headers}
 	if f.alpn != "" {
 		for _, p := range strings.Split(f.alpn, ",") {
 			if p = strings.TrimSpace(p); p == "" {
@@ -162,7 +171,7 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 	if err != nil {
 		return traced{}, err
 	}
-	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w, v)})
+	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w, v), Routes: predictedRoutes(p)})
 	printNotModelled(stderr, []notModelledOf{{name: "client " + c.Name, items: p.NotModelled}})
 	return traced{Scenario: "client " + c.Name, File: strings.Join(paths, " "), Version: p.Version, Result: r, NotModelled: p.NotModelled}, nil
 }
@@ -299,7 +308,12 @@ func writeTrace(w io.Writer, r trace.Result) {
 		if r.HTTP.HostGiven {
 			how = "from --host"
 		}
-		fmt.Fprintf(w, "  virtual host: chosen by RDS from route %s by Host %q (%s); not modelled\n", r.HTTP.Route, r.HTTP.Host, how)
+		if r.HTTP.Routed == nil {
+			fmt.Fprintf(w, "  virtual host: chosen by RDS from route %s by Host %q (%s); the route configurations are not known here\n", r.HTTP.Route, r.HTTP.Host, how)
+		} else {
+			fmt.Fprintf(w, "  host:        %s (%s)\n", r.HTTP.Host, how)
+			writeRouted(w, r.HTTP.Routed)
+		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

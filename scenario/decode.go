@@ -369,6 +369,11 @@ func (h *Header) validate() error {
 		if _, err := versions.ParseRange(e.Versions); err != nil {
 			return fieldErr(fmt.Sprintf("expect[%d].versions", i), "%v", err)
 		}
+		for j, r := range e.Requests {
+			if err := r.check(); err != nil {
+				return fieldErr(fmt.Sprintf("expect[%d].requests[%d]", i, j), "%v", err)
+			}
+		}
 	}
 	return nil
 }

@@ -89,4 +89,31 @@ type Expectation struct {
 	Absent []string `json:"absent,omitempty"`
 	// Conflicts lists rejected services as "LISTENER HOSTNAME".
 	Conflicts []string `json:"conflicts,omitempty"`
+	// Requests are HTTP requests of the client and where each must go.
+	Requests []RequestExpectation `json:"requests,omitempty"`
+}
+
+// RequestExpectation is an HTTP request of the client and its outcome:
+// traced from the address To through the listeners to the route
+// configuration their HTTP chain names, or sent to RouteConfig directly,
+// then matched there as Envoy does (route.Select).
+type RequestExpectation struct {
+	// To is the request's original destination, IP:PORT.
+	To string `json:"to,omitempty"`
+	// RouteConfig names the route configuration ("9080") when To is not
+	// given.
+	RouteConfig string `json:"routeConfig,omitempty"`
+	// Host is the Host (:authority) header, with its port if the client
+	// sends one.
+	Host string `json:"host"`
+	// Path is the path with its query; "" is "/".
+	Path string `json:"path,omitempty"`
+	// Method is the method; "" is GET.
+	Method string `json:"method,omitempty"`
+	// Headers are request headers by name.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Want is the outcome: "cluster NAME", "clusters NAME=WEIGHT,..."
+	// (sorted by name), "redirect STATUS URL", "direct response STATUS",
+	// "404 no virtual host" or "404 no route".
+	Want string `json:"want"`
 }

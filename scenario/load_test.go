@@ -41,6 +41,8 @@ func TestLoadFileErrors(t *testing.T) {
 		{"invalid-client-ips-ipv6-on-ipv4.yaml", []string{"client.ips[1]", "fd00:10:244::50 is an IPv6 address but client.ipFamily is IPv4", "DualStack"}},
 		{"invalid-client-ips-loopback.yaml", []string{"client.ips[1]", "::1 cannot be a pod address"}},
 		{"invalid-client-ip-and-ips.yaml", []string{"client.ips", "set client.ip or client.ips, not both"}},
+		{"invalid-request-to-and-routeconfig.yaml", []string{"expect[0].requests[0]", "give exactly one of to (IP:PORT) and routeConfig"}},
+		{"invalid-request-want.yaml", []string{"expect[0].requests[0]", `want "outbound|9080||reviews.default.svc.cluster.local": not one of`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -74,7 +74,7 @@ const (
 // Follow runs one request through the route configuration named name
 // among cs (route.Select), and says where it goes and why.
 func Follow(cs []route.Config, name string, req route.Request) Routed {
-	r := Routed{Config: name, Request: Request{Host: req.Host, Path: orDefault(req.Path, "/"), Method: orDefault(req.Method, "GET"), Headers: req.Headers}}
+	r := Routed{Config: name, Request: NewRequest(req)}
 	var c *route.Config
 	for i := range cs {
 		if cs[i].Name == name {
@@ -108,6 +108,28 @@ func Follow(cs []route.Config, name string, req route.Request) Routed {
 	r.Route = &TakenRoute{Index: sel.RouteIndex, Name: sel.Route.Name, Match: sel.Route.Match.String(), Action: a, Reason: sel.Route.Reason}
 	r.Outcome = a.String()
 	return r
+}
+
+// NewRequest is a request as a trace shows it, "/" and GET filled in.
+func NewRequest(req route.Request) Request {
+	return Request{Host: req.Host, Path: orDefault(req.Path, "/"), Method: orDefault(req.Method, "GET"), Headers: req.Headers}
+}
+
+// Detail says where a request ended up beside its outcome: the virtual
+// host and route ("virtual host reviews:9080, route 2 \"default\""), or
+// why none.
+func (r Routed) Detail() string {
+	switch {
+	case r.Missing:
+		return "route configuration " + r.Config + " is not known"
+	case r.VirtualHost == "":
+		return r.VirtualHostWhy
+	case r.Route == nil:
+		return fmt.Sprintf("virtual host %s, none of its %d routes matches", r.VirtualHost, len(r.Skipped))
+	case r.Route.Name != "":
+		return fmt.Sprintf("virtual host %s, route %d %q", r.VirtualHost, r.Route.Index+1, r.Route.Name)
+	}
+	return fmt.Sprintf("virtual host %s, route %d", r.VirtualHost, r.Route.Index+1)
 }
 
 func orDefault(s, def string) string {

@@ -49,7 +49,7 @@ func Select(c *Config, req Request) Selection {
 	stripped := ""
 	if c.IgnorePortInHostMatching {
 		if h := withoutPort(host); h != host {
-			host, stripped = h, " (the Host's port is ignored: ignore_port_in_host_matching)"
+			host, stripped = h, "; the Host's port is ignored (ignore_port_in_host_matching)"
 		}
 	}
 	vh, why := findVirtualHost(c, host)

@@ -9,6 +9,7 @@ import (
 const (
 	tlsDump    = "../../../internal/offline/dump/testdata/pilot-1.31-dev-tls-sni.json"
 	shadowDump = "../../../internal/offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json"
+	jasonDump  = "../../../internal/offline/dump/testdata/pilot-1.26-bookinfo-jason.json"
 	tlsSNI     = "../../../scenarios/serviceentry/tls-443-sni-chains-no-conflict.yaml"
 	blackhole  = "../../../scenarios/proxy/registry-only-blackhole-default-chain.yaml"
 )
@@ -36,6 +37,12 @@ func TestTraceAnswers(t *testing.T) {
 			[]string{"route kube-dns.kube-system.svc.cluster.local:9153", `by Host "kube-dns.kube-system:9153" (from --host)`}},
 		{[]string{"trace", "--to", "10.96.0.10:9153", tlsSNI},
 			[]string{"chain:       default", "answer: cluster outbound|9153||kube-dns.kube-system.svc.cluster.local"}},
+		// Issue 24's request on real pilot's routes (a 1.26 dump of
+		// scenarios/routes/bookinfo-request-routing-jason.yaml).
+		{[]string{"trace", "--to", "10.96.90.80:9080", "--host", "reviews.bookinfo:9080", "--header", "end-user=jason", "--dump", jasonDump},
+			[]string{"virtual host: reviews.bookinfo.svc.cluster.local:9080", "answer: route 9080: cluster outbound|9080|v2|reviews.bookinfo.svc.cluster.local"}},
+		{[]string{"trace", "--to", "10.96.90.80:9080", "--host", "reviews.bookinfo:9080", "--dump", jasonDump},
+			[]string{"skipped, header end-user=jason does not hold", "answer: route 9080: cluster outbound|9080|v1|reviews.bookinfo.svc.cluster.local"}},
 		{[]string{"trace", "--to", "10.0.0.1:15014", "--alpn", "h2", tlsSNI},
 			[]string{"ALPN h2c", "route 15014", `Host "10.0.0.1:15014"`}},
 	}

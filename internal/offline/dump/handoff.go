@@ -11,10 +11,12 @@ import (
 // only outbound ones (a connection to port 15006 reaches virtualInbound), so
 // every serving listener is a candidate: active and static ones, not warming
 // ones, which Envoy does not serve yet. The listener with use_original_dst
-// is the capturing one, not a candidate.
+// is the capturing one, not a candidate. The options carry the dump's
+// route configurations (nil when it has none: the trace of an HTTP chain
+// then stops at the route's name).
 func (d *Dump) Handoff() ([]listener.Listener, trace.Options) {
 	var ls []listener.Listener
-	var o trace.Options
+	o := trace.Options{Routes: d.Routes}
 	for _, e := range d.Listeners {
 		l := e.Listener
 		switch {

@@ -3,6 +3,7 @@ package dump
 import (
 	"net/netip"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/listenerlab/listenerlab/trace"
@@ -57,5 +58,39 @@ func TestHandoffTrace(t *testing.T) {
 					r.Listener, r.Chain, dest, r.Virtual, tt.listener, tt.chain, tt.dest, tt.virtual, r.Summary)
 			}
 		})
+	}
+}
+
+// TestHandoffFollowsRequests traces HTTP requests on the config dump real
+// pilot 1.26 wrote for scenarios/routes/bookinfo-request-routing-jason.yaml
+// (listenerlab verify --keep): Handoff carries the dump's route
+// configurations, so the request goes on from route 9080 to a cluster.
+func TestHandoffFollowsRequests(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "pilot-1.26-bookinfo-jason.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, opts := d.Handoff()
+	if opts.Routes == nil {
+		t.Fatal("Handoff carries no route configurations")
+	}
+	to := netip.MustParseAddrPort("10.96.90.80:9080")
+	for _, tt := range []struct {
+		headers map[string]string
+		host    string
+		want    string
+	}{
+		{map[string]string{"end-user": "jason"}, "reviews.bookinfo:9080", "route 9080: cluster outbound|9080|v2|reviews.bookinfo.svc.cluster.local"},
+		{nil, "reviews.bookinfo:9080", "route 9080: cluster outbound|9080|v1|reviews.bookinfo.svc.cluster.local"},
+		{nil, "reviews:9080", "route 9080: cluster PassthroughCluster"},
+	} {
+		r := trace.Trace(ls, trace.Call{To: to, Host: tt.host, Headers: tt.headers}, opts)
+		if r.Summary != tt.want {
+			t.Errorf("%s %v: %q, want %q", tt.host, tt.headers, r.Summary, tt.want)
+		}
 	}
 }

@@ -69,6 +69,10 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	r.Differences = compare.Prediction(pred, compare.Real{Dump: obs.Dump, Conflicts: obs.Result.Conflicts})
 	r.Witnesses = compare.Witnessed(pred.Findings)
 	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, obs.Result.Conflicts)
+	// Requests go through the real listeners (virtualOutbound included)
+	// and the route configurations real pilot sent.
+	ls, opts := obs.Dump.Handoff()
+	r.Expectations = append(r.Expectations, compare.Requests(sc.Header.Expect, v, ls, opts.Routes, opts)...)
 	r.Judge()
 	return r
 }

@@ -133,3 +133,33 @@ func TestScenarioOutsideItsVersionsIsSkipped(t *testing.T) {
 		t.Errorf("outcome %s, want skip", r.Outcome)
 	}
 }
+
+// TestScenarioRequestsOnRealRoutes checks a scenario's request
+// expectations on the route configurations real pilot 1.26 sent for it
+// (verify --keep): they hold, and a wrong one fails at the request level
+// with where the request really went.
+func TestScenarioRequestsOnRealRoutes(t *testing.T) {
+	sc, err := scenario.LoadFile("../../../scenarios/routes/bookinfo-request-routing-jason.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := versions.Lookup("1.26")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := resolve.Simulate(sc, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := fakeBackend(t, "../../offline/dump/testdata/pilot-1.26-bookinfo-jason.json", w.Client.Name+"."+w.Client.Namespace, nil)
+	r := Scenario(context.Background(), sc, v, bin, Options{})
+	if r.Outcome != compare.Pass {
+		t.Fatalf("outcome %s: %v %v %s", r.Outcome, r.Differences, r.Expectations, r.Err)
+	}
+	sc.Header.Expect[0].Requests[0].Want = "cluster outbound|9080|v3|reviews.bookinfo.svc.cluster.local"
+	r = Scenario(context.Background(), sc, v, bin, Options{})
+	if r.Outcome != compare.Fail || len(r.Expectations) != 1 || r.Expectations[0].Level != compare.LevelRequest ||
+		!strings.Contains(r.Expectations[0].Got, "cluster outbound|9080|v2|reviews.bookinfo.svc.cluster.local (listener 0.0.0.0_9080") {
+		t.Errorf("a wrong request expectation must fail at the request level: %s %v", r.Outcome, r.Expectations)
+	}
+}

@@ -132,3 +132,39 @@ func TestWitnesses(t *testing.T) {
 		t.Errorf("%d witnesses in the corpus, want at least 20", witnessed)
 	}
 }
+
+// TestRequests checks every scenario's request expectations
+// (expect.requests) on the prediction of every catalogued version: each
+// request traced through the predicted listeners into the predicted route
+// configurations (verify checks the same ones on real pilot's).
+func TestRequests(t *testing.T) {
+	files, err := scenario.Expand([]string{"."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, v := range versions.Catalog {
+		for _, f := range files {
+			sc, err := scenario.LoadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sc.Header.AppliesTo(v) {
+				continue
+			}
+			w, p, err := resolve.Predict(sc, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range sc.Header.Expect {
+				checked += len(e.Requests)
+			}
+			for _, d := range compare.Requests(sc.Header.Expect, v, p.Listeners, p.Routes, trace.Options{Unmatched: predictor.VirtualOutbound(w, v)}) {
+				t.Errorf("%s %s: expectation not met (-expected +predicted):\n%s", v.Label, f, d)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("%d requests checked, want the corpus' request expectations (at least 20)", checked)
+	}
+}

@@ -48,8 +48,11 @@ type Routed struct {
 	// VirtualHost is the chosen virtual host's name, "" when none matches.
 	VirtualHost string `json:"virtualHost,omitempty"`
 	// VirtualHostWhy says why that one (or why none).
-	VirtualHostWhy string         `json:"virtualHostWhy,omitempty"`
-	Skipped        []SkippedRoute `json:"skipped,omitempty"`
+	VirtualHostWhy string `json:"virtualHostWhy,omitempty"`
+	// VirtualHostReason is the predictor's reason for the virtual host
+	// (predictions only).
+	VirtualHostReason string         `json:"virtualHostReason,omitempty"`
+	Skipped           []SkippedRoute `json:"skipped,omitempty"`
 	// Route is the route taken; nil when no route matches.
 	Route *TakenRoute `json:"route,omitempty"`
 	// Outcome is the answer in Outcome's words.
@@ -93,7 +96,7 @@ func Follow(cs []route.Config, name string, req route.Request) Routed {
 		return r
 	}
 	vh := sel.VirtualHost
-	r.VirtualHost = vh.Name
+	r.VirtualHost, r.VirtualHostReason = vh.Name, vh.Reason
 	for _, s := range sel.Skipped {
 		rt := vh.Routes[s.Index]
 		r.Skipped = append(r.Skipped, SkippedRoute{Index: s.Index, Name: rt.Name, Match: rt.Match.String(), Why: s.Why})

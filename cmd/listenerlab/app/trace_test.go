@@ -10,6 +10,7 @@ const (
 	tlsDump    = "../../../internal/offline/dump/testdata/pilot-1.31-dev-tls-sni.json"
 	shadowDump = "../../../internal/offline/dump/testdata/pilot-1.31-dev-tcp-shadow.json"
 	jasonDump  = "../../../internal/offline/dump/testdata/pilot-1.26-bookinfo-jason.json"
+	jason      = "../../../scenarios/routes/bookinfo-request-routing-jason.yaml"
 	tlsSNI     = "../../../scenarios/serviceentry/tls-443-sni-chains-no-conflict.yaml"
 	blackhole  = "../../../scenarios/proxy/registry-only-blackhole-default-chain.yaml"
 )
@@ -34,7 +35,9 @@ func TestTraceAnswers(t *testing.T) {
 		{[]string{"trace", "--to", "5.6.7.8:8443", "--dump", shadowDump},
 			[]string{"answer: no listener on this port: stays on virtualOutbound, passthrough"}},
 		{[]string{"trace", "--to", "10.96.0.10:9153", "--host", "kube-dns.kube-system:9153", tlsSNI},
-			[]string{"route kube-dns.kube-system.svc.cluster.local:9153", `by Host "kube-dns.kube-system:9153" (from --host)`}},
+			// A sniffed VIP listener's route: one virtual host, domain *.
+			[]string{"host:        kube-dns.kube-system:9153 (from --host)", "virtual host: kube-dns.kube-system.svc.cluster.local:9153 (no domain names the Host: the catch-all domain *;",
+				"answer: route kube-dns.kube-system.svc.cluster.local:9153: cluster outbound|9153||kube-dns.kube-system.svc.cluster.local"}},
 		{[]string{"trace", "--to", "10.96.0.10:9153", tlsSNI},
 			[]string{"chain:       default", "answer: cluster outbound|9153||kube-dns.kube-system.svc.cluster.local"}},
 		// Issue 24's request on real pilot's routes (a 1.26 dump of
@@ -43,8 +46,16 @@ func TestTraceAnswers(t *testing.T) {
 			[]string{"virtual host: reviews.bookinfo.svc.cluster.local:9080", "answer: route 9080: cluster outbound|9080|v2|reviews.bookinfo.svc.cluster.local"}},
 		{[]string{"trace", "--to", "10.96.90.80:9080", "--host", "reviews.bookinfo:9080", "--dump", jasonDump},
 			[]string{"skipped, header end-user=jason does not hold", "answer: route 9080: cluster outbound|9080|v1|reviews.bookinfo.svc.cluster.local"}},
+		// The same request on the prediction, every catalogued version.
+		{[]string{"trace", "--to", "10.96.90.80:9080", "--host", "reviews.bookinfo:9080", "--header", "end-user=jason", "--istio", "1.24", jason},
+			[]string{"answer: route 9080: cluster outbound|9080|v2|reviews.bookinfo.svc.cluster.local"}},
+		{[]string{"trace", "--to", "10.96.90.80:9080", "--host", "reviews.bookinfo:9080", jason},
+			[]string{"why: VirtualService bookinfo/reviews http[1]", "answer: route 9080: cluster outbound|9080|v1|reviews.bookinfo.svc.cluster.local"}},
+		{[]string{"trace", "--to", "10.96.90.80:9080", "--host", "details.bookinfo:9080", "--path", "/x", "--method", "POST", jason},
+			[]string{"request POST details.bookinfo:9080/x", "answer: route 9080: cluster PassthroughCluster"}},
 		{[]string{"trace", "--to", "10.0.0.1:15014", "--alpn", "h2", tlsSNI},
-			[]string{"ALPN h2c", "route 15014", `Host "10.0.0.1:15014"`}},
+			// No --host: the Host is the address, which no service has.
+			[]string{"ALPN h2c", "host:        10.0.0.1:15014 (no --host given", "answer: route 15014: cluster PassthroughCluster"}},
 	}
 	for _, tt := range tests {
 		code, out, errOut := run(tt.args...)

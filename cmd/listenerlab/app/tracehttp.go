@@ -52,12 +52,10 @@ func requestFlags(path, method string) error {
 	return nil
 }
 
-// predictedRoutes are the route configurations of a prediction, nil while
-// the predictor does not build them (the trace then stops at the route
-// name).
+// predictedRoutes are the route configurations of a prediction; nil (the
+// trace then stops at the route name) for one built without them.
 func predictedRoutes(p *predictor.Prediction) []route.Config {
-	_ = p
-	return nil
+	return p.Routes
 }
 
 // writeRouted prints a request followed through a route configuration:
@@ -73,6 +71,9 @@ func writeRouted(w io.Writer, rt *trace.Routed) {
 		return
 	}
 	fmt.Fprintf(w, "  virtual host: %s (%s)\n", rt.VirtualHost, rt.VirtualHostWhy)
+	if rt.VirtualHostReason != "" {
+		fmt.Fprintf(w, "    why: %s\n", rt.VirtualHostReason)
+	}
 	for _, s := range rt.Skipped {
 		fmt.Fprintf(w, "  route %d%s %s: skipped, %s\n", s.Index+1, quotedName(s.Name), s.Match, s.Why)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -67,5 +68,22 @@ func TestTraceRequestFlagsBad(t *testing.T) {
 		if code != exitBadInput || out != "" || errOut == "" {
 			t.Errorf("%v: exit %d, want %d; stdout %q; stderr %q", args, code, exitBadInput, out, errOut)
 		}
+	}
+}
+
+// TestTraceJSONCarriesRouting: -o json holds the followed request.
+func TestTraceJSONCarriesRouting(t *testing.T) {
+	code, out, errOut := run("trace", "-o", "json", "--to", "10.96.90.80:9080", "--host", "reviews.bookinfo:9080", "--header", "end-user=jason", "--dump", jasonDump)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got []traced
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 1 {
+		t.Fatalf("json: %v, %d results:\n%s", err, len(got), out)
+	}
+	h := got[0].Result.HTTP
+	if h == nil || h.Routed == nil || h.Routed.Route == nil || h.Routed.Route.Index != 0 ||
+		h.Routed.Outcome != "cluster outbound|9080|v2|reviews.bookinfo.svc.cluster.local" || h.Routed.Request.Headers["end-user"] != "jason" {
+		t.Errorf("http %+v", h)
 	}
 }

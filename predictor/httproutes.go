@@ -339,9 +339,9 @@ type vhostBuild struct {
 // for a plain VirtualService host) and whether its wrapper is a service's
 // default one, which istiod takes in a map's order.
 type domainHolder struct {
-	vhost  string
-	svc    *service
-	byMap  bool
+	vhost string
+	svc   *service
+	byMap bool
 }
 
 // build models buildVirtualHost: the virtual host of host h (service s,

@@ -298,8 +298,7 @@ func (b *builder) virtualHosts(wrappers []hostWrapper, number int) *vhostBuild {
 	vb := &vhostBuild{b: b, every: number == 0,
 		known:   make(map[string]bool, 2*len(wrappers)),
 		names:   make(map[string]string, len(wrappers)),
-		domains: make(map[string]string, 6*len(wrappers)),
-		holder:  make(map[string]domainHolder, 6*len(wrappers)),
+		domains: make(map[string]domainHolder, 6*len(wrappers)),
 		out:     make([]rds.VirtualHost, 0, len(wrappers)),
 	}
 	for _, w := range wrappers {
@@ -323,22 +322,23 @@ func (b *builder) virtualHosts(wrappers []hostWrapper, number int) *vhostBuild {
 // wrappers' services (knownFQDN), the names and domains built so far with
 // the manifest that has each, and the result.
 type vhostBuild struct {
-	b              *builder
-	every          bool
-	known          map[string]bool
-	names, domains map[string]string
-	out            []rds.VirtualHost
-	ports          []int
-	dups           []rds.Duplicate
-	// holder is the virtual host and service that hold each domain.
-	holder map[string]domainHolder
-	ties   []vhostTie
+	b     *builder
+	every bool
+	known map[string]bool
+	names map[string]string
+	// domains holds, for each domain built, who holds it.
+	domains map[string]domainHolder
+	out     []rds.VirtualHost
+	ports   []int
+	dups    []rds.Duplicate
+	ties    []vhostTie
 }
 
-// domainHolder is the virtual host that holds a domain, its service (nil
-// for a plain VirtualService host) and whether its wrapper is a service's
-// default one, which istiod takes in a map's order.
+// domainHolder is the manifest and virtual host that hold a domain, its
+// service (nil for a plain VirtualService host) and whether its wrapper
+// is a service's default one, which istiod takes in a map's order.
 type domainHolder struct {
+	owner string
 	vhost string
 	svc   *service
 	byMap bool
@@ -377,10 +377,10 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 	var kept []string
 	for _, d := range ds {
 		lower := strings.ToLower(d)
-		if first, ok := vb.domains[lower]; ok {
-			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: first, Dropped: owner,
+		if h, ok := vb.domains[lower]; ok {
+			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: h.owner, Dropped: owner,
 				Reason: "an earlier virtual host already has the domain " + d + " (dedupeDomains)"})
-			if h := vb.holder[lower]; h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s {
+			if h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s {
 				vb.ties = append(vb.ties, vhostTie{domain: d, vhosts: [2]string{h.vhost, name}, services: [2]*service{h.svc, s}, port: w.port})
 			}
 			continue
@@ -391,8 +391,7 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 			continue
 		}
 		kept = append(kept, d)
-		vb.domains[lower] = owner
-		vb.holder[lower] = domainHolder{vhost: name, svc: s, byMap: w.source == ""}
+		vb.domains[lower] = domainHolder{owner: owner, vhost: name, svc: s, byMap: w.source == ""}
 	}
 	if len(kept) == 0 {
 		return

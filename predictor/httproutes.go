@@ -197,6 +197,9 @@ type hostWrapper struct {
 	routes   []rds.Route
 	// source is the VirtualService, "" for a service's default route.
 	source string
+	// notes say which of the VirtualService's http routes its delegates
+	// dropped.
+	notes []string
 }
 
 // portServices models the servicesByName map of
@@ -373,6 +376,9 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 		if w.source != "" {
 			why += ", routed by " + w.source
 		}
+	}
+	if len(w.notes) > 0 {
+		why += "; " + strings.Join(w.notes, "; ")
 	}
 	var kept []string
 	for _, d := range ds {

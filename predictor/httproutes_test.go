@@ -419,3 +419,41 @@ spec: {hosts: [svc-a], http: [{route: [{destination: {host: svc-a}}]}]}`,
 		})
 	}
 }
+
+// TestDelegateDropped checks that a root's http route naming a delegate
+// that does not exist, or is not exported to the root's namespace, is
+// dropped (mergeVirtualServicesIfNeeded), and that the virtual host's
+// reason says so.
+func TestDelegateDropped(t *testing.T) {
+	doc := "kind: Scenario\nname: delegates\n---\n" + reviews + vs + `metadata: {name: root}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /missing}}]
+    delegate: {name: nowhere}
+  - match: [{uri: {prefix: /private}}]
+    delegate: {name: leaf, namespace: team}
+  - route: [{destination: {host: reviews, subset: v1}}]
+---
+` + vs + `metadata: {name: leaf, namespace: team}
+spec:
+  exportTo: ["."]
+  http: [{route: [{destination: {host: reviews}}]}]
+`
+	p := predict(t, doc)
+	c, ok := findConfig(p.Routes, "9080")
+	if !ok {
+		t.Fatal("no route configuration 9080")
+	}
+	want := []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+		"  prefix / -> cluster outbound|9080|v1|reviews.default.svc.cluster.local", passthroughVH, passthroughRoute}
+	if d := cmp.Diff(want, renderVirtualHosts(c)); d != "" {
+		t.Errorf("(-want +predicted):\n%s", d)
+	}
+	why := c.VirtualHosts[0].Reason
+	for _, s := range []string{"delegate VirtualService default/nowhere not found", "delegate VirtualService team/leaf is not exported to default"} {
+		if !strings.Contains(why, s) {
+			t.Errorf("reason %q does not say %q", why, s)
+		}
+	}
+}

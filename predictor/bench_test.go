@@ -14,17 +14,20 @@ func BenchmarkPredict(b *testing.B) {
 	for _, c := range []struct {
 		name                      string
 		services, endpoints, ents int
+		opts                      []predictor.Option
 	}{
-		{"services=1k", 1000, 0, 0},
-		{"services=10k", 10000, 0, 0},
-		{"headless-endpoints=5k", 10, 5000, 0},
-		{"serviceentries=2k", 10, 0, 2000},
+		{"services=1k", 1000, 0, 0, nil},
+		{"services=10k", 10000, 0, 0, nil},
+		// The same without route configurations: what routes cost.
+		{"services=10k/without-routes", 10000, 0, 0, []predictor.Option{predictor.WithoutRoutes()}},
+		{"headless-endpoints=5k", 10, 5000, 0, nil},
+		{"serviceentries=2k", 10, 0, 2000, nil},
 	} {
 		w := worldgen.Generate(c.services, c.endpoints, c.ents)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, err := predictor.Predict(w, versions.Newest()); err != nil {
+				if _, err := predictor.Predict(w, versions.Newest(), c.opts...); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -17,8 +17,8 @@ import (
 // that does not exist, or is not exported to the root's namespace, drops
 // the root route. Delegates (VirtualServices without hosts) are resolved
 // in their own namespace first. It returns the merged http routes of
-// every root, by Source, and a note per dropped route.
-func delegateHTTP(all []*networkingv1.VirtualService, defaultExport []string) (map[string][]*apiv1alpha3.HTTPRoute, []string) {
+// every root, by Source, and the routes the merge dropped, by Source.
+func delegateHTTP(all []*networkingv1.VirtualService, defaultExport []string) (map[string][]*apiv1alpha3.HTTPRoute, map[string][]string) {
 	delegates := map[string]*virtualService{}
 	exports := map[string][]string{}
 	for _, v := range all {
@@ -42,7 +42,7 @@ func delegateHTTP(all []*networkingv1.VirtualService, defaultExport []string) (m
 		}
 	}
 	out := map[string][]*apiv1alpha3.HTTPRoute{}
-	var notes []string
+	notes := map[string][]string{}
 	for _, v := range all {
 		if len(v.Spec.Hosts) == 0 || !slices.ContainsFunc(v.Spec.Http, func(h *apiv1alpha3.HTTPRoute) bool { return h.Delegate != nil }) {
 			continue
@@ -62,10 +62,10 @@ func delegateHTTP(all []*networkingv1.VirtualService, defaultExport []string) (m
 			d, ok := delegates[key]
 			switch {
 			case !ok:
-				notes = append(notes, root.Source+": delegate VirtualService "+key+" not found: its http route is dropped")
+				notes[root.Source] = append(notes[root.Source], "delegate VirtualService "+key+" not found: its http route is dropped")
 				continue
 			case !slices.Contains(exports[key], "*") && !slices.Contains(exports[key], v.Namespace):
-				notes = append(notes, root.Source+": delegate VirtualService "+key+" is not exported to "+v.Namespace+": its http route is dropped")
+				notes[root.Source] = append(notes[root.Source], "delegate VirtualService "+key+" is not exported to "+v.Namespace+": its http route is dropped")
 				continue
 			}
 			for _, sub := range d.Spec.DeepCopy().Http {
@@ -76,7 +76,6 @@ func delegateHTTP(all []*networkingv1.VirtualService, defaultExport []string) (m
 		}
 		out[root.Source] = merged
 	}
-	slices.Sort(notes)
 	return out, notes
 }
 

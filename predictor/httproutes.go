@@ -75,18 +75,17 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 	if eg != nil {
 		// An HTTP_PROXY egress port is a proxy for every port: its
 		// configuration holds the virtual hosts of all of them.
-		listenPort := number
+		listenPort := listenPort(eg, number, unix)
 		switch {
 		case unix:
 			from = "every port (" + eg.Source + ", a unix socket)"
-		case eg.Port != nil && eg.Port.Protocol == pHTTPProxy:
-			listenPort = 0
+		case listenPort == 0:
 			from = "every port (" + eg.Source + " is an HTTP_PROXY port)"
 		}
 		key := portKey{eg, listenPort}
 		ph, ok := cache[key]
 		if !ok {
-			ph.vhs, ph.dups = b.portVirtualHosts(eg, listenPort)
+			ph.vhs, ph.dups, ph.ties = b.portVirtualHosts(eg, listenPort)
 			cache[key] = ph
 		}
 		vhs, dups = ph.vhs, ph.dups
@@ -110,6 +109,9 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 		sortVirtualHosts(vhs)
 		c.VirtualHosts = append(vhs, catchAll)
 		c.Reason = fmt.Sprintf("port %d's virtual hosts from %s, then the catch-all (buildSidecarOutboundHTTPRouteConfig)", number, from)
+		if eg != nil {
+			b.vhostUndetermined(name, cache[portKey{eg, listenPort(eg, number, unix)}].ties)
+		}
 		return c, ""
 	}
 	kept := vhs
@@ -123,6 +125,16 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 	return c, ""
 }
 
+// listenPort is the port BuildSidecarOutboundVirtualHosts builds for: 0
+// (every port) for an HTTP_PROXY egress port, else the route name's (0
+// for a unix socket).
+func listenPort(eg *egress, number int, unix bool) int {
+	if !unix && eg.Port != nil && eg.Port.Protocol == pHTTPProxy {
+		return 0
+	}
+	return number
+}
+
 // portKey and portHosts cache the virtual hosts of an egress listener's
 // port, as istiod's vHostCache does for the route names of one port.
 type portKey struct {
@@ -133,6 +145,9 @@ type portKey struct {
 type portHosts struct {
 	vhs  []rds.VirtualHost
 	dups []rds.Duplicate
+	// ties are the virtual hosts whose domains an order istiod takes from
+	// a map decides (vhostTie).
+	ties []vhostTie
 	// byDomain indexes vhs by domain, for the sniffed route names of the
 	// port (getVirtualHostsForSniffedServicePort).
 	byDomain map[string][]int
@@ -182,6 +197,9 @@ type hostWrapper struct {
 	routes   []rds.Route
 	// source is the VirtualService, "" for a service's default route.
 	source string
+	// notes say which of the VirtualService's http routes its delegates
+	// dropped.
+	notes []string
 }
 
 // portServices models the servicesByName map of
@@ -211,8 +229,9 @@ func portServices(eg *egress, number int) map[string]*service {
 // portVirtualHosts models BuildSidecarOutboundVirtualHosts for a listener
 // port: the VirtualServices' virtual hosts first, then each remaining
 // service's default one, with their domains deduplicated in that order.
-func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, []rds.Duplicate) {
+func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, []rds.Duplicate, []vhostTie) {
 	byName := portServices(eg, number)
+	ties := b.hostnameTies(eg, byName, number)
 	wrappers := b.virtualServiceWrappers(eg, byName, number)
 	for _, w := range wrappers {
 		for _, s := range w.services {
@@ -242,11 +261,12 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 			}}})
 		}
 	}
-	vhs, ports, dups := b.virtualHosts(wrappers, number)
+	vb := b.virtualHosts(wrappers, number)
+	vhs := vb.out
 	if number == 0 {
-		vhs = mergeAllPorts(vhs, ports)
+		vhs = mergeAllPorts(vhs, vb.ports)
 	}
-	return vhs, dups
+	return vhs, vb.dups, append(ties, vb.ties...)
 }
 
 // mergeAllPorts models mergeAllVirtualHosts: of the virtual hosts of every
@@ -275,13 +295,13 @@ func httpOrSniffed(p protocol) bool { return p.class() == classHTTP || p.class()
 // wrapper's port); a name already built is dropped, and so is each domain
 // an earlier virtual host holds (pilot_vservice_dup_domain). A virtual
 // host left without domains is dropped. On port 0 (every port) the
-// services' domains carry their port too. It returns each virtual host's
-// port beside it.
-func (b *builder) virtualHosts(wrappers []hostWrapper, number int) ([]rds.VirtualHost, []int, []rds.Duplicate) {
+// services' domains carry their port too. The result holds each virtual
+// host's port beside it.
+func (b *builder) virtualHosts(wrappers []hostWrapper, number int) *vhostBuild {
 	vb := &vhostBuild{b: b, every: number == 0,
 		known:   make(map[string]bool, 2*len(wrappers)),
 		names:   make(map[string]string, len(wrappers)),
-		domains: make(map[string]string, 6*len(wrappers)),
+		domains: make(map[string]domainHolder, 6*len(wrappers)),
 		out:     make([]rds.VirtualHost, 0, len(wrappers)),
 	}
 	for _, w := range wrappers {
@@ -298,20 +318,33 @@ func (b *builder) virtualHosts(wrappers []hostWrapper, number int) ([]rds.Virtua
 			vb.build(w, s.Hostname, s)
 		}
 	}
-	return vb.out, vb.ports, vb.dups
+	return vb
 }
 
 // vhostBuild is the state of one virtualHosts run: the hostnames of the
 // wrappers' services (knownFQDN), the names and domains built so far with
 // the manifest that has each, and the result.
 type vhostBuild struct {
-	b              *builder
-	every          bool
-	known          map[string]bool
-	names, domains map[string]string
-	out            []rds.VirtualHost
-	ports          []int
-	dups           []rds.Duplicate
+	b     *builder
+	every bool
+	known map[string]bool
+	names map[string]string
+	// domains holds, for each domain built, who holds it.
+	domains map[string]domainHolder
+	out     []rds.VirtualHost
+	ports   []int
+	dups    []rds.Duplicate
+	ties    []vhostTie
+}
+
+// domainHolder is the manifest and virtual host that hold a domain, its
+// service (nil for a plain VirtualService host) and whether its wrapper
+// is a service's default one, which istiod takes in a map's order.
+type domainHolder struct {
+	owner string
+	vhost string
+	svc   *service
+	byMap bool
 }
 
 // build models buildVirtualHost: the virtual host of host h (service s,
@@ -344,12 +377,18 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 			why += ", routed by " + w.source
 		}
 	}
+	if len(w.notes) > 0 {
+		why += "; " + strings.Join(w.notes, "; ")
+	}
 	var kept []string
 	for _, d := range ds {
 		lower := strings.ToLower(d)
-		if first, ok := vb.domains[lower]; ok {
-			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: first, Dropped: owner,
+		if h, ok := vb.domains[lower]; ok {
+			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: h.owner, Dropped: owner,
 				Reason: "an earlier virtual host already has the domain " + d + " (dedupeDomains)"})
+			if h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s {
+				vb.ties = append(vb.ties, vhostTie{domain: d, vhosts: [2]string{h.vhost, name}, services: [2]*service{h.svc, s}, port: w.port})
+			}
 			continue
 		}
 		if slices.Contains(expanded, d) && vb.known[d] {
@@ -358,7 +397,7 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 			continue
 		}
 		kept = append(kept, d)
-		vb.domains[lower] = owner
+		vb.domains[lower] = domainHolder{owner: owner, vhost: name, svc: s, byMap: w.source == ""}
 	}
 	if len(kept) == 0 {
 		return

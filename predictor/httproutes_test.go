@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/route"
 )
 
@@ -363,5 +364,96 @@ spec:
 				}
 			}
 		})
+	}
+}
+
+// TestRouteOrderUndetermined checks the OrderUndetermined findings of route
+// configurations on the shapes listenerlab fuzz found real pilot answering
+// differently between runs (seeds 51 on 1.26 and 14 on 1.31-dev, shrunk):
+// a ServiceEntry whose address is a Service's ClusterIP, both without a
+// VirtualService, share that domain; one ServiceEntry with two addresses
+// is two services of one hostname that 1.30 and later cannot order.
+func TestRouteOrderUndetermined(t *testing.T) {
+	tests := []struct {
+		name, objects string
+		want          []string
+	}{{
+		name: "a shared address",
+		objects: svc + `metadata: {name: svc-a}
+spec: {clusterIP: 10.96.1.1, selector: {app: a}, ports: [{name: http2, port: 9042}]}
+---
+` + se + `metadata: {name: se-5}
+spec: {hosts: ["*.wild.org"], addresses: [10.96.1.1], resolution: DNS_ROUND_ROBIN, endpoints: [{address: 10.70.0.1}], ports: [{name: http2, number: 9042, protocol: HTTP2}]}`,
+		want: []string{"9042 vhost *.wild.org:9042", "9042 vhost svc-a.default.svc.cluster.local:9042"},
+	}, {
+		name: "one hostname, two addresses",
+		objects: se + `metadata: {name: se-3}
+spec: {hosts: [db.internal], addresses: [10.96.1.1, 192.0.2.10], ports: [{name: http2, number: 5432, protocol: HTTP2}]}`,
+		want: []string{"5432 vhost db.internal:5432"},
+	}, {
+		name: "a VirtualService decides",
+		objects: svc + `metadata: {name: svc-a}
+spec: {clusterIP: 10.96.1.1, selector: {app: a}, ports: [{name: http2, port: 9042}]}
+---
+` + se + `metadata: {name: se-5}
+spec: {hosts: ["*.wild.org"], addresses: [10.96.1.1], resolution: DNS_ROUND_ROBIN, endpoints: [{address: 10.70.0.1}], ports: [{name: http2, number: 9042, protocol: HTTP2}]}
+---
+` + vs + `metadata: {name: a}
+spec: {hosts: [svc-a], http: [{route: [{destination: {host: svc-a}}]}]}`,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := predict(t, "kind: Scenario\nname: order\n---\n"+tt.objects+"\n")
+			var got []string
+			for _, f := range p.Findings {
+				if f.Code == predictor.OrderUndetermined {
+					if f.Severity != predictor.SeverityInfo || !f.Uncertain() {
+						t.Errorf("%s: %s, uncertain %t; want info and uncertain", f.Listener, f.Severity, f.Uncertain())
+					}
+					got = append(got, f.Listener)
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("OrderUndetermined listeners (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestDelegateDropped checks that a root's http route naming a delegate
+// that does not exist, or is not exported to the root's namespace, is
+// dropped (mergeVirtualServicesIfNeeded), and that the virtual host's
+// reason says so.
+func TestDelegateDropped(t *testing.T) {
+	doc := "kind: Scenario\nname: delegates\n---\n" + reviews + vs + `metadata: {name: root}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /missing}}]
+    delegate: {name: nowhere}
+  - match: [{uri: {prefix: /private}}]
+    delegate: {name: leaf, namespace: team}
+  - route: [{destination: {host: reviews, subset: v1}}]
+---
+` + vs + `metadata: {name: leaf, namespace: team}
+spec:
+  exportTo: ["."]
+  http: [{route: [{destination: {host: reviews}}]}]
+`
+	p := predict(t, doc)
+	c, ok := findConfig(p.Routes, "9080")
+	if !ok {
+		t.Fatal("no route configuration 9080")
+	}
+	want := []string{"reviews.default.svc.cluster.local:9080: " + strings.SplitN(reviewsDomains, ": ", 2)[1],
+		"  prefix / -> cluster outbound|9080|v1|reviews.default.svc.cluster.local", passthroughVH, passthroughRoute}
+	if d := cmp.Diff(want, renderVirtualHosts(c)); d != "" {
+		t.Errorf("(-want +predicted):\n%s", d)
+	}
+	why := c.VirtualHosts[0].Reason
+	for _, s := range []string{"delegate VirtualService default/nowhere not found", "delegate VirtualService team/leaf is not exported to default"} {
+		if !strings.Contains(why, s) {
+			t.Errorf("reason %q does not say %q", why, s)
+		}
 	}
 }

@@ -172,9 +172,6 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 		var routeNotes []string
 		pred.Routes, routeNotes = b.routeConfigs(pred.Listeners, egresses, catchAllVirtualHost(w, sidecar, v))
 		pred.NotModelled = append(pred.NotModelled, routeNotes...)
-		if b.routing != nil {
-			pred.NotModelled = append(pred.NotModelled, b.routing.delegateNotes...)
-		}
 		sort.Strings(pred.NotModelled)
 	}
 	b.importUndetermined(w, egresses, pred.Listeners, catchAll)

@@ -38,10 +38,10 @@ type routing struct {
 	byEgress map[*egress][]*virtualService
 	services map[string]*service
 	// merged holds the http routes of root VirtualServices with their
-	// delegates merged in, by Source (delegateHTTP); delegateNotes says
-	// which routes the merge dropped.
+	// delegates merged in, by Source (delegateHTTP); delegateNotes says,
+	// by Source, which routes the merge dropped.
 	merged        map[string][]*apiv1alpha3.HTTPRoute
-	delegateNotes []string
+	delegateNotes map[string][]string
 }
 
 // httpOf is a VirtualService's http routes as the sidecar's route

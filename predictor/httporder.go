@@ -82,7 +82,7 @@ func (b *builder) vhostUndetermined(name string, ties []vhostTie) {
 		for i, vh := range t.vhosts {
 			s := t.services[i]
 			b.findingAt(OrderUndetermined, SeverityInfo, s, port{Number: t.port}, name+" vhost "+vh,
-				"requests to route %s with Host %s go to %s or to %s: whichever virtual host istiod builds first keeps the domain", name, t.domain, t.vhosts[0], t.vhosts[1])
+				"virtual host %s of route %s keeps the domain %s only if istiod builds it before %s: requests with that Host go to either", vh, name, t.domain, t.vhosts[1-i])
 			b.why("%s and %s both have the domain %s and no VirtualService: BuildSidecarVirtualHostWrapper takes such services from a map, and dedupeDomains keeps a domain in the first virtual host that has it; the prediction shows %s first (by hostname), and the order may change on any push",
 				a.Hostname, c.Hostname, t.domain, t.vhosts[0])
 			b.related(t.services[1-i])

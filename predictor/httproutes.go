@@ -386,7 +386,11 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 		if h, ok := vb.domains[lower]; ok {
 			vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Domain: d, Kept: h.owner, Dropped: owner,
 				Reason: "an earlier virtual host already has the domain " + d + " (dedupeDomains)"})
-			if h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s {
+			// Built first, this virtual host would keep d unless d is
+			// one of its expanded names that a service declares as its
+			// own (then the order changes nothing).
+			ownedElsewhere := slices.Contains(expanded, d) && vb.known[d]
+			if h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s && !ownedElsewhere {
 				vb.ties = append(vb.ties, vhostTie{domain: d, vhosts: [2]string{h.vhost, name}, services: [2]*service{h.svc, s}, port: w.port})
 			}
 			continue

@@ -391,6 +391,17 @@ spec: {hosts: ["*.wild.org"], addresses: [10.96.1.1], resolution: DNS_ROUND_ROBI
 spec: {hosts: [db.internal], addresses: [10.96.1.1, 192.0.2.10], ports: [{name: http2, number: 5432, protocol: HTTP2}]}`,
 		want: []string{"5432 vhost db.internal:5432"},
 	}, {
+		// dedupeDomains never gives a service's expanded name to its
+		// virtual host when another service declares it as its hostname
+		// (knownFQDNs), so the ServiceEntry keeps reviews.bookinfo in
+		// either order (istio/istio#24458's shape).
+		name: "a declared hostname beats an expanded name in either order",
+		objects: svc + `metadata: {name: reviews, namespace: bookinfo}
+spec: {clusterIP: 10.96.90.80, selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+---
+` + se + `metadata: {name: apollo}
+spec: {hosts: [reviews.bookinfo], location: MESH_EXTERNAL, resolution: DNS, ports: [{name: http, number: 9080, protocol: HTTP}]}`,
+	}, {
 		name: "a VirtualService decides",
 		objects: svc + `metadata: {name: svc-a}
 spec: {clusterIP: 10.96.1.1, selector: {app: a}, ports: [{name: http2, port: 9042}]}

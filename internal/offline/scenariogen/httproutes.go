@@ -129,13 +129,17 @@ func (g *gen) httpMatch(s genSvc) map[string]any {
 	return m
 }
 
-// stringMatch draws a header or query condition: exact, prefix or regex
-// (regex "*" is istiod's presence test).
+// stringMatch draws a header or query condition: exact, prefix, regex,
+// or none (a presence test, istiod's present_match; the regex "*" that
+// once meant it is refused by Istio's validation since RE2 checks).
 func (g *gen) stringMatch() map[string]any {
-	kind := g.pickR([]string{"exact", "exact", "prefix", "regex"})
+	kind := g.pickR([]string{"exact", "exact", "prefix", "regex", "present"})
 	val := g.pickR([]string{"jason", "v2", "1", "beta"})
-	if kind == "regex" {
-		val = g.pickR([]string{"v[12]", ".*", "*"})
+	switch kind {
+	case "regex":
+		val = g.pickR([]string{"v[12]", ".*"})
+	case "present":
+		return map[string]any{}
 	}
 	return map[string]any{kind: val}
 }

@@ -212,3 +212,24 @@ func TestRealPilotRoutesMore(t *testing.T) {
 		t.Errorf("web routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRoutesRead: a dump with a route part, even an empty one, says its
+// routes were read; a listeners-only dump does not.
+func TestRoutesRead(t *testing.T) {
+	listeners := `{"@type":"type.googleapis.com/envoy.admin.v3.ListenersConfigDump","dynamic_listeners":[{"name":"l","active_state":{"listener":{"@type":"type.googleapis.com/envoy.config.listener.v3.Listener","name":"l"}}}]}`
+	for _, tt := range []struct {
+		name, dump string
+		want       bool
+	}{
+		{"listeners only", `{"configs":[` + listeners + `]}`, false},
+		{"empty routes part", `{"configs":[` + listeners + `,{"@type":"type.googleapis.com/envoy.admin.v3.RoutesConfigDump"}]}`, true},
+	} {
+		d, err := Parse([]byte(tt.dump))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.RoutesRead != tt.want {
+			t.Errorf("%s: RoutesRead %v, want %v", tt.name, d.RoutesRead, tt.want)
+		}
+	}
+}

@@ -58,3 +58,15 @@ func TestPredictionComparesRoutes(t *testing.T) {
 		})
 	}
 }
+
+// TestPredictionsComparesRoutesOfBoth: two predictions' routes are
+// compared only when both carry them.
+func TestPredictionsComparesRoutesOfBoth(t *testing.T) {
+	rc := []route.Config{{Name: "80", VirtualHosts: []route.VirtualHost{{Name: "allow_any", Domains: []string{"*"}}}}}
+	if d := Predictions(&predictor.Prediction{}, &predictor.Prediction{Routes: rc}); len(d) != 0 {
+		t.Errorf("one side without routes: %v, want no difference", d)
+	}
+	if d := Predictions(&predictor.Prediction{Routes: []route.Config{}}, &predictor.Prediction{Routes: rc}); len(d) != 1 || d[0].Level != LevelRoute {
+		t.Errorf("both with routes: %v, want one route difference", d)
+	}
+}

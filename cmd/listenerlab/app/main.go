@@ -38,7 +38,7 @@ func commands() map[string]command {
 		"world":        {"print the resolved World of each scenario: the JSON the pilot backends read", runWorld},
 		"verify":       {"check predictions against the real pilot code of pinned Istio versions", runVerify},
 		"matrix":       {"write the scenario x version results as Markdown and a self-contained HTML page", runMatrix},
-		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners", runUpgradeDiff},
+		"upgrade-diff": {"run the real pilot of two versions on the same manifests and diff their listeners and routes", runUpgradeDiff},
 		"analyze":      {"check a folder of manifests for shadowed, hijacked and overlapping listeners, for every workload's sidecar", runAnalyze},
 		"trace":        {"follow one connection (--to ADDRESS:PORT) through the listeners: which listener, chain, route or cluster", runTrace},
 		"fuzz":         {"check generated scenarios against real pilot; shrink each divergence into a scenario file", runFuzz},

@@ -16,6 +16,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/realpilot/verify"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor/versions"
+	"github.com/listenerlab/listenerlab/route"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
@@ -69,13 +70,14 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 	for _, pair := range pairs {
 		sc := pair[0]
 		var sides [2][]listener.Listener
+		var routes [2][]route.Config
 		failed := false
 		for i, v := range []versions.Version{vFrom, vTo} {
 			w, err := resolve.Simulate(pair[i], v)
 			if err == nil {
 				var obs *verify.Observation
 				if obs, err = verify.Observe(ctx, w, sc.Header.Name, v, bins[v.Label], opts); err == nil {
-					sides[i] = obs.Dump.Outbound()
+					sides[i], routes[i] = obs.Dump.Outbound(), obs.Dump.Routes
 				}
 			}
 			if err != nil {
@@ -86,7 +88,7 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 		if failed {
 			continue
 		}
-		diffs := compare.Listeners(sides[0], sides[1])
+		diffs := append(compare.Listeners(sides[0], sides[1]), compare.Routes(routes[0], routes[1])...)
 		fmt.Fprintf(&buf, "# %s (%s, client in %s): %sIstio %s -> %s: %d changes\n", sc.Header.Name, sc.Path, sc.Header.ClientNamespace(), moveText(*fromRev, *toRev), vFrom.Label, vTo.Label, len(diffs))
 		for _, d := range diffs {
 			fmt.Fprintf(&buf, "%s\n", describeChange(d, sides))
@@ -138,8 +140,19 @@ func describeChange(d compare.Difference, sides [2][]listener.Listener) string {
 		verb = "appears"
 	case d.Level == compare.LevelListener && d.Got == "":
 		verb = "disappears"
+	case d.Level == compare.LevelRoute && d.Want == "":
+		verb = "appears"
+	case d.Level == compare.LevelRoute && d.Got == "":
+		verb = "disappears"
 	}
 	services := map[string]bool{}
+	if d.Level == compare.LevelRoute {
+		// "NAME vhost HOST:PORT": the virtual host of a service.
+		if _, vh, ok := strings.Cut(d.Listener, " vhost "); ok && strings.Contains(vh, ":") {
+			host, _, _ := strings.Cut(vh, ":")
+			services[host] = true
+		}
+	}
 	for _, side := range sides {
 		for _, l := range side {
 			if l.Name != d.Listener {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -57,6 +58,25 @@ func TestServicesOf(t *testing.T) {
 	} {
 		if got := servicesOf(tt.d); !slices.Equal(got, tt.want) {
 			t.Errorf("servicesOf(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestDescribeRouteChange(t *testing.T) {
+	tests := []struct {
+		d    compare.Difference
+		want string
+	}{
+		{compare.Difference{Level: compare.LevelRoute, Listener: "9080 vhost reviews.bookinfo.svc.cluster.local:9080", Want: "domains a", Got: "domains a a."},
+			"changes     9080 vhost reviews.bookinfo.svc.cluster.local:9080 [route] services: reviews.bookinfo.svc.cluster.local\n    -domains a\n    +domains a a."},
+		{compare.Difference{Level: compare.LevelRoute, Listener: "9080", Got: "1 virtual hosts: allow_any"},
+			"appears     9080                           [route] services: \n    +1 virtual hosts: allow_any"},
+		{compare.Difference{Level: compare.LevelRoute, Listener: "9080 vhost allow_any", Want: "domains *, 1 routes"},
+			"disappears  9080 vhost allow_any           [route] services: \n    -domains *, 1 routes"},
+	}
+	for _, tt := range tests {
+		if got := describeChange(tt.d, [2][]listener.Listener{}); got != tt.want {
+			t.Errorf("describeChange:\n%q\nwant:\n%q", got, tt.want)
 		}
 	}
 }

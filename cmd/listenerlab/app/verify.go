@@ -178,6 +178,9 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 				if err := route.Write(text, r.RealRoutes, "    "); err != nil {
 					fmt.Fprintf(stderr, "listenerlab verify: %v\n", err)
 				}
+				for _, f := range r.RealUnreadableRoutes {
+					fmt.Fprintf(text, "    route %s unreadable: %s\n", f.Name, f.Message)
+				}
 			}
 			results = append(results, r)
 		}

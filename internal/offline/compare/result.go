@@ -3,6 +3,7 @@ package compare
 import (
 	"time"
 
+	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/predictor"
 	"github.com/listenerlab/listenerlab/route"
@@ -44,4 +45,7 @@ type Result struct {
 	// RealRoutes are the route configurations real pilot sent for the
 	// HTTP chains of Real.
 	RealRoutes []route.Config `json:"-"`
+	// RealUnreadableRoutes are real route configurations that could not be
+	// read into the route model.
+	RealUnreadableRoutes []dump.Failure `json:"-"`
 }

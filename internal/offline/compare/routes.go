@@ -16,15 +16,17 @@ const LevelRoute Level = "route"
 // Routes compares predicted (want) with real (got) route configurations
 // by name, then their virtual hosts by name, then each virtual host's
 // domains (as a set) and routes (in order: the first route a request
-// meets takes it). A difference's Listener is where it lies: "route
-// NAME" or "route NAME vhost VHOST". Neither side is changed.
+// meets takes it). A difference's Listener is where it lies: the
+// configuration's name, or "NAME vhost VHOST" (printed after the level:
+// "route 9080 vhost reviews.bookinfo.svc.cluster.local:9080"). Neither
+// side is changed.
 func Routes(want, got []route.Config) []Difference {
 	w, g := configsByName(want), configsByName(got)
 	var out []Difference
 	for _, name := range unionKeys(w, g) {
 		a, inW := w[name]
 		b, inG := g[name]
-		where := "route " + name
+		where := name
 		switch {
 		case !inG:
 			out = append(out, Difference{Level: LevelRoute, Listener: where, Want: configHeader(a)})

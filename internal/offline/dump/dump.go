@@ -52,6 +52,12 @@ type Dump struct {
 	// condition, a cluster header): they are not in Routes. Sorted by
 	// name, then message.
 	UnreadableRoutes []Failure `json:"unreadableRoutes,omitempty"`
+	// RoutesRead says the dump has a route part at all (Envoy's dumps
+	// and the backends' from this session on do; a listeners-only dump,
+	// or a backend answer recorded before, does not): without one,
+	// Routes is empty because nothing was read, not because Envoy holds
+	// no route.
+	RoutesRead bool `json:"-"`
 }
 
 // Entry is one listener of the dump with what the normalized form leaves out.
@@ -107,7 +113,7 @@ func Parse(data []byte) (*Dump, error) {
 		return nil, fmt.Errorf("config dump: %w: none of its %d configs is a %s (it has %v)",
 			ErrNoListeners, len(c.types), listenersDumpName, c.types)
 	}
-	d := &Dump{Rejected: c.rejected, Unreadable: c.unreadable}
+	d := &Dump{Rejected: c.rejected, Unreadable: c.unreadable, RoutesRead: c.routesFound}
 	d.readRoutes(c.routes)
 	var firstErr error
 	for _, raw := range c.listeners {

@@ -161,3 +161,75 @@ func TestParseRoutesCamel(t *testing.T) {
 		t.Errorf("unreadable routes %+v, want bad: no action", d.UnreadableRoutes)
 	}
 }
+
+// TestRealPilotRoutesMore reads what the real pilot of Istio 1.31-dev
+// sent for testdata/pilot-1.31-dev-routes-more.yaml and checks what
+// Istio's source decides: sourceLabels are applied when the routes are
+// built (sourceMatchHTTP: the client's app=client keeps from-client and
+// drops not-client), an authority match is a :authority header
+// condition (TranslateRouteMatch), ApplyRedirect keeps port 8443 with
+// scheme https and writes 302 as FOUND, no default route follows routes
+// that do not match every request, and from 1.27 on the FQDN is also a
+// domain with a trailing dot (features.EnableAbsoluteFqdnVhostDomain in
+// GenerateAltVirtualHosts). Fault, CORS, retries and the mirror's
+// percentage do not change where a request goes and are not read.
+func TestRealPilotRoutesMore(t *testing.T) {
+	data, err := os.ReadFile("testdata/pilot-1.31-dev-routes-more.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.UnreadableRoutes) > 0 {
+		t.Fatalf("unreadable routes: %v", d.UnreadableRoutes)
+	}
+	var web *route.VirtualHost
+	for i := range d.Routes {
+		for j := range d.Routes[i].VirtualHosts {
+			if d.Routes[i].Name == "8080" && d.Routes[i].VirtualHosts[j].Name == "web.shop.svc.cluster.local:8080" {
+				web = &d.Routes[i].VirtualHosts[j]
+			}
+		}
+	}
+	if web == nil {
+		t.Fatal("no web virtual host in route 8080")
+	}
+	if got, want := strings.Join(web.Domains, " "), "10.96.1.1 web.shop web.shop.svc web.shop.svc.cluster.local web.shop.svc.cluster.local."; got != want {
+		t.Errorf("web domains %q, want %q", got, want)
+	}
+	want := []string{
+		"from-client: prefix /src -> cluster outbound|8080||web.shop.svc.cluster.local",
+		"authority: prefix / header :authority=web.shop* header x-version~v[12] query tag=beta* -> cluster outbound|8080||web.shop.svc.cluster.local (mirror outbound|8080||api.shop.svc.cluster.local)",
+		"tls: prefix /secure -> redirect 302 https://:8443/s",
+	}
+	var got []string
+	for _, r := range web.Routes {
+		got = append(got, r.String())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("web routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestRoutesRead: a dump with a route part, even an empty one, says its
+// routes were read; a listeners-only dump does not.
+func TestRoutesRead(t *testing.T) {
+	listeners := `{"@type":"type.googleapis.com/envoy.admin.v3.ListenersConfigDump","dynamic_listeners":[{"name":"l","active_state":{"listener":{"@type":"type.googleapis.com/envoy.config.listener.v3.Listener","name":"l"}}}]}`
+	for _, tt := range []struct {
+		name, dump string
+		want       bool
+	}{
+		{"listeners only", `{"configs":[` + listeners + `]}`, false},
+		{"empty routes part", `{"configs":[` + listeners + `,{"@type":"type.googleapis.com/envoy.admin.v3.RoutesConfigDump"}]}`, true},
+	} {
+		d, err := Parse([]byte(tt.dump))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.RoutesRead != tt.want {
+			t.Errorf("%s: RoutesRead %v, want %v", tt.name, d.RoutesRead, tt.want)
+		}
+	}
+}

@@ -203,10 +203,13 @@ type rawListener struct {
 
 // collected is what walking the dump JSON found.
 type collected struct {
-	listeners  []rawListener
-	routes     []rawRoute
-	rejected   []Failure
-	unreadable []Failure
+	listeners []rawListener
+	routes    []rawRoute
+	// routesFound: the dump has a route part (a RoutesConfigDump, or
+	// dynamic route configurations one by one), empty or not.
+	routesFound bool
+	rejected    []Failure
+	unreadable  []Failure
 	// found is false when the dump has no listeners part at all; types then
 	// lists the message names of the configs it has.
 	found bool
@@ -292,6 +295,7 @@ func (c *collected) addConfig(where string, cfg *rawConfig) {
 		c.addStatic(where, &rawStatic{Listener: cfg.Listener})
 	case routesDumpName:
 		c.types = append(c.types, name)
+		c.routesFound = true
 		both := append(cfg.DynamicRouteConfigs[:len(cfg.DynamicRouteConfigs):len(cfg.DynamicRouteConfigs)], cfg.DynamicRouteConfigsCamel...)
 		for i := range both {
 			c.addRoute(where+".dynamic_route_configs["+strconv.Itoa(i)+"]", &both[i])
@@ -299,6 +303,7 @@ func (c *collected) addConfig(where string, cfg *rawConfig) {
 		return
 	case dynamicRouteConfigName:
 		c.types = append(c.types, name)
+		c.routesFound = true
 		c.addRoute(where, &cfg.rawDynamicRoute)
 		return
 	default:

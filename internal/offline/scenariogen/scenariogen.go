@@ -136,7 +136,11 @@ type gen struct {
 	// (default exportTo lists, ALLOW_ANY_DYNAMIC_DNS, a root namespace,
 	// egressProxy), from a stream of its own: r draws what it drew
 	// before, so a seed keeps the case it was reported with, plus these.
-	mesh     *rand.Rand
+	mesh *rand.Rand
+	// routes draws the VirtualServices with http routes (and their
+	// DestinationRules) added after everything r draws, from a stream of
+	// its own, for the same reason.
+	routes   *rand.Rand
 	c        *Case
 	family   string // IPv4, IPv6, DualStack
 	clientIP string
@@ -160,8 +164,15 @@ func (g *gen) chance(p float64) bool     { return g.r.Float64() < p }
 // cluster and (rarely not) for Istio's validation. The same seed gives the
 // same case.
 func Scenario(seed uint64) *Case {
+	return scenario(seed, true)
+}
+
+// scenario makes the case of seed, with the http routes of httpRoutes or
+// (withRoutes false) as cases were before them.
+func scenario(seed uint64, withRoutes bool) *Case {
 	g := &gen{r: rand.New(rand.NewPCG(seed, 0x6c69737465)), mesh: rand.New(rand.NewPCG(seed, 0x6d657368)),
-		c: &Case{Seed: seed, Header: map[string]any{}}}
+		routes: rand.New(rand.NewPCG(seed, 0x726f75746573)),
+		c:      &Case{Seed: seed, Header: map[string]any{}}}
 	g.header()
 	for i, n := 0, g.r.IntN(MaxServices+1); i < n; i++ {
 		g.service()
@@ -182,6 +193,9 @@ func Scenario(seed uint64) *Case {
 		g.service()
 	}
 	g.creationOrder()
+	if withRoutes {
+		g.httpRoutes()
+	}
 	return g.c
 }
 

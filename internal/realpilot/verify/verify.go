@@ -65,7 +65,7 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 		o.tamper(pred)
 	}
 	r.Real = obs.Dump.Outbound()
-	r.RealRoutes = obs.Dump.Routes
+	r.RealRoutes, r.RealUnreadableRoutes = obs.Dump.Routes, obs.Dump.UnreadableRoutes
 	r.Differences = compare.Prediction(pred, compare.Real{Dump: obs.Dump, Conflicts: obs.Result.Conflicts})
 	r.Witnesses = compare.Witnessed(pred.Findings)
 	r.Expectations = compare.Expectations(sc.Header.Expect, v, r.Real, obs.Result.Conflicts)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	corev1 "k8s.io/api/core/v1"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,6 +115,9 @@ func Groups(plans []*deploy.Plan) []*Group {
 			g.Shared = append(g.Shared, p)
 		}
 	}
+	for _, g := range byKey {
+		g.Shared, g.Exclusive = apartPinnedClusterIPs(g.Shared, g.Exclusive)
+	}
 	def := kindcluster.IstiodConfig{}.Key()
 	rank := map[controlplane.IPFamily]int{controlplane.IPv4: 0, controlplane.IPv6: 1, controlplane.DualStack: 2}
 	sort.SliceStable(keys, func(i, j int) bool {
@@ -165,4 +170,46 @@ func joinPrefixes(ps []netip.Prefix) string {
 		s[i] = p.String()
 	}
 	return strings.Join(s, ",")
+}
+
+// apartPinnedClusterIPs moves to the exclusive plans each shared plan that
+// pins a ClusterIP an earlier shared plan pins too: the API server gives
+// an address to one Service at a time, so the two cannot be deployed side
+// by side (found by e2e-local: scenarios/routes pin bookinfo's addresses).
+func apartPinnedClusterIPs(shared, exclusive []*deploy.Plan) ([]*deploy.Plan, []*deploy.Plan) {
+	taken := map[string]string{} // ClusterIP: the scenario deployed with it
+	var keep []*deploy.Plan
+	for _, p := range shared {
+		ips := pinnedClusterIPs(p)
+		if i := slices.IndexFunc(ips, func(ip string) bool { return taken[ip] != "" }); i >= 0 {
+			p.Iso.Exclusive = fmt.Sprintf("it pins ClusterIP %s, as %s does, and the API server gives an address to one Service at a time", ips[i], taken[ips[i]])
+			exclusive = append(exclusive, p)
+			continue
+		}
+		for _, ip := range ips {
+			taken[ip] = p.Scenario
+		}
+		keep = append(keep, p)
+	}
+	return keep, exclusive
+}
+
+// pinnedClusterIPs are the ClusterIPs the live scenario's Services name.
+func pinnedClusterIPs(p *deploy.Plan) []string {
+	if p.Iso == nil || p.Iso.Live == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range p.Iso.Live.Manifests {
+		svc, ok := m.Object.(*corev1.Service)
+		if !ok {
+			continue
+		}
+		for _, ip := range append([]string{svc.Spec.ClusterIP}, svc.Spec.ClusterIPs...) {
+			if ip != "" && ip != corev1.ClusterIPNone {
+				out = append(out, ip)
+			}
+		}
+	}
+	return out
 }

@@ -22,6 +22,15 @@ import (
 // building.
 const DefaultProgressInterval = 30 * time.Second
 
+// CompileFlags are passed to every build before the Program's Flags:
+// without inlining (-l) the compiler does about a fifth less work on the
+// 1,600-odd packages of a pilot backend, istiod or Kubernetes (measured on
+// k8s.io/client-go: 195 s of CPU against 244 s), and these programs run
+// for seconds to minutes, where the slower code costs less than the
+// compile saves. Inlining changes no behaviour. They are part of the
+// cache key.
+var CompileFlags = []string{"-gcflags=all=-l"}
+
 // TailLines is how many lines of go's output an Error shows.
 const TailLines = 30
 
@@ -130,7 +139,7 @@ func Key(files map[string][]byte, variant, goVersion string) string {
 		fmt.Fprintf(h, "file %q %d\n", n, len(files[n]))
 		h.Write(files[n])
 	}
-	fmt.Fprintf(h, "tags %q\ngo %q\n", variant, goVersion)
+	fmt.Fprintf(h, "tags %q\ngo %q\ncompile %q\n", variant, goVersion, CompileFlags)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -189,7 +198,7 @@ func compile(ctx context.Context, dir, bin, gover string, p Program, opts Option
 		return fmt.Errorf("building %s: %w", p.What, err)
 	}
 	tmp := bin + ".tmp"
-	args := append(append([]string{"build"}, p.Flags...), "-o", tmp, p.Package)
+	args := append(append(append([]string{"build"}, CompileFlags...), p.Flags...), "-o", tmp, p.Package)
 	cmd := goCommand(ctx, opts, src, args...)
 	if len(p.Env) > 0 {
 		cmd.Env = append(os.Environ(), p.Env...)

@@ -104,8 +104,10 @@ func mergeHTTPRoute(root, sub *apiv1alpha3.HTTPRoute) *apiv1alpha3.HTTPRoute {
 	if sub.Mirror == nil {
 		sub.Mirror = root.Mirror
 	}
-	if sub.MirrorPercent == nil { //nolint:staticcheck // Istio still reads it
-		sub.MirrorPercent = root.MirrorPercent //nolint:staticcheck // Istio still reads it
+	//lint:ignore SA1019 Istio still reads mirror_percent
+	if sub.MirrorPercent == nil {
+		//lint:ignore SA1019 Istio still reads mirror_percent
+		sub.MirrorPercent = root.MirrorPercent
 	}
 	if sub.MirrorPercentage == nil {
 		sub.MirrorPercentage = root.MirrorPercentage

@@ -212,6 +212,7 @@ func forwardAction(h *apiv1alpha3.HTTPRoute, number int, byName map[string]*serv
 		sort.SliceStable(a.Weighted, func(i, j int) bool { return a.Weighted[i].Name < a.Weighted[j].Name })
 	}
 	a.Rewrite = rewriteNote(h)
+	//lint:ignore SA1019 Istio still reads mirror_percent
 	if h.Mirror != nil && mirrorPercent(h.MirrorPercentage, h.MirrorPercent != nil && h.MirrorPercent.GetValue() == 0) {
 		a.Mirrors = append(a.Mirrors, httpCluster(h.Mirror, number, byName))
 	}

@@ -54,7 +54,7 @@ func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err 
 	for _, err := range errs {
 		bad = append(bad, fmt.Errorf("bad scenario: %w", err))
 	}
-	opts := deploy.Options{Version: s.version, Isolate: isolate.Options{Run: s.run, Image: s.cfg.Image}, IPFamily: s.cfg.IPFamily}
+	opts := s.planOptions(s.cfg.IPFamily)
 	for _, sc := range scs {
 		if rel, err := filepath.Rel(s.root, sc.Path); err == nil {
 			sc.Path = rel
@@ -79,6 +79,12 @@ func (s *Suite) Plans(dryRun io.Writer) (plans []*deploy.Plan, bad []error, err 
 		plans = append(plans, p)
 	}
 	return plans, bad, nil
+}
+
+// planOptions are the options every plan of the suite is built with, for
+// a client of the IP family.
+func (s *Suite) planOptions(family string) deploy.Options {
+	return deploy.Options{Version: s.version, Isolate: isolate.Options{Run: s.run, Image: s.cfg.Image}, IPFamily: family}
 }
 
 // Groups groups plans by IP family (IPv4, IPv6, dual stack) and, within

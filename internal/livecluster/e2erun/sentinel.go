@@ -7,7 +7,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
-	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
@@ -64,7 +63,7 @@ func (s *Suite) StartSentinel(ctx context.Context, cfg *envconf.Config, family c
 	if err != nil {
 		return fmt.Errorf("sentinel scenario: %w", err)
 	}
-	p, err := deploy.Build(sc, deploy.Options{Version: s.version, Isolate: isolate.Options{Run: s.run, Image: s.cfg.Image}, IPFamily: string(family)})
+	p, err := deploy.Build(sc, s.planOptions(string(family)))
 	if err != nil {
 		return fmt.Errorf("sentinel scenario: %w", err)
 	}

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates internal/localcluster/controlplane/modules/{kube,kwok}.{mod,sum}: the modules the
-# local control plane's Kubernetes binaries and kwok are built from.
-# usage: scripts/controlplane-modules.sh [K8S_VERSION [KWOK_VERSION]]
-# (defaults: the versions in controlplane/build.go). Needs the module proxy.
+# Regenerates internal/localcluster/controlplane/modules/kube.{mod,sum}: the module the
+# local control plane's Kubernetes binary is built from.
+# usage: scripts/controlplane-modules.sh [K8S_VERSION]
+# (default: the version in internal/localcluster/controlplane/build.go). Needs the module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-K8S=${1:-$(sed -n 's/^const KubernetesVersion = "\(.*\)"/\1/p' controlplane/build.go)}
-KWOK=${2:-$(sed -n 's/^const KwokVersion = "\(.*\)"/\1/p' controlplane/build.go)}
+K8S=${1:-$(sed -n 's/^const KubernetesVersion = "\(.*\)"/\1/p' internal/localcluster/controlplane/build.go)}
 GO=${GO:-go}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,11 +25,4 @@ cp internal/localcluster/controlplane/_kube/main.go "$tmp/kube/"
 (cd "$tmp/kube" && "$GO" mod tidy)
 cp "$tmp/kube/go.mod" internal/localcluster/controlplane/modules/kube.mod
 cp "$tmp/kube/go.sum" internal/localcluster/controlplane/modules/kube.sum
-
-mkdir "$tmp/kwok"
-cp internal/localcluster/controlplane/_kwok/main.go "$tmp/kwok/"
-printf 'module listenerlab.local/kwoklocal\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok %s\n' "$KWOK" > "$tmp/kwok/go.mod"
-(cd "$tmp/kwok" && "$GO" mod tidy)
-cp "$tmp/kwok/go.mod" internal/localcluster/controlplane/modules/kwok.mod
-cp "$tmp/kwok/go.sum" internal/localcluster/controlplane/modules/kwok.sum
-echo "internal/localcluster/controlplane/modules: kubernetes $K8S (staging $staging), kwok $KWOK"
+echo "internal/localcluster/controlplane/modules: kubernetes $K8S (staging $staging)"

@@ -2,7 +2,7 @@
 # Downloads the Go modules of every program `make test` builds besides the
 # main module: each catalogued version's pilot backend
 # (internal/realpilot/backend/modules) and the local control plane's
-# Kubernetes and kwok (internal/localcluster/controlplane/modules), all at
+# Kubernetes (internal/localcluster/controlplane/modules), all at
 # once. A cold `go build` downloads its modules before compiling anything,
 # so a build waits on the network; `make test` starts this in the background
 # while lint and unit compile, and the builds then find their modules in
@@ -29,7 +29,7 @@ for mod in internal/realpilot/backend/modules/*.mod; do
 	label=$(basename "$mod" .mod)
 	fetch "pilot-$label" "$mod" "${mod%.mod}.sum" &
 done
-for name in kube kwok; do
+for name in kube; do
 	fetch "$name" "internal/localcluster/controlplane/modules/$name.mod" "internal/localcluster/controlplane/modules/$name.sum" &
 done
 wait

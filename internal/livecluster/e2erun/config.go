@@ -18,7 +18,7 @@ const (
 	// installed by istioctl and real Envoys.
 	ProviderKind ProviderName = "kind"
 	// ProviderLocal is a local control plane: etcd, kube-apiserver,
-	// kube-controller-manager, kwok and istiod as processes, an xDS client
+	// kube-controller-manager and istiod as processes, the node in-process, an xDS client
 	// for each client's Envoy.
 	ProviderLocal ProviderName = "local"
 )

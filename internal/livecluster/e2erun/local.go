@@ -20,8 +20,8 @@ import (
 )
 
 // localProvider runs the suite against a local control plane: etcd,
-// kube-apiserver, kube-controller-manager, kwok and istiod as processes of
-// this machine (package controlplane), and one xDS client per scenario
+// kube-apiserver, kube-controller-manager and istiod as processes of this
+// machine and the node in-process (package controlplane), and one xDS client per scenario
 // standing in for the client's Envoy (package xdsclient).
 type localProvider struct {
 	s         *Suite
@@ -46,7 +46,7 @@ func (p *localProvider) setup() []env.Func {
 func (p *localProvider) finish() []env.Func { return []env.Func{p.stop} }
 
 // build builds what the suite runs, one build at a time: the Kubernetes
-// binaries, kwok and istiod of the version (cached after the first run).
+// binaries and istiod of the version (cached after the first run).
 func (p *localProvider) build(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	var err error
 	if p.bins.Etcd, err = controlplane.EtcdFromEnv(); err != nil {
@@ -57,12 +57,17 @@ func (p *localProvider) build(ctx context.Context, cfg *envconf.Config) (context
 	if p.bins.Kubernetes, err = controlplane.BuildKubernetes(ctx, o); err != nil {
 		return ctx, err
 	}
-	p.s.step("building kwok %s", controlplane.KwokVersion)
-	if p.bins.Kwok, err = controlplane.BuildKwok(ctx, o); err != nil {
+	// istiod compiles the same packages as the version's pilot backend,
+	// with the same flags: built after it, it only links. When verify
+	// builds that backend at the same time (make test), this waits for it
+	// instead of compiling the same packages twice.
+	bo := backend.BuildOptions{Progress: os.Stderr, Nice: 5}
+	p.s.step("building the pilot backend %s, whose compiled packages istiod reuses", p.s.version.Label)
+	if _, err = backend.Build(ctx, p.s.version, bo); err != nil {
 		return ctx, err
 	}
 	p.s.step("building istiod %s from its Go module", p.s.version.Label)
-	p.istiodBin, err = backend.BuildIstiod(ctx, p.s.version, backend.BuildOptions{Progress: os.Stderr, Nice: 5})
+	p.istiodBin, err = backend.BuildIstiod(ctx, p.s.version, bo)
 	return ctx, err
 }
 

@@ -388,9 +388,9 @@ func abs(root, p string) string {
 func (s *Suite) PrintPlan(w io.Writer) {
 	fmt.Fprintf(w, "e2e dry run: Istio %s (image tag %q, module istio.io/istio %s), run %s\n", s.version.Label, s.version.Image, s.version.Module, s.run)
 	if s.cfg.Provider == ProviderLocal {
-		fmt.Fprintf(w, "suite step 1: build kube-apiserver and kube-controller-manager (k8s.io/kubernetes %s), kwok %s and istiod %s (%s@%s), one at a time, cached\n",
-			controlplane.KubernetesVersion, controlplane.KwokVersion, s.version.Label, backend.IstiodPackage, s.version.Module)
-		fmt.Fprintf(w, "per IP family of the scenarios (IPv4, IPv6, DualStack, in that order): start etcd, kube-apiserver (the family's service ranges), kube-controller-manager (node %s's pod ranges) and kwok on loopback; install Istio's CRDs, istio-system, the kube-dns and istiod Services\n",
+		fmt.Fprintf(w, "suite step 1: build kube-apiserver and kube-controller-manager (k8s.io/kubernetes %s), then the pilot backend and istiod %s (%s@%s), one at a time, cached\n",
+			controlplane.KubernetesVersion, s.version.Label, backend.IstiodPackage, s.version.Module)
+		fmt.Fprintf(w, "per IP family of the scenarios (IPv4, IPv6, DualStack, in that order): start etcd, kube-apiserver (the family's service ranges), kube-controller-manager (node %s's pod ranges) on loopback, and the node in-process (it binds pods and makes them Running and Ready); install Istio's CRDs, istio-system, the kube-dns and istiod Services\n",
 			controlplane.NodeName)
 		fmt.Fprintf(w, "per istiod settings group within a family: (re)start istiod as a process with the group's env and mesh config, wait for /ready, then the group's scenarios\n")
 		fmt.Fprintf(w, "per scenario: the steps below; the client has no istio-proxy: an xDS client connects as it before the sync wait, and its config dump replaces Envoy's\n")

@@ -12,20 +12,17 @@ import (
 	"github.com/listenerlab/listenerlab/internal/realpilot/gobuild"
 )
 
-// The two programs built from source: their mains (folders starting with
-// "_", which the main module ignores) and their go.mod and go.sum, kept as
-// modules/NAME.mod and .sum because a go.mod would make a folder a module
+// The program built from source: its main (a folder starting with "_",
+// which the main module ignores) and its go.mod and go.sum, kept as
+// modules/kube.mod and .sum because a go.mod would make a folder a module
 // of its own. Refresh them with scripts/controlplane-modules.sh.
 //
-//go:embed _kube/main.go _kwok/main.go modules
+//go:embed _kube/main.go modules
 var modules embed.FS
 
 // KubernetesVersion is the k8s.io/kubernetes release the API server and
 // controller manager are built from.
 const KubernetesVersion = "v1.34.2"
-
-// KwokVersion is the sigs.k8s.io/kwok release.
-const KwokVersion = "v0.8.0"
 
 // BuildOptions tunes the builds; the zero value is ready to use.
 type BuildOptions struct {
@@ -45,12 +42,6 @@ type BuildOptions struct {
 // the first time, cached after.
 func BuildKubernetes(ctx context.Context, o BuildOptions) (string, error) {
 	return build(ctx, o, "kube", "kubernetes", "etcd, kube-apiserver and kube-controller-manager (k8s.io/kubernetes "+KubernetesVersion+")", "a first build takes about 15 minutes on 2 cores")
-}
-
-// BuildKwok returns the path of kwok (sigs.k8s.io/kwok KwokVersion) with
-// its stages: `kwok stages` prints them.
-func BuildKwok(ctx context.Context, o BuildOptions) (string, error) {
-	return build(ctx, o, "kwok", "kwok", "kwok (sigs.k8s.io/kwok "+KwokVersion+")", "a first build takes a few minutes")
 }
 
 func build(ctx context.Context, o BuildOptions, mod, name, what, expect string) (string, error) {

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
@@ -38,13 +37,11 @@ type Binaries struct {
 	// Etcd, when set, is an etcd binary to run instead of the one built
 	// into Kubernetes (the ETCD variable; see EtcdFromEnv).
 	Etcd string
-	// Kwok is kwok with its stages (BuildKwok).
-	Kwok string
 }
 
 const (
-	// NodeName is the one node, run by kwok.
-	NodeName = "listenerlab-kwok"
+	// NodeName is the one node, run in-process (node.go).
+	NodeName = "listenerlab-node"
 	// KubeContext is the context of the kubeconfig Start writes.
 	KubeContext = "listenerlab-local"
 	// dirPrefix names Start's temporary folders.
@@ -62,7 +59,7 @@ type ControlPlane struct {
 	// Family is the control plane's address families.
 	Family IPFamily
 	// NodePodCIDRs are the pod ranges the controller manager gave the
-	// kwok node (kwok takes pod IPs from them), primary family first.
+	// node (its pods take their IPs from them), primary family first.
 	NodePodCIDRs []string
 
 	log   io.Writer
@@ -79,9 +76,9 @@ type Options struct {
 	Family IPFamily
 }
 
-// Start runs etcd, the API server, the controller manager and kwok, creates
-// the kwok node, and binds pending pods to it until Stop. On error nothing
-// is left running and the folder is removed.
+// Start runs etcd, the API server and the controller manager, creates the
+// node, binds pending pods to it and runs them (node.go) until Stop. On
+// error nothing is left running and the folder is removed.
 func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err error) {
 	sweepStale()
 	dir, err := os.MkdirTemp("", dirPrefix)
@@ -119,15 +116,25 @@ func Start(ctx context.Context, bins Binaries, o Options) (cp *ControlPlane, err
 	if err := cp.startControllerManager(ctx, bins, cs); err != nil {
 		return cp, err
 	}
-	if err := cp.startKwok(ctx, cs, bins.Kwok); err != nil {
+	node, err := cp.createNode(ctx, cs)
+	if err != nil {
 		return cp, err
 	}
+	runner, err := newPodRunner(cs, node)
+	if err != nil {
+		return cp, err
+	}
+	cp.step("node %s is Ready (pods get IPs from %s)", NodeName, strings.Join(cp.NodePodCIDRs, ","))
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	cp.stop = cancel
-	cp.wg.Add(1)
+	cp.wg.Add(2)
 	go func() {
 		defer cp.wg.Done()
 		bindPending(bctx, cs)
+	}()
+	go func() {
+		defer cp.wg.Done()
+		runner.run(bctx)
 	}()
 	cp.step("ready: %s (kubeconfig %s)", "https://"+hostPort(apiPort), cp.Kubeconfig)
 	return cp, nil
@@ -283,66 +290,8 @@ func (cp *ControlPlane) writeKubeconfig(server, token string) error {
 	return nil
 }
 
-// startKwok creates the node and runs kwok for it.
-func (cp *ControlPlane) startKwok(ctx context.Context, cs kubernetes.Interface, bin string) error {
-	stages, err := runOutput(ctx, bin, "stages")
-	if err != nil {
-		return fmt.Errorf("kwok stages: %w", err)
-	}
-	stagesFile := filepath.Join(cp.Dir, "kwok-stages.yaml")
-	if err := os.WriteFile(stagesFile, stages, 0o644); err != nil {
-		return err
-	}
-	node := &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: NodeName,
-			Labels:      map[string]string{"type": "kwok", "kubernetes.io/hostname": NodeName},
-			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"}},
-	}
-	if _, err := cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating node %s: %w", NodeName, err)
-	}
-	// kwok takes pod IPs from the node's podCIDRs, one per family: they
-	// must be there before it sees a pod.
-	kcm := cp.procs[len(cp.procs)-1]
-	if err := kcm.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
-		n, err := cs.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if len(n.Spec.PodCIDRs) != len(cp.Family.Ranges().Pods) {
-			return fmt.Errorf("node %s has pod ranges %v, want one of each of %s", NodeName, n.Spec.PodCIDRs, flag(cp.Family.Ranges().Pods))
-		}
-		cp.NodePodCIDRs = n.Spec.PodCIDRs
-		return nil
-	}); err != nil {
-		return err
-	}
-	cp.step("starting kwok for node %s (pods get IPs from %s)", NodeName, strings.Join(cp.NodePodCIDRs, ","))
-	kwok, err := start(cp.Dir, "kwok", bin, []string{
-		"--kubeconfig", cp.Kubeconfig, "--config", stagesFile,
-		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-		"--cidr", cp.NodePodCIDRs[0], "--node-ip", cp.Family.advertiseAddress(), "--server-address", "127.0.0.1:0",
-	}, nil)
-	if err != nil {
-		return err
-	}
-	cp.procs = append(cp.procs, kwok)
-	return kwok.waitReady(ctx, 60*time.Second, func(ctx context.Context) error {
-		n, err := cs.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				return nil
-			}
-		}
-		return fmt.Errorf("node %s is not Ready yet", NodeName)
-	})
-}
-
 // bindPending stands in for the scheduler: every pod without a node is
-// bound to the kwok node.
+// bound to the one node.
 func bindPending(ctx context.Context, cs kubernetes.Interface) {
 	sel := fields.OneTermEqualSelector("spec.nodeName", "").String()
 	for ctx.Err() == nil {
@@ -357,10 +306,7 @@ func bindPending(ctx context.Context, cs kubernetes.Interface) {
 				_ = cs.CoreV1().Pods(p.Namespace).Bind(ctx, b, metav1.CreateOptions{})
 			}
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
+		sleep(ctx, 100*time.Millisecond)
 	}
 }
 
@@ -378,7 +324,7 @@ func (cp *ControlPlane) Keep() string {
 	return cp.Dir
 }
 
-// halt ends the binding loop and every process, newest first.
+// halt ends the node's loops and every process, newest first.
 func (cp *ControlPlane) halt() {
 	if cp.stop != nil {
 		cp.stop()

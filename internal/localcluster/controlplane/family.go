@@ -9,7 +9,7 @@ import (
 )
 
 // IPFamily is the address families of a control plane: the service and
-// pod ranges the API server, the controller manager and kwok take.
+// pod ranges the API server, the controller manager and the node take.
 type IPFamily string
 
 // The families a control plane can have; a dual-stack one is IPv4 first,

@@ -3,6 +3,13 @@ GO ?= go
 ISTIO ?= all
 SCENARIOS ?= scenarios
 
+# No cgo: kustomize's API imports the plugin package, whose cgo makes every
+# binary that holds it (listenerlab and most test binaries) link through
+# gcc; nothing here loads Go plugins or needs cgo's resolver. Istio and
+# Kubernetes release their binaries built the same way. Set CGO_ENABLED=1
+# in the environment to build with cgo.
+export CGO_ENABLED ?= 0
+
 .PHONY: build test pilot-checks prefetch-modules lint unit verify verify-tree vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
 
 build:

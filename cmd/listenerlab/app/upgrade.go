@@ -76,7 +76,7 @@ func runUpgradeDiff(args []string, stdout, stderr io.Writer) int {
 			w, err := resolve.Simulate(pair[i], v)
 			if err == nil {
 				var obs *verify.Observation
-				if obs, err = verify.Observe(ctx, w, sc.Header.Name, v, bins[v.Label], opts); err == nil {
+				if obs, err = verify.Observe(ctx, w, sc.Header.Name, v, verify.Process(bins[v.Label]), opts); err == nil {
 					sides[i], routes[i] = obs.Dump.Outbound(), obs.Dump.Routes
 				}
 			}

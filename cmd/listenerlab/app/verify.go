@@ -189,27 +189,34 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 }
 
 // verifyVersion checks every scenario on one version with its built
-// backend. Backend runs are independent processes: it runs as many at once
-// as there are cores and returns the results in scenario order, without
-// those that ctx's end cut short (or never started).
+// backend: as many workers as there are cores, each with its own pool of
+// batch processes (Istio's start-up is paid once per worker and istiod
+// env, not per scenario). It returns the results in scenario order,
+// without those that ctx's end cut short (or never started).
 func verifyVersion(ctx context.Context, scs []*scenario.Scenario, v versions.Version, bin string, opts verify.Options) []compare.Result {
 	batch := make([]compare.Result, len(scs))
 	ran := make([]bool, len(scs))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i, sc := range scs {
-		sem <- struct{}{}
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pilot := backend.NewPool(bin, nil)
+			defer pilot.Close()
+			for i := range next {
+				batch[i] = verify.Scenario(ctx, scs[i], v, pilot, opts)
+			}
+		}()
+	}
+	for i := range scs {
 		if ctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
 		ran[i] = true
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			batch[i] = verify.Scenario(ctx, sc, v, bin, opts)
-		}()
+		next <- i
 	}
+	close(next)
 	wg.Wait()
 	interrupted := ctx.Err() != nil
 	var out []compare.Result

@@ -39,8 +39,24 @@ func Backend(ctx context.Context, v versions.Version, o Options) (string, error)
 	return backend.Build(ctx, v, backend.BuildOptions{Progress: o.Progress, Nice: 5})
 }
 
-// Scenario checks one scenario on one version with a built backend.
-func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bin string, o Options) compare.Result {
+// Runner answers a World with a version's real pilot: Process starts the
+// backend binary for each World; a backend.Pool answers World after World
+// from batch processes, paying Istio's start-up once.
+type Runner interface {
+	Run(ctx context.Context, w *world.World) (*backend.Result, error)
+}
+
+// Process is the path of a built backend binary, run once per World.
+type Process string
+
+// Run runs the backend binary on w (backend.Run).
+func (p Process) Run(ctx context.Context, w *world.World) (*backend.Result, error) {
+	return backend.Run(ctx, string(p), w, nil)
+}
+
+// Scenario checks one scenario on one version with a runner of its built
+// backend.
+func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, pilot Runner, o Options) compare.Result {
 	r := compare.Result{Scenario: sc.Header.Name, File: sc.Path, Version: v.Label}
 	fail := func(err error) compare.Result {
 		r.Outcome, r.Err = compare.Error, fmt.Sprintf("scenario %s: Istio %s: %v", sc.Header.Name, v.Label, err)
@@ -56,7 +72,7 @@ func Scenario(ctx context.Context, sc *scenario.Scenario, v versions.Version, bi
 	}
 	r.Prediction = pred
 	start := time.Now()
-	obs, err := Observe(ctx, w, sc.Header.Name, v, bin, o)
+	obs, err := Observe(ctx, w, sc.Header.Name, v, pilot, o)
 	r.Duration = time.Since(start)
 	if err != nil {
 		return fail(err)
@@ -83,15 +99,15 @@ type Observation struct {
 	Dump   *dump.Dump
 }
 
-// Observe runs the backend bin on w and parses the config dump it writes;
-// with o.Keep set the dump is also written to that folder.
-func Observe(ctx context.Context, w *world.World, name string, v versions.Version, bin string, o Options) (*Observation, error) {
+// Observe has pilot answer w and parses the config dump it writes; with
+// o.Keep set the dump is also written to that folder.
+func Observe(ctx context.Context, w *world.World, name string, v versions.Version, pilot Runner, o Options) (*Observation, error) {
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
-	res, err := backend.Run(ctx, bin, w, nil)
+	res, err := pilot.Run(ctx, w)
 	if err != nil {
 		return nil, err
 	}

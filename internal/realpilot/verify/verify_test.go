@@ -22,7 +22,7 @@ import (
 // recorded for the client as pilot records them in its push status
 // (pilot_conflict_outbound_listener_tcp_over_current_tcp, keyed by
 // listener), and returns its path.
-func fakeBackend(t *testing.T, dumpFile, proxyID string, conflicts []listener.Conflict) string {
+func fakeBackend(t *testing.T, dumpFile, proxyID string, conflicts []listener.Conflict) Process {
 	t.Helper()
 	dump, err := os.ReadFile(dumpFile)
 	if err != nil {
@@ -56,7 +56,7 @@ func fakeBackend(t *testing.T, dumpFile, proxyID string, conflicts []listener.Co
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\ncat >/dev/null\ncat "+result+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return bin
+	return Process(bin)
 }
 
 // TestScenarioAgainstRealDumps runs verify's whole comparison on dumps the
@@ -128,7 +128,7 @@ func TestScenarioOutsideItsVersionsIsSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Scenario(context.Background(), sc, versions.Version{Label: "1.24", Minor: 24}, "/nonexistent", Options{})
+	r := Scenario(context.Background(), sc, versions.Version{Label: "1.24", Minor: 24}, Process("/nonexistent"), Options{})
 	if r.Outcome != compare.Skip {
 		t.Errorf("outcome %s, want skip", r.Outcome)
 	}

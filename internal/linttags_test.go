@@ -25,7 +25,9 @@ func TestLintTagsCoverDefaultBuild(t *testing.T) {
 		t.Fatal("Makefile: no LINT_TAGS line")
 	}
 	extra := strings.Split(string(m[1]), ",")
-	plain := func(tag string) bool { return tag == runtime.GOOS || tag == runtime.GOARCH || tag == "unix" && runtime.GOOS != "windows" }
+	plain := func(tag string) bool {
+		return tag == runtime.GOOS || tag == runtime.GOARCH || tag == "unix" && runtime.GOOS != "windows"
+	}
 	tagged := func(tag string) bool {
 		for _, e := range extra {
 			if tag == e {

@@ -390,7 +390,8 @@ func uniqueAddresses(addrs []string) []string {
 
 // serviceEntryEndpoints lists the endpoints of a ServiceEntry: its inline
 // endpoints, or the WorkloadEntries and pods its selector picks in its
-// namespace.
+// namespace (podAddresses: a dual-stack pod's every address under
+// ISTIO_DUAL_STACK).
 func serviceEntryEndpoints(w *world.World, se *networkingv1.ServiceEntry) [][]string {
 	var out [][]string
 	for _, ep := range se.Spec.Endpoints {
@@ -407,8 +408,24 @@ func serviceEntryEndpoints(w *world.World, se *networkingv1.ServiceEntry) [][]st
 	}
 	for _, p := range w.Pods {
 		if p.Namespace == se.Namespace && sel.Matches(labels.Set(p.Labels)) && p.Status.PodIP != "" {
-			out = append(out, []string{p.Status.PodIP})
+			out = append(out, podAddresses(w, &p))
 		}
+	}
+	return out
+}
+
+// podAddresses models the workload instance the pod cache hands the
+// ServiceEntry registry for a pod (PodCache.notifyWorkloadHandlers): the
+// pod's IP, or under ISTIO_DUAL_STACK every address of a pod with several,
+// in the pod's order. A per-endpoint listener binds the first and lists
+// the others as its additional addresses.
+func podAddresses(w *world.World, p *corev1.Pod) []string {
+	if !envTrue(w, "ISTIO_DUAL_STACK") || len(p.Status.PodIPs) < 2 {
+		return []string{p.Status.PodIP}
+	}
+	out := make([]string, 0, len(p.Status.PodIPs))
+	for _, ip := range p.Status.PodIPs {
+		out = append(out, ip.IP)
 	}
 	return out
 }

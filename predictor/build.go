@@ -274,13 +274,23 @@ func (b *builder) perEndpoint(o opts) {
 			continue
 		}
 		eo.binds = addrs
-		b.add(eo, "passthrough service without a VIP: one listener per endpoint ("+addrs[0]+")")
+		b.add(eo, "passthrough service without a VIP: one listener per endpoint ("+endpointWhy(addrs)+")")
 		built++
 	}
 	if built > b.opts.maxEndpointListeners {
 		b.finding(ManyEndpointListeners, s, sp, "", "%s:%d makes %d listeners, one per endpoint", s.Hostname, sp.Number, built)
 		b.why("a headless service's TCP or auto-detected port has no VIP, so istiod gives every sidecar that sees it a listener per pod; more than %d", b.opts.maxEndpointListeners)
 	}
+}
+
+// endpointWhy names a per-endpoint listener's endpoint: its address, and
+// the endpoint's other addresses, which the listener carries as additional
+// addresses (a dual-stack pod's under ISTIO_DUAL_STACK: podAddresses).
+func endpointWhy(addrs []string) string {
+	if len(addrs) < 2 {
+		return addrs[0]
+	}
+	return addrs[0] + ", with the endpoint's other addresses " + strings.Join(addrs[1:], ",") + " as additional addresses"
 }
 
 // witnessable reports whether a skipped port's connections can be traced:

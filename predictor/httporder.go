@@ -28,7 +28,7 @@ func (b *builder) hostnameTies(eg *egress, byName map[string]*service, number in
 	var order []string
 	for _, s := range eg.Services {
 		h := strings.ToLower(s.Hostname)
-		if byName[h] == nil || number != 0 && !hasPort(s, number) {
+		if byName[h] == nil || number != 0 && !hasRoutePort(s, number) {
 			continue
 		}
 		if groups[h] == nil {
@@ -56,13 +56,11 @@ func (b *builder) hostnameTies(eg *egress, byName map[string]*service, number in
 	return out
 }
 
-func hasPort(s *service, number int) bool {
-	for _, p := range s.Ports {
-		if p.Number == number {
-			return true
-		}
-	}
-	return false
+// hasRoutePort reports whether s has the port as servicesByName takes
+// it (routePort: not UDP).
+func hasRoutePort(s *service, number int) bool {
+	_, ok := routePort(s, number)
+	return ok
 }
 
 // vhostUndetermined raises OrderUndetermined (info: the prediction shows

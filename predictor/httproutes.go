@@ -206,7 +206,8 @@ type hostWrapper struct {
 // BuildSidecarOutboundVirtualHosts: the egress listener's services that
 // have the port, each with that port only (for port 0, every service
 // with every port), by (lower-cased) hostname; a later service of a
-// hostname replaces an earlier one.
+// hostname replaces an earlier one. A service whose port of that number
+// is UDP does not have it here (routePort).
 func portServices(eg *egress, number int) map[string]*service {
 	out := map[string]*service{}
 	for _, s := range eg.Services {
@@ -214,14 +215,47 @@ func portServices(eg *egress, number int) map[string]*service {
 			out[strings.ToLower(s.Hostname)] = s
 			continue
 		}
-		for _, p := range s.Ports {
-			if p.Number == number {
-				c := *s
-				c.Ports = []port{p}
-				out[strings.ToLower(s.Hostname)] = &c
-				break
-			}
+		if p, ok := routePort(s, number); ok {
+			c := *s
+			c.Ports = []port{p}
+			out[strings.ToLower(s.Hostname)] = &c
 		}
+	}
+	return out
+}
+
+// routePort models PortList.GetByPort: the service's first port of that
+// number that is not UDP. A UDP port is never one istiod routes HTTP on,
+// so for the route configurations a service with only a UDP port of the
+// number does not have the port: a VirtualService host naming it is a
+// host that is no service.
+func routePort(s *service, number int) (port, bool) {
+	for _, p := range s.Ports {
+		if p.Number == number && p.Protocol != pUDP {
+			return p, true
+		}
+	}
+	return port{}, false
+}
+
+// udpOnlyHosts are the (lower-cased) hostnames of the egress listener's
+// services that have the port number only as UDP: routePort leaves them
+// out, which the virtual host of a VirtualService naming one says.
+func udpOnlyHosts(eg *egress, number int) map[string]bool {
+	out, routed := map[string]bool{}, map[string]bool{}
+	if number == 0 {
+		return out
+	}
+	for _, s := range eg.Services {
+		h := strings.ToLower(s.Hostname)
+		if _, ok := routePort(s, number); ok {
+			routed[h] = true
+		} else if slices.ContainsFunc(s.Ports, func(p port) bool { return p.Number == number }) {
+			out[h] = true
+		}
+	}
+	for h := range routed {
+		delete(out, h)
 	}
 	return out
 }
@@ -261,7 +295,7 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 			}}})
 		}
 	}
-	vb := b.virtualHosts(wrappers, number)
+	vb := b.virtualHosts(wrappers, number, udpOnlyHosts(eg, number))
 	vhs := vb.out
 	if number == 0 {
 		vhs = mergeAllPorts(vhs, vb.ports)
@@ -296,9 +330,10 @@ func httpOrSniffed(p protocol) bool { return p.class() == classHTTP || p.class()
 // an earlier virtual host holds (pilot_vservice_dup_domain). A virtual
 // host left without domains is dropped. On port 0 (every port) the
 // services' domains carry their port too. The result holds each virtual
-// host's port beside it.
-func (b *builder) virtualHosts(wrappers []hostWrapper, number int) *vhostBuild {
-	vb := &vhostBuild{b: b, every: number == 0,
+// host's port beside it. udpOnly names the hostnames whose port is UDP
+// only, for the reasons of their plain hosts.
+func (b *builder) virtualHosts(wrappers []hostWrapper, number int, udpOnly map[string]bool) *vhostBuild {
+	vb := &vhostBuild{b: b, every: number == 0, udpOnly: udpOnly,
 		known:   make(map[string]bool, 2*len(wrappers)),
 		names:   make(map[string]string, len(wrappers)),
 		domains: make(map[string]domainHolder, 6*len(wrappers)),
@@ -328,7 +363,9 @@ type vhostBuild struct {
 	b     *builder
 	every bool
 	known map[string]bool
-	names map[string]string
+	// udpOnly holds the hostnames of services whose port is UDP only.
+	udpOnly map[string]bool
+	names   map[string]string
 	// domains holds, for each domain built, who holds it.
 	domains map[string]domainHolder
 	out     []rds.VirtualHost
@@ -366,6 +403,9 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 	if s == nil {
 		ds = []string{ipv6Compliant(h)}
 		why = "host " + h + " of " + w.source + ", no service of that name on port " + itoa(w.port)
+		if vb.udpOnly[h] {
+			why += " (its service's port " + itoa(w.port) + " is UDP, which istiod's port lookup skips: PortList.GetByPort)"
+		}
 	} else {
 		suffix := 0
 		if vb.every {

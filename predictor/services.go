@@ -84,6 +84,7 @@ type service struct {
 func kubeServices(w *world.World) []*service {
 	var out []*service
 	bySvc := slicesByService(w)
+	pods := podIndex(w)
 	for i := range w.Services {
 		k := &w.Services[i]
 		s := &service{
@@ -120,7 +121,7 @@ func kubeServices(w *world.World) []*service {
 			proto, why := kubeProtocol(p.Port, p.Name, string(p.Protocol), p.AppProtocol)
 			s.Ports = append(s.Ports, port{Name: p.Name, Number: int(p.Port), Protocol: proto, Why: why})
 		}
-		s.Endpoints = sliceEndpoints(k, bySvc[k.Namespace+"/"+k.Name])
+		s.Endpoints = sliceEndpoints(k, bySvc[k.Namespace+"/"+k.Name], pods)
 		out = append(out, s)
 	}
 	return out
@@ -130,8 +131,9 @@ func kubeServices(w *world.World) []*service {
 // ports by port name, keeping one endpoint per first address and port: the
 // registry's endpoint cache lists an address once per port however many
 // slices name it (the EndpointSlice controller's slice and a hand-written
-// one for the same pods, or an endpoint moving between slices).
-func sliceEndpoints(k *corev1.Service, slices []*discoveryv1.EndpointSlice) map[int][][]string {
+// one for the same pods, or an endpoint moving between slices). An
+// endpoint's addresses are as sliceEndpointAddresses gives them.
+func sliceEndpoints(k *corev1.Service, slices []*discoveryv1.EndpointSlice, pods map[string]*corev1.Pod) map[int][][]string {
 	out := map[int][][]string{}
 	seen := map[int]map[string]bool{}
 	for _, es := range slices {
@@ -140,18 +142,73 @@ func sliceEndpoints(k *corev1.Service, slices []*discoveryv1.EndpointSlice) map[
 				continue
 			}
 			n := int(sp.Port)
-			for _, ep := range es.Endpoints {
-				if len(ep.Addresses) > 0 {
+			for i := range es.Endpoints {
+				addrs, ok := sliceEndpointAddresses(k, es, &es.Endpoints[i], pods)
+				if !ok {
+					continue
+				}
+				if len(addrs) > 0 {
 					if seen[n] == nil {
 						seen[n] = map[string]bool{}
 					}
-					if seen[n][ep.Addresses[0]] {
+					if seen[n][addrs[0]] {
 						continue
 					}
-					seen[n][ep.Addresses[0]] = true
+					seen[n][addrs[0]] = true
 				}
-				out[n] = append(out[n], ep.Addresses)
+				out[n] = append(out[n], addrs)
 			}
+		}
+	}
+	return out
+}
+
+// sliceEndpointAddresses models the pod lookup of
+// updateEndpointCacheForSlice for one endpoint: one whose targetRef names
+// a pod istiod does not know is left out (false). Under ISTIO_DUAL_STACK
+// (without it pods holds no pod, only names), for a Service with several
+// ClusterIPs, an
+// endpoint of a pod with several addresses has all of them, in the pod's
+// order, and the same pod's endpoint in an IPv6 slice is left out, so the
+// pod is one endpoint: a listener per endpoint (a ServiceEntry sharing
+// the Service's endpoints) binds the first address and carries the others
+// as additional addresses. A headless Service's only ClusterIP is "None":
+// its endpoints stay one per address.
+func sliceEndpointAddresses(k *corev1.Service, es *discoveryv1.EndpointSlice, ep *discoveryv1.Endpoint, pods map[string]*corev1.Pod) ([]string, bool) {
+	ref := ep.TargetRef
+	if ref == nil || ref.Kind != "Pod" {
+		return ep.Addresses, true
+	}
+	key := ref.Namespace + "/" + ref.Name
+	pod, known := pods[key]
+	if !known {
+		return nil, false
+	}
+	if pod == nil || len(k.Spec.ClusterIPs) < 2 || len(pod.Status.PodIPs) < 2 {
+		return ep.Addresses, true
+	}
+	if es.AddressType == discoveryv1.AddressTypeIPv6 {
+		return nil, false
+	}
+	out := make([]string, 0, len(pod.Status.PodIPs))
+	for _, ip := range pod.Status.PodIPs {
+		out = append(out, ip.IP)
+	}
+	return out, true
+}
+
+// podIndex holds the World's pods by "namespace/name", for the targetRefs
+// of EndpointSlice endpoints. Without ISTIO_DUAL_STACK only whether a pod
+// exists matters, and each value is nil.
+func podIndex(w *world.World) map[string]*corev1.Pod {
+	dual := envTrue(w, "ISTIO_DUAL_STACK")
+	out := make(map[string]*corev1.Pod, len(w.Pods))
+	for i := range w.Pods {
+		p := &w.Pods[i]
+		if dual {
+			out[p.Namespace+"/"+p.Name] = p
+		} else {
+			out[p.Namespace+"/"+p.Name] = nil
 		}
 	}
 	return out
@@ -390,7 +447,8 @@ func uniqueAddresses(addrs []string) []string {
 
 // serviceEntryEndpoints lists the endpoints of a ServiceEntry: its inline
 // endpoints, or the WorkloadEntries and pods its selector picks in its
-// namespace.
+// namespace (podAddresses: a dual-stack pod's every address under
+// ISTIO_DUAL_STACK).
 func serviceEntryEndpoints(w *world.World, se *networkingv1.ServiceEntry) [][]string {
 	var out [][]string
 	for _, ep := range se.Spec.Endpoints {
@@ -407,8 +465,24 @@ func serviceEntryEndpoints(w *world.World, se *networkingv1.ServiceEntry) [][]st
 	}
 	for _, p := range w.Pods {
 		if p.Namespace == se.Namespace && sel.Matches(labels.Set(p.Labels)) && p.Status.PodIP != "" {
-			out = append(out, []string{p.Status.PodIP})
+			out = append(out, podAddresses(w, &p))
 		}
+	}
+	return out
+}
+
+// podAddresses models the workload instance the pod cache hands the
+// ServiceEntry registry for a pod (PodCache.notifyWorkloadHandlers): the
+// pod's IP, or under ISTIO_DUAL_STACK every address of a pod with several,
+// in the pod's order. A per-endpoint listener binds the first and lists
+// the others as its additional addresses.
+func podAddresses(w *world.World, p *corev1.Pod) []string {
+	if !envTrue(w, "ISTIO_DUAL_STACK") || len(p.Status.PodIPs) < 2 {
+		return []string{p.Status.PodIP}
+	}
+	out := make([]string, 0, len(p.Status.PodIPs))
+	for _, ip := range p.Status.PodIPs {
+		out = append(out, ip.IP)
 	}
 	return out
 }

@@ -127,6 +127,12 @@ type builder struct {
 	// headlessChains is PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER as
 	// istiod sees it (headlessFilterChainFeature).
 	headlessChains bool
+	// unreachable holds the VirtualService routes UnreachableRoute has
+	// reported, by VirtualService, port and route.
+	unreachable map[string]bool
+	// proxyScoped holds the reasons of routes from matches scoped to a
+	// port or client (scoped).
+	proxyScoped map[string]bool
 }
 
 // finding raises a finding at its code's severity (findingTypes).

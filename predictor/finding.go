@@ -28,6 +28,21 @@ const (
 	// OrderUndetermined: two services istiod cannot order decide a
 	// listener by their order, which comes from a map.
 	OrderUndetermined Code = "OrderUndetermined"
+	// VirtualServiceShadowed: a VirtualService's routes never apply to a
+	// host and port, because an earlier VirtualService of that host wins.
+	VirtualServiceShadowed Code = "VirtualServiceShadowed"
+	// DuplicateDomain: a domain of a virtual host is dropped because an
+	// earlier virtual host of the route configuration has it.
+	DuplicateDomain Code = "DuplicateDomain"
+	// UnreachableRoute: a route no request reaches, because an earlier
+	// route of its virtual host matches every request it would take.
+	UnreachableRoute Code = "UnreachableRoute"
+	// UndefinedSubset: a route sends requests to a subset that no
+	// DestinationRule defines, a cluster istiod never builds.
+	UndefinedSubset Code = "UndefinedSubset"
+	// VirtualServiceNoService: a VirtualService host that no service of
+	// the client has gets no virtual host on any port.
+	VirtualServiceNoService Code = "VirtualServiceNoService"
 )
 
 // Severity is how bad a finding is.
@@ -161,6 +176,34 @@ var findingTypes = []FindingType{
 		Witness:   "The same connection as the finding it accompanies (SniffedListenerTaken, ServerFirstConflict), or, for an HTTP_PROXY port beside another port of the host, a connection to the host on that port, or, for an egress listener of exact hosts, a connection to the host on a listener the other service would build otherwise: it goes where the prediction says, or, after another push, where the other order sends it.",
 		Graded:    "info when the order decides a route configuration's virtual hosts (which of two services without a VirtualService keeps a domain both have, e.g. a shared address, or which of two tied services of one hostname is built): its Listener is \"ROUTE vhost VIRTUALHOST\".",
 		Uncertain: true},
+	{Code: VirtualServiceShadowed, Severity: SeverityError,
+		Graded:   "error when the witness request, one the shadowed VirtualService routes, takes another action on the winner's routes; warning when the winner sends it where the shadowed one would (the declaration changes nothing for it).",
+		Summary:  "Two VirtualServices for one host reach a sidecar: istiod builds one virtual host per host and port, from the first VirtualService (private to the client's namespace first, then exported to it by name, then public; each group oldest first, then by name) and drops the other's whole; it merges VirtualServices of one host only for gateways. Its routes never apply to that host.",
+		Fix:      "Merge the http routes into one VirtualService per host (or make the second a delegate of the first); on a gateway they are merged, on a sidecar they are not.",
+		Witness:  "A request the shadowed VirtualService routes (its first route whose request the winner routes otherwise), sent to the host: it takes the winner's route. Its Meant is the shadowed route's action.",
+		Istioctl: "IST0109 ConflictingMeshGatewayVirtualServiceHosts flags the same VirtualServices (mesh-bound, one host), without saying which wins or where requests go."},
+	{Code: DuplicateDomain, Severity: SeverityError,
+		Graded:  "error when the witness request, sent to the service with the lost domain as its Host, takes another action than the service's own virtual host would give it; warning when it reaches the same action.",
+		Summary: "A domain (a short name, an address) is in the virtual hosts of two services or VirtualServices of one route configuration; istiod keeps it in the first virtual host built (VirtualServices' first, then services' by hostname) and drops it from the later one, so requests with that Host go to the first.",
+		Fix:     "Give each service its own names and addresses (a ServiceEntry host that is not another service's short name, distinct addresses), or route the shared name with one VirtualService.",
+		Witness: "A request to the service that lost the domain, with that domain as its Host: it takes the route of the virtual host that kept it. Its Meant is what the service's own virtual host would answer."},
+	{Code: UnreachableRoute, Severity: SeverityError,
+		Graded:   "error when the earlier route sends the witness request elsewhere than the unreachable route would; warning when both send it to the same place.",
+		Summary:  "A route of a virtual host is never taken: an earlier route matches every request it matches (a route without conditions and prefix /, one with the same match, or a prefix of its path with a subset of its conditions), and Envoy takes the first route that matches; istiod does not even write the routes after one that matches every request. Only such provable cases are decided: regular expressions, other prefixes or partly overlapping conditions are not.",
+		Fix:      "Order the http routes from the most specific to the least: put the catch-all route last.",
+		Witness:  "A request the unreachable route matches, to the virtual host's service: it takes the earlier route. Its Meant is the unreachable route's action.",
+		Istioctl: "IST0131 VirtualServiceIneffectiveMatch (info) flags a match that duplicates or overlaps an earlier rule's in one VirtualService, from the VirtualService alone rather than from the routes a sidecar gets."},
+	{Code: UndefinedSubset, Severity: SeverityError,
+		Summary:  "A route sends requests to a subset that no DestinationRule of the host defines: istiod still names the subset's cluster in the route, but builds subset clusters only from DestinationRule subsets, so the cluster does not exist and Envoy answers 503 (NC, cluster not found) to every request the route takes (its share of them for a weighted destination).",
+		Fix:      "Apply a DestinationRule for the host that defines the subset (before, or together with, the VirtualService that uses it), or remove the subset from the destination.",
+		Witness:  "A request the route takes, to the host: it reaches the missing cluster (Meant and Destination are that action), where Envoy answers 503 NC.",
+		Istioctl: "IST0101 ReferencedResourceNotFound flags a VirtualService destination (or mirror) host and subset no DestinationRule defines, from the VirtualService alone."},
+	{Code: VirtualServiceNoService, Severity: SeverityError,
+		Graded:   "error when the witness request, with the host as its Host, does not take the VirtualService's first route's action (it takes the catch-all, or another virtual host); warning when it ends where that route would send it anyway.",
+		Summary:  "A VirtualService host names no service of the client (no Kubernetes Service or ServiceEntry it imports, often a short name resolved in the VirtualService's own namespace), and no route configuration of the client has a virtual host for it: istiod keeps VirtualServices for a port only when a host names a service of that port (port 80 aside), so its routes apply nowhere. Wildcard hosts are not judged.",
+		Fix:      "Write the host as the service's full name (NAME.NAMESPACE.svc.cluster.local), or declare the host with a ServiceEntry.",
+		Witness:  "A request with the host as its Host, on the port of the VirtualService's first destination (its own, else its service's first HTTP port, else 80), to an address no listener holds: it takes the catch-all virtual host. Its Meant is the first route's action.",
+		Istioctl: "IST0101 ReferencedResourceNotFound flags a destination host that is not found; no message looks at a VirtualService host without a service."},
 }
 
 // findingTypeOf indexes findingTypes by code.

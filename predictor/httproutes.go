@@ -85,8 +85,9 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 		key := portKey{eg, listenPort}
 		ph, ok := cache[key]
 		if !ok {
-			ph.vhs, ph.dups, ph.ties = b.portVirtualHosts(eg, listenPort)
+			ph.vhs, ph.dups, ph.ties, ph.lost = b.portVirtualHosts(eg, listenPort)
 			cache[key] = ph
+			b.lostHostFindings(name, ph.vhs, ph.lost)
 		}
 		vhs, dups = ph.vhs, ph.dups
 		if listenPort != 0 {
@@ -145,6 +146,9 @@ type portKey struct {
 type portHosts struct {
 	vhs  []rds.VirtualHost
 	dups []rds.Duplicate
+	// lost are the virtual hosts and domains dropped for a duplicate,
+	// with what route findings need of them (lostHost).
+	lost []lostHost
 	// ties are the virtual hosts whose domains an order istiod takes from
 	// a map decides (vhostTie).
 	ties []vhostTie
@@ -195,6 +199,9 @@ type hostWrapper struct {
 	services []*service
 	vsHosts  []string
 	routes   []rds.Route
+	// cut are the VirtualService's routes after one that matches every
+	// request, which istiod does not write (httpRoutes).
+	cut []rds.Route
 	// source is the VirtualService, "" for a service's default route.
 	source string
 	// notes say which of the VirtualService's http routes its delegates
@@ -263,7 +270,7 @@ func udpOnlyHosts(eg *egress, number int) map[string]bool {
 // portVirtualHosts models BuildSidecarOutboundVirtualHosts for a listener
 // port: the VirtualServices' virtual hosts first, then each remaining
 // service's default one, with their domains deduplicated in that order.
-func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, []rds.Duplicate, []vhostTie) {
+func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, []rds.Duplicate, []vhostTie, []lostHost) {
 	byName := portServices(eg, number)
 	ties := b.hostnameTies(eg, byName, number)
 	wrappers := b.virtualServiceWrappers(eg, byName, number)
@@ -300,7 +307,7 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 	if number == 0 {
 		vhs = mergeAllPorts(vhs, vb.ports)
 	}
-	return vhs, vb.dups, append(ties, vb.ties...)
+	return vhs, vb.dups, append(ties, vb.ties...), vb.lost
 }
 
 // mergeAllPorts models mergeAllVirtualHosts: of the virtual hosts of every
@@ -372,6 +379,7 @@ type vhostBuild struct {
 	ports   []int
 	dups    []rds.Duplicate
 	ties    []vhostTie
+	lost    []lostHost
 }
 
 // domainHolder is the manifest and virtual host that hold a domain, its
@@ -388,6 +396,7 @@ type domainHolder struct {
 // or a plain VirtualService host when s is nil) with the wrapper's routes.
 func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 	name := net.JoinHostPort(h, itoa(w.port))
+	host := h
 	owner := w.source
 	if owner == "" {
 		owner = s.Source
@@ -395,6 +404,7 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 	if first, ok := vb.names[name]; ok {
 		vb.dups = append(vb.dups, rds.Duplicate{VirtualHost: name, Kept: first, Dropped: owner,
 			Reason: "an earlier virtual host has the name " + name + ": istiod drops this one whole (duplicate domain)"})
+		vb.lost = append(vb.lost, lostHost{vhost: name, host: h, kept: first, keptVHost: name, dropped: owner, w: w, svc: s})
 		return
 	}
 	vb.names[name] = owner
@@ -430,9 +440,11 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 			// one of its expanded names that a service declares as its
 			// own (then the order changes nothing).
 			ownedElsewhere := slices.Contains(expanded, d) && vb.known[d]
-			if h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s && !ownedElsewhere {
+			tie := h.byMap && w.source == "" && h.svc != nil && s != nil && h.svc != s && !ownedElsewhere
+			if tie {
 				vb.ties = append(vb.ties, vhostTie{domain: d, vhosts: [2]string{h.vhost, name}, services: [2]*service{h.svc, s}, port: w.port})
 			}
+			vb.lost = append(vb.lost, lostHost{vhost: name, host: host, domain: d, kept: h.owner, keptVHost: h.vhost, dropped: owner, w: w, svc: s, tie: tie})
 			continue
 		}
 		if slices.Contains(expanded, d) && vb.known[d] {
@@ -448,6 +460,7 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 	}
 	vb.out = append(vb.out, rds.VirtualHost{Name: name, Domains: kept, Routes: slices.Clone(w.routes), Reason: why})
 	vb.ports = append(vb.ports, w.port)
+	vb.b.unreachableRoutes(w, host, s)
 }
 
 // ipv6Compliant models util.IPv6Compliant: a host with a colon in

@@ -14,31 +14,41 @@ import (
 // httpRoutes models BuildHTTPRoutesForVirtualService for a sidecar: each
 // http route, once per match that applies to this sidecar and port (once
 // when it has no match), in order, up to the first route that matches
-// every request.
-func (b *builder) httpRoutes(vs *virtualService, number int, byName map[string]*service) []rds.Route {
-	var out []rds.Route
+// every request. cut are the routes after that one, which istiod does not
+// write (UnreachableRoute reports them).
+func (b *builder) httpRoutes(vs *virtualService, number int, byName map[string]*service) (routes, cut []rds.Route) {
+	catchAll := false
 	for i, h := range b.routing.httpOf(vs) {
 		if len(h.Match) == 0 {
-			out = append(out, b.translateRoute(h, nil, number, byName, vsRouteWhy(vs, i, -1)))
-			break
+			r := b.translateRoute(h, nil, number, byName, vsRouteWhy(vs, i, -1))
+			if catchAll {
+				cut = append(cut, r)
+				continue
+			}
+			routes = append(routes, r)
+			catchAll = true
+			continue
 		}
-		catchAll := false
 		for j, m := range h.Match {
 			if !b.httpMatchApplies(m, number) {
 				continue
 			}
 			r := b.translateRoute(h, m, number, byName, vsRouteWhy(vs, i, j))
-			out = append(out, r)
-			if isCatchAllRoute(r.Match) {
+			if m.GetPort() != 0 || len(m.GetSourceLabels()) > 0 || m.GetSourceNamespace() != "" || len(m.GetGateways()) > 0 {
+				b.scoped(r.Reason)
+			}
+			switch {
+			case catchAll:
+				cut = append(cut, r)
+			case isCatchAllRoute(r.Match):
+				routes = append(routes, r)
 				catchAll = true
-				break
+			default:
+				routes = append(routes, r)
 			}
 		}
-		if catchAll {
-			break
-		}
 	}
-	return out
+	return routes, cut
 }
 
 // httpMatchApplies models the static part of TranslateRoute and

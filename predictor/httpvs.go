@@ -27,7 +27,7 @@ func (b *builder) virtualServiceWrappers(eg *egress, byName map[string]*service,
 		if number != 80 && !hostsMatchServices(vs.Hosts, byName) {
 			continue
 		}
-		routes := b.httpRoutes(vs, number, byName)
+		routes, cut := b.httpRoutes(vs, number, byName)
 		if len(routes) == 0 {
 			continue
 		}
@@ -46,7 +46,7 @@ func (b *builder) virtualServiceWrappers(eg *egress, byName map[string]*service,
 		// istiod ranges over a map: on port 0 the order of a
 		// VirtualService's ports decides which keeps a shared domain.
 		for _, p := range slices.Sorted(maps.Keys(byPort)) {
-			out = append(out, hostWrapper{port: p, services: byPort[p], vsHosts: hosts, routes: routes, source: vs.Source,
+			out = append(out, hostWrapper{port: p, services: byPort[p], vsHosts: hosts, routes: routes, cut: cut, source: vs.Source,
 				notes: b.routing.delegateNotes[vs.Source]})
 		}
 	}

@@ -173,6 +173,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 		pred.Routes, routeNotes = b.routeConfigs(pred.Listeners, egresses, catchAllVirtualHost(w, sidecar, v))
 		pred.NotModelled = append(pred.NotModelled, routeNotes...)
 		sort.Strings(pred.NotModelled)
+		b.routeFindings(w, pred.Routes)
 	}
 	b.importUndetermined(w, egresses, pred.Listeners, catchAll)
 	listener.SortConflicts(pred.Conflicts)
@@ -186,7 +187,7 @@ func build(w *world.World, v versions.Version, o options, p *proxy, egresses []e
 		// under REGISTRY_ONLY.
 		unmatched = listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 	}
-	fillWitnesses(pred.Findings, pred.Listeners, unmatched)
+	fillWitnesses(pred.Findings, pred.Listeners, unmatched, pred.Routes)
 	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]

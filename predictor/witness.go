@@ -1,11 +1,14 @@
 package predictor
 
 import (
+	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
+	rds "github.com/listenerlab/listenerlab/route"
 	"github.com/listenerlab/listenerlab/trace"
 )
 
@@ -39,6 +42,49 @@ type Witness struct {
 	// waits for the client's first bytes (ServerFirstSniffed: a
 	// server-first connection stalls there).
 	Sniffed bool `json:"sniffed,omitempty"`
+	// Path, Method and Headers make the witness a request (Path is then
+	// never empty): the HTTP request the client sends on the connection,
+	// which the route configuration of the listener's HTTP chain routes.
+	// For a request witness Meant is the route action the request was
+	// meant to take ("cluster outbound|9080|v2|reviews..."), Destination
+	// the action of the route it takes (route.Action.String) or Envoy's
+	// answer without one ("404 no route"), and Route says which route that
+	// is (RouteTaken).
+	Path    string            `json:"path,omitempty"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Route   string            `json:"route,omitempty"`
+}
+
+// IsRequest says whether the witness is an HTTP request, replayed through
+// the route configurations as well as the listeners.
+func (w Witness) IsRequest() bool { return w.Path != "" }
+
+// Flags are the witness as listenerlab trace's flags: --to, --sni or
+// --tls, --host, and for a request --path, --method and each --header
+// (sorted by name).
+func (w Witness) Flags() []string {
+	f := []string{"--to", w.To}
+	switch {
+	case w.SNI != "":
+		f = append(f, "--sni", w.SNI)
+	case w.TLS:
+		f = append(f, "--tls")
+	}
+	if w.Host != "" {
+		f = append(f, "--host", w.Host)
+	}
+	if !w.IsRequest() {
+		return f
+	}
+	f = append(f, "--path", w.Path)
+	if w.Method != "" {
+		f = append(f, "--method", w.Method)
+	}
+	for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
+		f = append(f, "--header", k+"="+w.Headers[k])
+	}
+	return f
 }
 
 // Call is the witness as the connection trace follows.
@@ -47,7 +93,31 @@ func (w Witness) Call() (trace.Call, error) {
 	if err != nil {
 		return trace.Call{}, err
 	}
-	return trace.Call{To: to, TLS: w.TLS, SNI: w.SNI, Host: w.Host}, nil
+	return trace.Call{To: to, TLS: w.TLS, SNI: w.SNI, Host: w.Host, Path: w.Path, Method: w.Method, Headers: w.Headers}, nil
+}
+
+// RouteTaken is where a traced request witness ends in the route
+// configurations: the route it follows ("9080 vhost HOST:PORT route 2"),
+// or why there is none ("9080 no virtual host", "9080 vhost HOST:PORT no
+// route", "9080 not received"), and the outcome (trace.Routed.Outcome).
+// ok is false when the trace did not reach a route configuration (a TCP
+// chain, or routes not known): then the listener's destination stands.
+func RouteTaken(r trace.Result) (routeName, destination string, ok bool) {
+	if r.HTTP == nil || r.HTTP.Routed == nil {
+		return "", "", false
+	}
+	rt := r.HTTP.Routed
+	switch {
+	case rt.Missing:
+		routeName = rt.Config + " not received"
+	case rt.VirtualHost == "":
+		routeName = rt.Config + " no virtual host"
+	case rt.Route == nil:
+		routeName = rt.Config + " vhost " + rt.VirtualHost + " no route"
+	default:
+		routeName = fmt.Sprintf("%s vhost %s route %d", rt.Config, rt.VirtualHost, rt.Route.Index+1)
+	}
+	return routeName, rt.Outcome, true
 }
 
 // Outcome is where a traced connection goes, as a witness records it:
@@ -77,6 +147,13 @@ type witnessSpec struct {
 	sni   string
 	host  string
 	meant string
+	// req, when set, makes the witness an HTTP request (its Host is host);
+	// meant is then the route action it was meant to take.
+	req *rds.Request
+	// graded: the finding's severity follows from the traced request, a
+	// warning when it takes the action it was meant to take (the
+	// configuration changes nothing), else an error.
+	graded bool
 }
 
 // witness attaches a witness connection to the last finding raised.
@@ -112,8 +189,9 @@ func (b *builder) connFor(s *service, p port, bind string, sni []string) witness
 }
 
 // fillWitnesses traces every finding's witness connection through the
-// final listeners ls, the way `listenerlab trace` does.
-func fillWitnesses(fs []Finding, ls []listener.Listener, unmatched listener.Destination) {
+// final listeners ls, and a request witness on through the route
+// configurations routes, the way `listenerlab trace` does.
+func fillWitnesses(fs []Finding, ls []listener.Listener, unmatched listener.Destination, routes []rds.Config) {
 	for i := range fs {
 		spec := fs[i].spec
 		if spec == nil {
@@ -129,9 +207,26 @@ func fillWitnesses(fs []Finding, ls []listener.Listener, unmatched listener.Dest
 			continue
 		}
 		c := trace.Call{To: netip.AddrPortFrom(a, uint16(spec.port)), TLS: spec.tls, SNI: spec.sni, Host: spec.host}
-		r := trace.Trace(ls, c, trace.Options{Unmatched: unmatched})
-		w := &Witness{To: c.To.String(), TLS: spec.tls, SNI: spec.sni, Host: spec.host, Meant: spec.meant}
+		o := trace.Options{Unmatched: unmatched}
+		if spec.req != nil {
+			c.Path, c.Method, c.Headers = spec.req.Path, spec.req.Method, spec.req.Headers
+			o.Routes = routes
+		}
+		r := trace.Trace(ls, c, o)
+		w := &Witness{To: c.To.String(), TLS: spec.tls, SNI: spec.sni, Host: spec.host, Meant: spec.meant,
+			Path: c.Path, Method: c.Method, Headers: c.Headers}
 		w.Listener, w.Destination, w.Sniffed = Outcome(ls, r)
+		if spec.req != nil {
+			if rt, dest, ok := RouteTaken(r); ok {
+				w.Route, w.Destination = rt, dest
+			}
+		}
+		if spec.graded {
+			fs[i].Severity = SeverityError
+			if w.Destination == w.Meant {
+				fs[i].Severity = SeverityWarning
+			}
+		}
 		fs[i].Witness = w
 	}
 }

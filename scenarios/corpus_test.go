@@ -108,10 +108,30 @@ func TestWitnesses(t *testing.T) {
 					t.Errorf("%s: witness %+v: %v", where, wit, err)
 					continue
 				}
-				r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w, v)})
+				o := trace.Options{Unmatched: predictor.VirtualOutbound(w, v)}
+				if wit.IsRequest() {
+					o.Routes = p.Routes
+				}
+				r := trace.Trace(p.Listeners, call, o)
 				l, d, sniffed := predictor.Outcome(p.Listeners, r)
-				if l != wit.Listener || d != wit.Destination || sniffed != wit.Sniffed {
-					t.Errorf("%s: witness says %s -> %s (sniffed %v), trace says %s -> %s (sniffed %v)", where, wit.Listener, wit.Destination, wit.Sniffed, l, d, sniffed)
+				rt := ""
+				if name, dest, ok := predictor.RouteTaken(r); ok && wit.IsRequest() {
+					rt, d = name, dest
+				}
+				if l != wit.Listener || d != wit.Destination || sniffed != wit.Sniffed || rt != wit.Route {
+					t.Errorf("%s: witness says %s -> %s %s (sniffed %v), trace says %s -> %s %s (sniffed %v)", where, wit.Listener, wit.Route, wit.Destination, wit.Sniffed, l, rt, d, sniffed)
+				}
+				if wit.IsRequest() {
+					// A request witness's Meant is the action it was meant
+					// to take: an error's goes elsewhere (an UndefinedSubset's
+					// takes it, and its cluster does not exist), a warning's
+					// takes it.
+					elsewhere := d != wit.Meant
+					if fd.Severity == predictor.SeverityError && elsewhere == (fd.Code == predictor.UndefinedSubset) ||
+						fd.Severity == predictor.SeverityWarning && elsewhere {
+						t.Errorf("%s: a request witness meant for %s goes to %s", where, wit.Meant, d)
+					}
+					continue
 				}
 				service := strings.HasPrefix(d, "cluster outbound|")
 				reaches := service && strings.HasSuffix(d, "|"+wit.Meant)

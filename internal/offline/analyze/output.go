@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/predictor"
@@ -77,11 +79,26 @@ func witnessText(w *Witness) string {
 		conn = "TLS to " + w.To + " (SNI " + w.SNI + ")"
 	case w.TLS:
 		conn = "TLS to " + w.To
+	case w.IsRequest():
+		conn = "a request " + strings.TrimSpace(w.Method+" "+w.Path) + " to " + w.To + " (Host " + w.Host + headersText(w.Headers) + ")"
 	case w.Host != "":
 		conn = "HTTP to " + w.To + " (Host " + w.Host + ")"
 	}
-	s := conn + " from " + w.Client + ", meant for " + w.Meant + ", goes to " + w.Destination + " on " + w.Listener
+	on := w.Listener
+	if w.Route != "" {
+		on += ", route " + w.Route
+	}
+	s := conn + " from " + w.Client + ", meant for " + w.Meant + ", goes to " + w.Destination + " on " + on
 	return s + ":"
+}
+
+// headersText lists a request's headers, sorted: ", end-user: jason".
+func headersText(hs map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(hs)) {
+		b.WriteString(", " + k + ": " + hs[k])
+	}
+	return b.String()
 }
 
 // clientsText names a finding's clients: all of them with a count of

@@ -18,16 +18,7 @@ func (f *folder) witness(pf predictor.Finding, c Client, o options) *Witness {
 		return nil
 	}
 	w := &Witness{Witness: *pf.Witness, Client: c.Name}
-	args := []string{"listenerlab", "trace", "--to", w.To}
-	switch {
-	case w.SNI != "":
-		args = append(args, "--sni", w.SNI)
-	case w.TLS:
-		args = append(args, "--tls")
-	}
-	if w.Host != "" {
-		args = append(args, "--host", w.Host)
-	}
+	args := append([]string{"listenerlab", "trace"}, w.Flags()...)
 	args = append(args, "--istio", versionOf(c, o).Label)
 	if f.sc.Headerless {
 		args = append(args, "--client", selectorName(c.Namespace, c.Labels))

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/listenerlab/listenerlab/internal/offline/dump"
 	"github.com/listenerlab/listenerlab/predictor"
@@ -12,7 +13,11 @@ import (
 // dump (its serving listeners and virtualOutbound, Dump.Handoff) and
 // returns a difference for each one that does not go where the witness
 // says: another listener, another destination, or a listener that does
-// (not) sniff. Want is the witness, Got what the real listeners do.
+// (not) sniff. A request witness is followed on into the dump's route
+// configurations (trace.Follow), and its route and outcome are compared
+// too; a dump without a route part (Dump.RoutesRead false) can check only
+// its listener. Want is the witness, Got what the real listeners and
+// routes do.
 func Witnesses(fs []predictor.Finding, d *dump.Dump) []Difference {
 	ls, opts := d.Handoff()
 	var out []Difference
@@ -29,29 +34,41 @@ func Witnesses(fs []predictor.Finding, d *dump.Dump) []Difference {
 		}
 		r := trace.Trace(ls, call, opts)
 		l, dest, sniffed := predictor.Outcome(ls, r)
-		if l == w.Listener && dest == w.Destination && sniffed == w.Sniffed {
+		rt := ""
+		if w.IsRequest() {
+			if !d.RoutesRead {
+				if l != w.Listener || sniffed != w.Sniffed {
+					out = append(out, Difference{Level: LevelWitness, Listener: w.Listener,
+						Want: head + " -> " + outcome(w.Listener, "", w.Sniffed),
+						Got:  describe(w) + " -> " + outcome(l, dest, sniffed) + " (the dump has no routes)"})
+				}
+				continue
+			}
+			if name, routed, ok := predictor.RouteTaken(r); ok {
+				rt, dest = name, routed
+			}
+		}
+		if l == w.Listener && dest == w.Destination && sniffed == w.Sniffed && rt == w.Route {
 			continue
 		}
 		out = append(out, Difference{Level: LevelWitness, Listener: w.Listener,
-			Want: head + " -> " + outcome(w.Listener, w.Destination, w.Sniffed),
-			Got:  describe(w) + " -> " + outcome(l, dest, sniffed)})
+			Want: head + " -> " + outcome(w.Listener, via(w.Route, w.Destination), w.Sniffed),
+			Got:  describe(w) + " -> " + outcome(l, via(rt, dest), sniffed)})
 	}
 	return out
 }
 
 // describe is a witness connection as trace's flags would write it.
 func describe(w *predictor.Witness) string {
-	s := "--to " + w.To
-	switch {
-	case w.SNI != "":
-		s += " --sni " + w.SNI
-	case w.TLS:
-		s += " --tls"
+	return strings.Join(w.Flags(), " ") + " (meant for " + w.Meant + ")"
+}
+
+// via is a request's destination with the route it took.
+func via(route, dest string) string {
+	if route == "" {
+		return dest
 	}
-	if w.Host != "" {
-		s += " --host " + w.Host
-	}
-	return s + " (meant for " + w.Meant + ")"
+	return dest + " via " + route
 }
 
 func outcome(l, dest string, sniffed bool) string {

@@ -47,17 +47,11 @@ func Findings(w io.Writer, fs []predictor.Finding) {
 				fmt.Fprintf(w, "        why: %s\n", f.Why)
 			}
 			if x := f.Witness; x != nil {
-				flags := "--to " + x.To
-				switch {
-				case x.SNI != "":
-					flags += " --sni " + x.SNI
-				case x.TLS:
-					flags += " --tls"
+				on := x.Listener
+				if x.Route != "" {
+					on += ", route " + x.Route
 				}
-				if x.Host != "" {
-					flags += " --host " + x.Host
-				}
-				fmt.Fprintf(w, "        witness: trace %s: meant for %s, goes to %s on %s\n", flags, x.Meant, x.Destination, x.Listener)
+				fmt.Fprintf(w, "        witness: trace %s: meant for %s, goes to %s on %s\n", strings.Join(x.Flags(), " "), x.Meant, x.Destination, on)
 			}
 		}
 	}

@@ -45,7 +45,7 @@ func TestWitnessesReplayRequests(t *testing.T) {
 		{name: "jason to v2", fs: witness(jason, rt+"1", v2)},
 		{name: "others to v1", fs: witness(nil, rt+"2", v1)},
 		{name: "wrong cluster", fs: witness(nil, rt+"2", v2),
-			want: "-error UnreachableRoute: --to 10.96.90.80:9080 --host reviews.bookinfo --path /reviews/1 (meant for " + v2 + ") -> 0.0.0.0_9080 " + v2 + " via " + rt + "2 (http_inspector)",
+			want:   "-error UnreachableRoute: --to 10.96.90.80:9080 --host reviews.bookinfo --path /reviews/1 (meant for " + v2 + ") -> 0.0.0.0_9080 " + v2 + " via " + rt + "2 (http_inspector)",
 			wantIn: "+--to 10.96.90.80:9080 --host reviews.bookinfo --path /reviews/1 (meant for " + v2 + ") -> 0.0.0.0_9080 " + v1 + " via " + rt + "2 (http_inspector)"},
 		{name: "wrong route", fs: witness(jason, rt+"2", v2), wantIn: "-> 0.0.0.0_9080 " + v2 + " via " + rt + "1"},
 		{name: "no route part: the listener alone", fs: witness(nil, rt+"2", v2), noRDS: true},

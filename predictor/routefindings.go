@@ -34,6 +34,9 @@ type lostHost struct {
 // virtual host and keeper, naming every domain), in route configuration
 // name; vhs are the port's virtual hosts as built.
 func (b *builder) lostHostFindings(name string, vhs []rds.VirtualHost, lost []lostHost) {
+	if len(lost) == 0 {
+		return
+	}
 	byName := make(map[string]*rds.VirtualHost, len(vhs))
 	for i := range vhs {
 		byName[vhs[i].Name] = &vhs[i]
@@ -310,7 +313,8 @@ func (b *builder) scoped(why string) {
 // routeFindings raises the findings read from the final route
 // configurations: UndefinedSubset and VirtualServiceNoService.
 func (b *builder) routeFindings(w *world.World, cs []rds.Config) {
-	if b.routing == nil {
+	if b.routing == nil || len(w.VirtualServices) == 0 {
+		// Subsets and VirtualService hosts come from VirtualServices only.
 		return
 	}
 	b.undefinedSubsets(w, cs)
@@ -428,18 +432,7 @@ func subsetDefined(w *world.World, host, subset string) bool {
 // that host as a domain and the VirtualService has http routes.
 // Wildcard hosts are not judged.
 func (b *builder) virtualServicesWithoutService(cs []rds.Config) {
-	domains := map[string]bool{}
-	for _, c := range cs {
-		for _, vh := range c.VirtualHosts {
-			for _, d := range vh.Domains {
-				domains[strings.ToLower(d)] = true
-			}
-		}
-	}
-	known := map[string]bool{}
-	for h := range b.routing.services {
-		known[strings.ToLower(h)] = true
-	}
+	var domains, known map[string]bool
 	seen := map[string]bool{}
 	for _, eg := range sortedEgresses(b.routing.byEgress) {
 		for _, vs := range b.routing.byEgress[eg] {
@@ -448,7 +441,17 @@ func (b *builder) virtualServicesWithoutService(cs []rds.Config) {
 			}
 			for _, h := range vs.Hosts {
 				lower := strings.ToLower(h)
-				if strings.HasPrefix(h, "*") || seen[vs.Source+"\x00"+lower] || known[lower] || domains[lower] {
+				if strings.HasPrefix(h, "*") || seen[vs.Source+"\x00"+lower] || b.routing.services[h] != nil {
+					continue
+				}
+				if domains == nil {
+					// Built only when a host is no service as written.
+					domains, known = routeDomains(cs), map[string]bool{}
+					for h := range b.routing.services {
+						known[strings.ToLower(h)] = true
+					}
+				}
+				if known[lower] || domains[lower] {
 					continue
 				}
 				seen[vs.Source+"\x00"+lower] = true
@@ -456,6 +459,20 @@ func (b *builder) virtualServicesWithoutService(cs []rds.Config) {
 			}
 		}
 	}
+}
+
+// routeDomains is the set of every virtual host domain of cs,
+// lower-cased.
+func routeDomains(cs []rds.Config) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range cs {
+		for _, vh := range c.VirtualHosts {
+			for _, d := range vh.Domains {
+				out[strings.ToLower(d)] = true
+			}
+		}
+	}
+	return out
 }
 
 // virtualServiceNoService raises VirtualServiceNoService for host h of

@@ -74,8 +74,34 @@ func (b *builder) shadowedVirtualService(name string, l lostHost, kept *rds.Virt
 	req, meant := pickRequest(l.w.routes, kept, l.host)
 	b.routeFinding(VirtualServiceShadowed, name, l, "%s never routes %s on port %d: %s has a virtual host %s first, and istiod drops %s's",
 		l.dropped, l.host, l.w.port, l.kept, l.vhost, l.dropped)
-	b.why("both VirtualServices name %s and reach this sidecar; BuildSidecarOutboundVirtualHosts builds one virtual host per HOST:PORT in the VirtualServices' order (private to the client's namespace, then exported to it by name, then public; each oldest first, then by name) and drops a later one of the same name (pilot_vservice_dup_domain); VirtualServices of one host are merged only for gateways", l.host)
+	b.why("both VirtualServices name %s and reach this sidecar; BuildSidecarOutboundVirtualHosts builds one virtual host per HOST:PORT in the VirtualServices' order (private to the client's namespace, then exported to it by name, then public; each oldest first, then by name, then namespace) and drops a later one of the same name (pilot_vservice_dup_domain): %s; VirtualServices of one host are merged only for gateways", l.host, b.whyFirst(l.kept, l.dropped))
 	b.requestWitness(l.svc, l.w.port, l.host, req, meant, true)
+}
+
+// whyFirst says why istiod lists VirtualService kept before dropped (by
+// their Sources): visibility, then creation time, then name and
+// namespace.
+func (b *builder) whyFirst(kept, dropped string) string {
+	var k, d *virtualService
+	for _, vss := range b.routing.byEgress {
+		for _, vs := range vss {
+			switch vs.Source {
+			case kept:
+				k = vs
+			case dropped:
+				d = vs
+			}
+		}
+	}
+	switch {
+	case k == nil || d == nil:
+		return kept + " comes first"
+	case k.visibility != d.visibility:
+		return fmt.Sprintf("%s is %s and %s %s, and %s VirtualServices come first", kept, k.visibility, dropped, d.visibility, k.visibility)
+	case k.created != d.created:
+		return fmt.Sprintf("both are %s and %s is older (created %s, the other %s)", k.visibility, kept, k.created, d.created)
+	}
+	return fmt.Sprintf("both are %s and created at %s, and %s sorts first by name, then namespace", k.visibility, k.created, kept)
 }
 
 // duplicateDomain raises DuplicateDomain for the domains a virtual host
@@ -84,7 +110,14 @@ func (b *builder) duplicateDomain(name string, l lostHost, domains []string, kep
 	req, meant := pickRequest(l.w.routes, kept, domains[0])
 	b.routeFinding(DuplicateDomain, name, l, "%s loses the domain %s on port %d: the virtual host %s of %s has it first, so requests with that Host go there",
 		l.dropped, strings.Join(domains, ", "), l.w.port, l.keptVHost, l.kept)
-	b.why("dedupeDomains keeps a domain in the first virtual host of the route configuration that has it (VirtualServices' virtual hosts first, then services' by hostname) and drops it from later ones (pilot_vservice_dup_domain)")
+	// Between two services without a VirtualService, istiod's order is a
+	// map's: a domain lost to one is a tie (OrderUndetermined), unless it
+	// is a hostname a service declares, which keeps it in either order.
+	first := domains[0] + " is the hostname " + l.kept + " declares, which keeps it in either order: a service's short forms never take another service's own hostname"
+	if strings.HasPrefix(l.kept, "VirtualService ") {
+		first = "the virtual hosts of VirtualServices are built before those of services without one, in the VirtualServices' order"
+	}
+	b.why("dedupeDomains keeps a domain in the first virtual host of the route configuration that has it and drops it from later ones (pilot_vservice_dup_domain): %s", first)
 	b.requestWitness(l.svc, l.w.port, domains[0], req, meant, true)
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	apiv1alpha3 "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -28,6 +29,10 @@ type virtualService struct {
 	Spec            *apiv1alpha3.VirtualService
 	// Source names the manifest: "VirtualService ns/name".
 	Source string
+	// visibility is how it reaches the client: "private" (to the
+	// client's namespace), "exported" (to it by name) or "public"; created
+	// its creation time (RFC 3339): the order between them.
+	visibility, created string
 }
 
 // routing is what the sidecar scope knows about VirtualServices: those
@@ -102,6 +107,7 @@ func visibleVirtualServices(all []*networkingv1.VirtualService, ns string, defau
 			continue
 		}
 		rv := resolveVirtualService(v)
+		rv.created = v.CreationTimestamp.UTC().Format(time.RFC3339)
 		export := v.Spec.ExportTo
 		if len(export) == 0 {
 			export = defaultExport
@@ -111,11 +117,14 @@ func visibleVirtualServices(all []*networkingv1.VirtualService, ns string, defau
 		}
 		switch {
 		case slices.Contains(export, "*"):
+			rv.visibility = "public"
 			public = append(public, rv)
 		case slices.Contains(export, "~"):
 		case v.Namespace == ns && (slices.Contains(export, ".") || slices.Contains(export, ns)):
+			rv.visibility = "private"
 			private = append(private, rv)
 		case slices.Contains(export, ns):
+			rv.visibility = "exported"
 			exported = append(exported, rv)
 		}
 	}

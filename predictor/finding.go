@@ -184,7 +184,7 @@ var findingTypes = []FindingType{
 		Istioctl: "IST0109 ConflictingMeshGatewayVirtualServiceHosts flags the same VirtualServices (mesh-bound, one host), without saying which wins or where requests go."},
 	{Code: DuplicateDomain, Severity: SeverityError,
 		Graded:  "error when the witness request, sent to the service with the lost domain as its Host, takes another action than the service's own virtual host would give it; warning when it reaches the same action.",
-		Summary: "A domain (a short name, an address) is in the virtual hosts of two services or VirtualServices of one route configuration; istiod keeps it in the first virtual host built (VirtualServices' first, then services' by hostname) and drops it from the later one, so requests with that Host go to the first.",
+		Summary: "A domain (a short name, an address) is in the virtual hosts of two services or VirtualServices of one route configuration; istiod keeps it in the first virtual host built (a VirtualService's before services' without one; between those services, the one that declares the domain as its hostname, whatever the order: ties of a map's order are OrderUndetermined's) and drops it from the later one, so requests with that Host go to the first.",
 		Fix:     "Give each service its own names and addresses (a ServiceEntry host that is not another service's short name, distinct addresses), or route the shared name with one VirtualService.",
 		Witness: "A request to the service that lost the domain, with that domain as its Host: it takes the route of the virtual host that kept it. Its Meant is what the service's own virtual host would answer."},
 	{Code: UnreachableRoute, Severity: SeverityError,

@@ -130,7 +130,7 @@ func (b *builder) routeFinding(code Code, name string, l lostHost, format string
 	if f.Service == "" {
 		f.Service = l.host
 	}
-	if l.kept != l.dropped && !strings.HasPrefix(l.kept, l.dropped) {
+	if l.kept != l.dropped {
 		f.Related = append(f.Related, l.kept)
 	}
 }
@@ -385,17 +385,29 @@ func (b *builder) undefinedSubsets(w *world.World, cs []rds.Config) {
 				number := atoiOr0(portText)
 				s := b.routing.services[host]
 				b.finding(UndefinedSubset, s, port{Number: number}, c.Name+" vhost "+vh.Name,
-					"requests %s takes on %s go to %s, which no DestinationRule defines: Envoy answers 503 (NC)", describeRoute(r), vh.Name, strings.Join(missing, ", "))
+					"%s on %s sends requests to %s, which no DestinationRule defines: Envoy answers 503 (NC)", describeRoute(r), vh.Name, strings.Join(missing, ", "))
 				b.why("istiod names the cluster outbound|PORT|SUBSET|HOST in the route (GetDestinationCluster) but builds subset clusters only from a DestinationRule's subsets (buildOutboundClusters), so Envoy finds no cluster of that name")
 				f := &b.findings[len(b.findings)-1]
 				f.Service, f.Port = host, number
-				if vs := strings.Index(r.Reason, "VirtualService "); vs >= 0 {
-					f.Source = strings.Fields(r.Reason[vs:])[0] + " " + strings.Fields(r.Reason[vs:])[1]
-				}
+				f.Source = virtualServiceOf(r.Reason)
 				b.requestWitness(s, number, host, req, actionText(r.Action), false)
 			}
 		}
 	}
+}
+
+// virtualServiceOf is the VirtualService a route's reason names first
+// ("VirtualService ns/name http[0]..."), "" when it names none.
+func virtualServiceOf(reason string) string {
+	i := strings.Index(reason, "VirtualService ")
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(reason[i:])
+	if len(f) < 2 {
+		return ""
+	}
+	return f[0] + " " + f[1]
 }
 
 // describeRoute names a route by its reason, else its name and match.

@@ -140,6 +140,14 @@ func (b *builder) routeFinding(code Code, name string, l lostHost, format string
 // has none) on port number, with Host host; meant is the action the
 // request was meant to take, and graded says the trace grades the finding.
 func (b *builder) requestWitness(s *service, number int, host string, req rds.Request, meant string, graded bool) {
+	if rest, ok := strings.CutPrefix(host, "*"); ok {
+		// A wildcard host: a name it covers ("*.example.com":
+		// "any.example.com"; "*": "any.invalid").
+		host = "any" + rest
+		if rest == "" {
+			host = "any.invalid"
+		}
+	}
 	spec := witnessSpec{port: number, host: host, meant: meant, req: &req, graded: graded}
 	if s != nil {
 		if a := s.address(b.p); a != "" && !strings.Contains(a, "/") && a != wildcardV4 && a != wildcardV6 {

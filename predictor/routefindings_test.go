@@ -108,6 +108,20 @@ spec: {hosts: [reviews.default], location: MESH_EXTERNAL, resolution: DNS, ports
 				"  - "+toV2[4:]),
 		want: nil,
 	}, {
+		rule: "a wildcard host's virtual host: the request names a host the wildcard covers",
+		objects: se + `metadata: {name: wild}
+spec: {hosts: ["*.example.com"], location: MESH_EXTERNAL, resolution: NONE, ports: [{name: http, number: 80, protocol: HTTP}]}
+---
+` + vs + `metadata: {name: wild}
+spec:
+  hosts: ["*.example.com"]
+  http:
+  - route: [{destination: {host: a.example.com, port: {number: 80}}}]
+  - match: [{uri: {prefix: /b}}]
+    route: [{destination: {host: b.example.com, port: {number: 80}}}]
+`,
+		want: []string{"error UnreachableRoute 80 vhost *.example.com:80: any.example.com /b -> cluster outbound|80||a.example.com (meant cluster outbound|80||b.example.com)"},
+	}, {
 		rule:    "a subset no DestinationRule defines: the route's cluster does not exist",
 		objects: reviews + vsA("  - "+toV1[4:]),
 		want:    []string{"error UndefinedSubset " + reviewsVH + ": " + reviewsFQDN + " / -> " + reviewsV1 + " (meant " + reviewsV1 + ")"},

@@ -1,13 +1,11 @@
 package internal_test
 
 import (
-	"bufio"
-	"go/build/constraint"
+	"go/build"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -24,18 +22,10 @@ func TestLintTagsCoverDefaultBuild(t *testing.T) {
 	if m == nil {
 		t.Fatal("Makefile: no LINT_TAGS line")
 	}
-	extra := strings.Split(string(m[1]), ",")
-	plain := func(tag string) bool {
-		return tag == runtime.GOOS || tag == runtime.GOARCH || tag == "unix" && runtime.GOOS != "windows"
-	}
-	tagged := func(tag string) bool {
-		for _, e := range extra {
-			if tag == e {
-				return true
-			}
-		}
-		return plain(tag)
-	}
+	plain := build.Default
+	plain.BuildTags = nil
+	tagged := plain
+	tagged.BuildTags = strings.Split(string(m[1]), ",")
 	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -50,11 +40,16 @@ func TestLintTagsCoverDefaultBuild(t *testing.T) {
 		if !strings.HasSuffix(name, ".go") {
 			return nil
 		}
-		expr, err := buildConstraint(path)
-		if err != nil || expr == nil {
+		dir := filepath.Dir(path)
+		inPlain, err := plain.MatchFile(dir, name)
+		if err != nil {
 			return err
 		}
-		if expr.Eval(plain) && !expr.Eval(tagged) {
+		inTagged, err := tagged.MatchFile(dir, name)
+		if err != nil {
+			return err
+		}
+		if inPlain && !inTagged {
 			t.Errorf("%s is in the default build but not in the one with LINT_TAGS %s: lint would not see it", path, m[1])
 		}
 		return nil
@@ -62,25 +57,4 @@ func TestLintTagsCoverDefaultBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// buildConstraint returns a file's //go:build expression, nil when it has
-// none.
-func buildConstraint(path string) (constraint.Expr, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "package ") {
-			return nil, nil
-		}
-		if constraint.IsGoBuild(line) {
-			return constraint.Parse(line)
-		}
-	}
-	return nil, sc.Err()
 }

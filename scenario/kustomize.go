@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 )
 
 // Kustomization is one kustomization root of the input rendered as
@@ -119,6 +121,14 @@ func renderKustomizations(kustomizationFiles []string) kustomizeResult {
 		if readByOther[abs] {
 			continue
 		}
+		if isComponent(r.file) {
+			// kubectl apply -k, Flux and Argo CD apply a component only
+			// through a kustomization that lists it; alone it is no
+			// input to a cluster (its patches may name objects it lacks).
+			res.skipped = append(res.skipped, Skipped{File: r.file, Label: "Kustomize component no kustomization uses",
+				Hint: "a component reaches a cluster only through a kustomization's components list; list it there, or analyze that kustomization"})
+			continue
+		}
 		if r.err != nil {
 			if hint, ok := notBuildableHere(r.err); ok {
 				res.skipped = append(res.skipped, Skipped{File: r.file, Label: "Kustomize root kustomize cannot build here", Hint: hint})
@@ -135,6 +145,19 @@ func renderKustomizations(kustomizationFiles []string) kustomizeResult {
 		res.roots = append(res.roots, k)
 	}
 	return res
+}
+
+// isComponent says whether a kustomization file is a Component
+// (kustomize.config.k8s.io/v1alpha1), not a Kustomization.
+func isComponent(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	var k struct {
+		Kind string `json:"kind"`
+	}
+	return yaml.Unmarshal(data, &k) == nil && k.Kind == "Component"
 }
 
 // notBuildableHere recognizes render errors of kustomizations that are

@@ -250,11 +250,15 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 		"broken/svc.yaml":            "apiVersion: v1\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 83}]}\n",
 		"broken/p.yaml":              "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n",
 		"helm/kustomization.yaml":    "helmCharts: [{name: podinfo, repo: https://example.com/charts}]\n",
-		"tmpl/deploy.yaml":           "metadata: {name: {{ .Release.Name }}}\n",
-		"chart/Chart.yaml":           "apiVersion: v2\nname: c\n",
-		"chart/values.yaml":          "replicas: 1\n",
-		".github/workflows/ci.yml":   "on: push\n",
-		"README.md":                  "# hi\n",
+		// A component no kustomization lists, whose patch names an object
+		// it does not hold: kustomize cannot build it alone, and no
+		// cluster gets it alone.
+		"comp/kustomization.yaml":  "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: cartservice}\n    spec: {replicas: 2}\n",
+		"tmpl/deploy.yaml":         "metadata: {name: {{ .Release.Name }}}\n",
+		"chart/Chart.yaml":         "apiVersion: v2\nname: c\n",
+		"chart/values.yaml":        "replicas: 1\n",
+		".github/workflows/ci.yml": "on: push\n",
+		"README.md":                "# hi\n",
 	})
 	in, err := ExpandManifests([]string{dir})
 	if err != nil {
@@ -290,7 +294,7 @@ func TestExpandManifestsRendersKustomizeSkipsHelmAndDotFolders(t *testing.T) {
 	want := map[string]string{
 		"broken/p.yaml": "Kustomize patch", "helm/kustomization.yaml": "Kustomize root kustomize cannot build here",
 		"empty/kustomization.yaml": "Kustomize root kustomize cannot build here", "remote/kustomization.yaml": "Kustomize root kustomize cannot build here",
-		"base/unused.yaml": "file no kustomization reads",
+		"base/unused.yaml": "file no kustomization reads", "comp/kustomization.yaml": "Kustomize component no kustomization uses",
 		"tmpl/deploy.yaml": "template ({{ }})", "chart": "Helm chart",
 	}
 	for k, v := range want {

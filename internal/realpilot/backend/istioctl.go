@@ -57,5 +57,8 @@ func buildCommand(ctx context.Context, v versions.Version, opts BuildOptions, na
 		Env:     []string{"GOFLAGS=-mod=mod"},
 		Variant: ldflags,
 		Expect:  expect,
+		// Like the backend's, so that the command reuses its compiled
+		// packages.
+		Unoptimized: true,
 	}, opts.gobuild())
 }

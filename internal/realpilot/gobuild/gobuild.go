@@ -33,8 +33,11 @@ var CompileFlags = []string{"-gcflags=all=-l"}
 
 // UnoptimizedCompileFlags replace CompileFlags for a Program that sets
 // Unoptimized: no inlining and no optimizations (-N), 14% less CPU again
-// on the same packages (166 s).
-var UnoptimizedCompileFlags = []string{"-gcflags=all=-N -l"}
+// on the same packages (166 s). The standard library keeps CompileFlags
+// (go's last matching pattern wins): its few hundred packages then compile
+// once for every program, optimized or not, and the hot paths they hold
+// (encoding, reflection, maps) stay fast.
+var UnoptimizedCompileFlags = []string{"-gcflags=all=-N -l", "-gcflags=std=-l"}
 
 // TailLines is how many lines of go's output an Error shows.
 const TailLines = 30
@@ -79,8 +82,8 @@ type Program struct {
 	Expect string
 	// Unoptimized compiles with UnoptimizedCompileFlags instead of
 	// CompileFlags: for programs whose runs are short beside their compile.
-	// Two programs share compiled packages only when both set it or
-	// neither does.
+	// Two programs share compiled packages outside the standard library
+	// only when both set it or neither does.
 	Unoptimized bool
 }
 

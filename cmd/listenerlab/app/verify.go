@@ -152,18 +152,12 @@ func writeFile(path string, render func(io.Writer) error) error {
 // interruption is not an error of its scenario.
 // With showRoutes, real pilot's route configurations follow each verdict.
 func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, showRoutes bool, text, stderr io.Writer) []compare.Result {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops builds not waited for
-	builds := buildBackends(ctx, vs, opts)
 	var results []compare.Result
-	for i, v := range vs {
-		var bin string
-		var err error
-		select {
-		case b := <-builds[i]:
-			bin, err = b.bin, b.err
-		case <-ctx.Done():
+	for _, v := range vs {
+		if ctx.Err() != nil {
+			break
 		}
+		bin, err := verify.Backend(ctx, v, opts)
 		if ctx.Err() != nil {
 			break
 		}
@@ -192,44 +186,6 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 		}
 	}
 	return results
-}
-
-// concurrentBuilds is how many backends verify builds at once. One cold
-// build alone leaves a core idle about a sixth of the time (its links and
-// the go command's own steps use one core); two keep both busy while the
-// first version's backend is ready about as soon.
-const concurrentBuilds = 2
-
-// builtBackend is the outcome of one version's backend build.
-type builtBackend struct {
-	bin string
-	err error
-}
-
-// buildBackends starts building the backends of vs in their order,
-// concurrentBuilds at a time, and returns a channel per version that
-// receives its outcome. Once ctx ends it starts no more builds.
-func buildBackends(ctx context.Context, vs []versions.Version, opts verify.Options) []chan builtBackend {
-	out := make([]chan builtBackend, len(vs))
-	for i := range out {
-		out[i] = make(chan builtBackend, 1)
-	}
-	slots := make(chan struct{}, concurrentBuilds)
-	go func() {
-		for i, v := range vs {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			go func() {
-				defer func() { <-slots }()
-				bin, err := verify.Backend(ctx, v, opts)
-				out[i] <- builtBackend{bin: bin, err: err}
-			}()
-		}
-	}()
-	return out
 }
 
 // verifyVersion checks every scenario on one version with its built

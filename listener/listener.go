@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -239,16 +240,35 @@ func Sort(ls []Listener) {
 	for i := range ls {
 		ls[i].Normalize()
 	}
-	sort.SliceStable(ls, func(i, j int) bool { return Less(&ls[i], &ls[j]) })
+	// A stable sort of the listeners themselves moves each (a large
+	// struct) many times; sorting their positions moves each once.
+	order := make([]int, len(ls))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		if c := compare(&ls[i], &ls[j]); c != 0 {
+			return c
+		}
+		return i - j // equal listeners keep their order
+	})
+	sorted := make([]Listener, len(ls))
+	for i, j := range order {
+		sorted[i] = ls[j]
+	}
+	copy(ls, sorted)
 }
 
 // Less orders listeners by port, then address, then name.
-func Less(a, b *Listener) bool {
-	if a.Port != b.Port {
-		return a.Port < b.Port
+func Less(a, b *Listener) bool { return compare(a, b) < 0 }
+
+// compare is Less as a three-way comparison.
+func compare(a, b *Listener) int {
+	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+		return c
 	}
-	if a.Address != b.Address {
-		return a.Address < b.Address
+	if c := strings.Compare(a.Address, b.Address); c != 0 {
+		return c
 	}
-	return a.Name < b.Name
+	return strings.Compare(a.Name, b.Name)
 }

@@ -123,7 +123,7 @@ type builder struct {
 	redis bool
 	// arrived lists, per listener name, the service ports that reached it
 	// so far, kept or not (proxyOrderUndetermined).
-	arrived map[string][]opts
+	arrived map[string]*arrivals
 	// headlessChains is PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER as
 	// istiod sees it (headlessFilterChainFeature).
 	headlessChains bool
@@ -133,6 +133,9 @@ type builder struct {
 	// proxyScoped holds the reasons of routes from matches scoped to a
 	// port or client (scoped).
 	proxyScoped map[string]bool
+	// portIndex holds each egress listener's services by port number
+	// (servicesWithPort).
+	portIndex map[*egress]map[int][]*service
 }
 
 // finding raises a finding at its code's severity (findingTypes).
@@ -577,7 +580,7 @@ func (b *builder) apply(o opts, key string, cur *entry, conflict listener.Confli
 	switch conflict {
 	case listener.NoConflict, listener.AutoOverHTTP:
 		e := &entry{binds: o.binds, bindToPort: o.bindToPort, port: sp, protocol: proto, chains: chains,
-			reason: fmt.Sprintf("%s port %d (%s, %s): %s", s.Hostname, sp.Number, sp.Protocol, sp.Why, reason)}
+			reason: s.Hostname + " port " + itoa(sp.Number) + " (" + string(sp.Protocol) + ", " + sp.Why + "): " + reason}
 		if conflict == listener.AutoOverHTTP {
 			e.reason += "; replaced the HTTP-only listener of an earlier service (" + string(conflict) + ")"
 		}

@@ -22,11 +22,11 @@ type vhostTie struct {
 // egress listener with the port have, the one kept (the last listed)
 // tied with another: istiod lists them in a map's order, so either may be
 // the one its servicesByName keeps.
-func (b *builder) hostnameTies(eg *egress, byName map[string]*service, number int) []vhostTie {
+func (b *builder) hostnameTies(services []*service, byName map[string]*service, number int) []vhostTie {
 	var out []vhostTie
 	groups := map[string][]*service{}
 	var order []string
-	for _, s := range eg.Services {
+	for _, s := range services {
 		h := strings.ToLower(s.Hostname)
 		if byName[h] == nil || number != 0 && !hasRoutePort(s, number) {
 			continue

@@ -210,14 +210,14 @@ type hostWrapper struct {
 }
 
 // portServices models the servicesByName map of
-// BuildSidecarOutboundVirtualHosts: the egress listener's services that
+// BuildSidecarOutboundVirtualHosts: of the services (servicesWithPort), those that
 // have the port, each with that port only (for port 0, every service
 // with every port), by (lower-cased) hostname; a later service of a
 // hostname replaces an earlier one. A service whose port of that number
 // is UDP does not have it here (routePort).
-func portServices(eg *egress, number int) map[string]*service {
-	out := map[string]*service{}
-	for _, s := range eg.Services {
+func portServices(number int, services []*service) map[string]*service {
+	out := make(map[string]*service, len(services))
+	for _, s := range services {
 		if number == 0 {
 			out[strings.ToLower(s.Hostname)] = s
 			continue
@@ -248,12 +248,12 @@ func routePort(s *service, number int) (port, bool) {
 // udpOnlyHosts are the (lower-cased) hostnames of the egress listener's
 // services that have the port number only as UDP: routePort leaves them
 // out, which the virtual host of a VirtualService naming one says.
-func udpOnlyHosts(eg *egress, number int) map[string]bool {
+func udpOnlyHosts(number int, services []*service) map[string]bool {
 	out, routed := map[string]bool{}, map[string]bool{}
 	if number == 0 {
 		return out
 	}
-	for _, s := range eg.Services {
+	for _, s := range services {
 		h := strings.ToLower(s.Hostname)
 		if _, ok := routePort(s, number); ok {
 			routed[h] = true
@@ -271,8 +271,9 @@ func udpOnlyHosts(eg *egress, number int) map[string]bool {
 // port: the VirtualServices' virtual hosts first, then each remaining
 // service's default one, with their domains deduplicated in that order.
 func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, []rds.Duplicate, []vhostTie, []lostHost) {
-	byName := portServices(eg, number)
-	ties := b.hostnameTies(eg, byName, number)
+	services := b.servicesWithPort(eg, number)
+	byName := portServices(number, services)
+	ties := b.hostnameTies(services, byName, number)
 	wrappers := b.virtualServiceWrappers(eg, byName, number)
 	for _, w := range wrappers {
 		for _, s := range w.services {
@@ -302,12 +303,39 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 			}}})
 		}
 	}
-	vb := b.virtualHosts(wrappers, number, udpOnlyHosts(eg, number))
+	vb := b.virtualHosts(wrappers, number, udpOnlyHosts(number, services))
 	vhs := vb.out
 	if number == 0 {
 		vhs = mergeAllPorts(vhs, vb.ports)
 	}
 	return vhs, vb.dups, append(ties, vb.ties...), vb.lost
+}
+
+// servicesWithPort is the egress listener's services that have a port of
+// that number (of any protocol), in order; every service for port 0. The
+// index is built once per egress listener: a sidecar's route
+// configurations are one per port, and each reads only its port's
+// services.
+func (b *builder) servicesWithPort(eg *egress, number int) []*service {
+	if number == 0 {
+		return eg.Services
+	}
+	if b.portIndex == nil {
+		b.portIndex = map[*egress]map[int][]*service{}
+	}
+	index, ok := b.portIndex[eg]
+	if !ok {
+		index = map[int][]*service{}
+		for _, s := range eg.Services {
+			for i, p := range s.Ports {
+				if !slices.ContainsFunc(s.Ports[:i], func(q port) bool { return q.Number == p.Number }) {
+					index[p.Number] = append(index[p.Number], s)
+				}
+			}
+		}
+		b.portIndex[eg] = index
+	}
+	return index[number]
 }
 
 // mergeAllPorts models mergeAllVirtualHosts: of the virtual hosts of every

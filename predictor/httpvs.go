@@ -21,6 +21,9 @@ func (b *builder) virtualServiceWrappers(eg *egress, byName map[string]*service,
 		return nil
 	}
 	vss := b.routing.byEgress[eg]
+	if len(vss) == 0 {
+		return nil
+	}
 	specific := mostSpecificVirtualService(vss, eg.Services)
 	var out []hostWrapper
 	for _, vs := range vss {

@@ -161,21 +161,31 @@ func (b *builder) undetermined(cur *entry, o opts, key string) {
 // port may have been dropped already, so every arrival counts, not only the
 // listener's chains. It records o as arrived on key.
 func (b *builder) proxyOrderUndetermined(o opts, key string) {
-	earlier := b.arrived[key]
 	if b.arrived == nil {
-		b.arrived = map[string][]opts{}
+		b.arrived = map[string]*arrivals{}
 	}
-	b.arrived[key] = append(earlier, o)
-	var others []*service
-	for _, e := range earlier {
-		if (e.port.Protocol == pHTTPProxy) != (o.port.Protocol == pHTTPProxy) {
-			others = append(others, e.svc)
-		}
+	a := b.arrived[key]
+	if a == nil {
+		a = &arrivals{}
+		b.arrived[key] = a
+	}
+	// The other kind's services, in arrival order: an HTTP_PROXY port
+	// meets the others', any other port the HTTP_PROXY ones'.
+	others := a.proxy
+	if o.port.Protocol == pHTTPProxy {
+		others = a.other
+		a.proxy = append(a.proxy, o.svc)
+	} else {
+		a.other = append(a.other, o.svc)
 	}
 	if t := b.tiedWith(o.svc, others); t != nil {
 		b.orderUndetermined(builtListener, o, key, t)
 	}
 }
+
+// arrivals are the services whose ports reached a listener key so far,
+// kept or not: those of HTTP_PROXY ports and those of other ports.
+type arrivals struct{ proxy, other []*service }
 
 // describeAddr names a ServiceEntry service by its address.
 func describeAddr(s *service) string {

@@ -114,13 +114,16 @@ func (b *builder) clusterIPOverlaps(egresses []egress, byPort map[int][]*entry) 
 		// addresses the ServiceEntry declares.
 		return
 	}
+	if !slices.ContainsFunc(egresses, func(eg egress) bool { return slices.ContainsFunc(eg.Services, addressedEntry) }) {
+		return // no ServiceEntry address to contain a ClusterIP
+	}
 	for number, ports := range importedPorts(egresses) {
 		var entries, vips []imported
 		for _, ip := range ports {
 			s := ip.svc
 			switch {
 			case s.Resolution == resAlias || ip.port.Protocol.class() == classNone:
-			case s.Registry == registryExternal && s.DefaultAddress != wildcardV4:
+			case addressedEntry(s):
 				entries = append(entries, ip)
 			case s.Registry == registryKube && len(s.ClusterIPs) > 0:
 				vips = append(vips, ip)
@@ -140,6 +143,12 @@ func (b *builder) clusterIPOverlaps(egresses []egress, byPort map[int][]*entry) 
 			}
 		}
 	}
+}
+
+// addressedEntry reports whether s is a ServiceEntry service with an
+// address of its own (an IP or a CIDR).
+func addressedEntry(s *service) bool {
+	return s.Registry == registryExternal && s.DefaultAddress != wildcardV4
 }
 
 func (b *builder) clusterIPOverlap(x, k imported, xp netip.Prefix, vip netip.Addr, number int, byPort map[int][]*entry) {

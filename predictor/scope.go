@@ -86,8 +86,9 @@ func (p *proxy) usesAutoIPs() bool { return (p.DNSAuto || p.AllocFeature) && p.D
 // getAllAddressesForProxy does with the dual-stack feature on.
 func (p *proxy) family(addrs []string, all bool) []string {
 	is4 := func(a string) (bool, bool) {
-		if pre, err := netip.ParsePrefix(a); err == nil {
-			return pre.Addr().Is4(), true
+		if strings.Contains(a, "/") {
+			pre, err := netip.ParsePrefix(a)
+			return err == nil && pre.Addr().Is4(), err == nil
 		}
 		ip, err := netip.ParseAddr(a)
 		return err == nil && ip.Is4(), err == nil

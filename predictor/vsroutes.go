@@ -49,6 +49,19 @@ type routing struct {
 	delegateNotes map[string][]string
 }
 
+// none reports whether no egress listener selects a VirtualService.
+func (r *routing) none() bool {
+	if r == nil {
+		return true
+	}
+	for _, vss := range r.byEgress {
+		if len(vss) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // httpOf is a VirtualService's http routes as the sidecar's route
 // building reads them: a root's with its delegates merged in.
 func (r *routing) httpOf(vs *virtualService) []*apiv1alpha3.HTTPRoute {
@@ -473,16 +486,17 @@ func destLabel(d listener.Destination) string {
 // VirtualServices with http routes, that those routes live in RDS: Istio's
 // listener code reads only tcp and tls routes (buildSidecarOutboundTCPListenerOpts).
 func (b *builder) httpRouteNotes() {
-	if b.routing == nil {
+	if b.routing.none() {
 		return
 	}
+	egresses := sortedEgresses(b.routing.byEgress)
 	for _, key := range b.order {
 		for _, c := range b.entries[key].chains {
 			if c.dest.Kind != listener.HTTP || c.svc == nil {
 				continue
 			}
 			var names []string
-			for _, eg := range sortedEgresses(b.routing.byEgress) {
+			for _, eg := range egresses {
 				for _, v := range b.routing.configsForHost(eg, c.svc.Hostname) {
 					if len(v.Spec.Http) > 0 && !slices.Contains(names, v.Source) {
 						names = append(names, v.Source)

@@ -10,6 +10,9 @@ type options struct {
 	maxEndpointListeners int
 	// noRoutes leaves Prediction.Routes out (WithoutRoutes).
 	noRoutes bool
+	// routeFindingsOnly builds the routes for their findings and leaves
+	// them out of the prediction (WithRouteFindingsOnly).
+	routeFindingsOnly bool
 }
 
 func defaultOptions() options { return options{maxEndpointListeners: 100} }
@@ -31,4 +34,14 @@ func WithMaxEndpointListeners(n int) Option {
 // virtual hosts name their own namespace's services by short names).
 func WithoutRoutes() Option {
 	return optionFunc(func(o *options) { o.noRoutes = true })
+}
+
+// WithRouteFindingsOnly builds the route configurations for their findings
+// and witnesses, and leaves them out of the prediction (Prediction.Routes
+// stays empty), for callers that read only listeners and findings: the
+// routes hold a virtual host per service, and without them a Shared
+// prediction serves the clients of every namespace whose own services'
+// short names take no domain of another virtual host.
+func WithRouteFindingsOnly() Option {
+	return optionFunc(func(o *options) { o.routeFindingsOnly = true })
 }

@@ -3,7 +3,6 @@ package predictor
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -152,57 +151,10 @@ func registry(w *world.World, v versions.Version, alloc bool) []*service {
 }
 
 // build runs the listener rules for proxy p over its sidecar scope's
-// egress listeners. It reads the services and egresses and changes neither,
-// so they may be shared between calls.
+// egress listeners, then the route rules. It reads the services and
+// egresses and changes neither, so they may be shared between calls.
 func build(w *world.World, v versions.Version, o options, p *proxy, egresses []egress, sidecar *networkingv1.Sidecar) *Prediction {
-	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w),
-		headlessChains: headlessFilterChainFeature(w, v)}
-	b.run(egresses)
-	b.httpRouteNotes()
-	pred := &Prediction{Version: v.Label, Conflicts: lastConflicts(b.conflicts), NotModelled: notModelled(w, v)}
-	catchAll, why := outboundCatchAll(w, sidecar, v)
-	b.catchAllWhy = why
-	for _, key := range b.order {
-		pred.Listeners = append(pred.Listeners, b.finalize(b.entries[key], catchAll))
-	}
-	b.overlapFindings(egresses)
-	b.serverFirstSniffed()
-	listener.Sort(pred.Listeners)
-	if !o.noRoutes {
-		var routeNotes []string
-		pred.Routes, routeNotes = b.routeConfigs(pred.Listeners, egresses, catchAllVirtualHost(w, sidecar, v))
-		pred.NotModelled = append(pred.NotModelled, routeNotes...)
-		sort.Strings(pred.NotModelled)
-		b.routeFindings(w, pred.Routes)
-	}
-	b.importUndetermined(w, egresses, pred.Listeners, catchAll)
-	listener.SortConflicts(pred.Conflicts)
-	b.envoyFilterFindings(w, pred.Listeners)
-	pred.Findings = uniqueFindings(b.findings)
-	unmatched := catchAll
-	if p.CaptureNone {
-		// Without interception istiod builds no virtualOutbound
-		// (buildVirtualOutboundListener): a connection no listener is bound
-		// to is never captured and goes straight to its destination, even
-		// under REGISTRY_ONLY.
-		unmatched = listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
-	}
-	fillWitnesses(pred.Findings, pred.Listeners, unmatched, pred.Routes)
-	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
-	sort.SliceStable(pred.Findings, func(i, j int) bool {
-		a, c := pred.Findings[i], pred.Findings[j]
-		if a.Port != c.Port {
-			return a.Port < c.Port
-		}
-		if a.Listener != c.Listener {
-			return a.Listener < c.Listener
-		}
-		if a.Message != c.Message {
-			return a.Message < c.Message
-		}
-		return a.Why < c.Why
-	})
-	return pred
+	return o.forCaller(buildListeners(w, v, o, p, egresses, sidecar).predict(p))
 }
 
 func envTrue(w *world.World, name string) bool {

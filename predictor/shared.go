@@ -3,6 +3,7 @@ package predictor
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
@@ -40,8 +41,26 @@ type Shared struct {
 	// passthrough service: only a client whose IP is one of them loses a
 	// per-endpoint listener (perEndpoint).
 	endpointAddrs map[string]bool
-	scopes        map[scopeKey]*scope
-	predictions   map[predictionKey]*Prediction
+	// shortNames holds, by namespace, the short names its hostnames
+	// NAME.NAMESPACE.svc.DOMAIN give a proxy of that namespace
+	// (altVirtualHosts), lower-cased: the only domains by which the route
+	// configurations of two namespaces' clients differ when no
+	// VirtualService or EnvoyFilter reads the namespace.
+	shortNames  map[string][]string
+	scopes      map[scopeKey]*scope
+	listeners   map[predictionKey]*sharedListeners
+	predictions map[predictionKey]*Prediction
+}
+
+// sharedListeners is a listenerBuild and, once built, its prediction for
+// a namespace without services (neutral), with the lower-cased hosts
+// (ports cut off) of its route configurations' domains: present in some
+// virtual host, and contested, wanted by two virtual hosts of one
+// configuration (a Duplicate).
+type sharedListeners struct {
+	lb                 *listenerBuild
+	neutral            *Prediction
+	present, contested map[string]bool
 }
 
 // scopeKey identifies a sidecar scope: the Sidecar that applies and the
@@ -95,7 +114,9 @@ func NewShared(w *world.World, v versions.Version, opts ...Option) (*Shared, err
 		aliasNS:       map[string]bool{},
 		sensitive:     map[string]bool{},
 		endpointAddrs: map[string]bool{},
+		shortNames:    map[string][]string{},
 		scopes:        map[scopeKey]*scope{},
+		listeners:     map[predictionKey]*sharedListeners{},
 		predictions:   map[predictionKey]*Prediction{},
 	}
 	s.all = registry(w, v, s.alloc)
@@ -118,7 +139,9 @@ func NewShared(w *world.World, v versions.Version, opts ...Option) (*Shared, err
 		}
 		for _, a := range svc.Aliases {
 			s.aliasNS[a.Namespace] = true
+			s.addShortName(a.Hostname)
 		}
+		s.addShortName(svc.Hostname)
 		if svc.Resolution != resPassthrough {
 			continue
 		}
@@ -152,19 +175,103 @@ func (s *Shared) Predict(c world.Client) (*Prediction, error) {
 		key.aliasNS = p.Namespace
 	}
 	key.routing = routingKey(s.w, p)
+	sl, ok := s.listeners[key]
+	if !ok {
+		sl = &sharedListeners{lb: buildListeners(s.w, s.v, s.o, p, sc.egresses, sc.sidecar)}
+		s.listeners[key] = sl
+	}
 	if !s.o.noRoutes {
-		key.namespace = p.Namespace
+		if !s.o.routeFindingsOnly || key.routing != "" || key.aliasNS != "" {
+			key.namespace = p.Namespace
+		} else if pred := s.neutral(sl, p); !s.collides(sl, p.Namespace) {
+			return pred, nil
+		} else {
+			key.namespace = p.Namespace
+		}
 	}
 	if pred, ok := s.predictions[key]; ok {
 		return pred, nil
 	}
-	pred := build(s.w, s.v, s.o, p, sc.egresses, sc.sidecar)
+	pred := s.o.forCaller(sl.lb.predict(p))
 	s.predictions[key] = pred
 	return pred, nil
 }
 
-// Distinct reports how many distinct scopes and predictions were computed.
-func (s *Shared) Distinct() (scopes, predictions int) { return len(s.scopes), len(s.predictions) }
+// neutral returns sl's prediction for a proxy like p in a namespace
+// without services: its route configurations hold no short name.
+func (s *Shared) neutral(sl *sharedListeners, p *proxy) *Prediction {
+	if sl.neutral != nil {
+		return sl.neutral
+	}
+	np := *p
+	np.Namespace = ""
+	full := sl.lb.predict(&np)
+	sl.present, sl.contested = map[string]bool{}, map[string]bool{}
+	hostOf := func(d string) string {
+		host, _, _ := strings.Cut(strings.ToLower(d), ":")
+		return host
+	}
+	for _, c := range full.Routes {
+		for _, vh := range c.VirtualHosts {
+			for _, d := range vh.Domains {
+				sl.present[hostOf(d)] = true
+			}
+		}
+		// dedupeDomains has left a contested domain in one virtual host:
+		// its Duplicates name the others.
+		for _, d := range c.Duplicates {
+			host := hostOf(d.Domain)
+			if d.Domain == "" {
+				host = hostOf(d.VirtualHost) // dropped whole
+			}
+			sl.present[host], sl.contested[host] = true, true
+		}
+	}
+	sl.neutral = s.o.forCaller(full)
+	return sl.neutral
+}
+
+// collides reports whether a client of namespace ns may get other route
+// findings than sl's neutral prediction: some short name of ns is a
+// domain's host there, or a name its forms NAME.NS and NAME.NS.svc (which
+// a proxy of ns gets in another order) is contested.
+func (s *Shared) collides(sl *sharedListeners, ns string) bool {
+	for _, name := range s.shortNames[ns] {
+		if sl.present[name] || sl.contested[name+"."+ns] || sl.contested[name+"."+ns+".svc"] {
+			return true
+		}
+	}
+	return false
+}
+
+// addShortName records the short name a Kubernetes hostname
+// NAME.NS.svc.DOMAIN gives the proxies of NS.
+func (s *Shared) addShortName(h string) {
+	h = strings.ToLower(h)
+	rest, ok := strings.CutSuffix(h, ".svc."+domainSuffix)
+	if !ok {
+		return
+	}
+	name, ns, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(ns, ".") {
+		return
+	}
+	if !slices.Contains(s.shortNames[ns], name) {
+		s.shortNames[ns] = append(s.shortNames[ns], name)
+	}
+}
+
+// Distinct reports how many distinct scopes, listener builds and
+// predictions were computed.
+func (s *Shared) Distinct() (scopes, listeners, predictions int) {
+	predictions = len(s.predictions)
+	for _, sl := range s.listeners {
+		if sl.neutral != nil {
+			predictions++
+		}
+	}
+	return len(s.scopes), len(s.listeners), predictions
+}
 
 // scopeOf returns the egress listeners of p's sidecar scope, computed once
 // per Sidecar and namespace, and once for every plain namespace without a

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/listenerlab/listenerlab/internal/offline/analyze"
-	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/predictor"
+	"github.com/listenerlab/listenerlab/trace"
 )
 
 const analyzeData = "../../../internal/offline/analyze/testdata/"
@@ -174,12 +175,7 @@ func TestWitnessCommandsPaste(t *testing.T) {
 				t.Errorf("%s: %s: %q exits %d: %s", in, f.Code, w.Command, code, errOut)
 				continue
 			}
-			var traced []struct {
-				Result struct {
-					Listener    string
-					Destination *struct{ Kind, Cluster, Route string }
-				}
-			}
+			var traced []struct{ Result trace.Result }
 			if err := json.Unmarshal([]byte(got), &traced); err != nil || len(traced) != 1 {
 				t.Errorf("%s: %s: trace output %v: %s", in, f.Code, err, got)
 				continue
@@ -187,7 +183,16 @@ func TestWitnessCommandsPaste(t *testing.T) {
 			res := traced[0].Result
 			dest := "closed"
 			if d := res.Destination; d != nil {
-				dest = listener.Destination{Kind: listener.DestinationKind(d.Kind), Cluster: d.Cluster, Route: d.Route}.String()
+				dest = d.String()
+			}
+			if w.Route != "" {
+				// A request witness ends where the route configuration
+				// sends it.
+				rt, routed, ok := predictor.RouteTaken(res)
+				if !ok || rt != w.Route {
+					t.Errorf("%s: %s: pasted %q takes route %q, the witness says %q", in, f.Code, w.Command, rt, w.Route)
+				}
+				dest = routed
 			}
 			if res.Listener != w.Listener || dest != w.Destination {
 				t.Errorf("%s: %s: pasted %q goes to %s %s, the witness says %s %s", in, f.Code, w.Command, res.Listener, dest, w.Listener, w.Destination)

@@ -144,7 +144,7 @@ func (f *folder) newWorldGroup(sc *scenario.Scenario, v versions.Version, o opti
 	if err != nil {
 		return nil, err
 	}
-	shared, err := predictor.NewShared(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners), predictor.WithoutRoutes())
+	shared, err := predictor.NewShared(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners), predictor.WithRouteFindingsOnly())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.sc.Path, err)
 	}
@@ -301,7 +301,7 @@ func (f *folder) predictOne(c Client, o options) (*predictor.Prediction, error) 
 	if err := pinClient(w, c); err != nil {
 		return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
 	}
-	p, err := predictor.Predict(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners), predictor.WithoutRoutes())
+	p, err := predictor.Predict(w, v, predictor.WithMaxEndpointListeners(o.maxEndpointListeners), predictor.WithRouteFindingsOnly())
 	if err != nil {
 		return nil, fmt.Errorf("%s: client %s: %w", f.sc.Path, c.Name, err)
 	}

@@ -162,8 +162,82 @@ func TestSharedMatchesUnshared(t *testing.T) {
 // a StatefulSet that is an endpoint of its headless Service (its own
 // per-endpoint listener is skipped, not the other clients'), a headless
 // Service that selects the standard client's pod in one namespace only,
-// and a hostname defined in two namespaces (each prefers its own).
+// a hostname defined in two namespaces (each prefers its own), and two
+// where a namespace's own route domains meet another virtual host's: a
+// ServiceEntry host that is a Service's short name, and one that is its
+// NAME.NAMESPACE form (a proxy of the Service's namespace gets that form
+// in another order).
 var sharingEdges = map[string]string{
+	"short-name-is-a-host": `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: legacy}
+spec:
+  hosts: [web]
+  addresses: [192.0.2.20]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 192.0.2.21}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: other}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec: {containers: [{name: client, image: client}]}
+`,
+	"namespace-form-is-a-host": `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: legacy}
+spec:
+  hosts: [web.shop]
+  addresses: [192.0.2.20]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 192.0.2.21}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: other}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec: {containers: [{name: client, image: client}]}
+`,
 	"own-endpoint": `apiVersion: v1
 kind: Service
 metadata: {name: db, namespace: data}
@@ -242,7 +316,9 @@ spec:
 
 // TestSharedPredictsOncePerScope checks that the generated repository's
 // clients, one per namespace with no Sidecar and nothing exported by
-// name, share one scope and one prediction.
+// name, share one scope, one listener build and one prediction: their
+// route configurations differ only by their own services' short names,
+// which take no other virtual host's domain.
 func TestSharedPredictsOncePerScope(t *testing.T) {
 	dir := t.TempDir()
 	if err := gitopsgen.Write(dir, gitopsgen.Standard(20)); err != nil {
@@ -271,8 +347,8 @@ func TestSharedPredictsOncePerScope(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if scopes, preds := g.shared.Distinct(); scopes != 1 || preds != 1 {
-		t.Errorf("%d scopes and %d predictions for %d clients, want 1 and 1", scopes, preds, len(f.clients))
+	if scopes, listeners, preds := g.shared.Distinct(); scopes != 1 || listeners != 1 || preds != 1 {
+		t.Errorf("%d scopes, %d listener builds and %d predictions for %d clients, want 1, 1 and 1", scopes, listeners, preds, len(f.clients))
 	}
 }
 

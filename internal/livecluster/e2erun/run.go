@@ -10,9 +10,11 @@ import (
 
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/e2e-framework/klient"
@@ -249,7 +251,17 @@ func (r *Run) compare() {
 	if _, origPred, err := resolve.Predict(r.p.Iso.Original, r.s.version); err == nil {
 		tr.PairAutoAddresses(origPred.Listeners, real)
 	}
-	r.res.Expectations = compare.Expectations(r.p.Iso.Original.Header.Expect, r.s.version, tr.Listeners(real), tr.Conflicts(r.conflicts))
+	expect := r.p.Iso.Original.Header.Expect
+	r.res.Expectations = compare.Expectations(expect, r.s.version, tr.Listeners(real), tr.Conflicts(r.conflicts))
+	// Requests go through the live listeners (virtualOutbound included)
+	// and the route configurations istiod sent, in the scenario's terms.
+	ls, opts := d.Handoff()
+	if opts.VirtualOutbound != nil {
+		vo := tr.Listeners([]listener.Listener{*opts.VirtualOutbound})[0]
+		opts.VirtualOutbound = &vo
+	}
+	opts.Routes = tr.Routes(opts.Routes)
+	r.res.Expectations = append(r.res.Expectations, compare.Requests(expect, r.s.version, tr.Listeners(ls), opts.Routes, opts)...)
 	r.res.Judge()
 }
 
@@ -328,6 +340,45 @@ func (r *Run) istiod(ctx context.Context, path string) ([]byte, error) {
 	return r.s.provider.debug(ctx, r, path)
 }
 
+// unpublishedEndpoints lists the Ready pods a selector Service of w
+// selects whose addresses none of its EndpointSlices lists yet, as
+// "SERVICE: POD". The endpoints controller publishes them some time after
+// a pod is Ready; istiod builds a headless Service's per-endpoint
+// listeners from them, so a push before that misses them.
+func unpublishedEndpoints(w *world.World) []string {
+	listed := map[string]bool{} // namespace/service/address
+	for _, es := range w.EndpointSlices {
+		svc := es.Labels[discoveryv1.LabelServiceName]
+		for _, e := range es.Endpoints {
+			for _, a := range e.Addresses {
+				listed[es.Namespace+"/"+svc+"/"+a] = true
+			}
+		}
+	}
+	var out []string
+	for _, svc := range w.Services {
+		if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+			continue
+		}
+		sel := labels.SelectorFromSet(svc.Spec.Selector)
+		for _, p := range w.Pods {
+			if p.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Labels)) || !kindcluster.PodReady(p) {
+				continue
+			}
+			// A Service lists a pod's address of each of its own families:
+			// one of the pod's addresses is enough.
+			found := false
+			for _, ip := range p.Status.PodIPs {
+				found = found || listed[svc.Namespace+"/"+svc.Name+"/"+ip.IP]
+			}
+			if !found {
+				out = append(out, svc.Namespace+"/"+svc.Name+": "+p.Name)
+			}
+		}
+	}
+	return out
+}
+
 // bumpMarker changes the sync marker's spec: istiod pushes to the
 // client's namespace.
 func (r *Run) bumpMarker(ctx context.Context) error {
@@ -349,11 +400,21 @@ func (r *Run) bumpMarker(ctx context.Context) error {
 	return r.kc.Resources().Update(ctx, obj)
 }
 
-// waitSynced waits until istiod knows every object of the scenario, then
-// makes istiod push to the client and waits for the client to acknowledge
-// that push: istiod's sync status, no sleeps.
+// waitSynced waits until the endpoints of the scenario's Ready pods are
+// published and istiod knows every object of the scenario, then makes
+// istiod push to the client and waits for the client to acknowledge that
+// push: istiod's sync status, no sleeps.
 func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
-	client, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
+	var client *world.World
+	err := kindcluster.Wait(ctx, "the EndpointSlices of the scenario's Services to list their Ready pods", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
+		w, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
+		if err != nil {
+			return false, "", kindcluster.Retryable{Err: err}
+		}
+		client = w
+		pending := unpublishedEndpoints(w)
+		return len(pending) == 0, "not yet listed: " + strings.Join(pending, ", "), nil
+	})
 	if err != nil {
 		return err
 	}

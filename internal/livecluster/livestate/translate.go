@@ -15,6 +15,7 @@ import (
 	"github.com/listenerlab/listenerlab/internal/clusterdefaults"
 	"github.com/listenerlab/listenerlab/internal/livecluster/isolate"
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/route"
 	"github.com/listenerlab/listenerlab/world"
 )
 
@@ -111,6 +112,18 @@ func (t *Translator) Listeners(ls []listener.Listener) []listener.Listener {
 		out[i].Normalize()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Routes translates route configurations (a copy, sorted by name; nil
+// stays nil: the routes were not read).
+func (t *Translator) Routes(rs []route.Config) []route.Config {
+	if rs == nil {
+		return nil
+	}
+	var out []route.Config
+	t.mapJSON(rs, &out)
+	route.Sort(out)
 	return out
 }
 

@@ -168,76 +168,8 @@ func TestSharedMatchesUnshared(t *testing.T) {
 // NAME.NAMESPACE form (a proxy of the Service's namespace gets that form
 // in another order).
 var sharingEdges = map[string]string{
-	"short-name-is-a-host": `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: legacy}
-spec:
-  hosts: [web]
-  addresses: [192.0.2.20]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints: [{address: 192.0.2.21}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: web}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: client, namespace: other}
-spec:
-  selector: {matchLabels: {app: client}}
-  template:
-    metadata: {labels: {app: client}}
-    spec: {containers: [{name: client, image: client}]}
-`,
-	"namespace-form-is-a-host": `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: legacy}
-spec:
-  hosts: [web.shop]
-  addresses: [192.0.2.20]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints: [{address: 192.0.2.21}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: web}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: client, namespace: other}
-spec:
-  selector: {matchLabels: {app: client}}
-  template:
-    metadata: {labels: {app: client}}
-    spec: {containers: [{name: client, image: client}]}
-`,
+	"short-name-is-a-host":     hostOfWeb("web"),
+	"namespace-form-is-a-host": hostOfWeb("web.shop"),
 	"own-endpoint": `apiVersion: v1
 kind: Service
 metadata: {name: db, namespace: data}
@@ -312,6 +244,46 @@ spec:
   ports: [{number: 3306, name: tcp, protocol: TCP}]
   resolution: DNS
 `,
+}
+
+// hostOfWeb is a sharing edge: Service shop/web with an HTTP port 80, a
+// ServiceEntry of host on that port, and a workload in shop and in other.
+func hostOfWeb(host string) string {
+	return strings.ReplaceAll(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: legacy}
+spec:
+  hosts: [HOST]
+  addresses: [192.0.2.20]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 192.0.2.21}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: other}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec: {containers: [{name: client, image: client}]}
+`, "HOST", host)
 }
 
 // TestSharedPredictsOncePerScope checks that the generated repository's

@@ -115,6 +115,17 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 		}
 		return c, ""
 	}
+	if eg != nil {
+		// Which of two tied services of the host istiod keeps decides
+		// this configuration's virtual host too.
+		var own []vhostTie
+		for _, t := range cache[portKey{eg, listenPort(eg, number, unix)}].ties {
+			if h, _, err := net.SplitHostPort(t.vhosts[0]); err == nil && t.domain == "" && t.source == "" && strings.EqualFold(h, hostPart) {
+				own = append(own, t)
+			}
+		}
+		b.vhostUndetermined(name, own)
+	}
 	kept := vhs
 	if len(kept) == 1 {
 		kept[0].Domains = []string{"*"}
@@ -308,6 +319,7 @@ func (b *builder) portVirtualHosts(eg *egress, number int) ([]rds.VirtualHost, [
 	if number == 0 {
 		vhs = mergeAllPorts(vhs, vb.ports)
 	}
+	ties = append(ties, vsPortTies(wrappers, number)...)
 	return vhs, vb.dups, append(ties, vb.ties...), vb.lost
 }
 

@@ -113,9 +113,11 @@ func (s *simulator) reserve() {
 				}
 			}
 		case *corev1.Pod:
-			if a, err := netip.ParseAddr(o.Status.PodIP); err == nil {
-				s.podV4.take(a)
-				s.podV6.take(a)
+			for _, ip := range ownPodIPs(o) {
+				if a, err := netip.ParseAddr(ip); err == nil {
+					s.podV4.take(a)
+					s.podV6.take(a)
+				}
 			}
 		}
 	}
@@ -232,7 +234,7 @@ func (s *simulator) workloadPods(m scenario.Manifest, tmpl corev1.PodTemplateSpe
 			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
 			p.Namespace = m.Namespace
 			p.CreationTimestamp = s.created(m)
-			err = s.ready(&p, o.Status.PodIP, i == client)
+			err = s.ready(&p, ownPodIPs(o), i == client)
 		} else {
 			p, err = s.pod(m, name, tmpl, i == client)
 		}
@@ -316,16 +318,29 @@ func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplat
 	}
 	p.Name, p.Namespace = name, m.Namespace
 	p.CreationTimestamp = s.created(m)
-	err := s.ready(&p, "", client)
+	err := s.ready(&p, nil, client)
 	return p, err
+}
+
+// ownPodIPs are the addresses a Pod manifest gives itself: every one of
+// status.podIPs (a dual-stack pod's both), else status.podIP.
+func ownPodIPs(p *corev1.Pod) []string {
+	var out []string
+	for _, ip := range p.Status.PodIPs {
+		out = append(out, ip.IP)
+	}
+	if len(out) == 0 && p.Status.PodIP != "" {
+		out = append(out, p.Status.PodIP)
+	}
+	return out
 }
 
 // ready gives a pod its IPs, a node and a Running, Ready status; it fails
 // when the pod range of a family is exhausted. A Pod manifest's own
-// status.podIP is kept as written; the client pod gets the header's
-// pinned addresses, and the simulated one of each cluster family they
-// leave out.
-func (s *simulator) ready(p *corev1.Pod, fixed string, client bool) error {
+// addresses (fixed: ownPodIPs) are kept as written; the client pod gets
+// the header's pinned addresses, and the simulated one of each cluster
+// family they leave out.
+func (s *simulator) ready(p *corev1.Pod, fixed []string, client bool) error {
 	p.Spec.NodeName = "listenerlab-control-plane"
 	p.Status.Phase = corev1.PodRunning
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
@@ -354,8 +369,8 @@ func (s *simulator) ready(p *corev1.Pod, fixed string, client bool) error {
 		return nil
 	}
 	switch {
-	case fixed != "" && pinned4 == "" && pinned6 == "":
-		ips = append(ips, fixed)
+	case len(fixed) > 0 && pinned4 == "" && pinned6 == "":
+		ips = append(ips, fixed...)
 	default:
 		if err := family(s.v4, pinned4, s.podV4); err != nil {
 			return err

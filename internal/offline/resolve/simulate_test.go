@@ -222,3 +222,50 @@ func TestSimulateClientLastWorkload(t *testing.T) {
 		t.Errorf("client %s, want the pooler Deployment's first pod", w.Client.Name)
 	}
 }
+
+// TestSimulateKeepsAPodsOwnAddresses: a Pod manifest's status is kept as
+// written, every address of status.podIPs (a captured dual-stack pod's
+// both), else status.podIP; the addresses are not handed out again, and
+// a pod without either gets one of each cluster family.
+func TestSimulateKeepsAPodsOwnAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		name, status string
+		want         []string
+	}{
+		{"podIPs, dual stack", `{podIP: 10.244.0.10, podIPs: [{ip: 10.244.0.10}, {ip: "fd00:10:244::a"}]}`, []string{"10.244.0.10", "fd00:10:244::a"}},
+		{"podIPs only", `{podIPs: [{ip: 10.244.0.10}, {ip: "fd00:10:244::a"}]}`, []string{"10.244.0.10", "fd00:10:244::a"}},
+		{"podIP only", `{podIP: 10.244.0.10}`, []string{"10.244.0.10"}},
+		{"neither", `{}`, []string{"10.244.0.10", "fd00:10:244::a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := "kind: Scenario\nname: own\nclient: {namespace: app, ipFamily: DualStack}\n---\n" +
+				"apiVersion: v1\nkind: Pod\nmetadata: {name: db-0, namespace: db, labels: {app: db}}\n" +
+				"spec: {containers: [{name: db, image: postgres}]}\nstatus: " + tc.status + "\n"
+			sc, err := scenario.Parse("inline.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := Simulate(sc, versions.Newest())
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken := map[string]string{}
+			for _, p := range w.Pods {
+				var ips []string
+				for _, ip := range p.Status.PodIPs {
+					ips = append(ips, ip.IP)
+					if other, ok := taken[ip.IP]; ok {
+						t.Errorf("%s has %s of %s", p.Name, ip.IP, other)
+					}
+					taken[ip.IP] = p.Name
+				}
+				if p.Name != "db-0" {
+					continue
+				}
+				if !slices.Equal(ips, tc.want) || p.Status.PodIP != tc.want[0] {
+					t.Errorf("db-0 has %v (podIP %s), want %v", ips, p.Status.PodIP, tc.want)
+				}
+			}
+		})
+	}
+}

@@ -349,9 +349,10 @@ func (r *Run) bumpMarker(ctx context.Context) error {
 	return r.kc.Resources().Update(ctx, obj)
 }
 
-// waitSynced waits until istiod knows every object of the scenario, then
-// makes istiod push to the client and waits for the client to acknowledge
-// that push: istiod's sync status, no sleeps.
+// waitSynced waits until istiod knows every object of the scenario and
+// every endpoint of its EndpointSlices (endpointsBehind), then makes
+// istiod push to the client and waits for the client to acknowledge that
+// push: istiod's sync status, no sleeps.
 func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	client, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 	if err != nil {
@@ -385,7 +386,7 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	if err := r.s.provider.attach(ctx, r, client.Client); err != nil {
 		return err
 	}
-	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario and every endpoint of its EndpointSlices", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		reg, err := r.istiod(ctx, istiod.RegistryzPath)
 		if err != nil {
 			return false, "", kindcluster.Retryable{Err: err}
@@ -413,6 +414,11 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 				missing = append(missing, "config "+c)
 			}
 		}
+		behind, err := r.endpointsBehind(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		missing = append(missing, behind...)
 		return len(missing) == 0, "missing " + strings.Join(missing, ", "), nil
 	})
 	if err != nil {

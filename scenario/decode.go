@@ -244,11 +244,34 @@ func validateObject(obj any) error {
 			}
 		}
 	case *corev1.Pod:
-		if o.Status.PodIP != "" {
-			if _, err := netip.ParseAddr(o.Status.PodIP); err != nil {
-				return fieldErr("status.podIP", "invalid IP %q", o.Status.PodIP)
-			}
+		return validatePodIPs(o.Status)
+	}
+	return nil
+}
+
+// validatePodIPs checks a Pod manifest's own addresses as the API server
+// checks a pod's status: valid IPs, at most one per family, and podIP the
+// first of podIPs when both are written.
+func validatePodIPs(st corev1.PodStatus) error {
+	if st.PodIP != "" {
+		if _, err := netip.ParseAddr(st.PodIP); err != nil {
+			return fieldErr("status.podIP", "invalid IP %q", st.PodIP)
 		}
+	}
+	var v4, v6 bool
+	for i, ip := range st.PodIPs {
+		field := fmt.Sprintf("status.podIPs[%d].ip", i)
+		a, err := netip.ParseAddr(ip.IP)
+		if err != nil {
+			return fieldErr(field, "invalid IP %q", ip.IP)
+		}
+		if a.Is4() && v4 || a.Is6() && v6 {
+			return fieldErr(field, "%s: a pod has at most one address of each family", ip.IP)
+		}
+		v4, v6 = v4 || a.Is4(), v6 || a.Is6()
+	}
+	if st.PodIP != "" && len(st.PodIPs) > 0 && st.PodIPs[0].IP != st.PodIP {
+		return fieldErr("status.podIP", "%s is not status.podIPs[0] (%s): the first of a pod's addresses is its podIP", st.PodIP, st.PodIPs[0].IP)
 	}
 	return nil
 }

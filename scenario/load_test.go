@@ -41,6 +41,9 @@ func TestLoadFileErrors(t *testing.T) {
 		{"invalid-client-ips-ipv6-on-ipv4.yaml", []string{"client.ips[1]", "fd00:10:244::50 is an IPv6 address but client.ipFamily is IPv4", "DualStack"}},
 		{"invalid-client-ips-loopback.yaml", []string{"client.ips[1]", "::1 cannot be a pod address"}},
 		{"invalid-client-ip-and-ips.yaml", []string{"client.ips", "set client.ip or client.ips, not both"}},
+		{"invalid-pod-ips-two-ipv4.yaml", []string{"document 2 (Pod db-0)", "status.podIPs[1].ip", "10.244.0.11: a pod has at most one address of each family"}},
+		{"invalid-pod-ips-address.yaml", []string{"document 2 (Pod db-0)", "status.podIPs[1].ip", `invalid IP "fd00:10:244::zz"`}},
+		{"invalid-pod-ip-not-first.yaml", []string{"document 2 (Pod db-0)", "status.podIP", "fd00:10:244::a is not status.podIPs[0] (10.244.0.10)"}},
 		{"invalid-request-to-and-routeconfig.yaml", []string{"expect[0].requests[0]", "give exactly one of to (IP:PORT) and routeConfig"}},
 		{"invalid-request-want.yaml", []string{"expect[0].requests[0]", `want "outbound|9080||reviews.default.svc.cluster.local": not one of`}},
 	}

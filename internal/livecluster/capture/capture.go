@@ -104,7 +104,9 @@ func (cp *capturer) warn(obj, field, format string, args ...any) {
 // only, and renders it as a scenario: the header (client labels, address
 // and proxy metadata, istiod flags, mesh config, creation order), then the
 // Services, EndpointSlices, ServiceEntries, WorkloadEntries, Sidecars and
-// VirtualServices the client's namespace can see, and the client's own workload. Secrets are never
+// VirtualServices the client's namespace can see, the client's own
+// workload, and the pods those ServiceEntries select or those
+// EndpointSlices name, with their addresses. Secrets are never
 // read; the istio ConfigMap is read, never written. The output depends
 // only on the cluster's state and Options: same state, same bytes.
 func Capture(ctx context.Context, c livestate.Clients, o Options) (*Result, error) {
@@ -253,7 +255,8 @@ func (cp *capturer) description(image string) string {
 // objects picks and cleans what the client can see (see visibility), in
 // this order: the Sidecars that could configure it, the Services (with the
 // EndpointSlices the resolver cannot make), ServiceEntries (with their
-// WorkloadEntries) and VirtualServices it sees, and its own workload.
+// WorkloadEntries) and VirtualServices it sees, its own workload, and the
+// other pods the predictor reads (podSet).
 func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod, clientLbls map[string]string) ([]object, error) {
 	ns := pod.Namespace
 	vis := visibility{namespace: ns, sidecar: predictor.SidecarInMesh(w.Sidecars, predictor.RootNamespace(w), ns, clientLbls)}
@@ -261,11 +264,13 @@ func (cp *capturer) objects(ctx context.Context, w *world.World, pod *corev1.Pod
 	if err != nil {
 		return nil, err
 	}
+	pods := newPodSet(w, ns, clientLbls)
 	steps := []func() ([]object, error){
-		func() ([]object, error) { return cp.serviceObjects(w, vis, clientPods(w, ns, clientLbls)) },
-		func() ([]object, error) { return serviceEntryObjects(w, vis) },
+		func() ([]object, error) { return cp.serviceObjects(w, vis, pods) },
+		func() ([]object, error) { return serviceEntryObjects(w, vis, pods) },
 		func() ([]object, error) { return virtualServiceObjects(w, vis) },
 		func() ([]object, error) { return cp.workloadObject(ctx, pod, clientLbls) },
+		pods.objects,
 	}
 	for _, step := range steps {
 		more, err := step()
@@ -300,23 +305,10 @@ func sidecarObjects(w *world.World, ns string, clientLbls map[string]string) ([]
 	return objs, nil
 }
 
-// clientPods are the names of the client's pods, whose endpoints the
-// resolver makes itself.
-func clientPods(w *world.World, ns string, clientLbls map[string]string) map[string]bool {
-	clientSel := labels.SelectorFromSet(clientLbls)
-	out := map[string]bool{}
-	for _, p := range w.Pods {
-		if p.Namespace == ns && clientSel.Matches(labels.Set(p.Labels)) {
-			out[p.Name] = true
-		}
-	}
-	return out
-}
-
 // serviceObjects are the Services the client sees, each with the
 // EndpointSlices the resolver cannot make; the built-in ones are the
-// resolver's.
-func (cp *capturer) serviceObjects(w *world.World, vis visibility, clientPods map[string]bool) ([]object, error) {
+// resolver's. The pods their endpoints name are marked in pods.
+func (cp *capturer) serviceObjects(w *world.World, vis visibility, pods *podSet) ([]object, error) {
 	var objs []object
 	seen := map[string]bool{}
 	for i := range w.Services {
@@ -344,7 +336,7 @@ func (cp *capturer) serviceObjects(w *world.World, vis visibility, clientPods ma
 		if err != nil {
 			return nil, err
 		}
-		eps, err := endpointSlices(w, s, clientPods)
+		eps, err := endpointSlices(w, s, pods)
 		if err != nil {
 			return nil, err
 		}
@@ -366,8 +358,8 @@ func (cp *capturer) warnBuiltinAddress(s *corev1.Service, key string) {
 
 // serviceEntryObjects are the ServiceEntries the client sees, each
 // followed by the WorkloadEntries it selects (its endpoints), each of
-// those once.
-func serviceEntryObjects(w *world.World, vis visibility) ([]object, error) {
+// those once; the pods it selects (endpoints too) are marked in pods.
+func serviceEntryObjects(w *world.World, vis visibility, pods *podSet) ([]object, error) {
 	var objs []object
 	written := map[string]bool{}
 	for _, se := range w.ServiceEntries {
@@ -387,6 +379,7 @@ func serviceEntryObjects(w *world.World, vis visibility) ([]object, error) {
 		if se.Spec.WorkloadSelector == nil {
 			continue
 		}
+		pods.selectedBy(se.Namespace, se.Spec.WorkloadSelector.Labels)
 		sel := labels.SelectorFromSet(se.Spec.WorkloadSelector.Labels)
 		for _, we := range w.WorkloadEntries {
 			if we.Namespace != se.Namespace || !sel.Matches(labels.Set(we.Spec.Labels)) || written[we.Namespace+"/"+we.Name] {
@@ -439,14 +432,15 @@ func (cp *capturer) workloadObject(ctx context.Context, pod *corev1.Pod, clientL
 
 // endpointSlices are the slices the resolver cannot make: all of a
 // Service without selector; and of a headless Service with one, those of
-// its endpoints that are not the client's own pods (the resolver makes
-// endpoints only for the pods of workloads in the file, and only the
-// client's is written, yet a headless Service gets a listener per
-// endpoint). A Service with a ClusterIP needs none: its listeners do not
-// depend on its endpoints, unless a ServiceEntry in its namespace declares
-// its host: endpoints belong to a host and namespace, and the entry's
-// listeners (one per endpoint for resolution NONE) read the Service's.
-func endpointSlices(w *world.World, s *corev1.Service, clientPods map[string]bool) ([]object, error) {
+// its endpoints whose pods are not in the file (the resolver makes
+// endpoints only for the pods in the file: the client's workload's and
+// those written as Pods, see podSet.endpoint; yet a headless Service gets
+// a listener per endpoint). A Service with a ClusterIP needs none: its
+// listeners do not depend on its endpoints, unless a ServiceEntry in its
+// namespace declares its host: endpoints belong to a host and namespace,
+// and the entry's listeners (one per endpoint for resolution NONE) read
+// the Service's.
+func endpointSlices(w *world.World, s *corev1.Service, pods *podSet) ([]object, error) {
 	if s.Spec.Type == corev1.ServiceTypeExternalName {
 		return nil, nil
 	}
@@ -454,21 +448,13 @@ func endpointSlices(w *world.World, s *corev1.Service, clientPods map[string]boo
 	if len(s.Spec.Selector) > 0 && !headless && !sharedByEntry(w, s) {
 		return nil, nil
 	}
-	keep := func(ep discoveryv1.Endpoint) bool {
-		if len(s.Spec.Selector) == 0 || ep.TargetRef == nil || ep.TargetRef.Kind != "Pod" {
-			return true
-		}
-		ref := ep.TargetRef
-		client := (ref.Namespace == "" || ref.Namespace == s.Namespace) && clientPods[ref.Name]
-		return !client
-	}
 	var out []object
 	for i := range w.EndpointSlices {
 		es := &w.EndpointSlices[i]
 		if es.Namespace != s.Namespace || es.Labels[discoveryv1.LabelServiceName] != s.Name {
 			continue
 		}
-		doc, ok, err := sliceDoc(es, keep)
+		doc, ok, err := sliceDoc(es, func(ep discoveryv1.Endpoint) (discoveryv1.Endpoint, bool) { return pods.endpoint(s, ep) })
 		if err != nil {
 			return nil, fmt.Errorf("EndpointSlice/%s/%s: %w", es.Namespace, es.Name, err)
 		}

@@ -63,9 +63,10 @@ func serviceDoc(s *corev1.Service) (map[string]any, error) {
 	return kubeDoc(&out)
 }
 
-// sliceDoc keeps a slice's addresses, readiness and ports; keep decides
-// which endpoints stay. It reports false when none does.
-func sliceDoc(es *discoveryv1.EndpointSlice, keep func(discoveryv1.Endpoint) bool) (map[string]any, bool, error) {
+// sliceDoc keeps a slice's ports and the endpoints endpoint keeps, as it
+// writes them (addresses, readiness, hostname, a targetRef where the pod
+// is written too). It reports false when none stays.
+func sliceDoc(es *discoveryv1.EndpointSlice, endpoint func(discoveryv1.Endpoint) (discoveryv1.Endpoint, bool)) (map[string]any, bool, error) {
 	out := discoveryv1.EndpointSlice{
 		TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
 		ObjectMeta: metav1.ObjectMeta{Name: es.Name, Namespace: es.Namespace,
@@ -75,10 +76,9 @@ func sliceDoc(es *discoveryv1.EndpointSlice, keep func(discoveryv1.Endpoint) boo
 		AddressType: es.AddressType,
 	}
 	for _, ep := range es.Endpoints {
-		if !keep(ep) {
-			continue
+		if kept, ok := endpoint(ep); ok {
+			out.Endpoints = append(out.Endpoints, kept)
 		}
-		out.Endpoints = append(out.Endpoints, discoveryv1.Endpoint{Addresses: ep.Addresses, Conditions: ep.Conditions, Hostname: ep.Hostname})
 	}
 	if len(out.Endpoints) == 0 && len(es.Endpoints) > 0 {
 		return nil, false, nil

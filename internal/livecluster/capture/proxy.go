@@ -13,11 +13,22 @@ import (
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/livestate"
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
+	"github.com/listenerlab/listenerlab/meshconfig"
 	"github.com/listenerlab/listenerlab/scenario"
 )
 
-// istiodFlags are the istiod environment values the predictor reads.
-var istiodFlags = []string{"ISTIO_DUAL_STACK", "PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN", "PILOT_ENABLE_AMBIENT", "PILOT_ENABLE_IP_AUTOALLOCATE", "PILOT_ENABLE_REDIS_FILTER"}
+// istiodFlags are the istiod environment values the predictor reads: the
+// modelled flags of the mesh config table, so that a flag the predictor
+// learns is captured without a list of capture's own to keep up.
+var istiodFlags = func() []string {
+	var out []string
+	for _, f := range meshconfig.Flags {
+		if f.Kind == meshconfig.Modelled {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}()
 
 // controlPlane is what capture reads of istiod: its feature flags, its
 // image (named in the description) and the mesh config.

@@ -10,11 +10,9 @@ import (
 
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/e2e-framework/klient"
@@ -340,45 +338,6 @@ func (r *Run) istiod(ctx context.Context, path string) ([]byte, error) {
 	return r.s.provider.debug(ctx, r, path)
 }
 
-// unpublishedEndpoints lists the Ready pods a selector Service of w
-// selects whose addresses none of its EndpointSlices lists yet, as
-// "SERVICE: POD". The endpoints controller publishes them some time after
-// a pod is Ready; istiod builds a headless Service's per-endpoint
-// listeners from them, so a push before that misses them.
-func unpublishedEndpoints(w *world.World) []string {
-	listed := map[string]bool{} // namespace/service/address
-	for _, es := range w.EndpointSlices {
-		svc := es.Labels[discoveryv1.LabelServiceName]
-		for _, e := range es.Endpoints {
-			for _, a := range e.Addresses {
-				listed[es.Namespace+"/"+svc+"/"+a] = true
-			}
-		}
-	}
-	var out []string
-	for _, svc := range w.Services {
-		if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
-			continue
-		}
-		sel := labels.SelectorFromSet(svc.Spec.Selector)
-		for _, p := range w.Pods {
-			if p.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Labels)) || !kindcluster.PodReady(p) {
-				continue
-			}
-			// A Service lists a pod's address of each of its own families:
-			// one of the pod's addresses is enough.
-			found := false
-			for _, ip := range p.Status.PodIPs {
-				found = found || listed[svc.Namespace+"/"+svc.Name+"/"+ip.IP]
-			}
-			if !found {
-				out = append(out, svc.Namespace+"/"+svc.Name+": "+p.Name)
-			}
-		}
-	}
-	return out
-}
-
 // bumpMarker changes the sync marker's spec: istiod pushes to the
 // client's namespace.
 func (r *Run) bumpMarker(ctx context.Context) error {
@@ -400,21 +359,13 @@ func (r *Run) bumpMarker(ctx context.Context) error {
 	return r.kc.Resources().Update(ctx, obj)
 }
 
-// waitSynced waits until the endpoints of the scenario's Ready pods are
-// published and istiod knows every object of the scenario, then makes
-// istiod push to the client and waits for the client to acknowledge that
-// push: istiod's sync status, no sleeps.
+// waitSynced waits until istiod knows every object of the scenario and
+// every endpoint of its EndpointSlices (endpointsBehind), then makes
+// istiod rebuild its service index (refreshServices) and push to the
+// client, and waits for the client to acknowledge that push: istiod's
+// sync status, no sleeps.
 func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
-	var client *world.World
-	err := kindcluster.Wait(ctx, "the EndpointSlices of the scenario's Services to list their Ready pods", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
-		w, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
-		if err != nil {
-			return false, "", kindcluster.Retryable{Err: err}
-		}
-		client = w
-		pending := unpublishedEndpoints(w)
-		return len(pending) == 0, "not yet listed: " + strings.Join(pending, ", "), nil
-	})
+	client, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 	if err != nil {
 		return err
 	}
@@ -446,7 +397,7 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	if err := r.s.provider.attach(ctx, r, client.Client); err != nil {
 		return err
 	}
-	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
+	err = kindcluster.Wait(ctx, "istiod to hold every Service, ServiceEntry and Sidecar of the scenario and every endpoint of its EndpointSlices", timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
 		reg, err := r.istiod(ctx, istiod.RegistryzPath)
 		if err != nil {
 			return false, "", kindcluster.Retryable{Err: err}
@@ -474,12 +425,20 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 				missing = append(missing, "config "+c)
 			}
 		}
+		behind, err := r.endpointsBehind(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		missing = append(missing, behind...)
 		return len(missing) == 0, "missing " + strings.Join(missing, ", "), nil
 	})
 	if err != nil {
 		return err
 	}
 	r.clientPod = client.Client.Name
+	if err := r.s.refreshServices(ctx, timeout); err != nil {
+		return err
+	}
 	_, err = r.s.pushAll(ctx, []*Run{r}, timeout)
 	return err
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	istiofake "istio.io/client-go/pkg/clientset/versioned/fake"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
@@ -21,7 +19,6 @@ import (
 	"github.com/listenerlab/listenerlab/internal/offline/compare"
 	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
-	"github.com/listenerlab/listenerlab/world"
 )
 
 // shadowScenario is a corpus scenario with two address-less ServiceEntries
@@ -280,55 +277,5 @@ func TestTeardownConcludesAnUnfinishedAssessment(t *testing.T) {
 	}
 	if err := r.Teardown(context.Background()); err != nil || len(r.s.results) != 1 {
 		t.Errorf("a second Teardown: %v, %d results", err, len(r.s.results))
-	}
-}
-
-// TestUnpublishedEndpoints checks the wait before the push: a Ready pod a
-// selector Service selects must be listed in one of that Service's
-// EndpointSlices by one of its addresses; pods not Ready, not selected or
-// of a Service without a selector are not waited for.
-func TestUnpublishedEndpoints(t *testing.T) {
-	ready := func(name string, lbls map[string]string, ips ...string) corev1.Pod {
-		p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: lbls},
-			Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
-		for _, ip := range ips {
-			p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: ip})
-		}
-		return p
-	}
-	notReady := ready("starting", map[string]string{"app": "db"}, "10.244.0.9")
-	notReady.Status.Conditions[0].Status = corev1.ConditionFalse
-	svc := func(name string, sel map[string]string) corev1.Service {
-		return corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}, Spec: corev1.ServiceSpec{Selector: sel}}
-	}
-	slice := func(svcName string, addrs ...string) discoveryv1.EndpointSlice {
-		es := discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: svcName + "-x", Namespace: "ns", Labels: map[string]string{discoveryv1.LabelServiceName: svcName}}}
-		for _, a := range addrs {
-			es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{Addresses: []string{a}})
-		}
-		return es
-	}
-	db := map[string]string{"app": "db"}
-	for _, tt := range []struct {
-		name string
-		w    world.World
-		want []string
-	}{
-		{"listed", world.World{Services: []corev1.Service{svc("db", db)}, Pods: []corev1.Pod{ready("db-0", db, "10.244.0.5")},
-			EndpointSlices: []discoveryv1.EndpointSlice{slice("db", "10.244.0.5")}}, nil},
-		{"no slice yet", world.World{Services: []corev1.Service{svc("db", db)}, Pods: []corev1.Pod{ready("db-0", db, "10.244.0.5")}},
-			[]string{"ns/db: db-0"}},
-		{"another Service's slice", world.World{Services: []corev1.Service{svc("db", db)}, Pods: []corev1.Pod{ready("db-0", db, "10.244.0.5")},
-			EndpointSlices: []discoveryv1.EndpointSlice{slice("other", "10.244.0.5")}}, []string{"ns/db: db-0"}},
-		{"dual-stack pod in a single-stack Service", world.World{Services: []corev1.Service{svc("db", db)}, Pods: []corev1.Pod{ready("db-0", db, "10.244.0.5", "fd00::5")},
-			EndpointSlices: []discoveryv1.EndpointSlice{slice("db", "10.244.0.5")}}, nil},
-		{"not ready, not selected, no selector", world.World{Services: []corev1.Service{svc("db", db), svc("manual", nil)},
-			Pods: []corev1.Pod{notReady, ready("web-0", map[string]string{"app": "web"}, "10.244.0.7")}}, nil},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := unpublishedEndpoints(&tt.w); !slices.Equal(got, tt.want) {
-				t.Errorf("unpublishedEndpoints = %q, want %q", got, tt.want)
-			}
-		})
 	}
 }

@@ -350,3 +350,53 @@ func TestReadSkipsANamespaceGoneOnlyWhenAsked(t *testing.T) {
 		t.Error("with SkipGone the scenario's own World is still read")
 	}
 }
+
+// TestTranslatorPairsDualStackPodAddresses: an expectation names a
+// dual-stack pod's listeners by the simulated addresses of both its
+// families (fd00:10:244::a_9042); the live pod's addresses of each family
+// translate to them, in a listener's name, address and additional
+// addresses alike.
+func TestTranslatorPairsDualStackPodAddresses(t *testing.T) {
+	iso := isolatedZooKeeper(t, "client: {ipFamily: DualStack}\n", 2)
+	sim, err := resolve.Simulate(iso.Live, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	simIPs := map[string][]string{}
+	for _, p := range sim.Pods {
+		for _, ip := range p.Status.PodIPs {
+			simIPs[p.Name] = append(simIPs[p.Name], ip.IP)
+		}
+	}
+	ns := iso.ClientNamespace()
+	dual := func(name, v4, v6 string, l map[string]string) corev1.Pod {
+		p := *pod(ns, name, v4, l)
+		p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: v6})
+		return p
+	}
+	zk := map[string]string{"app": "zk"}
+	live := &world.World{Client: world.Client{Name: "client-1", Namespace: ns, IPs: []string{"10.244.0.2", "fd00:10:244::2"}},
+		Pods: []corev1.Pod{dual("zk-0", "10.244.0.7", "fd00:10:244::7", zk), dual("zk-1", "10.244.0.3", "fd00:10:244::3", zk),
+			dual("client-1", "10.244.0.2", "fd00:10:244::2", map[string]string{"app": "client"})}}
+	tr := livestate.NewTranslator(iso, sim, live)
+	for _, tc := range []struct{ name, live, want string }{
+		{"IPv6 listener of the first pod", "fd00:10:244::7_2888", simIPs["zk-0"][1] + "_2888"},
+		{"IPv6 listener of the second pod", "fd00:10:244::3_2888", simIPs["zk-1"][1] + "_2888"},
+		{"IPv4 listener", "10.244.0.3_2888", simIPs["zk-1"][0] + "_2888"},
+		{"IPv6 written long", "fd00:10:244:0:0:0:0:7_2888", simIPs["zk-0"][1] + "_2888"},
+		{"an address of no pod", "fd00:10:244::99_2888", "fd00:10:244::99_2888"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tr.String(tc.live); got != tc.want {
+				t.Errorf("String(%q) = %q, want %q", tc.live, got, tc.want)
+			}
+		})
+	}
+	got := tr.Listeners([]listener.Listener{{Name: "10.244.0.7_7000", Address: "10.244.0.7", AdditionalAddresses: []string{"fd00:10:244::7"}, Port: 7000}})
+	if l := got[0]; l.Name != simIPs["zk-0"][0]+"_7000" || l.Address != simIPs["zk-0"][0] || len(l.AdditionalAddresses) != 1 || l.AdditionalAddresses[0] != simIPs["zk-0"][1] {
+		t.Errorf("listener %s on %s with %v, want the simulated %v", l.Name, l.Address, l.AdditionalAddresses, simIPs["zk-0"])
+	}
+	if len(simIPs["zk-0"]) != 2 || simIPs["zk-0"][1] != "fd00:10:244::a" {
+		t.Errorf("simulated zk-0 %v, want its IPv6 address fd00:10:244::a as the scenarios name it", simIPs["zk-0"])
+	}
+}

@@ -36,7 +36,10 @@ const (
 	PushStatusPath = "/debug/push_status"
 	RegistryzPath  = "/debug/registryz"
 	ConfigzPath    = "/debug/configz"
-	MetricsPath    = "/metrics"
+	// EndpointShardzPath is istiod's endpoint index: every service's
+	// endpoints by registry shard.
+	EndpointShardzPath = "/debug/endpointShardz"
+	MetricsPath        = "/metrics"
 )
 
 // ProxyID is the ID istiod gives a sidecar: POD.NAMESPACE.

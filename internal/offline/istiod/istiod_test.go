@@ -131,3 +131,29 @@ func TestRegistryAndConfigs(t *testing.T) {
 		t.Errorf("configs %v %v", c, err)
 	}
 }
+
+// TestEndpointAddresses: the endpoint index as istiod writes it (1.26):
+// hostname, namespace, shards by registry, each endpoint with its
+// addresses, a dual-stack one with both.
+func TestEndpointAddresses(t *testing.T) {
+	got, err := istiod.EndpointAddresses([]byte(`{
+  "cassandra.db.svc.cluster.local": {"db": {"Shards": {
+    "Kubernetes/Kubernetes": [{"Labels": {"app": "cassandra"}, "Addresses": ["10.244.0.4", "fd00:10:244::4"], "ServicePortName": "tcp-cql", "EndpointPort": 9042}],
+    "External/Kubernetes": [{"Addresses": ["10.244.0.5"]}]},
+    "ServiceAccounts": {}}},
+  "empty.db.svc.cluster.local": {"db": {"Shards": {}}}
+}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := got["cassandra.db.svc.cluster.local"]["db"]
+	if len(c) != 3 || !c["10.244.0.4"] || !c["fd00:10:244::4"] || !c["10.244.0.5"] {
+		t.Errorf("cassandra's addresses %v", c)
+	}
+	if e, ok := got["empty.db.svc.cluster.local"]["db"]; !ok || len(e) != 0 {
+		t.Errorf("empty's addresses %v (listed: %v)", e, ok)
+	}
+	if _, err := istiod.EndpointAddresses([]byte(`[]`)); err == nil || !strings.Contains(err.Error(), istiod.EndpointShardzPath) {
+		t.Errorf("a list: err = %v, want one naming %s", err, istiod.EndpointShardzPath)
+	}
+}

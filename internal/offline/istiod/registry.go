@@ -50,3 +50,33 @@ func Configs(configzJSON []byte) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// EndpointAddresses lists the endpoint addresses of istiod's endpoint
+// index (/debug/endpointShardz) by hostname and namespace, every shard
+// (registry) together; a dual-stack endpoint's addresses are all listed.
+func EndpointAddresses(shardzJSON []byte) (map[string]map[string]map[string]bool, error) {
+	var index map[string]map[string]*struct {
+		Shards map[string][]struct{ Addresses []string }
+	}
+	if err := json.Unmarshal(shardzJSON, &index); err != nil {
+		return nil, fmt.Errorf("istiod %s: %w", EndpointShardzPath, err)
+	}
+	out := map[string]map[string]map[string]bool{}
+	for host, byNS := range index {
+		out[host] = map[string]map[string]bool{}
+		for ns, shards := range byNS {
+			addrs := map[string]bool{}
+			if shards != nil {
+				for _, eps := range shards.Shards {
+					for _, ep := range eps {
+						for _, a := range ep.Addresses {
+							addrs[a] = true
+						}
+					}
+				}
+			}
+			out[host][ns] = addrs
+		}
+	}
+	return out, nil
+}

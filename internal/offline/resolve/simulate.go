@@ -113,9 +113,11 @@ func (s *simulator) reserve() {
 				}
 			}
 		case *corev1.Pod:
-			if a, err := netip.ParseAddr(o.Status.PodIP); err == nil {
-				s.podV4.take(a)
-				s.podV6.take(a)
+			for _, ip := range ownPodIPs(o) {
+				if a, err := netip.ParseAddr(ip); err == nil {
+					s.podV4.take(a)
+					s.podV6.take(a)
+				}
 			}
 		}
 	}
@@ -232,7 +234,7 @@ func (s *simulator) workloadPods(m scenario.Manifest, tmpl corev1.PodTemplateSpe
 			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
 			p.Namespace = m.Namespace
 			p.CreationTimestamp = s.created(m)
-			err = s.ready(&p, o.Status.PodIP, i == client)
+			err = s.ready(&p, ownPodIPs(o), i == client)
 		} else {
 			p, err = s.pod(m, name, tmpl, i == client)
 		}
@@ -316,16 +318,29 @@ func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplat
 	}
 	p.Name, p.Namespace = name, m.Namespace
 	p.CreationTimestamp = s.created(m)
-	err := s.ready(&p, "", client)
+	err := s.ready(&p, nil, client)
 	return p, err
+}
+
+// ownPodIPs are the addresses a Pod manifest gives itself: every one of
+// status.podIPs (a dual-stack pod's both), else status.podIP.
+func ownPodIPs(p *corev1.Pod) []string {
+	var out []string
+	for _, ip := range p.Status.PodIPs {
+		out = append(out, ip.IP)
+	}
+	if len(out) == 0 && p.Status.PodIP != "" {
+		out = append(out, p.Status.PodIP)
+	}
+	return out
 }
 
 // ready gives a pod its IPs, a node and a Running, Ready status; it fails
 // when the pod range of a family is exhausted. A Pod manifest's own
-// status.podIP is kept as written; the client pod gets the header's
-// pinned addresses, and the simulated one of each cluster family they
-// leave out.
-func (s *simulator) ready(p *corev1.Pod, fixed string, client bool) error {
+// addresses (fixed: ownPodIPs) are kept as written; the client pod gets
+// the header's pinned addresses, and the simulated one of each cluster
+// family they leave out.
+func (s *simulator) ready(p *corev1.Pod, fixed []string, client bool) error {
 	p.Spec.NodeName = "listenerlab-control-plane"
 	p.Status.Phase = corev1.PodRunning
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
@@ -354,8 +369,8 @@ func (s *simulator) ready(p *corev1.Pod, fixed string, client bool) error {
 		return nil
 	}
 	switch {
-	case fixed != "" && pinned4 == "" && pinned6 == "":
-		ips = append(ips, fixed)
+	case len(fixed) > 0 && pinned4 == "" && pinned6 == "":
+		ips = append(ips, fixed...)
 	default:
 		if err := family(s.v4, pinned4, s.podV4); err != nil {
 			return err
@@ -544,7 +559,7 @@ func (s *simulator) assignClusterIPs(m scenario.Manifest, svc *corev1.Service) e
 	}
 	if svc.Spec.ClusterIP == corev1.ClusterIPNone {
 		svc.Spec.ClusterIPs = []string{corev1.ClusterIPNone}
-		return nil
+		return s.headlessFamilies(m, svc)
 	}
 	families := svc.Spec.IPFamilies
 	if len(families) == 0 {
@@ -592,9 +607,67 @@ func (s *simulator) assignClusterIPs(m scenario.Manifest, svc *corev1.Service) e
 	return nil
 }
 
+// headlessFamilies gives a headless Service the address families and
+// policy the API server defaults (initIPFamilyFields,
+// pkg/registry/core/service/storage/alloc.go): the policy written, else
+// RequireDualStack for two families written or no selector, else
+// SingleStack; the families written, else the cluster's first; and, for a
+// policy other than SingleStack, the cluster's other family too. A
+// headless Service with a selector and neither field is therefore single
+// stack on a dual-stack cluster, and the EndpointSlice controller makes
+// only its family's slice (endpointSlices). A family the cluster lacks is
+// left out, as for a ClusterIP (assignClusterIPs).
+func (s *simulator) headlessFamilies(m scenario.Manifest, svc *corev1.Service) error {
+	var policy corev1.IPFamilyPolicy
+	switch {
+	case svc.Spec.IPFamilyPolicy != nil:
+		policy = *svc.Spec.IPFamilyPolicy
+	case len(svc.Spec.IPFamilies) == 2 || len(svc.Spec.Selector) == 0:
+		policy = corev1.IPFamilyPolicyRequireDualStack
+	default:
+		policy = corev1.IPFamilyPolicySingleStack
+	}
+	has := func(f corev1.IPFamily) bool {
+		return f == corev1.IPv4Protocol && s.v4 || f == corev1.IPv6Protocol && s.v6
+	}
+	selector := len(svc.Spec.Selector) > 0
+	if selector && policy == corev1.IPFamilyPolicyRequireDualStack && !(s.v4 && s.v6) {
+		return s.errorf(m, "spec.ipFamilyPolicy", "RequireDualStack on a single-stack cluster (set client.ipFamily: DualStack in the header)")
+	}
+	var families []corev1.IPFamily
+	for _, f := range svc.Spec.IPFamilies {
+		if has(f) && !slices.Contains(families, f) {
+			families = append(families, f)
+		}
+	}
+	if len(svc.Spec.IPFamilies) > 0 && len(families) == 0 {
+		return s.errorf(m, "spec.ipFamilies", "no address family of %v exists in this cluster", svc.Spec.IPFamilies)
+	}
+	if len(families) == 0 {
+		families = append(families, corev1.IPv4Protocol)
+		if !s.v4 {
+			families[0] = corev1.IPv6Protocol
+		}
+	}
+	if policy != corev1.IPFamilyPolicySingleStack && len(families) == 1 {
+		other := corev1.IPv6Protocol
+		if families[0] == corev1.IPv6Protocol {
+			other = corev1.IPv4Protocol
+		}
+		if has(other) {
+			families = append(families, other)
+		}
+	}
+	if policy == corev1.IPFamilyPolicySingleStack {
+		families = families[:1]
+	}
+	svc.Spec.IPFamilies, svc.Spec.IPFamilyPolicy = families, &policy
+	return nil
+}
+
 // endpointSlices does what the EndpointSlice controller does for a Service
-// with a selector: one slice per address family with the ready pods it
-// selects.
+// with a selector: one slice per address family of the Service
+// (getAddressTypesForService) with the ready pods it selects.
 func (s *simulator) endpointSlices(svc corev1.Service) []discoveryv1.EndpointSlice {
 	if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
 		return nil
@@ -602,6 +675,9 @@ func (s *simulator) endpointSlices(svc corev1.Service) []discoveryv1.EndpointSli
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
 	var out []discoveryv1.EndpointSlice
 	for _, family := range []discoveryv1.AddressType{discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6} {
+		if !slices.Contains(svc.Spec.IPFamilies, corev1.IPFamily(family)) {
+			continue
+		}
 		es := discoveryv1.EndpointSlice{
 			TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
 			ObjectMeta: metav1.ObjectMeta{

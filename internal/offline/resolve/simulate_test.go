@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -220,5 +221,120 @@ func TestSimulateClientLastWorkload(t *testing.T) {
 	}
 	if !strings.HasPrefix(w.Client.Name, "pooler-") {
 		t.Errorf("client %s, want the pooler Deployment's first pod", w.Client.Name)
+	}
+}
+
+// TestSimulateKeepsAPodsOwnAddresses: a Pod manifest's status is kept as
+// written, every address of status.podIPs (a captured dual-stack pod's
+// both), else status.podIP; the addresses are not handed out again, and
+// a pod without either gets one of each cluster family.
+func TestSimulateKeepsAPodsOwnAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		name, status string
+		want         []string
+	}{
+		{"podIPs, dual stack", `{podIP: 10.244.0.10, podIPs: [{ip: 10.244.0.10}, {ip: "fd00:10:244::a"}]}`, []string{"10.244.0.10", "fd00:10:244::a"}},
+		{"podIPs only", `{podIPs: [{ip: 10.244.0.10}, {ip: "fd00:10:244::a"}]}`, []string{"10.244.0.10", "fd00:10:244::a"}},
+		{"podIP only", `{podIP: 10.244.0.10}`, []string{"10.244.0.10"}},
+		{"neither", `{}`, []string{"10.244.0.10", "fd00:10:244::a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := "kind: Scenario\nname: own\nclient: {namespace: app, ipFamily: DualStack}\n---\n" +
+				"apiVersion: v1\nkind: Pod\nmetadata: {name: db-0, namespace: db, labels: {app: db}}\n" +
+				"spec: {containers: [{name: db, image: postgres}]}\nstatus: " + tc.status + "\n"
+			sc, err := scenario.Parse("inline.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := Simulate(sc, versions.Newest())
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken := map[string]string{}
+			for _, p := range w.Pods {
+				var ips []string
+				for _, ip := range p.Status.PodIPs {
+					ips = append(ips, ip.IP)
+					if other, ok := taken[ip.IP]; ok {
+						t.Errorf("%s has %s of %s", p.Name, ip.IP, other)
+					}
+					taken[ip.IP] = p.Name
+				}
+				if p.Name != "db-0" {
+					continue
+				}
+				if !slices.Equal(ips, tc.want) || p.Status.PodIP != tc.want[0] {
+					t.Errorf("db-0 has %v (podIP %s), want %v", ips, p.Status.PodIP, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestSimulateHeadlessFamilies: a headless Service gets the address
+// families the API server defaults, and the EndpointSlice controller makes
+// slices of those families only: with a selector and neither ipFamilies
+// nor ipFamilyPolicy it is single stack, so a dual-stack pod is one IPv4
+// endpoint (found by e2e-local: a dual-stack cluster's headless Service
+// had no IPv6 slice, where the simulation made one).
+func TestSimulateHeadlessFamilies(t *testing.T) {
+	for _, tc := range []struct {
+		name, family, spec string
+		wantFamilies       string
+		wantSlices         []string // address types of the slices made
+	}{
+		{"dual stack, defaults", "DualStack", "", "IPv4", []string{"IPv4"}},
+		{"dual stack, PreferDualStack", "DualStack", "ipFamilyPolicy: PreferDualStack", "IPv4 IPv6", []string{"IPv4", "IPv6"}},
+		{"dual stack, RequireDualStack", "DualStack", "ipFamilyPolicy: RequireDualStack", "IPv4 IPv6", []string{"IPv4", "IPv6"}},
+		{"dual stack, two families", "DualStack", "ipFamilies: [IPv6, IPv4]", "IPv6 IPv4", []string{"IPv4", "IPv6"}},
+		{"dual stack, IPv6 only", "DualStack", "ipFamilies: [IPv6]", "IPv6", []string{"IPv6"}},
+		{"IPv6 cluster, defaults", "IPv6", "", "IPv6", []string{"IPv6"}},
+		{"IPv4 cluster, PreferDualStack", "IPv4", "ipFamilyPolicy: PreferDualStack", "IPv4", []string{"IPv4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := fmt.Sprintf(`kind: Scenario
+name: headless
+client: {ipFamily: %q}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{name: tcp, port: 5432}], %s}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, labels: {app: db}}
+spec: {containers: [{name: db, image: postgres}]}
+`, tc.family, tc.spec)
+			sc, err := scenario.Parse("inline.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := Simulate(sc, versions.Newest())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, svc := range w.Services {
+				if svc.Name != "db" {
+					continue
+				}
+				var got []string
+				for _, f := range svc.Spec.IPFamilies {
+					got = append(got, string(f))
+				}
+				if strings.Join(got, " ") != tc.wantFamilies {
+					t.Errorf("ipFamilies %v, want %s", got, tc.wantFamilies)
+				}
+			}
+			var types []string
+			for _, es := range w.EndpointSlices {
+				if es.Labels["kubernetes.io/service-name"] == "db" {
+					types = append(types, string(es.AddressType))
+				}
+			}
+			if !slices.Equal(types, tc.wantSlices) {
+				t.Errorf("slices of %v, want %v", types, tc.wantSlices)
+			}
+		})
 	}
 }

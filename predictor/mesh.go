@@ -49,15 +49,32 @@ func readMesh(w *world.World, v versions.Version) mesh {
 	return m
 }
 
-// meshMode is the mesh config's outboundTrafficPolicy.mode, ALLOW_ANY when
-// not set.
+// meshMode is the mesh config's outboundTrafficPolicy.mode: ALLOW_ANY
+// (Istio's default mesh config) when the mesh config has no
+// outboundTrafficPolicy, and REGISTRY_ONLY when it has one without a mode.
+// ApplyMeshConfig unmarshals the user's mesh config over the default one
+// with jsonpb, which replaces a message field whole: a policy without a
+// mode is the proto's zero value, REGISTRY_ONLY (found by listenerlab fuzz
+// on 1.31-dev, seed 20922: BlackHoleCluster default chains).
 func meshMode(w *world.World) outboundMode {
-	if otp, _ := w.MeshConfig["outboundTrafficPolicy"].(map[string]any); otp != nil {
-		if mode, _ := otp["mode"].(string); mode != "" {
-			return outboundMode(mode)
-		}
+	raw, set := w.MeshConfig["outboundTrafficPolicy"]
+	if !set || raw == nil {
+		return modeAllowAny
 	}
-	return modeAllowAny
+	otp, _ := raw.(map[string]any)
+	if mode, _ := otp["mode"].(string); mode != "" {
+		return outboundMode(mode)
+	}
+	return modeRegistryOnly
+}
+
+// meshModeUnset reports whether the mesh config has an
+// outboundTrafficPolicy without a mode (REGISTRY_ONLY, see meshMode).
+func meshModeUnset(w *world.World) bool {
+	raw, set := w.MeshConfig["outboundTrafficPolicy"]
+	otp, _ := raw.(map[string]any)
+	mode, _ := otp["mode"].(string)
+	return set && raw != nil && mode == ""
 }
 
 // RootNamespace is the World's mesh root namespace: the mesh config's

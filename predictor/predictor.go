@@ -196,6 +196,9 @@ func outboundCatchAll(w *world.World, sc *networkingv1.Sidecar, v versions.Versi
 	switch mode := meshMode(w); mode {
 	case modeRegistryOnly:
 		d.Cluster = listener.BlackHoleCluster
+		if meshModeUnset(w) {
+			return d, "meshConfig outboundTrafficPolicy without a mode: the mesh config replaces the default's policy whole, and an unset mode is REGISTRY_ONLY, the proto's zero value"
+		}
 		return d, "meshConfig outboundTrafficPolicy mode REGISTRY_ONLY"
 	case modeAllowAnyDynamicDNS:
 		if !v.AllowAnyDynamicDNS() {

@@ -225,7 +225,7 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 	var def *listener.FilterChain
 	var defSvc *chain
 	for _, c := range e.chains {
-		tlsInspector = tlsInspector || len(c.sni) > 0
+		tlsInspector = tlsInspector || len(c.sni) > 0 || sniDynamicForwardProxy(c)
 		httpInspector = httpInspector || len(c.alpn) > 0
 		fc := listener.FilterChain{Match: chainMatch(c), Destination: c.dest, Reason: c.reason}
 		if c.matchAll() {
@@ -265,6 +265,15 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		b.hijack(l.Name, e, defSvc, catchAll, alone)
 	}
 	return l
+}
+
+// sniDynamicForwardProxy reports whether istiod puts the SNI dynamic
+// forward proxy filter on chain c (buildCompleteNetworkFilters): a TCP
+// chain of a DYNAMIC_DNS ServiceEntry with a wildcard host, which resolves
+// the ClientHello's server name; the listener then needs the tls_inspector
+// (buildListenerFromEntry), whatever the chain matches.
+func sniDynamicForwardProxy(c *chain) bool {
+	return c.dest.Kind == listener.TCP && c.svc != nil && c.svc.Resolution == resDynamicDNS && strings.HasPrefix(c.svc.Hostname, "*")
 }
 
 // hijack raises Hijack: the match-all chain c is the only or the default

@@ -24,8 +24,8 @@ import (
 // pods and istiod with the EndpointSlices (found by e2e-local: the
 // StatefulSet's second pod of
 // dual-stack-serviceentry-shares-service-pod-addresses was missing from
-// the client's listeners about every other run; see also
-// refreshServices).
+// the client's listeners about every other run, for a second cause too:
+// a push for the sync marker reuses a stale service index).
 func (r *Run) endpointsBehind(ctx context.Context) ([]string, error) {
 	shardz, err := r.istiod(ctx, istiod.EndpointShardzPath)
 	if err != nil {

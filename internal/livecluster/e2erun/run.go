@@ -361,9 +361,8 @@ func (r *Run) bumpMarker(ctx context.Context) error {
 
 // waitSynced waits until istiod knows every object of the scenario and
 // every endpoint of its EndpointSlices (endpointsBehind), then makes
-// istiod rebuild its service index (refreshServices) and push to the
-// client, and waits for the client to acknowledge that push: istiod's
-// sync status, no sleeps.
+// istiod push to the client and waits for the client to acknowledge that
+// push: istiod's sync status, no sleeps.
 func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 	client, err := livestate.Read(ctx, livestate.Clients{Kube: r.cs, Istio: r.ic}, livestate.ForIsolated(r.p.Iso))
 	if err != nil {
@@ -436,9 +435,6 @@ func (r *Run) waitSynced(ctx context.Context, timeout time.Duration) error {
 		return err
 	}
 	r.clientPod = client.Client.Name
-	if err := r.s.refreshServices(ctx, timeout); err != nil {
-		return err
-	}
 	_, err = r.s.pushAll(ctx, []*Run{r}, timeout)
 	return err
 }

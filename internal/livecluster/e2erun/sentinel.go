@@ -3,18 +3,11 @@ package e2erun
 import (
 	"context"
 	"fmt"
-	"time"
 
-	apiv1alpha3 "istio.io/api/networking/v1alpha3"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/listenerlab/listenerlab/internal/livecluster/deploy"
-	"github.com/listenerlab/listenerlab/internal/livecluster/kindcluster"
 	"github.com/listenerlab/listenerlab/internal/localcluster/controlplane"
-	"github.com/listenerlab/listenerlab/internal/offline/istiod"
 	"github.com/listenerlab/listenerlab/internal/offline/resolve"
 	"github.com/listenerlab/listenerlab/scenario"
 )
@@ -117,67 +110,4 @@ func (s *Suite) StopSentinel(ctx context.Context) error {
 		return nil
 	}
 	return r.Teardown(ctx)
-}
-
-// servicesMarker names the ServiceEntry in the sentinel's namespace whose
-// host refreshServices replaces: servicesMarkerPrefix, a generation, then
-// servicesMarkerDomain.
-const (
-	servicesMarker       = "listenerlab-services-sync"
-	servicesMarkerPrefix = "gen-"
-	servicesMarkerDomain = ".services-sync.listenerlab.invalid"
-)
-
-// refreshServices makes istiod's next full push rebuild its service index
-// from its current endpoints. A full push for a config other than a
-// service (the sync marker, an EnvoyFilter) reuses the previous push's
-// service index, whose endpoints by port are those istiod held when a
-// service last changed (PushContext.updateContext, initServiceRegistry);
-// endpoints that arrived since came as incremental EDS updates, so a
-// listener per endpoint built from that index (a resolution-NONE
-// ServiceEntry sharing a Service's host) misses them until some service
-// changes (found by e2e-local: the second pod of the StatefulSet of
-// dual-stack-serviceentry-shares-service-pod-addresses). So the sentinel's
-// namespace holds a ServiceEntry, exported to that namespace only, whose
-// host this replaces, and it waits until istiod's registry has the new
-// host: the push that follows is one with a service change. Without a
-// sentinel (while the sentinel itself syncs) it does nothing.
-func (s *Suite) refreshServices(ctx context.Context, timeout time.Duration) error {
-	s.servicesMu.Lock()
-	defer s.servicesMu.Unlock()
-	r := s.sentinel
-	if r == nil {
-		return nil
-	}
-	s.servicesGen++
-	host := fmt.Sprintf("%s%d%s", servicesMarkerPrefix, s.servicesGen, servicesMarkerDomain)
-	ses := r.ic.NetworkingV1().ServiceEntries(r.clientNS())
-	se, err := ses.Get(ctx, servicesMarker, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		se = &networkingv1.ServiceEntry{ObjectMeta: metav1.ObjectMeta{Name: servicesMarker, Namespace: r.clientNS()}}
-		se.Spec.ExportTo = []string{"."}
-		se.Spec.Location = apiv1alpha3.ServiceEntry_MESH_INTERNAL
-		se.Spec.Resolution = apiv1alpha3.ServiceEntry_NONE
-		se.Spec.Ports = []*apiv1alpha3.ServicePort{{Number: 19, Name: "tcp", Protocol: "TCP"}}
-		se.Spec.Hosts = []string{host}
-		_, err = ses.Create(ctx, se, metav1.CreateOptions{})
-	case err == nil:
-		se.Spec.Hosts = []string{host}
-		_, err = ses.Update(ctx, se, metav1.UpdateOptions{})
-	}
-	if err != nil {
-		return fmt.Errorf("replacing the host of ServiceEntry %s/%s: %w", r.clientNS(), servicesMarker, err)
-	}
-	return kindcluster.Wait(ctx, "istiod's registry to have "+host, timeout, r.poll(time.Second), func(ctx context.Context) (bool, string, error) {
-		reg, err := r.istiod(ctx, istiod.RegistryzPath)
-		if err != nil {
-			return false, "", kindcluster.Retryable{Err: err}
-		}
-		have, err := istiod.Hostnames(reg)
-		if err != nil {
-			return false, "", kindcluster.Retryable{Err: err}
-		}
-		return have[host], "not yet", nil
-	})
 }

@@ -59,10 +59,6 @@ type Suite struct {
 	// record shows that a read saw a push of its window.
 	windows  sync.Mutex
 	sentinel *Run
-	// servicesMu serializes refreshServices; servicesGen is the last
-	// generation of its ServiceEntry's host.
-	servicesMu  sync.Mutex
-	servicesGen int
 	// reads are the conflict reads waiting for a quiet window.
 	reads conflictQueue
 	// slots bounds how many scenarios are deployed at once.

@@ -65,3 +65,16 @@ type Client struct {
 	// Unprivileged marks a proxy that cannot bind ports below 1024.
 	Unprivileged bool `json:"unprivileged,omitempty"`
 }
+
+// PodIPs are a pod's addresses: every one of status.podIPs (a dual-stack
+// pod's both, in order), else status.podIP.
+func PodIPs(p *corev1.Pod) []string {
+	var out []string
+	for _, ip := range p.Status.PodIPs {
+		out = append(out, ip.IP)
+	}
+	if len(out) == 0 && p.Status.PodIP != "" {
+		out = append(out, p.Status.PodIP)
+	}
+	return out
+}

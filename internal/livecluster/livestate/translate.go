@@ -73,7 +73,7 @@ func NewTranslator(iso *isolate.Isolated, simulated, live *world.World) *Transla
 		livePods := podsOf(live.Pods, m.Namespace, sel, liveTaken)
 		for i := range livePods {
 			if i < len(simPods) {
-				pair(podIPs(livePods[i]), podIPs(simPods[i]))
+				pair(world.PodIPs(&livePods[i]), world.PodIPs(&simPods[i]))
 			}
 		}
 	}
@@ -252,17 +252,6 @@ func podsOf(pods []corev1.Pod, ns string, sel labels.Selector, taken map[string]
 	return out
 }
 
-func podIPs(p corev1.Pod) []string {
-	var out []string
-	for _, ip := range p.Status.PodIPs {
-		out = append(out, ip.IP)
-	}
-	if len(out) == 0 && p.Status.PodIP != "" {
-		out = append(out, p.Status.PodIP)
-	}
-	return out
-}
-
 // Istio's auto-allocation ranges: addresses pilot hashes from the
 // namespace and host when the allocation controller is off. They are not
 // in the World, so they are paired through predictions.
@@ -351,10 +340,10 @@ func NewPairing(simulated, live *world.World) *Translator {
 	pair(live.Client.IPs, simulated.Client.IPs)
 	simPods := map[string][]string{}
 	for _, p := range simulated.Pods {
-		simPods[p.Namespace+"/"+p.Name] = podIPs(p)
+		simPods[p.Namespace+"/"+p.Name] = world.PodIPs(&p)
 	}
 	for _, p := range live.Pods {
-		pair(podIPs(p), simPods[p.Namespace+"/"+p.Name])
+		pair(world.PodIPs(&p), simPods[p.Namespace+"/"+p.Name])
 	}
 	return t
 }

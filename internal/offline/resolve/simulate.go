@@ -113,7 +113,7 @@ func (s *simulator) reserve() {
 				}
 			}
 		case *corev1.Pod:
-			for _, ip := range ownPodIPs(o) {
+			for _, ip := range world.PodIPs(o) {
 				if a, err := netip.ParseAddr(ip); err == nil {
 					s.podV4.take(a)
 					s.podV6.take(a)
@@ -234,7 +234,7 @@ func (s *simulator) workloadPods(m scenario.Manifest, tmpl corev1.PodTemplateSpe
 			p.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
 			p.Namespace = m.Namespace
 			p.CreationTimestamp = s.created(m)
-			err = s.ready(&p, ownPodIPs(o), i == client)
+			err = s.ready(&p, world.PodIPs(o), i == client)
 		} else {
 			p, err = s.pod(m, name, tmpl, i == client)
 		}
@@ -322,22 +322,9 @@ func (s *simulator) pod(m scenario.Manifest, name string, tmpl corev1.PodTemplat
 	return p, err
 }
 
-// ownPodIPs are the addresses a Pod manifest gives itself: every one of
-// status.podIPs (a dual-stack pod's both), else status.podIP.
-func ownPodIPs(p *corev1.Pod) []string {
-	var out []string
-	for _, ip := range p.Status.PodIPs {
-		out = append(out, ip.IP)
-	}
-	if len(out) == 0 && p.Status.PodIP != "" {
-		out = append(out, p.Status.PodIP)
-	}
-	return out
-}
-
 // ready gives a pod its IPs, a node and a Running, Ready status; it fails
 // when the pod range of a family is exhausted. A Pod manifest's own
-// addresses (fixed: ownPodIPs) are kept as written; the client pod gets
+// addresses (fixed: world.PodIPs) are kept as written; the client pod gets
 // the header's pinned addresses, and the simulated one of each cluster
 // family they leave out.
 func (s *simulator) ready(p *corev1.Pod, fixed []string, client bool) error {

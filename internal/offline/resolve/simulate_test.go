@@ -12,6 +12,7 @@ import (
 
 	"github.com/listenerlab/listenerlab/predictor/versions"
 	"github.com/listenerlab/listenerlab/scenario"
+	"github.com/listenerlab/listenerlab/world"
 )
 
 const doc = `kind: Scenario
@@ -170,14 +171,7 @@ func TestSimulateClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc, err := scenario.Parse("inline.yaml", []byte("kind: Scenario\nname: c\nclient: "+tt.client+clientDoc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := Simulate(sc, versions.Newest())
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := simulateText(t, "kind: Scenario\nname: c\nclient: "+tt.client+clientDoc)
 			if tt.wantPod != "" && w.Client.Name != tt.wantPod {
 				t.Errorf("client pod %s, want %s", w.Client.Name, tt.wantPod)
 			}
@@ -200,6 +194,21 @@ func TestSimulateClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// simulateText parses a scenario written inline and resolves it under
+// the newest version's rules.
+func simulateText(t *testing.T, text string) *world.World {
+	t.Helper()
+	sc, err := scenario.Parse("inline.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := Simulate(sc, versions.Newest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 func mustDeployment(replicas int32) *appsv1.Deployment {
@@ -242,14 +251,7 @@ func TestSimulateKeepsAPodsOwnAddresses(t *testing.T) {
 			text := "kind: Scenario\nname: own\nclient: {namespace: app, ipFamily: DualStack}\n---\n" +
 				"apiVersion: v1\nkind: Pod\nmetadata: {name: db-0, namespace: db, labels: {app: db}}\n" +
 				"spec: {containers: [{name: db, image: postgres}]}\nstatus: " + tc.status + "\n"
-			sc, err := scenario.Parse("inline.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := Simulate(sc, versions.Newest())
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := simulateText(t, text)
 			taken := map[string]string{}
 			for _, p := range w.Pods {
 				var ips []string
@@ -306,14 +308,7 @@ kind: Pod
 metadata: {name: db-0, labels: {app: db}}
 spec: {containers: [{name: db, image: postgres}]}
 `, tc.family, tc.spec)
-			sc, err := scenario.Parse("inline.yaml", []byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := Simulate(sc, versions.Newest())
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := simulateText(t, text)
 			for _, svc := range w.Services {
 				if svc.Name != "db" {
 					continue

@@ -120,7 +120,7 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 		// this configuration's virtual host too.
 		var own []vhostTie
 		for _, t := range cache[portKey{eg, listenPort(eg, number, unix)}].ties {
-			if h, _, err := net.SplitHostPort(t.vhosts[0]); err == nil && t.domain == "" && t.source == "" && strings.EqualFold(h, hostPart) {
+			if t.domain == "" && t.source == "" && strings.EqualFold(t.services[0].Hostname, hostPart) {
 				own = append(own, t)
 			}
 		}
@@ -621,7 +621,8 @@ func catchAllVirtualHost(w *world.World, sc *networkingv1.Sidecar, v versions.Ve
 	vh := rds.VirtualHost{Name: "allow_any", Domains: []string{"*"}}
 	r := rds.Route{Name: "allow_any", Match: rds.Match{PathKind: rds.Prefix, Path: "/"},
 		Action: rds.Action{Kind: rds.Forward, Cluster: dest.Cluster}}
-	dynamic := (sc == nil || sc.Spec.OutboundTrafficPolicy == nil) && meshMode(w) == modeAllowAnyDynamicDNS && v.AllowAnyDynamicDNS()
+	mode, _ := meshMode(w)
+	dynamic := (sc == nil || sc.Spec.OutboundTrafficPolicy == nil) && mode == modeAllowAnyDynamicDNS && v.AllowAnyDynamicDNS()
 	switch {
 	case dest.Cluster == listener.BlackHoleCluster:
 		vh.Name, r.Name = "block_all", "block_all"

@@ -51,30 +51,22 @@ func readMesh(w *world.World, v versions.Version) mesh {
 
 // meshMode is the mesh config's outboundTrafficPolicy.mode: ALLOW_ANY
 // (Istio's default mesh config) when the mesh config has no
-// outboundTrafficPolicy, and REGISTRY_ONLY when it has one without a mode.
-// ApplyMeshConfig unmarshals the user's mesh config over the default one
-// with jsonpb, which replaces a message field whole: a policy without a
-// mode is the proto's zero value, REGISTRY_ONLY (found by listenerlab fuzz
-// on 1.31-dev, seed 20922: BlackHoleCluster default chains).
-func meshMode(w *world.World) outboundMode {
+// outboundTrafficPolicy, and REGISTRY_ONLY when it has one without a mode
+// (unset reports that case). ApplyMeshConfig unmarshals the user's mesh
+// config over the default one with jsonpb, which replaces a message field
+// whole: a policy without a mode is the proto's zero value, REGISTRY_ONLY
+// (found by listenerlab fuzz on 1.31-dev, seed 20922: BlackHoleCluster
+// default chains).
+func meshMode(w *world.World) (mode outboundMode, unset bool) {
 	raw, set := w.MeshConfig["outboundTrafficPolicy"]
 	if !set || raw == nil {
-		return modeAllowAny
+		return modeAllowAny, false
 	}
 	otp, _ := raw.(map[string]any)
-	if mode, _ := otp["mode"].(string); mode != "" {
-		return outboundMode(mode)
+	if m, _ := otp["mode"].(string); m != "" {
+		return outboundMode(m), false
 	}
-	return modeRegistryOnly
-}
-
-// meshModeUnset reports whether the mesh config has an
-// outboundTrafficPolicy without a mode (REGISTRY_ONLY, see meshMode).
-func meshModeUnset(w *world.World) bool {
-	raw, set := w.MeshConfig["outboundTrafficPolicy"]
-	otp, _ := raw.(map[string]any)
-	mode, _ := otp["mode"].(string)
-	return set && raw != nil && mode == ""
+	return modeRegistryOnly, true
 }
 
 // RootNamespace is the World's mesh root namespace: the mesh config's

@@ -193,10 +193,11 @@ func outboundCatchAll(w *world.World, sc *networkingv1.Sidecar, v versions.Versi
 		}
 		return d, src + " mode " + otp.Mode.String()
 	}
-	switch mode := meshMode(w); mode {
+	mode, unset := meshMode(w)
+	switch mode {
 	case modeRegistryOnly:
 		d.Cluster = listener.BlackHoleCluster
-		if meshModeUnset(w) {
+		if unset {
 			return d, "meshConfig outboundTrafficPolicy without a mode: the mesh config replaces the default's policy whole, and an unset mode is REGISTRY_ONLY, the proto's zero value"
 		}
 		return d, "meshConfig outboundTrafficPolicy mode REGISTRY_ONLY"

@@ -71,13 +71,19 @@ type Match struct {
 
 // Destination is the terminal network filter of a chain.
 type Destination struct {
-	Kind    DestinationKind `json:"kind"`
-	Route   string          `json:"route,omitempty"`
-	Cluster string          `json:"cluster,omitempty"`
+	Kind DestinationKind `json:"kind"`
+	// Route is an HTTP connection manager's route configuration: the name
+	// it asks RDS for, or InlineRoutePrefix and the name of one it carries.
+	Route   string `json:"route,omitempty"`
+	Cluster string `json:"cluster,omitempty"`
 	// Weighted holds a tcp_proxy's weighted_clusters, sorted by name by
 	// Normalize; Cluster is then empty, as in Envoy's TcpProxy.
 	Weighted []WeightedCluster `json:"weightedClusters,omitempty"`
 }
+
+// InlineRoutePrefix marks a Destination's Route as a route configuration
+// carried inline by the connection manager, not asked for over RDS.
+const InlineRoutePrefix = "inline:"
 
 // WeightedCluster is one cluster of a tcp_proxy's weighted_clusters.
 type WeightedCluster struct {

@@ -607,6 +607,15 @@ func (b *builder) altVirtualHosts(h string, port int) []string {
 	return out
 }
 
+// dynamicDNSCatchAll says whether the sidecar scope's policy is
+// ALLOW_ANY_DYNAMIC_DNS (IsAllowAnyDynamicDNSOutbound) in a version whose
+// pilot knows the mode: only the mesh config can set it, and a Sidecar's
+// own outboundTrafficPolicy replaces the mesh config's.
+func dynamicDNSCatchAll(w *world.World, sc *networkingv1.Sidecar, v versions.Version) bool {
+	mode, _ := meshMode(w)
+	return (sc == nil || sc.Spec.OutboundTrafficPolicy == nil) && mode == modeAllowAnyDynamicDNS && v.AllowAnyDynamicDNS()
+}
+
 // catchAllVirtualHost models buildCatchAllVirtualHost: the last virtual
 // host of a port's configuration, domain "*": allow_any to
 // PassthroughCluster (or the Sidecar's egressProxy cluster), block_all
@@ -621,13 +630,11 @@ func catchAllVirtualHost(w *world.World, sc *networkingv1.Sidecar, v versions.Ve
 	vh := rds.VirtualHost{Name: "allow_any", Domains: []string{"*"}}
 	r := rds.Route{Name: "allow_any", Match: rds.Match{PathKind: rds.Prefix, Path: "/"},
 		Action: rds.Action{Kind: rds.Forward, Cluster: dest.Cluster}}
-	mode, _ := meshMode(w)
-	dynamic := (sc == nil || sc.Spec.OutboundTrafficPolicy == nil) && mode == modeAllowAnyDynamicDNS && v.AllowAnyDynamicDNS()
 	switch {
 	case dest.Cluster == listener.BlackHoleCluster:
 		vh.Name, r.Name = "block_all", "block_all"
 		r.Action = rds.Action{Kind: rds.DirectResponse, Status: 502}
-	case dynamic:
+	case dynamicDNSCatchAll(w, sc, v):
 		vh.Name, r.Name = "allow_any_dynamic_dns", "allow_any_dynamic_dns"
 		r.Action.Cluster = "AllowAnyDynamicDNSCluster"
 	}

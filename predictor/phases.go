@@ -75,15 +75,8 @@ func (lb *listenerBuild) predict(p *proxy) *Prediction {
 	}
 	b.findings = append(b.findings, lb.b.findings[lb.split:]...)
 	pred.Findings = uniqueFindings(b.findings)
-	unmatched := lb.catchAll
-	if p.CaptureNone {
-		// Without interception istiod builds no virtualOutbound
-		// (buildVirtualOutboundListener): a connection no listener is bound
-		// to is never captured and goes straight to its destination, even
-		// under REGISTRY_ONLY.
-		unmatched = listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
-	}
-	fillWitnesses(pred.Findings, pred.Listeners, unmatched, pred.Routes)
+	vo := newVirtualOutbound(lb.w, lb.sidecar, lb.v, p.CaptureNone, lb.catchAll)
+	fillWitnesses(pred.Findings, pred.Listeners, vo, pred.Routes)
 	pred.Findings = slices.DeleteFunc(pred.Findings, moot(pred.Findings))
 	sort.SliceStable(pred.Findings, func(i, j int) bool {
 		a, c := pred.Findings[i], pred.Findings[j]

@@ -191,7 +191,7 @@ func (b *builder) connFor(s *service, p port, bind string, sni []string) witness
 // fillWitnesses traces every finding's witness connection through the
 // final listeners ls, and a request witness on through the route
 // configurations routes, the way `listenerlab trace` does.
-func fillWitnesses(fs []Finding, ls []listener.Listener, unmatched listener.Destination, routes []rds.Config) {
+func fillWitnesses(fs []Finding, ls []listener.Listener, vo virtualOutbound, routes []rds.Config) {
 	for i := range fs {
 		spec := fs[i].spec
 		if spec == nil {
@@ -207,10 +207,10 @@ func fillWitnesses(fs []Finding, ls []listener.Listener, unmatched listener.Dest
 			continue
 		}
 		c := trace.Call{To: netip.AddrPortFrom(a, uint16(spec.port)), TLS: spec.tls, SNI: spec.sni, Host: spec.host}
-		o := trace.Options{Unmatched: unmatched}
+		o := vo.options(nil)
 		if spec.req != nil {
 			c.Path, c.Method, c.Headers = spec.req.Path, spec.req.Method, spec.req.Headers
-			o.Routes = routes
+			o = vo.options(routes)
 		}
 		r := trace.Trace(ls, c, o)
 		w := &Witness{To: c.To.String(), TLS: spec.tls, SNI: spec.sni, Host: spec.host, Meant: spec.meant,

@@ -108,9 +108,9 @@ func TestWitnesses(t *testing.T) {
 					t.Errorf("%s: witness %+v: %v", where, wit, err)
 					continue
 				}
-				o := trace.Options{Unmatched: predictor.VirtualOutbound(w, v)}
-				if wit.IsRequest() {
-					o.Routes = p.Routes
+				o := predictor.TraceOptions(w, v, p)
+				if !wit.IsRequest() {
+					o.Routes = nil
 				}
 				r := trace.Trace(p.Listeners, call, o)
 				l, d, sniffed := predictor.Outcome(p.Listeners, r)
@@ -179,7 +179,7 @@ func TestRequests(t *testing.T) {
 			for _, e := range sc.Header.Expect {
 				checked += len(e.Requests)
 			}
-			for _, d := range compare.Requests(sc.Header.Expect, v, p.Listeners, p.Routes, trace.Options{Unmatched: predictor.VirtualOutbound(w, v)}) {
+			for _, d := range compare.Requests(sc.Header.Expect, v, p.Listeners, p.Routes, predictor.TraceOptions(w, v, p)) {
 				t.Errorf("%s %s: expectation not met (-expected +predicted):\n%s", v.Label, f, d)
 			}
 		}

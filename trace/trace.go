@@ -3,7 +3,9 @@ package trace
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/route"
@@ -21,6 +23,15 @@ type Options struct {
 	// nil: PassthroughCluster (the zero value means that too), or
 	// BlackHoleCluster under REGISTRY_ONLY.
 	Unmatched listener.Destination
+	// UnmatchedHTTP, when set, replaces Unmatched for a plaintext HTTP
+	// connection (one the http_inspector gives an ALPN of PlaintextHTTPALPNs):
+	// the HTTP chain of Istio's virtualOutbound under ALLOW_ANY_DYNAMIC_DNS,
+	// whose connection manager carries its route configuration inline.
+	UnmatchedHTTP *listener.Destination
+	// Inline are the route configurations that connection managers carry
+	// inline (a Destination's Route listener.InlineRoutePrefix+NAME, each
+	// named so): part of the listeners, so known whether Routes is or not.
+	Inline []route.Config
 	// Routes are the route configurations the sidecar has (RDS): an HTTP
 	// chain's request is followed through the one its connection manager
 	// names. Nil when they are not known (a dump without
@@ -106,8 +117,15 @@ func Trace(ls []listener.Listener, c Call, o Options) Result {
 			if d.Kind == "" {
 				d = listener.Destination{Kind: listener.TCP, Cluster: listener.PassthroughCluster}
 			}
+			if o.UnmatchedHTTP != nil && plaintextHTTP(k) {
+				d = *o.UnmatchedHTTP
+				r.Chain = "alpn=" + strings.Join(PlaintextHTTPALPNs, ",")
+			}
 			r.Destination = &d
 			r.Summary = prefix + short(d) + " (virtualOutbound)"
+			if d.Kind == listener.HTTP {
+				followHTTP(&r, c, d, o)
+			}
 			return r
 		}
 		l = o.VirtualOutbound
@@ -131,19 +149,51 @@ func Trace(ls []listener.Listener, c Call, o Options) Result {
 	r.Reason = joinReasons(l.Reason, chain.Reason)
 	r.Summary = prefix + short(d)
 	if d.Kind == listener.HTTP {
-		r.HTTP = &HTTPNext{Route: d.Route, Host: c.Host, HostGiven: c.Host != ""}
-		if c.Host == "" {
-			r.HTTP.Host = hostFor(c.To)
-		}
-		if o.Routes == nil {
-			r.Summary += fmt.Sprintf(": the virtual host is chosen by RDS (routes not known here) by Host %q", r.HTTP.Host)
-			return r
-		}
-		rt := Follow(o.Routes, d.Route, c.request(r.HTTP.Host))
-		r.HTTP.Routed = &rt
-		r.Summary += ": " + rt.Outcome
+		followHTTP(&r, c, d, o)
 	}
 	return r
+}
+
+// followHTTP takes a call that reached an HTTP connection manager with
+// destination d on through the route configuration it names.
+func followHTTP(r *Result, c Call, d listener.Destination, o Options) {
+	r.HTTP = &HTTPNext{Route: d.Route, Host: c.Host, HostGiven: c.Host != ""}
+	if c.Host == "" {
+		r.HTTP.Host = hostFor(c.To)
+	}
+	routes := o.Routes
+	if strings.HasPrefix(d.Route, listener.InlineRoutePrefix) {
+		routes = o.Inline
+		if routes == nil {
+			routes = []route.Config{}
+		}
+	}
+	if routes == nil {
+		r.Summary += fmt.Sprintf(": the virtual host is chosen by RDS (routes not known here) by Host %q", r.HTTP.Host)
+		return
+	}
+	rt := Follow(routes, d.Route, c.request(r.HTTP.Host))
+	r.HTTP.Routed = &rt
+	r.Summary += ": " + rt.Outcome
+}
+
+// PlaintextHTTPALPNs are the protocols of plaintext HTTP that Istio's HTTP
+// chains match (plaintextHTTPALPNs in pilot/pkg/networking/core/listener.go;
+// istiod's PILOT_HTTP10, which adds http/1.0, is not modelled and named so
+// by meshconfig).
+var PlaintextHTTPALPNs = []string{"http/1.1", "h2c"}
+
+// plaintextHTTP says whether the http_inspector took k for plaintext HTTP.
+func plaintextHTTP(k Connection) bool {
+	if k.Transport != RawBuffer {
+		return false
+	}
+	for _, p := range k.ALPN {
+		if slices.Contains(PlaintextHTTPALPNs, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func joinReasons(l, c string) string {

@@ -103,7 +103,7 @@ func runTrace(args []string, stdout, stderr io.Writer) int {
 		var preds []predicted
 		preds, status = predictAll(paths, f.istio, "", stderr)
 		for _, p := range preds {
-			r := trace.Trace(p.Prediction.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(p.World, p.Version), Routes: predictedRoutes(p.Prediction)})
+			r := trace.Trace(p.Prediction.Listeners, call, predictor.TraceOptions(p.World, p.Version, p.Prediction))
 			results = append(results, traced{Scenario: p.Scenario, File: p.File, Version: p.Prediction.Version, Result: r, NotModelled: p.Prediction.NotModelled})
 		}
 	}
@@ -171,7 +171,7 @@ func (f *traceFlags) traceManifests(paths []string, call trace.Call, stderr io.W
 	if err != nil {
 		return traced{}, err
 	}
-	r := trace.Trace(p.Listeners, call, trace.Options{Unmatched: predictor.VirtualOutbound(w, v), Routes: predictedRoutes(p)})
+	r := trace.Trace(p.Listeners, call, predictor.TraceOptions(w, v, p))
 	printNotModelled(stderr, []notModelledOf{{name: "client " + c.Name, items: p.NotModelled}})
 	return traced{Scenario: "client " + c.Name, File: strings.Join(paths, " "), Version: p.Version, Result: r, NotModelled: p.NotModelled}, nil
 }

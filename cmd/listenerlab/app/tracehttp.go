@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/listenerlab/listenerlab/predictor"
-	"github.com/listenerlab/listenerlab/route"
 	"github.com/listenerlab/listenerlab/trace"
 )
 
@@ -50,12 +48,6 @@ func requestFlags(path, method string) error {
 		}
 	}
 	return nil
-}
-
-// predictedRoutes are the route configurations of a prediction; nil (the
-// trace then stops at the route name) for one built without them.
-func predictedRoutes(p *predictor.Prediction) []route.Config {
-	return p.Routes
 }
 
 // writeRouted prints a request followed through a route configuration:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/listenerlab/listenerlab/listener"
+	"github.com/listenerlab/listenerlab/route"
 )
 
 // convert normalizes a decoded listener (not yet sorted).
@@ -64,7 +66,37 @@ func convert(l *listenerv3.Listener) (Entry, error) {
 		e.Opaque = append(e.Opaque, t)
 	}
 	sort.Strings(e.Opaque)
+	if e.UseOriginalDst {
+		e.InlineRoutes = inlineRoutes(l)
+	}
 	return e, nil
+}
+
+// inlineRoutes reads the route configurations that l's connection managers
+// carry inline (Entry.InlineRoutes), sorted by name.
+func inlineRoutes(l *listenerv3.Listener) []route.Config {
+	var out []route.Config
+	for _, fc := range append(slices.Clip(l.GetFilterChains()), l.GetDefaultFilterChain()) {
+		for _, f := range fc.GetFilters() {
+			tc := f.GetTypedConfig()
+			if messageName(tc.GetTypeUrl()) != messageName(hcmType) {
+				continue
+			}
+			var h hcmv3.HttpConnectionManager
+			if proto.Unmarshal(tc.GetValue(), &h) != nil || h.GetRouteConfig() == nil {
+				continue
+			}
+			c, err := convertRouteConfig(h.GetRouteConfig())
+			if err != nil {
+				continue
+			}
+			c.Name = listener.InlineRoutePrefix + c.Name
+			c.Normalize()
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // address is a listener address as host and port: a socket address's address
@@ -186,7 +218,7 @@ func destination(f *listenerv3.Filter) (listener.Destination, bool, error) {
 		case h.GetRds() != nil:
 			d.Route = h.GetRds().GetRouteConfigName()
 		case h.GetRouteConfig() != nil:
-			d.Route = "inline:" + h.GetRouteConfig().GetName()
+			d.Route = listener.InlineRoutePrefix + h.GetRouteConfig().GetName()
 		case h.GetScopedRoutes() != nil:
 			d.Route = "scoped:" + h.GetScopedRoutes().GetName()
 		}

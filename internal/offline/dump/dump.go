@@ -76,6 +76,14 @@ type Entry struct {
 	// redis_proxy (Istio's stats, metadata exchange, RBAC, and types unknown to this
 	// binary). Sorted, without duplicates.
 	Opaque []string `json:"opaque,omitempty"`
+	// InlineRoutes are the route configurations that the connection
+	// managers of the capturing listener (UseOriginalDst) carry inline,
+	// named listener.InlineRoutePrefix+NAME as their chains' destinations
+	// name them (Istio 1.31's ALLOW_ANY_DYNAMIC_DNS chain): a trace of a
+	// call that stays on that listener follows its route. Each is read like
+	// an RDS one; one that cannot be is left out, and such a trace then
+	// says its configuration is not known.
+	InlineRoutes []route.Config `json:"inlineRoutes,omitempty"`
 }
 
 // Failure is a listener that failed, named when the dump names it.

@@ -13,7 +13,7 @@ import (
 // ones, which Envoy does not serve yet. The listener with use_original_dst
 // is the capturing one, not a candidate. The options carry the dump's
 // route configurations (nil when it has none: the trace of an HTTP chain
-// then stops at the route's name).
+// then stops at the route's name) and the capturing listener's inline ones.
 func (d *Dump) Handoff() ([]listener.Listener, trace.Options) {
 	var ls []listener.Listener
 	o := trace.Options{Routes: d.Routes}
@@ -22,7 +22,7 @@ func (d *Dump) Handoff() ([]listener.Listener, trace.Options) {
 		switch {
 		case e.UseOriginalDst || l.Name == trace.VirtualOutboundName:
 			if o.VirtualOutbound == nil {
-				o.VirtualOutbound = &l
+				o.VirtualOutbound, o.Inline = &l, e.InlineRoutes
 			}
 		case e.State != Warming:
 			ls = append(ls, l)

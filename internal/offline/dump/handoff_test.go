@@ -94,3 +94,37 @@ func TestHandoffFollowsRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestHandoffInlineRoutes traces plaintext HTTP on the config dump real
+// pilot 1.31-dev wrote for scenarios/mesh/allow-any-dynamic-dns-passthrough.yaml
+// (listenerlab verify --keep): under ALLOW_ANY_DYNAMIC_DNS virtualOutbound
+// has an HTTP chain whose connection manager carries its route
+// configuration inline, which Handoff hands to the trace, so a request
+// for an unknown host on a port without a listener reaches
+// AllowAnyDynamicDNSCluster; a raw TCP connection still passes through.
+func TestHandoffInlineRoutes(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "pilot-1.31-dev-dynamic-dns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, opts := d.Handoff()
+	if len(opts.Inline) != 1 || opts.Inline[0].Name != "inline:allow_any_dynamic_dns" {
+		t.Fatalf("inline route configurations %v, want inline:allow_any_dynamic_dns", opts.Inline)
+	}
+	to := netip.MustParseAddrPort("203.0.113.10:8080")
+	for _, tt := range []struct {
+		call trace.Call
+		want string
+	}{
+		{trace.Call{To: to, Host: "example.org:8080", Path: "/"}, "no listener on this port: stays on virtualOutbound, route inline:allow_any_dynamic_dns: cluster AllowAnyDynamicDNSCluster"},
+		{trace.Call{To: to}, "no listener on this port: stays on virtualOutbound, passthrough"},
+	} {
+		if r := trace.Trace(ls, tt.call, opts); r.Summary != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.call, r.Summary, tt.want)
+		}
+	}
+}

@@ -117,9 +117,14 @@ func printFuzzSummary(w io.Writer, sum fuzz.Summary, seed uint64) {
 		}
 		printFuzzVersion(w, v)
 	}
-	rate := float64(total) / max(sum.Elapsed.Seconds(), 0.001)
+	running := sum.Elapsed - sum.Building
+	rate := float64(total) / max(running.Seconds(), 0.001)
+	took := running.Round(time.Second).String()
+	if sum.Building >= time.Second {
+		took += fmt.Sprintf(" (and %s building backends or waiting for their builds)", sum.Building.Round(time.Second))
+	}
 	fmt.Fprintf(w, "\nfuzz --seed %d: %d worlds on %d versions in %s (%.1f worlds/s), %d divergences (%d explained by a \"not modelled\" or OrderUndetermined finding, %d not), %d nondeterministic (real pilot answered the same World differently between runs; %d named by OrderUndetermined, %d not)\n",
-		seed, total, len(sum.Versions), sum.Elapsed.Round(time.Second), rate, div, explained, div-explained, nondet, named, nondet-named)
+		seed, total, len(sum.Versions), took, rate, div, explained, div-explained, nondet, named, nondet-named)
 }
 
 // printFuzzVersion prints one version's part of the summary.

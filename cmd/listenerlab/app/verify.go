@@ -151,13 +151,23 @@ func writeFile(path string, render func(io.Writer) error) error {
 // more and returns only the runs that finished: a run cut short by the
 // interruption is not an error of its scenario.
 // With showRoutes, real pilot's route configurations follow each verdict.
+//
+// The backends are built one after another, ahead of the checks: version
+// i+1 builds while version i's scenarios run, so a cold run's build chain
+// never waits for a verification.
 func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Version, opts verify.Options, showRoutes bool, text, stderr io.Writer) []compare.Result {
 	var results []compare.Result
+	built := buildAhead(ctx, vs, opts)
+	defer func() {
+		for range built { // a build that ctx's end cut short cleans up before verify exits
+		}
+	}()
 	for _, v := range vs {
 		if ctx.Err() != nil {
 			break
 		}
-		bin, err := verify.Backend(ctx, v, opts)
+		b := <-built
+		bin, err := b.bin, b.err
 		if ctx.Err() != nil {
 			break
 		}
@@ -186,6 +196,31 @@ func verifyAll(ctx context.Context, scs []*scenario.Scenario, vs []versions.Vers
 		}
 	}
 	return results
+}
+
+// builtBackend is the outcome of one backend build.
+type builtBackend struct {
+	bin string
+	err error
+}
+
+// buildAhead builds the backend of each of vs in order, in the background,
+// and sends each outcome on the channel it returns (buffered, so the
+// builds never wait for their reader). Once ctx ends it builds nothing
+// more.
+func buildAhead(ctx context.Context, vs []versions.Version, opts verify.Options) <-chan builtBackend {
+	out := make(chan builtBackend, len(vs))
+	go func() {
+		defer close(out)
+		for _, v := range vs {
+			if ctx.Err() != nil {
+				return
+			}
+			bin, err := verify.Backend(ctx, v, opts)
+			out <- builtBackend{bin, err}
+		}
+	}()
+	return out
 }
 
 // verifyVersion checks every scenario on one version with its built

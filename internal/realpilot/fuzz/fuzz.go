@@ -121,7 +121,10 @@ func (s VersionSummary) Failed() bool {
 // Summary is a whole run.
 type Summary struct {
 	Versions []VersionSummary
+	// Elapsed is the whole run; Building the part of it spent building
+	// backends, or waiting for another process (verify) to build them.
 	Elapsed  time.Duration
+	Building time.Duration
 }
 
 // Failed reports whether any version failed.
@@ -155,7 +158,9 @@ func Run(ctx context.Context, opt Options) (Summary, error) {
 		progress = io.Discard
 	}
 	for i, v := range opt.Versions {
+		built := time.Now()
 		bin, err := backend.Build(ctx, v, backend.BuildOptions{Progress: progress, Nice: 5})
+		sum.Building += time.Since(built)
 		if err != nil {
 			return sum, err
 		}

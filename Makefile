@@ -10,25 +10,30 @@ SCENARIOS ?= scenarios
 # in the environment to build with cgo.
 export CGO_ENABLED ?= 0
 
-.PHONY: build test pilot-checks prefetch-modules lint unit verify verify-tree vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
+.PHONY: build test pilot-checks prefetch-modules lint lint-static unit verify verify-tree vet bench profile-analyze fuzz fuzz-pilot golden e2e e2e-dry-run e2e-local
 
 build:
 	$(GO) build -o bin/listenerlab ./cmd/listenerlab
 
-# Lint and unit tests, then every corpus scenario against the real pilot
-# of every catalogued Istio version, then generated scenarios against the
-# same backends (fuzz-pilot, fixed seed), then against a real API server and
-# istiod of ISTIO_VERSION (e2e-local). The first run builds each version's
-# backend, Kubernetes and istiod (see README "Development" for where a cold
-# run's time goes); later runs minutes. prefetch-modules first starts the
-# module downloads of those builds in the background, so that they overlap
-# lint and unit instead of waiting on the network one build at a time.
-# verify and fuzz-pilot run beside e2e-local, whose waits on istiod and the
-# API server would otherwise leave the cores idle; each part's output is
-# printed whole when it ends (--output-sync). e2e-local waits for verify's
-# build of its version's backend rather than compiling it a second time.
-test: prefetch-modules lint unit
-	@$(MAKE) --no-print-directory -j2 --output-sync=target GO_TEST_FLAGS='$(GO_TEST_FLAGS)' pilot-checks e2e-local
+# Lint and unit tests; every corpus scenario against the real pilot of
+# every catalogued Istio version, and generated scenarios against the same
+# backends (pilot-checks: verify and fuzz-pilot, fixed seed); every corpus
+# scenario against a real API server and istiod of ISTIO_VERSION
+# (e2e-local). The first run builds each version's backend, Kubernetes and
+# istiod (see README "Development" for where a cold run's time goes); later
+# runs take minutes. prefetch-modules first starts the module downloads of
+# those builds in the background, so that they overlap vet instead of
+# waiting on the network one build at a time. vet compiles every
+# dependency of the module once; then the rest of lint, the unit tests,
+# pilot-checks and e2e-local run side by side: the builds of backends and
+# Kubernetes run at nice 5 and take what lint and unit leave of the cores,
+# and e2e-local's waits on istiod and the API server leave room for the
+# backend builds. Each part's output is printed whole when it ends
+# (--output-sync); make fails if any part does. e2e-local waits for
+# verify's build of its version's backend rather than compiling it a
+# second time.
+test: prefetch-modules vet
+	@$(MAKE) --no-print-directory -j4 --output-sync=target GO_TEST_FLAGS='$(GO_TEST_FLAGS)' lint-static unit pilot-checks e2e-local
 
 # Under test, the unit tests and e2e-local leave out go test's own vet
 # pass: lint has just run go vet, with all its analyzers (a superset of go
@@ -62,7 +67,10 @@ prefetch-modules:
 # besides. staticcheck and actionlint are pinned in go.mod as tools (go
 # tool NAME); their first run builds them.
 LINT_TAGS ?= e2e,pilot
-lint: vet
+lint: vet lint-static
+
+# lint without vet: gofmt, staticcheck and actionlint.
+lint-static:
 	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) tool staticcheck -tags $(LINT_TAGS) ./...

@@ -230,9 +230,24 @@ func (l *Listener) Normalize() {
 		l.DefaultChain.Match.normalize()
 		l.DefaultChain.Destination.normalize()
 	}
-	sort.SliceStable(l.FilterChains, func(i, j int) bool {
-		return l.FilterChains[i].key() < l.FilterChains[j].key()
-	})
+	if len(l.FilterChains) < 2 {
+		return
+	}
+	// Each chain's key once, not once per comparison.
+	keyed := make([]keyedChain, len(l.FilterChains))
+	for i, c := range l.FilterChains {
+		keyed[i] = keyedChain{c.key(), c}
+	}
+	slices.SortStableFunc(keyed, func(a, b keyedChain) int { return strings.Compare(a.key, b.key) })
+	for i := range keyed {
+		l.FilterChains[i] = keyed[i].chain
+	}
+}
+
+// keyedChain is a chain with its sort key.
+type keyedChain struct {
+	key   string
+	chain FilterChain
 }
 
 func (m *Match) normalize() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/listenerlab/listenerlab/listener"
@@ -88,9 +89,27 @@ type entry struct {
 	locked     bool
 	chains     []*chain
 	reason     string
+	// listenerName caches name(): binds and port are set when the entry
+	// is made and never change.
+	listenerName string
 }
 
-func (e *entry) name() string { return e.binds[0] + "_" + itoa(e.port.Number) }
+// name is the listener's name, ADDRESS_PORT.
+func (e *entry) name() string {
+	if e.listenerName == "" {
+		e.listenerName = listenerName(e.binds[0], e.port.Number)
+	}
+	return e.listenerName
+}
+
+// listenerName is ADDRESS_PORT, in one allocation (a prediction names
+// tens of thousands of listeners and entry keys).
+func listenerName(addr string, port int) string {
+	b := make([]byte, 0, len(addr)+6)
+	b = append(b, addr...)
+	b = append(b, '_')
+	return string(strconv.AppendInt(b, int64(port), 10))
+}
 
 type opts struct {
 	svc        *service
@@ -348,7 +367,7 @@ func (b *builder) add(o opts, why string) {
 		return
 	}
 	o, addrWhy := b.chooseBinds(o, class)
-	key := first(o.binds) + "_" + itoa(sp.Number)
+	key := listenerName(first(o.binds), sp.Number)
 	cur := b.entries[key]
 	if cur != nil && cur.locked {
 		return
@@ -581,6 +600,9 @@ func (b *builder) apply(o opts, key string, cur *entry, conflict listener.Confli
 	case listener.NoConflict, listener.AutoOverHTTP:
 		e := &entry{binds: o.binds, bindToPort: o.bindToPort, port: sp, protocol: proto, chains: chains,
 			reason: s.Hostname + " port " + itoa(sp.Number) + " (" + string(sp.Protocol) + ", " + sp.Why + "): " + reason}
+		if first(o.binds) != "" {
+			e.listenerName = key // the same ADDRESS_PORT
+		}
 		if conflict == listener.AutoOverHTTP {
 			e.reason += "; replaced the HTTP-only listener of an earlier service (" + string(conflict) + ")"
 		}

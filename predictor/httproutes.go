@@ -197,9 +197,7 @@ func egressForRDS(egresses []egress, number int, name string) *egress {
 }
 
 // sortVirtualHosts models util.SortVirtualHosts: by name, stable.
-func sortVirtualHosts(vhs []rds.VirtualHost) {
-	sort.SliceStable(vhs, func(i, j int) bool { return vhs[i].Name < vhs[j].Name })
-}
+func sortVirtualHosts(vhs []rds.VirtualHost) { rds.SortVirtualHosts(vhs) }
 
 // hostWrapper is Istio's VirtualHostWrapper: services and plain
 // VirtualService hosts that share the routes of one VirtualService (or a
@@ -470,7 +468,7 @@ func (vb *vhostBuild) build(w hostWrapper, h string, s *service) {
 	if len(w.notes) > 0 {
 		why += "; " + strings.Join(w.notes, "; ")
 	}
-	var kept []string
+	kept := make([]string, 0, len(ds))
 	for _, d := range ds {
 		lower := strings.ToLower(d)
 		if h, ok := vb.domains[lower]; ok {
@@ -520,7 +518,9 @@ func ipv6Compliant(h string) string {
 // ignores the Host's port, and port is 0). It also returns the other
 // names alone.
 func (b *builder) serviceDomains(s *service, port int) ([]string, []string) {
-	var domains, expanded []string
+	// A Kubernetes service's names: its hostname and the short forms
+	// (up to 3), each with and without the port, then its addresses.
+	domains, expanded := make([]string, 0, 12), make([]string, 0, 6)
 	all := []string{s.Hostname}
 	for _, a := range s.Aliases {
 		all = append(all, a.Hostname)
@@ -594,9 +594,11 @@ func (b *builder) altVirtualHosts(h string, port int) []string {
 		return out
 	}
 	name, ns := h[:dot], h[dot+1:ih]
-	names := []string{name + "." + ns, name + "." + ns + ".svc"}
+	out = slices.Grow(out, 6)
+	var namesArray [3]string
+	names := append(namesArray[:0], name+"."+ns, name+"."+ns+".svc")
 	if ns == b.p.Namespace {
-		names = []string{name, name + "." + ns + ".svc", name + "." + ns}
+		names = append(namesArray[:0], name, name+"."+ns+".svc", name+"."+ns)
 	}
 	for _, n := range names {
 		out = append(out, n)

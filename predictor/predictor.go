@@ -223,15 +223,16 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		l.AdditionalAddresses = nil
 	}
 	var tlsInspector, httpInspector bool
-	var def *listener.FilterChain
+	var def listener.FilterChain
 	var defSvc *chain
+	l.FilterChains = make([]listener.FilterChain, 0, len(e.chains))
 	for _, c := range e.chains {
 		tlsInspector = tlsInspector || len(c.sni) > 0 || sniDynamicForwardProxy(c)
 		httpInspector = httpInspector || len(c.alpn) > 0
 		fc := listener.FilterChain{Match: chainMatch(c), Destination: c.dest, Reason: c.reason}
 		if c.matchAll() {
 			fc.Match = listener.Match{}
-			def, defSvc = &fc, c
+			def, defSvc = fc, c
 			continue
 		}
 		l.FilterChains = append(l.FilterChains, fc)
@@ -249,10 +250,11 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 		l.ListenerFilters = append(l.ListenerFilters, "tls_inspector")
 	}
 	switch {
-	case def != nil && len(l.FilterChains) == 0:
-		l.FilterChains = []listener.FilterChain{*def}
-	case def != nil:
-		l.DefaultChain = def
+	case defSvc != nil && len(l.FilterChains) == 0:
+		l.FilterChains = append(l.FilterChains, def)
+	case defSvc != nil:
+		d := def
+		l.DefaultChain = &d
 	default:
 		why := "no chain matches everything: unmatched connections go to " + catchAll.Cluster
 		if b.catchAllWhy != "" {
@@ -262,7 +264,7 @@ func (b *builder) finalize(e *entry, catchAll listener.Destination) listener.Lis
 	}
 	// An HTTP_PROXY egress port is a proxy the user declared for every
 	// destination: that it takes every connection on its port is its job.
-	if def != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) && e.port.Protocol != pHTTPProxy {
+	if defSvc != nil && (e.binds[0] == wildcardV4 || e.binds[0] == wildcardV6) && e.port.Protocol != pHTTPProxy {
 		b.hijack(l.Name, e, defSvc, catchAll, alone)
 	}
 	return l

@@ -67,7 +67,10 @@ func kubeProtocol(port int32, name, proto string, appProtocol *string) (protocol
 	if proto == "UDP" {
 		return pUDP, "protocol UDP"
 	}
-	source := "port name " + quote(name)
+	source := "port name (none)"
+	if name != "" {
+		source = `port name "` + name + `"`
+	}
 	if appProtocol != nil {
 		name = *appProtocol
 		source = "appProtocol " + quote(name)

@@ -52,14 +52,22 @@ func newProxy(c world.Client, allocFeature bool) *proxy {
 
 // wildcards models getWildcardsAndLocalHost
 // (pilot/pkg/networking/core/listener_address.go).
+// The wildcard lists wildcards returns, shared: no caller writes to them
+// (an append reallocates, their capacity being their length).
+var (
+	wildcards4  = []string{wildcardV4}
+	wildcards6  = []string{wildcardV6}
+	wildcards46 = []string{wildcardV4, wildcardV6}
+)
+
 func (p *proxy) wildcards() []string {
 	switch {
 	case p.V4 && p.V6:
-		return []string{wildcardV4, wildcardV6}
+		return wildcards46
 	case p.V6:
-		return []string{wildcardV6}
+		return wildcards6
 	}
-	return []string{wildcardV4}
+	return wildcards4
 }
 
 func (p *proxy) localhosts() []string {
@@ -93,11 +101,21 @@ func (p *proxy) family(addrs []string, all bool) []string {
 		ip, err := netip.ParseAddr(a)
 		return err == nil && ip.Is4(), err == nil
 	}
-	var out []string
-	for _, a := range addrs {
+	keeps := func(a string) bool {
 		v4, ok := is4(a)
-		if ok && (v4 && p.V4 || !v4 && p.V6) {
-			out = append(out, a)
+		return ok && (v4 && p.V4 || !v4 && p.V6)
+	}
+	var out []string
+	switch {
+	case len(addrs) == 1 && keeps(addrs[0]):
+		// The common case, without an allocation; capacity clipped so
+		// that a caller's append does not write into addrs.
+		out = slices.Clip(addrs)
+	default:
+		for _, a := range addrs {
+			if keeps(a) {
+				out = append(out, a)
+			}
 		}
 	}
 	if !p.V4 || !p.V6 || all || len(out) == 0 {

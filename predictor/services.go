@@ -82,7 +82,7 @@ type service struct {
 // (pilot/pkg/serviceregistry/kube/conversion.go) and the endpoints the
 // registry builds from EndpointSlices.
 func kubeServices(w *world.World) []*service {
-	var out []*service
+	out := make([]*service, 0, len(w.Services))
 	bySvc := slicesByService(w)
 	pods := podIndex(w)
 	for i := range w.Services {
@@ -96,7 +96,7 @@ func kubeServices(w *world.World) []*service {
 			DefaultAddress: wildcardV4,
 			HasSelector:    len(k.Spec.Selector) > 0,
 			Source:         "Service " + k.Namespace + "/" + k.Name,
-			Endpoints:      map[int][][]string{},
+			Ports:          make([]port, 0, len(k.Spec.Ports)),
 		}
 		if k.Spec.Type == corev1.ServiceTypeExternalName && k.Spec.ExternalName != "" {
 			s.Resolution = resAlias
@@ -381,9 +381,25 @@ func shareEndpoints(all []*service) {
 		services []*service
 		shards   []shard
 	}
+	// Only a host and namespace of two services or more changes anything:
+	// count them first, without building the pairs of single services.
+	type hostNamespace struct{ host, namespace string }
+	count := make(map[hostNamespace]int, len(all))
+	shared := false
+	for _, s := range all {
+		k := hostNamespace{s.Hostname, s.Namespace}
+		count[k]++
+		shared = shared || count[k] > 1
+	}
+	if !shared {
+		return
+	}
 	pairs := map[string]*pair{}
 	var order []string
 	for _, s := range all {
+		if count[hostNamespace{s.Hostname, s.Namespace}] < 2 {
+			continue
+		}
 		key := s.Namespace + "/" + s.Hostname
 		p := pairs[key]
 		if p == nil {

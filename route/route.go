@@ -219,7 +219,7 @@ func (h HeaderMatch) String() string {
 // hold; istiod writes query parameters in map order), weighted clusters
 // and mirrors by name. Routes keep their order.
 func (c *Config) Normalize() {
-	sort.SliceStable(c.VirtualHosts, func(i, j int) bool { return c.VirtualHosts[i].Name < c.VirtualHosts[j].Name })
+	SortVirtualHosts(c.VirtualHosts)
 	for i := range c.VirtualHosts {
 		vh := &c.VirtualHosts[i]
 		slices.Sort(vh.Domains)
@@ -228,7 +228,9 @@ func (c *Config) Normalize() {
 			sortConditions(m.Headers)
 			sortConditions(m.QueryParams)
 			a := &vh.Routes[j].Action
-			sort.SliceStable(a.Weighted, func(x, y int) bool { return a.Weighted[x].Name < a.Weighted[y].Name })
+			if len(a.Weighted) > 1 {
+				slices.SortStableFunc(a.Weighted, func(x, y listener.WeightedCluster) int { return strings.Compare(x.Name, y.Name) })
+			}
 			slices.Sort(a.Mirrors)
 		}
 	}
@@ -259,7 +261,35 @@ func RedirectTarget(scheme, host string, port uint32, path, prefix string) strin
 	return scheme + "://" + authority + path
 }
 
-// Sort orders configurations by name.
-func Sort(cs []Config) {
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+// Sort orders configurations by name, stable.
+func Sort(cs []Config) { sortStableByName(cs, func(c *Config) string { return c.Name }) }
+
+// SortVirtualHosts orders virtual hosts by name, stable (istiod's
+// util.SortVirtualHosts).
+func SortVirtualHosts(vhs []VirtualHost) {
+	sortStableByName(vhs, func(v *VirtualHost) string { return v.Name })
+}
+
+// sortStableByName sorts xs by name, stable, moving each element once: a
+// stable sort of the values themselves moves these large structs
+// O(n log n) times, and a prediction sorts tens of thousands of them. An
+// ordered slice (the common case) is left as it is.
+func sortStableByName[T any](xs []T, name func(*T) string) {
+	sorted := true
+	for i := 1; i < len(xs) && sorted; i++ {
+		sorted = name(&xs[i-1]) <= name(&xs[i])
+	}
+	if sorted {
+		return
+	}
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(name(&xs[a]), name(&xs[b])) })
+	moved := make([]T, len(xs))
+	for i, j := range order {
+		moved[i] = xs[j]
+	}
+	copy(xs, moved)
 }

@@ -273,11 +273,31 @@ func Sort(ls []Listener) {
 		}
 		return i - j // equal listeners keep their order
 	})
-	sorted := make([]Listener, len(ls))
-	for i, j := range order {
-		sorted[i] = ls[j]
+	permute(ls, order)
+}
+
+// permute rearranges ls in place so that ls[i] becomes the old ls[order[i]],
+// following each cycle of the permutation with one spare element: each
+// listener moves once, and no second slice of them is allocated. order is
+// used up.
+func permute(ls []Listener, order []int) {
+	for start := range order {
+		if order[start] < 0 {
+			continue
+		}
+		spare := ls[start]
+		j := start
+		for {
+			k := order[j]
+			order[j] = -1
+			if k == start {
+				ls[j] = spare
+				break
+			}
+			ls[j] = ls[k]
+			j = k
+		}
 	}
-	copy(ls, sorted)
 }
 
 // Less orders listeners by port, then address, then name.

@@ -46,3 +46,35 @@ func TestWeightedDestinationHasNoCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestPermute checks the in-place rearrangement behind Sort on every
+// permutation of four listeners: ls[i] becomes the old ls[order[i]].
+func TestPermute(t *testing.T) {
+	var perms [][]int
+	var gen func(prefix []int, rest []int)
+	gen = func(prefix, rest []int) {
+		if len(rest) == 0 {
+			perms = append(perms, append([]int(nil), prefix...))
+			return
+		}
+		for i := range rest {
+			next := append(append([]int(nil), rest[:i]...), rest[i+1:]...)
+			gen(append(prefix, rest[i]), next)
+		}
+	}
+	gen(nil, []int{0, 1, 2, 3})
+	for _, order := range perms {
+		ls := []Listener{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}}
+		want := make([]string, len(order))
+		for i, j := range order {
+			want[i] = ls[j].Name
+		}
+		permute(ls, append([]int(nil), order...))
+		for i := range ls {
+			if ls[i].Name != want[i] {
+				t.Errorf("permute by %v: %v, want %v", order, ls, want)
+				break
+			}
+		}
+	}
+}

@@ -36,7 +36,9 @@ type listenerBuild struct {
 // buildListeners runs the listener rules for proxy p over its sidecar
 // scope's egress listeners.
 func buildListeners(w *world.World, v versions.Version, o options, p *proxy, egresses []egress, sidecar *networkingv1.Sidecar) *listenerBuild {
-	b := &builder{p: p, entries: map[string]*entry{}, opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w),
+	// A listener per service port at most: sized so that the index does
+	// not grow step by step on a large mesh.
+	b := &builder{p: p, entries: make(map[string]*entry, len(w.Services)+len(w.ServiceEntries)), opts: o, routing: newRouting(w, p, egresses), redis: redisFilter(w),
 		headlessChains: headlessFilterChainFeature(w, v)}
 	b.run(egresses)
 	b.httpRouteNotes()

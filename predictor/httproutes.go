@@ -94,13 +94,16 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 			from = eg.Source
 		}
 		if sniffed {
-			if ph.byDomain == nil {
-				ph.byDomain = domainIndex(ph.vhs)
+			if ph.byDomain.first == nil {
+				ph.byDomain = newDomainIndex(ph.vhs)
 				cache[key] = ph
 			}
 			vhs = nil
-			for _, i := range ph.byDomain[hostPart] {
+			if i, ok := ph.byDomain.first[hostPart]; ok {
 				vhs = append(vhs, ph.vhs[i])
+				for _, j := range ph.byDomain.more[hostPart] {
+					vhs = append(vhs, ph.vhs[j])
+				}
 			}
 		}
 	}
@@ -165,22 +168,37 @@ type portHosts struct {
 	ties []vhostTie
 	// byDomain indexes vhs by domain, for the sniffed route names of the
 	// port (getVirtualHostsForSniffedServicePort).
-	byDomain map[string][]int
+	byDomain domainIndex
 }
 
-// domainIndex maps each domain to the virtual hosts holding it, in order.
+// newDomainIndex maps each domain to the virtual hosts holding it, in order.
 // The domains have no port, so a sniffed route name "HOST:PORT" matches a
 // virtual host by HOST alone.
-func domainIndex(vhs []rds.VirtualHost) map[string][]int {
-	out := map[string][]int{}
+func newDomainIndex(vhs []rds.VirtualHost) domainIndex {
+	x := domainIndex{first: make(map[string]int, 2*len(vhs))}
 	for i, vh := range vhs {
 		for _, d := range vh.Domains {
-			if l := out[d]; len(l) == 0 || l[len(l)-1] != i {
-				out[d] = append(l, i)
+			first, ok := x.first[d]
+			switch {
+			case !ok:
+				x.first[d] = i
+			case first != i && !slices.Contains(x.more[d], i):
+				if x.more == nil {
+					x.more = map[string][]int{}
+				}
+				x.more[d] = append(x.more[d], i)
 			}
 		}
 	}
-	return out
+	return x
+}
+
+// domainIndex holds, for each domain, the position of the first virtual
+// host holding it and, apart, those of any later ones (rare: domains are
+// deduplicated), so that the common case costs no list.
+type domainIndex struct {
+	first map[string]int
+	more  map[string][]int
 }
 
 // egressForRDS models SidecarScope.GetEgressListenerForRDS: the first

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/listenerlab/listenerlab/listener"
 	"github.com/listenerlab/listenerlab/trace"
 )
 
@@ -66,15 +67,7 @@ func TestHandoffTrace(t *testing.T) {
 // (listenerlab verify --keep): Handoff carries the dump's route
 // configurations, so the request goes on from route 9080 to a cluster.
 func TestHandoffFollowsRequests(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "pilot-1.26-bookinfo-jason.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, opts := d.Handoff()
+	ls, opts := handoffOf(t, "pilot-1.26-bookinfo-jason.json")
 	if opts.Routes == nil {
 		t.Fatal("Handoff carries no route configurations")
 	}
@@ -103,15 +96,7 @@ func TestHandoffFollowsRequests(t *testing.T) {
 // for an unknown host on a port without a listener reaches
 // AllowAnyDynamicDNSCluster; a raw TCP connection still passes through.
 func TestHandoffInlineRoutes(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "pilot-1.31-dev-dynamic-dns.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, opts := d.Handoff()
+	ls, opts := handoffOf(t, "pilot-1.31-dev-dynamic-dns.json")
 	if len(opts.Inline) != 1 || opts.Inline[0].Name != "inline:allow_any_dynamic_dns" {
 		t.Fatalf("inline route configurations %v, want inline:allow_any_dynamic_dns", opts.Inline)
 	}
@@ -127,4 +112,18 @@ func TestHandoffInlineRoutes(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", tt.call, r.Summary, tt.want)
 		}
 	}
+}
+
+// handoffOf parses the dump testdata/file and returns its Handoff.
+func handoffOf(t *testing.T, file string) ([]listener.Listener, trace.Options) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Handoff()
 }

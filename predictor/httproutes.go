@@ -94,17 +94,8 @@ func (b *builder) routeConfig(name string, egresses []egress, catchAll rds.Virtu
 			from = eg.Source
 		}
 		if sniffed {
-			if ph.byDomain.first == nil {
-				ph.byDomain = newDomainIndex(ph.vhs)
-				cache[key] = ph
-			}
-			vhs = nil
-			if i, ok := ph.byDomain.first[hostPart]; ok {
-				vhs = append(vhs, ph.vhs[i])
-				for _, j := range ph.byDomain.more[hostPart] {
-					vhs = append(vhs, ph.vhs[j])
-				}
-			}
+			vhs = ph.holding(hostPart)
+			cache[key] = ph
 		}
 	}
 	c := rds.Config{Name: name, Duplicates: dups, IgnorePortInHostMatching: true}
@@ -169,6 +160,23 @@ type portHosts struct {
 	// byDomain indexes vhs by domain, for the sniffed route names of the
 	// port (getVirtualHostsForSniffedServicePort).
 	byDomain domainIndex
+}
+
+// holding returns the port's virtual hosts that hold the domain host, in
+// order, indexing them by domain the first time.
+func (ph *portHosts) holding(host string) []rds.VirtualHost {
+	if ph.byDomain.first == nil {
+		ph.byDomain = newDomainIndex(ph.vhs)
+	}
+	i, ok := ph.byDomain.first[host]
+	if !ok {
+		return nil
+	}
+	out := []rds.VirtualHost{ph.vhs[i]}
+	for _, j := range ph.byDomain.more[host] {
+		out = append(out, ph.vhs[j])
+	}
+	return out
 }
 
 // newDomainIndex maps each domain to the virtual hosts holding it, in order.

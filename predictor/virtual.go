@@ -22,10 +22,11 @@ type virtualOutbound struct {
 	// no listener is bound to is never captured and goes straight to its
 	// destination, even under REGISTRY_ONLY.
 	unmatched listener.Destination
-	// http and inline are its plaintext HTTP chain, when it has one
-	// (dynamicDNSHTTPChain); nil otherwise.
+	// http and inline are its plaintext HTTP chain and that chain's inline
+	// route configuration, when it has one (dynamicDNSHTTPChain); nil
+	// otherwise.
 	http   *listener.Destination
-	inline *rds.Config
+	inline []rds.Config
 }
 
 // newVirtualOutbound models virtualOutbound for a proxy under Sidecar sc
@@ -36,7 +37,8 @@ func newVirtualOutbound(w *world.World, sc *networkingv1.Sidecar, v versions.Ver
 	}
 	vo := virtualOutbound{unmatched: catchAll}
 	if dynamicDNSCatchAll(w, sc, v) {
-		vo.http, vo.inline = dynamicDNSHTTPChain(w, sc, v)
+		http, inline := dynamicDNSHTTPChain(w, sc, v)
+		vo.http, vo.inline = http, []rds.Config{*inline}
 	}
 	return vo
 }
@@ -58,11 +60,7 @@ func dynamicDNSHTTPChain(w *world.World, sc *networkingv1.Sidecar, v versions.Ve
 // inline route configuration and the route configurations routes (nil:
 // not known).
 func (vo virtualOutbound) options(routes []rds.Config) trace.Options {
-	o := trace.Options{Unmatched: vo.unmatched, UnmatchedHTTP: vo.http, Routes: routes}
-	if vo.inline != nil {
-		o.Inline = []rds.Config{*vo.inline}
-	}
-	return o
+	return trace.Options{Unmatched: vo.unmatched, UnmatchedHTTP: vo.http, Inline: vo.inline, Routes: routes}
 }
 
 // TraceOptions are what trace.Trace needs beside p's listeners to follow

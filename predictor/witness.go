@@ -207,12 +207,12 @@ func fillWitnesses(fs []Finding, ls []listener.Listener, vo virtualOutbound, rou
 			continue
 		}
 		c := trace.Call{To: netip.AddrPortFrom(a, uint16(spec.port)), TLS: spec.tls, SNI: spec.sni, Host: spec.host}
-		o := vo.options(nil)
+		var known []rds.Config // a connection witness stops at its route's name
 		if spec.req != nil {
 			c.Path, c.Method, c.Headers = spec.req.Path, spec.req.Method, spec.req.Headers
-			o = vo.options(routes)
+			known = routes
 		}
-		r := trace.Trace(ls, c, o)
+		r := trace.Trace(ls, c, vo.options(known))
 		w := &Witness{To: c.To.String(), TLS: spec.tls, SNI: spec.sni, Host: spec.host, Meant: spec.meant,
 			Path: c.Path, Method: c.Method, Headers: c.Headers}
 		w.Listener, w.Destination, w.Sniffed = Outcome(ls, r)
